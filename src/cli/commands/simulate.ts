@@ -1,0 +1,139 @@
+/**
+ * `clustertwin simulate`: one training scenario, one step simulated, the run
+ * extrapolated. Thin: parse, call the engine, print.
+ */
+import { Command, Option } from '@commander-js/extra-typings';
+import pc from 'picocolors';
+import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
+import { loadPresets } from '../../node/presets.js';
+import { formatBytes, formatCount, formatDuration } from '../../units.js';
+import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { heading, int, keyValues, pct, table, usd } from '../format.js';
+
+export function simulateCommand(): Command<any, any> {
+  const cmd = new Command('simulate')
+    .description('simulate one training step of a model on a machine, and the whole run')
+    .addHelpText(
+      'after',
+      `
+With no flags it runs the default scenario: GPT-3 175B on 1,024 A100 80GB
+(ndm-a100-v4) with TP 8 x PP 8, 300B tokens. Flags override it; --config FILE
+reads a YAML or JSON scenario whose keys are these flags in camelCase.
+
+Examples:
+  clustertwin simulate
+  clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048
+  clustertwin simulate --model llama3-70b --gpus 512 --json`,
+    );
+  addScenarioOptions(cmd)
+    .option('--json', 'print one JSON object instead of tables')
+    .addOption(new Option('--timeline', 'include every event of the step in --json output'));
+  return cmd.action((raw) => {
+    const opts = raw as Record<string, unknown>;
+    const catalog = loadPresets();
+    const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
+    const result = evaluateScenario(scenario, { timeline: Boolean(opts.timeline) });
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${renderSimulation(result)}\n`);
+  });
+}
+
+/** The human-readable summary of a simulation. */
+export function renderSimulation(r: SimulationResult): string {
+  const { system, model, execution: e } = r.config;
+  const out: string[] = [];
+  out.push(
+    `${heading(model.description ?? model.name)} on ${int(e.gpus)} x ${system.gpu.description ?? system.gpu.name} (${system.name})`,
+  );
+  out.push(
+    keyValues([
+      [
+        'parallelism',
+        `TP ${e.tp} · PP ${e.pp} · DP ${e.dp} · CP ${e.cp} · EP ${e.ep} · VP ${e.vp} · SP ${e.sp ? 'on' : 'off'} · ZeRO ${e.zero}`,
+      ],
+      ['execution', `recompute ${e.recompute} · ${e.precision} · ${e.attention} attention · overlap ${overlapText(e.overlap)}`],
+      ['batch', `${int(e.gbs)} x ${int(e.seq)} tokens (${formatCount(r.tokensPerStep)} tokens/step), micro-batch ${e.mbs}, ${e.microbatches} per pipeline`],
+      ['layers/stage', compactSplit(e.layersPerStage)],
+    ]),
+  );
+  out.push('');
+  out.push(heading('Step'));
+  out.push(
+    keyValues([
+      ['step time', formatDuration(r.stepTimeSeconds)],
+      ['tokens/s', formatCount(r.tokensPerSecond)],
+      ['MFU / HFU', `${pct(r.mfu)} / ${pct(r.hfu)}`],
+      ['TFLOP/s per GPU', `${r.tflopsPerGpu.toFixed(1)} model, ${r.hardwareTflopsPerGpu.toFixed(1)} with recompute`],
+    ]),
+  );
+  out.push('');
+  out.push(heading(`Where the step time goes (pipeline stage ${r.criticalStage}, the last to finish)`));
+  const b = r.breakdown;
+  const rows: Array<[string, number]> = [
+    ['compute', b.computeSeconds],
+    ['recompute', b.recomputeSeconds],
+    ['optimizer', b.optimizerSeconds],
+    ['TP communication (exposed)', b.tpCommSeconds],
+    ['CP communication (exposed)', b.cpCommSeconds],
+    ['EP communication (exposed)', b.epCommSeconds],
+    ['PP communication (exposed)', b.ppCommSeconds],
+    ['DP communication (exposed)', b.dpCommSeconds],
+    ['pipeline bubble', b.bubbleSeconds],
+  ];
+  out.push(
+    table(
+      ['', 'time', 'share'],
+      rows.filter(([, v]) => v > 0).map(([k, v]) => [k, formatDuration(v), pct(v / r.stepTimeSeconds)]),
+      [1, 2],
+    ),
+  );
+  out.push('');
+  const m = r.memory;
+  const fits = r.fitsInMemory ? pc.green('fits') : pc.red('does NOT fit');
+  out.push(heading(`Memory per GPU (stage ${m.stage}, the fullest): ${formatBytes(r.peakMemoryBytesPerGpu)} of ${formatBytes(r.memoryCapacityBytesPerGpu)}, ${fits}`));
+  out.push(
+    keyValues([
+      ['weights', formatBytes(m.weightsBytes)],
+      ['gradients', formatBytes(m.gradsBytes)],
+      ['optimizer states', formatBytes(m.optimizerBytes)],
+      ['activations', formatBytes(m.activationsBytes)],
+      ['largest transient', formatBytes(m.transientBytes)],
+      ['runtime reserve', formatBytes(m.reserveBytes)],
+    ]),
+  );
+  out.push('');
+  out.push(heading(`Run: ${formatCount(e.tokens)} tokens`));
+  out.push(
+    keyValues([
+      ['steps', int(r.steps)],
+      ['time to train', `${formatDuration(r.timeToTrainSeconds)} (no failures counted)`],
+      ['GPU-hours', int(r.gpuHours)],
+      ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue})`],
+      ['cost', `${usd(r.costUsd)} at $${system.pricing.usdPerGpuHour}/GPU-hour`],
+    ]),
+  );
+  out.push('');
+  out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
+  return out.join('\n');
+}
+
+function overlapText(o: { tp: boolean; dp: boolean; pp: boolean }): string {
+  const on = (['tp', 'dp', 'pp'] as const).filter((k) => o[k]);
+  return on.length ? on.join(',') : 'none';
+}
+
+/** `7, 8 x14, 7` for long splits. */
+function compactSplit(split: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < split.length; ) {
+    let j = i;
+    while (j + 1 < split.length && split[j + 1] === split[i]) j++;
+    const n = j - i + 1;
+    parts.push(n > 1 ? `${split[i]} x${n}` : String(split[i]));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}

@@ -1,0 +1,44 @@
+/**
+ * Terminal formatting shared by the commands: tables, percentages, headings.
+ */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+
+export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+
+export const usd = (x: number): string => {
+  if (Math.abs(x) >= 1e6) return `$${(x / 1e6).toFixed(2)}M`;
+  if (Math.abs(x) >= 1e3) return `$${(x / 1e3).toFixed(1)}k`;
+  return `$${x.toFixed(2)}`;
+};
+
+export const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+export const heading = (s: string): string => pc.bold(s);
+
+/** A borderless two-column table of label/value rows. */
+export function keyValues(rows: Array<[string, string]>): string {
+  const t = new Table({
+    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '  ', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [] },
+  });
+  for (const r of rows) t.push(r);
+  return trimLines(t.toString());
+}
+
+const trimLines = (s: string): string =>
+  s
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .join('\n');
+
+/** A boxed table with a header row; numeric columns right-aligned. */
+export function table(head: string[], rows: string[][], alignRight: number[] = []): string {
+  const t = new Table({
+    head: head.map((h) => pc.bold(h)),
+    style: { head: [], border: [], compact: true },
+    colAligns: head.map((_, i) => (alignRight.includes(i) ? 'right' : 'left')),
+  });
+  for (const r of rows) t.push(r);
+  return t.toString();
+}

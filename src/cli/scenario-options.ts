@@ -1,0 +1,153 @@
+/**
+ * The scenario flags shared by simulate, reliability, plan and sweep, and how
+ * flags, a --config file and the default scenario combine: flags override the
+ * config file, which overrides the default scenario.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from '@commander-js/extra-typings';
+import { parse, YAMLParseError } from 'yaml';
+import { ClusterTwinError } from '../errors.js';
+import type { PresetCatalog } from '../config/catalog.js';
+import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
+
+/** Scenario key -> the flag that sets it (for error messages). */
+export const FLAG_OF_KEY: Record<string, string> = {
+  system: '--system',
+  gpus: '--gpus',
+  model: '--model',
+  layers: '--layers',
+  hidden: '--hidden',
+  heads: '--heads',
+  kvHeads: '--kv-heads',
+  ffnHidden: '--ffn-hidden',
+  ffnAct: '--ffn-act',
+  vocab: '--vocab',
+  tied: '--tied',
+  seq: '--seq',
+  gbs: '--gbs',
+  mbs: '--mbs',
+  tp: '--tp',
+  pp: '--pp',
+  dp: '--dp',
+  cp: '--cp',
+  ep: '--ep',
+  vp: '--vp',
+  sp: '--sp',
+  zero: '--zero',
+  recompute: '--recompute',
+  precision: '--precision',
+  overlap: '--overlap',
+  tokens: '--tokens',
+  layersPerStage: '--layers-per-stage',
+  attention: '--attention',
+  gradReduceDtype: '--grad-reduce-dtype',
+};
+
+/** Adds the scenario flags to a command. */
+export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
+  return cmd
+    .option('--config <file>', 'scenario file (YAML or JSON); its keys are these flags in camelCase')
+    .option('--system <preset>', 'system preset (GPU, node, fabric, prices), e.g. dgx-h100')
+    .option('--gpus <n>', 'number of GPUs (accepts 1024, 16K)')
+    .option('--model <preset>', 'model preset, e.g. llama3-405b')
+    .option('--layers <n>', 'override: transformer layers')
+    .option('--hidden <n>', 'override: hidden size')
+    .option('--heads <n>', 'override: attention heads')
+    .option('--kv-heads <n>', 'override: key/value heads (GQA)')
+    .option('--ffn-hidden <n>', 'override: MLP hidden size')
+    .addOption(new Option('--ffn-act <act>', 'override: MLP activation').choices(['gelu', 'swiglu', 'relu2', 'relu']))
+    .option('--vocab <n>', 'override: vocabulary size')
+    .option('--tied', 'override: tie input and output embeddings')
+    .option('--no-tied', 'override: untie input and output embeddings')
+    .option('--seq <n>', 'sequence length, tokens')
+    .option('--gbs <n>', 'global batch, sequences')
+    .option('--mbs <n>', 'micro-batch, sequences')
+    .option('--tp <n>', 'tensor-parallel size')
+    .option('--pp <n>', 'pipeline-parallel size')
+    .option('--dp <n>', 'data-parallel size (default: GPUs / (TP x PP x CP))')
+    .option('--cp <n>', 'context-parallel size')
+    .option('--ep <n>', 'expert-parallel size (mixture-of-experts models)')
+    .option('--vp <n>', 'virtual pipeline stages per GPU (interleaved 1F1B)')
+    .option('--sp', 'sequence parallelism (default: on when TP > 1)')
+    .option('--no-sp', 'turn sequence parallelism off')
+    .addOption(new Option('--zero <stage>', 'ZeRO stage (1 = distributed optimizer)').choices(['0', '1', '2', '3']))
+    .addOption(new Option('--recompute <mode>', 'activation recompute').choices(['none', 'selective', 'full']))
+    .addOption(new Option('--precision <p>', 'GEMM precision').choices(['bf16', 'fp16', 'fp8']))
+    .option('--overlap <list>', 'communication overlapped with compute: comma list of tp, dp, pp, or none')
+    .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')
+    .option('--layers-per-stage <list>', 'layers on each pipeline stage, comma list (default: balanced)')
+    .addOption(new Option('--attention <kernel>', 'attention kernel').choices(['flash', 'unfused']))
+    .addOption(new Option('--grad-reduce-dtype <t>', 'data type of the DP gradient reduction').choices(['fp32', 'bf16'])) as C;
+}
+
+/** Reads a YAML or JSON scenario file. */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ClusterTwinError('config_file', '--config', `cannot read ${file} (${code})`);
+  }
+  try {
+    const data = parse(text);
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw new ClusterTwinError('config_file', '--config', `${file} must hold a mapping of scenario fields`);
+    }
+    return data;
+  } catch (err) {
+    if (err instanceof ClusterTwinError) throw err;
+    if (err instanceof YAMLParseError) {
+      const pos = err.linePos?.[0];
+      throw new ClusterTwinError('config_file', '--config', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`);
+    }
+    throw err;
+  }
+}
+
+/** Keys whose values from the default scenario only make sense for its own model, system and GPU count. */
+const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'gbs', 'layersPerStage'] as const;
+const WORKLOAD_KEYS = ['system', 'model', 'gpus', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab', 'seq', 'cp', 'ep'];
+
+type Opts = Record<string, unknown>;
+
+/** Turns parsed flags into scenario fields (dropping CLI-only flags). */
+function flagsToInput(opts: Opts): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(FLAG_OF_KEY)) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (key === 'layersPerStage' && typeof v === 'string') {
+      out[key] = v.split(',').map((x) => Number(x.trim()));
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * The scenario a command runs: the default scenario, under the config file,
+ * under the flags. When the user changes the workload (model, system, GPUs,
+ * shape) the default's parallel split is not carried over: the engine
+ * chooses one for the new workload instead.
+ */
+export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): ScenarioInputParsed {
+  const flags = flagsToInput(opts);
+  const file = typeof opts.config === 'string' ? (readConfigFile(opts.config) as Record<string, unknown>) : undefined;
+  const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
+  const user = { ...(file ?? {}), ...flags };
+  const changesWorkload = WORKLOAD_KEYS.some((k) => user[k] !== undefined && user[k] !== base[k]);
+  if (changesWorkload) for (const k of SPLIT_KEYS) delete base[k];
+  if (file) {
+    try {
+      parseScenarioInput(file);
+    } catch (err) {
+      if (err instanceof ClusterTwinError) {
+        throw new ClusterTwinError(err.code, `${opts.config as string}: ${err.path}`, err.message.slice(err.path.length + 2));
+      }
+      throw err;
+    }
+  }
+  return parseScenarioInput({ ...base, ...user });
+}

@@ -1,0 +1,260 @@
+/**
+ * The kernels of one transformer layer, of the embedding, of the logits and
+ * loss, and of the optimizer step, as one GPU of a TP (and CP, EP) group runs
+ * them for one micro-batch. Shapes follow Megatron-LM's tensor-parallel split
+ * (Shoeybi et al. 2019): QKV and FC1 split by columns, projection and FC2 by
+ * rows. Norms, dropout and residual adds run on the whole sequence on every
+ * TP rank unless sequence parallelism shards them (Korthikanti et al. 2022).
+ */
+import type { ModelSpec } from '../config/model-schema.js';
+import type { AttentionKernel as AttentionImpl, Precision, RecomputeMode } from '../config/execution-schema.js';
+import { expertFfnHidden, headDim } from '../model/transformer.js';
+import type { GemmKernel, GemmPrecision, Kernel } from './kernel.js';
+
+/** How one GPU's share of a micro-batch is shaped. */
+export interface ShardShape {
+  /** Micro-batch, sequences. */
+  mbs: number;
+  /** Full sequence length, tokens. */
+  seq: number;
+  tp: number;
+  cp: number;
+  ep: number;
+  sp: boolean;
+  attention: AttentionImpl;
+  precision: Precision;
+  recompute: RecomputeMode;
+}
+
+/** Bytes per activation element (bf16/fp16). */
+const ACT_BYTES = 2;
+
+const gemmPrecision = (p: Precision): GemmPrecision => (p === 'fp8' ? 'fp8' : p === 'fp16' ? 'fp16' : 'bf16');
+
+/** Tokens of the micro-batch this GPU holds along the sequence (after CP). */
+export const localTokens = (s: ShardShape): number => (s.mbs * s.seq) / s.cp;
+
+/** Tokens on which norms, dropout and residual adds run on this GPU. */
+export const elementwiseTokens = (s: ShardShape): number => localTokens(s) / (s.sp ? s.tp : 1);
+
+/**
+ * Tokens one GPU runs through its experts in an MoE layer: its share of the
+ * TP group's tokens, routed top-k times, padded to the capacity factor, after
+ * the all-to-all has balanced them over the EP group.
+ */
+export function routedTokensPerGpu(m: ModelSpec, s: ShardShape): number {
+  if (!m.moe) return 0;
+  return (localTokens(s) / s.tp) * m.moe.topK * m.moe.capacityFactor;
+}
+
+function gemm(name: string, m: number, n: number, k: number, precision: GemmPrecision, batch = 1): GemmKernel {
+  return { kind: 'gemm', name, m, n, k, batch, precision };
+}
+
+/** dgrad and wgrad GEMMs for a forward GEMM C = A x W. */
+function backwardGemms(g: GemmKernel): GemmKernel[] {
+  return [
+    gemm(`${g.name}.dgrad`, g.m, g.k, g.n, g.precision, g.batch),
+    gemm(`${g.name}.wgrad`, g.k, g.n, g.m, g.precision, g.batch),
+  ];
+}
+
+/** FP8 GEMMs need their inputs cast (read bf16, write fp8) and scaled. */
+function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward'): Kernel[] {
+  if (g.precision !== 'fp8') return [];
+  const elements = pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch;
+  return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: 3 * elements }];
+}
+
+interface LayerGemms {
+  qkv: GemmKernel;
+  proj: GemmKernel;
+  fc1: GemmKernel;
+  fc2: GemmKernel;
+}
+
+function layerGemms(m: ModelSpec, s: ShardShape): LayerGemms {
+  const t = localTokens(s);
+  const d = headDim(m);
+  const p = gemmPrecision(s.precision);
+  const f = expertFfnHidden(m);
+  const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
+  let mlpTokens = t;
+  let mlpBatch = 1;
+  let mlpTp = s.tp;
+  if (m.moe) {
+    // Each EP rank holds experts/ep experts; tokens arrive top-k times, padded
+    // to the capacity factor. Experts are not split by TP here (expert TP = 1).
+    const expertsLocal = m.moe.experts / s.ep;
+    mlpTokens = routedTokensPerGpu(m, s) / expertsLocal;
+    mlpBatch = expertsLocal;
+    mlpTp = 1;
+  }
+  return {
+    qkv: gemm('qkv', t, ((m.heads + 2 * m.kvHeads) * d) / s.tp, m.hidden, p),
+    proj: gemm('proj', t, m.hidden, (m.heads * d) / s.tp, p),
+    fc1: gemm('fc1', mlpTokens, fc1Width / mlpTp, m.hidden, p, mlpBatch),
+    fc2: gemm('fc2', mlpTokens, m.hidden, f / mlpTp, p, mlpBatch),
+  };
+}
+
+/** The attention core (scores, softmax, context) in the forward pass. */
+function attentionCoreForward(m: ModelSpec, s: ShardShape): Kernel[] {
+  const headsLocal = m.heads / s.tp;
+  const d = headDim(m);
+  const sq = s.seq / s.cp;
+  if (s.attention === 'flash') {
+    // Causal masking halves the work a fused kernel executes.
+    const flops = 0.5 * 4 * s.mbs * sq * s.seq * headsLocal * d;
+    return [{ kind: 'attention', name: 'flash-attention', pass: 'forward', flops }];
+  }
+  const scores = s.mbs * headsLocal * sq * s.seq;
+  const dropout: Kernel[] = m.dropout ? [{ kind: 'memory', name: 'attention-dropout', bytes: 5 * scores }] : [];
+  return [
+    gemm('scores', sq, s.seq, d, 'bf16', s.mbs * headsLocal),
+    // Fused scale, mask and softmax: read and write the scores once.
+    { kind: 'memory', name: 'softmax', bytes: 2 * ACT_BYTES * scores },
+    ...dropout,
+    gemm('context', sq, d, s.seq, 'bf16', s.mbs * headsLocal),
+  ];
+}
+
+function attentionCoreBackward(m: ModelSpec, s: ShardShape): Kernel[] {
+  if (s.attention === 'flash') {
+    const fwd = attentionCoreForward(m, s)[0] as { flops: number };
+    // FlashAttention's backward runs five GEMMs to the forward's two (Dao 2023).
+    return [{ kind: 'attention', name: 'flash-attention.bwd', pass: 'backward', flops: 2.5 * fwd.flops }];
+  }
+  const headsLocal = m.heads / s.tp;
+  const d = headDim(m);
+  const sq = s.seq / s.cp;
+  const scores = s.mbs * headsLocal * sq * s.seq;
+  const batch = s.mbs * headsLocal;
+  const dropout: Kernel[] = m.dropout ? [{ kind: 'memory', name: 'attention-dropout.bwd', bytes: 5 * scores }] : [];
+  return [
+    ...backwardGemms(gemm('context', sq, d, s.seq, 'bf16', batch)),
+    ...dropout,
+    { kind: 'memory', name: 'softmax.bwd', bytes: 3 * ACT_BYTES * scores },
+    ...backwardGemms(gemm('scores', sq, s.seq, d, 'bf16', batch)),
+  ];
+}
+
+/** Memory-bound kernels around the GEMMs (norms, activation, residuals, rotary), forward. */
+function elementwiseForward(m: ModelSpec, s: ShardShape): Kernel[] {
+  const te = elementwiseTokens(s);
+  const t = localTokens(s);
+  const h = m.hidden;
+  const d = headDim(m);
+  const f = expertFfnHidden(m);
+  const mlpElems = m.moe ? routedTokensPerGpu(m, s) * f : (t * f) / s.tp;
+  const residual = (m.dropout ? 7 : 6) * te * h; // read x and residual, write sum (+ dropout mask)
+  const actBytes = (m.ffnAct === 'swiglu' ? 3 : 2) * ACT_BYTES * mlpElems;
+  const out: Kernel[] = [
+    { kind: 'memory', name: 'norm1', bytes: 2 * ACT_BYTES * te * h },
+    { kind: 'memory', name: 'residual1', bytes: residual },
+    { kind: 'memory', name: 'norm2', bytes: 2 * ACT_BYTES * te * h },
+    { kind: 'memory', name: 'activation', bytes: actBytes },
+    { kind: 'memory', name: 'residual2', bytes: residual },
+  ];
+  if (m.positional === 'rope') {
+    out.push({ kind: 'memory', name: 'rotary', bytes: 2 * ACT_BYTES * ((t * (m.heads + m.kvHeads) * d) / s.tp) });
+  }
+  if (m.moe) {
+    // Router logits, top-k and the permutation of tokens to experts and back.
+    out.push({ kind: 'memory', name: 'moe-permute', bytes: 4 * ACT_BYTES * t * h * m.moe.topK });
+  }
+  return out;
+}
+
+/** The kernels of one layer, per micro-batch, for one GPU. */
+export interface LayerKernels {
+  forward: Kernel[];
+  backward: Kernel[];
+  /** Extra forward work done before the backward pass, by the recompute mode. */
+  recompute: Kernel[];
+}
+
+export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
+  const g = layerGemms(m, s);
+  const core = attentionCoreForward(m, s);
+  const elementwise = elementwiseForward(m, s);
+  const gemms = [g.qkv, g.proj, g.fc1, g.fc2];
+  const forward: Kernel[] = [
+    ...elementwise,
+    ...gemms.flatMap((x) => fp8Casts(x, 'forward')),
+    g.qkv,
+    ...core,
+    g.proj,
+    g.fc1,
+    g.fc2,
+  ];
+  if (m.moe) {
+    const router = gemm('router', localTokens(s), m.moe.experts, m.hidden, 'bf16');
+    forward.push(router);
+  }
+  // Backward moves about twice the bytes of the forward for elementwise work
+  // (reads the saved input and the incoming gradient, writes the gradient).
+  const backward: Kernel[] = [
+    ...elementwise.map((k) => ({ ...k, name: `${k.name}.bwd`, bytes: 2 * (k as { bytes: number }).bytes })),
+    ...gemms.flatMap((x) => fp8Casts(x, 'backward')),
+    ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
+    ...attentionCoreBackward(m, s),
+    ...backwardGemms(g.qkv),
+  ];
+  let recompute: Kernel[] = [];
+  if (s.recompute === 'full') recompute = forward;
+  // Selective recompute re-runs the attention core (Korthikanti et al.). A
+  // fused attention kernel already recomputes it inside its backward, so it
+  // costs nothing extra there.
+  else if (s.recompute === 'selective' && s.attention === 'unfused') recompute = core;
+  return { forward, backward, recompute };
+}
+
+/** Token (and learned position) embedding lookup, forward and backward. */
+export function embeddingKernels(m: ModelSpec, s: ShardShape): { forward: Kernel[]; backward: Kernel[] } {
+  const t = localTokens(s);
+  const te = elementwiseTokens(s);
+  const positions = m.positional === 'learned' ? 2 : 1;
+  return {
+    forward: [{ kind: 'memory', name: 'embedding', bytes: ACT_BYTES * (positions + 1) * t * m.hidden }],
+    backward: [
+      { kind: 'memory', name: 'embedding.bwd', bytes: ACT_BYTES * 3 * te * m.hidden },
+      // The gradient of the (vocab/tp x hidden) table is zeroed and accumulated in fp32.
+      { kind: 'memory', name: 'embedding.grad-zero', bytes: (4 * m.vocab * m.hidden) / s.tp },
+    ],
+  };
+}
+
+/** Output projection to the vocabulary and the cross-entropy loss, forward and backward. */
+export function logitsKernels(m: ModelSpec, s: ShardShape): { forward: Kernel[]; backward: Kernel[] } {
+  const t = localTokens(s);
+  const te = elementwiseTokens(s);
+  const p = gemmPrecision(s.precision);
+  const logits = gemm('logits', t, m.vocab / s.tp, m.hidden, p);
+  const vocabElems = (t * m.vocab) / s.tp;
+  return {
+    forward: [
+      { kind: 'memory', name: 'final-norm', bytes: 2 * ACT_BYTES * te * m.hidden },
+      logits,
+      // Cross entropy in fp32: cast, max, exp-sum, loss (Megatron's vocab-parallel CE).
+      { kind: 'memory', name: 'cross-entropy', bytes: (ACT_BYTES + 4 + 4) * vocabElems },
+    ],
+    backward: [
+      { kind: 'memory', name: 'cross-entropy.bwd', bytes: (4 + ACT_BYTES) * vocabElems },
+      ...backwardGemms(logits),
+      { kind: 'memory', name: 'final-norm.bwd', bytes: 4 * ACT_BYTES * te * m.hidden },
+    ],
+  };
+}
+
+/**
+ * Bytes the fused Adam step moves per parameter it updates: read and write the
+ * fp32 master weight, both moments (24 B), read the fp32 gradient (4 B), write
+ * the bf16 weight (2 B).
+ */
+export const ADAM_BYTES_PER_PARAM = 30;
+
+/** The optimizer step over `params` parameters held by this GPU. */
+export function optimizerKernels(params: number): Kernel[] {
+  return [{ kind: 'memory', name: 'adam', bytes: ADAM_BYTES_PER_PARAM * params }];
+}

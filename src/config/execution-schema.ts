@@ -1,0 +1,81 @@
+/**
+ * The execution axis: how one job uses the machine (parallelism, batch,
+ * recompute, precision, overlap). `resolveExecution` fills the defaults and
+ * checks that the split is valid for the model and GPU count.
+ */
+import { z } from 'zod';
+
+export const RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
+export const PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
+export const ATTENTION_KERNELS = ['flash', 'unfused'] as const;
+export const OVERLAP_KINDS = ['tp', 'dp', 'pp'] as const;
+
+export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
+export type Precision = (typeof PRECISIONS)[number];
+export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export type OverlapKind = (typeof OVERLAP_KINDS)[number];
+
+/** Which communication overlaps compute. */
+export interface OverlapSwitches {
+  /** TP collectives overlapped with the GEMMs beside them (Megatron-Core tp-comm-overlap). */
+  tp: boolean;
+  /** DP gradient reduction overlapped with the backward pass (bucketed). */
+  dp: boolean;
+  /** Pipeline sends and receives run asynchronously to compute. */
+  pp: boolean;
+}
+
+/** A fully resolved execution: every field set, every product checked. */
+export interface Execution {
+  gpus: number;
+  /** Sequence length, tokens. */
+  seq: number;
+  /** Global batch, sequences. */
+  gbs: number;
+  /** Micro-batch, sequences. */
+  mbs: number;
+  tp: number;
+  pp: number;
+  dp: number;
+  cp: number;
+  ep: number;
+  /** Virtual pipeline stages per GPU (interleaved 1F1B when > 1). */
+  vp: number;
+  /** Sequence parallelism (TP all-reduce becomes reduce-scatter + all-gather). */
+  sp: boolean;
+  /** ZeRO stage; 1 is Megatron's distributed optimizer. */
+  zero: 0 | 1 | 2 | 3;
+  recompute: RecomputeMode;
+  precision: Precision;
+  overlap: OverlapSwitches;
+  /** Training tokens for the whole run. */
+  tokens: number;
+  /** Layers held by each pipeline stage (length pp, sums to the model's layers). */
+  layersPerStage: number[];
+  attention: AttentionKernel;
+  /** Data type of the DP gradient reduction (Megatron reduces fp32 main grads by default). */
+  gradReduceDtype: 'fp32' | 'bf16';
+  /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
+  microbatches: number;
+}
+
+export const ExecutionDefaults = {
+  seq: 2048,
+  mbs: 1,
+  cp: 1,
+  ep: 1,
+  vp: 1,
+  zero: 1,
+  recompute: 'selective',
+  precision: 'bf16',
+  overlap: { tp: false, dp: true, pp: true },
+  attention: 'flash',
+  gradReduceDtype: 'fp32',
+  tokens: 300e9,
+} as const;
+
+export const OverlapInputSchema = z.union([
+  z.string(),
+  z.array(z.string()),
+  z.object({ tp: z.boolean().optional(), dp: z.boolean().optional(), pp: z.boolean().optional() }),
+]);

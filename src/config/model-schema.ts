@@ -1,0 +1,55 @@
+/**
+ * The model axis: a decoder-only transformer. Optional fields default to the
+ * GPT-style shape (MHA, 4x GELU MLP, LayerNorm with biases).
+ */
+import { z } from 'zod';
+
+const count = () => z.number().int().positive();
+
+export const FFN_ACTIVATIONS = ['gelu', 'swiglu', 'relu2', 'relu'] as const;
+export type FfnActivation = (typeof FFN_ACTIVATIONS)[number];
+
+export const MoeSpecSchema = z.object({
+  experts: count(),
+  topK: count(),
+  /** FFN hidden size of one expert; defaults to the model's ffnHidden. */
+  expertFfnHidden: count().optional(),
+  /** Token capacity per expert relative to an even split. */
+  capacityFactor: z.number().positive().default(1),
+});
+
+export const ModelSpecSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  layers: count(),
+  hidden: count(),
+  heads: count(),
+  /** Key/value heads (grouped-query attention); defaults to heads. */
+  kvHeads: count().optional(),
+  /** MLP hidden size; defaults to 4 x hidden. */
+  ffnHidden: count().optional(),
+  ffnAct: z.enum(FFN_ACTIVATIONS).default('gelu'),
+  vocab: count(),
+  /** Input embedding and output projection share one matrix. */
+  tiedEmbeddings: z.boolean().default(false),
+  norm: z.enum(['layernorm', 'rmsnorm']).default('layernorm'),
+  /** Linear layers carry biases (GPT-2/3 style). */
+  bias: z.boolean().default(true),
+  /** Dropout is applied (stores masks; GPT-3-era stacks). */
+  dropout: z.boolean().default(false),
+  /** Learned absolute positions (GPT-3, OPT), rotary (Llama) or ALiBi biases (BLOOM). */
+  positional: z.enum(['learned', 'rope', 'alibi']).default('learned'),
+  /** Context length the model was trained with (a default for `seq`). */
+  maxSeq: count().optional(),
+  moe: MoeSpecSchema.optional(),
+});
+
+export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
+export type ModelSpecParsed = z.infer<typeof ModelSpecSchema>;
+export type MoeSpec = z.infer<typeof MoeSpecSchema>;
+/** A model with every default filled in. */
+export type ModelSpec = Omit<ModelSpecParsed, 'kvHeads' | 'ffnHidden'> & { kvHeads: number; ffnHidden: number };
+
+export function completeModel(m: ModelSpecParsed): ModelSpec {
+  return { ...m, kvHeads: m.kvHeads ?? m.heads, ffnHidden: m.ffnHidden ?? 4 * m.hidden };
+}

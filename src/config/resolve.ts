@@ -1,0 +1,176 @@
+/**
+ * From what the user wrote to a scenario the engine can run: presets looked
+ * up, model overrides applied, execution defaults filled, and every product
+ * and divisibility rule checked, each failure naming its field.
+ */
+import { ClusterTwinError, invalid } from '../errors.js';
+import { completeModel, type ModelSpec } from './model-schema.js';
+import type { SystemSpec } from './system-schema.js';
+import {
+  ExecutionDefaults,
+  OVERLAP_KINDS,
+  type Execution,
+  type OverlapSwitches,
+} from './execution-schema.js';
+import type { ScenarioInputParsed } from './scenario-input.js';
+import { resolveModelPreset, resolveSystem, type PresetCatalog } from './catalog.js';
+import { checkLayerSplit, defaultLayerSplit } from '../parallel/stage-split.js';
+
+/** A runnable scenario: the three axes, resolved. */
+export interface Scenario {
+  system: SystemSpec;
+  model: ModelSpec;
+  exec: Execution;
+}
+
+/** Parses `--overlap tp,dp` (or a list, or an object) into switches. */
+export function parseOverlap(v: ScenarioInputParsed['overlap']): OverlapSwitches {
+  if (v === undefined) return { ...ExecutionDefaults.overlap };
+  if (typeof v === 'object' && !Array.isArray(v)) return { ...ExecutionDefaults.overlap, ...v };
+  const items = (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const out: OverlapSwitches = { tp: false, dp: false, pp: false };
+  for (const item of items) {
+    if (item === 'none') continue;
+    if (!(OVERLAP_KINDS as readonly string[]).includes(item)) {
+      throw invalid('overlap', `unknown overlap "${item}"; allowed: a comma list of tp, dp, pp, or none`);
+    }
+    out[item as keyof OverlapSwitches] = true;
+  }
+  return out;
+}
+
+/** The model of a scenario: its preset (or inline description) with field overrides. */
+export function scenarioModel(input: ScenarioInputParsed, catalog: PresetCatalog): ModelSpec {
+  const base = resolveModelPreset(catalog, input.model ?? 'gpt3-175b', 'model');
+  const over = { ...base };
+  if (input.layers !== undefined) over.layers = input.layers;
+  if (input.hidden !== undefined) over.hidden = input.hidden;
+  if (input.heads !== undefined) over.heads = input.heads;
+  if (input.kvHeads !== undefined) over.kvHeads = input.kvHeads;
+  if (input.ffnHidden !== undefined) over.ffnHidden = input.ffnHidden;
+  if (input.ffnAct !== undefined) over.ffnAct = input.ffnAct;
+  if (input.vocab !== undefined) over.vocab = input.vocab;
+  if (input.tied !== undefined) over.tiedEmbeddings = input.tied;
+  const m = completeModel(over);
+  if (m.hidden % m.heads !== 0) throw invalid('hidden', `hidden size ${m.hidden} must be divisible by the ${m.heads} attention heads`);
+  if (m.heads % m.kvHeads !== 0) throw invalid('kvHeads', `the ${m.heads} attention heads must be divisible by the ${m.kvHeads} KV heads`);
+  return m;
+}
+
+const divisors = (n: number): number[] => {
+  const out: number[] = [];
+  for (let i = 1; i <= n; i++) if (n % i === 0) out.push(i);
+  return out;
+};
+
+const listAllowed = (xs: number[], limit = 10): string =>
+  xs.length > limit ? `${xs.slice(0, limit).join(', ')}, ...` : xs.join(', ');
+
+/**
+ * Builds and checks the execution. `tp` and `pp` must be set here; the
+ * engine chooses them first when the user did not.
+ */
+export function resolveExecution(
+  input: ScenarioInputParsed & { tp: number; pp: number },
+  model: ModelSpec,
+  system: SystemSpec,
+): Execution {
+  const { tp, pp } = input;
+  const cp = input.cp ?? ExecutionDefaults.cp;
+  const ep = input.ep ?? ExecutionDefaults.ep;
+  const mbs = input.mbs ?? ExecutionDefaults.mbs;
+  const seq = input.seq ?? model.maxSeq ?? ExecutionDefaults.seq;
+  const vp = input.vp ?? ExecutionDefaults.vp;
+
+  if (model.heads % tp !== 0) {
+    throw invalid('tp', `TP ${tp} must divide the model's ${model.heads} attention heads; allowed: ${listAllowed(divisors(model.heads).filter((d) => model.kvHeads % d === 0))}`);
+  }
+  if (model.kvHeads % tp !== 0) {
+    throw invalid('tp', `TP ${tp} must divide the model's ${model.kvHeads} KV heads; allowed: ${listAllowed(divisors(model.kvHeads))}`);
+  }
+  if (model.ffnHidden % tp !== 0) throw invalid('tp', `TP ${tp} must divide the FFN hidden size ${model.ffnHidden}`);
+  if (pp > model.layers) throw invalid('pp', `PP ${pp} exceeds the model's ${model.layers} layers`);
+
+  const modelParallel = tp * pp * cp;
+  let gpus = input.gpus;
+  let dp = input.dp;
+  if (gpus === undefined && dp === undefined) throw invalid('gpus', 'give --gpus (or --dp)');
+  if (gpus === undefined) gpus = modelParallel * (dp as number);
+  if (gpus % modelParallel !== 0) {
+    throw new ClusterTwinError('not_divisible', 'gpus', `${gpus} GPUs are not divisible by TP x PP x CP = ${tp} x ${pp} x ${cp} = ${modelParallel}`);
+  }
+  if (dp === undefined) dp = gpus / modelParallel;
+  else if (dp * modelParallel !== gpus) {
+    throw new ClusterTwinError('not_divisible', 'dp', `DP ${dp} x TP ${tp} x PP ${pp} x CP ${cp} = ${dp * modelParallel}, but --gpus is ${gpus}`);
+  }
+
+  if (cp > 1 && seq % (2 * cp) !== 0) throw invalid('cp', `sequence length ${seq} must be divisible by 2 x CP = ${2 * cp} (load-balanced ring attention)`);
+  if (ep > 1 && !model.moe) throw invalid('ep', `expert parallelism needs a mixture-of-experts model; ${model.name} has no experts`);
+  if (model.moe && model.moe.experts % ep !== 0) throw invalid('ep', `EP ${ep} must divide the ${model.moe.experts} experts`);
+  if (ep > 1 && (dp * cp) % ep !== 0) throw invalid('ep', `EP ${ep} must divide DP x CP = ${dp * cp}`);
+
+  const seqTokens = seq;
+  let gbs = input.gbs;
+  if (gbs === undefined) {
+    // About 4M tokens per step, rounded up to whole micro-batches on every replica.
+    const unit = mbs * dp;
+    gbs = unit * Math.max(1, Math.ceil(2 ** 22 / seqTokens / unit));
+  }
+  if (gbs % (mbs * dp) !== 0) {
+    throw new ClusterTwinError('not_divisible', 'gbs', `global batch ${gbs} is not divisible by micro-batch x DP = ${mbs} x ${dp} = ${mbs * dp}`);
+  }
+  const microbatches = gbs / (mbs * dp);
+
+  if (vp > 1) {
+    if (pp === 1) throw invalid('vp', 'virtual pipeline stages need PP > 1');
+    if (microbatches % pp !== 0) {
+      throw new ClusterTwinError('not_divisible', 'vp', `interleaving needs the ${microbatches} micro-batches per pipeline to be a multiple of PP ${pp}`);
+    }
+  }
+  const layersPerStage = input.layersPerStage ?? defaultLayerSplit(model.layers, pp);
+  checkLayerSplit(layersPerStage, model.layers, pp);
+  if (vp > 1 && layersPerStage.some((l) => l < vp)) {
+    throw invalid('vp', `every stage needs at least ${vp} layers for ${vp} virtual stages; the split is ${layersPerStage.join(', ')}`);
+  }
+
+  const zero = input.zero ?? (ExecutionDefaults.zero as Execution['zero']);
+  if (zero >= 2 && pp > 1) throw invalid('zero', `ZeRO-${zero} cannot be combined with pipeline parallelism (PP ${pp}); use ZeRO 0 or 1, or PP 1`);
+
+  const hasBf16 = system.gpu.peakTflops.bf16 !== undefined;
+  const precision = input.precision ?? (hasBf16 ? ExecutionDefaults.precision : 'fp16');
+  const allowed = ['fp16', ...(hasBf16 ? ['bf16'] : []), ...(system.gpu.peakTflops.fp8 !== undefined ? ['fp8'] : [])].join(', ');
+  if (precision === 'fp8' && system.gpu.peakTflops.fp8 === undefined) {
+    throw invalid('precision', `fp8 needs FP8 tensor cores; ${system.gpu.name} has none (allowed: ${allowed})`);
+  }
+  if (precision === 'bf16' && !hasBf16) {
+    throw invalid('precision', `${system.gpu.name} has no bf16 tensor cores (allowed: ${allowed})`);
+  }
+  const tokens = input.tokens ?? ExecutionDefaults.tokens;
+
+  return {
+    gpus,
+    seq,
+    gbs,
+    mbs,
+    tp,
+    pp,
+    dp,
+    cp,
+    ep,
+    vp,
+    sp: input.sp ?? tp > 1,
+    zero,
+    recompute: input.recompute ?? ExecutionDefaults.recompute,
+    precision,
+    overlap: parseOverlap(input.overlap),
+    tokens,
+    layersPerStage,
+    attention: input.attention ?? ExecutionDefaults.attention,
+    gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
+    microbatches,
+  };
+}
+
+export function scenarioSystem(input: ScenarioInputParsed, catalog: PresetCatalog): SystemSpec {
+  return resolveSystem(catalog, input.system ?? 'ndm-a100-v4', 'system');
+}

@@ -1,0 +1,129 @@
+/**
+ * The system axis: GPU, node, scale-out fabric, storage, price and power.
+ * Fields are in the units their names say (GB/s, Gb/s, TFLOP/s, GiB, W), as a
+ * spec sheet writes them; `resolveSystem` turns them into SI base units.
+ */
+import { z } from 'zod';
+
+const positive = () => z.number().positive();
+const fraction = () => z.number().gt(0).lte(1);
+
+/** Dense (no sparsity) peak throughput per precision, TFLOP/s. */
+export const PeakTflopsSchema = z.object({
+  fp32: positive(),
+  tf32: positive().optional(),
+  fp16: positive(),
+  /** Absent on GPUs without bf16 tensor cores (V100). */
+  bf16: positive().optional(),
+  fp8: positive().optional(),
+});
+
+/**
+ * How close kernels get to the peaks. Each figure is a measurement or a
+ * published figure, cited in the preset file beside it.
+ */
+export const GpuEfficiencySchema = z.object({
+  /** Largest achieved dense-GEMM rate as a fraction of peak (large, square-ish GEMMs). */
+  gemmPeakFraction: fraction(),
+  /** FP8 GEMMs reach a lower fraction of their (doubled) peak; defaults to gemmPeakFraction. */
+  gemmPeakFractionFp8: fraction().optional(),
+  /** Output tile (rows x cols) of the largest GEMM kernel; small GEMMs lose to tile and wave quantization. */
+  gemmTile: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  /** Reduction-dimension length at which a GEMM reaches half of its k-limited rate (prologue/epilogue cost). */
+  gemmHalfRateK: z.number().nonnegative(),
+  /** Fused (flash) attention forward rate as a fraction of peak. */
+  flashAttentionForwardFraction: fraction(),
+  /** Fused (flash) attention backward rate as a fraction of peak. */
+  flashAttentionBackwardFraction: fraction(),
+  /** Achieved fraction of HBM bandwidth for streaming (memory-bound) kernels. */
+  hbmBandwidthFraction: fraction(),
+  /** Fixed cost per kernel (launch and tail), microseconds. */
+  kernelOverheadMicroseconds: z.number().nonnegative(),
+  /** Memory the runtime keeps for itself (CUDA context, NCCL buffers, allocator slack), GiB. */
+  runtimeReserveGiB: z.number().nonnegative(),
+});
+
+export const GpuSpecSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  peakTflops: PeakTflopsSchema,
+  hbmGiB: positive(),
+  hbmBandwidthGBps: positive(),
+  tdpWatts: positive(),
+  smCount: z.number().int().positive(),
+  efficiency: GpuEfficiencySchema,
+});
+
+export const NodeSpecSchema = z.object({
+  gpusPerNode: z.number().int().positive(),
+  /** NVLink bandwidth per GPU, per direction (NVIDIA's "900 GB/s" for H100 is bidirectional: 450 here). */
+  nvlinkGBpsPerGpu: positive(),
+  /** GPUs in one NVLink domain (8 in a DGX; 72 in an NVL72 rack). Defaults to gpusPerNode. */
+  nvlinkDomainGpus: z.number().int().positive().optional(),
+  /** Whether NVSwitch can reduce in the switch (NVLS, NVLink SHARP; Hopper and later). */
+  nvls: z.boolean().default(false),
+  /** Achieved fraction of NVLink bandwidth by NCCL's ring algorithm. */
+  nvlinkAchievedFraction: fraction(),
+  /** NVLS all-reduce algorithm bandwidth as a fraction of the NVLink line rate (when nvls). */
+  nvlsAlgbwFraction: fraction().optional(),
+  nicsPerNode: z.number().int().positive(),
+  /** Line rate of one NIC, Gb/s. */
+  nicGbps: positive(),
+  /** Achieved fraction of NIC line rate by NCCL. */
+  nicAchievedFraction: fraction(),
+  hostMemoryGiB: positive().optional(),
+});
+
+export const FabricSpecSchema = z.object({
+  kind: z.enum(['infiniband', 'roce', 'ethernet']),
+  /** Link generation, e.g. EDR, HDR, NDR, XDR (InfiniBand) or 400GbE. */
+  generation: z.string(),
+  tiers: z.number().int().min(1).max(3),
+  switchRadix: z.number().int().positive(),
+  /** Downlink:uplink ratio at each tier above the leaf (1 = full bisection). */
+  oversubscription: z.number().min(1).default(1),
+  /** One-way latency through one switch, microseconds. */
+  switchLatencyMicroseconds: z.number().nonnegative(),
+  /** One-way NIC + software latency per message, microseconds. */
+  nicLatencyMicroseconds: z.number().nonnegative(),
+  /** In-network reduction (InfiniBand SHARP) available. */
+  sharp: z.boolean().default(false),
+  /** One NIC per GPU, each on its own leaf switch (rail-optimized). */
+  railOptimized: z.boolean().default(true),
+});
+
+export const StorageSpecSchema = z.object({
+  /** Aggregate checkpoint write bandwidth of the shared store, GB/s. */
+  writeGBps: positive(),
+  /** Aggregate checkpoint read bandwidth of the shared store, GB/s. */
+  readGBps: positive(),
+});
+
+export const SystemSpecSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  /** A GPU preset name, or a GPU described inline. */
+  gpu: z.union([z.string(), GpuSpecSchema]),
+  node: NodeSpecSchema,
+  fabric: FabricSpecSchema,
+  storage: StorageSpecSchema,
+  pricing: z.object({ usdPerGpuHour: positive() }),
+  power: z.object({
+    /** Power usage effectiveness of the data centre. */
+    pue: z.number().min(1),
+    /** Average GPU power over a training run as a fraction of TDP. */
+    gpuPowerFractionOfTdp: fraction(),
+    /** Everything else in a node (CPUs, memory, NICs, fans), watts. */
+    hostWattsPerNode: z.number().nonnegative(),
+  }),
+});
+
+export type PeakTflops = z.infer<typeof PeakTflopsSchema>;
+export type GpuEfficiency = z.infer<typeof GpuEfficiencySchema>;
+export type GpuSpec = z.infer<typeof GpuSpecSchema>;
+export type NodeSpec = z.infer<typeof NodeSpecSchema>;
+export type FabricSpec = z.infer<typeof FabricSpecSchema>;
+export type SystemSpecInput = z.input<typeof SystemSpecSchema>;
+export type SystemSpecParsed = z.infer<typeof SystemSpecSchema>;
+/** A system whose GPU is resolved to its full description. */
+export type SystemSpec = Omit<SystemSpecParsed, 'gpu'> & { gpu: GpuSpec };

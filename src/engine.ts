@@ -1,0 +1,229 @@
+/**
+ * The engine, end to end:
+ *
+ *   input ─► resolve ─► split ─► costs ─────────────► schedule ─► run ─► result
+ *   (flags,   (presets,  (TP/PP   (kernels, memory,    (1F1B event  (time to train,
+ *    config)   defaults,  when     collectives on       simulation,  GPU-hours,
+ *              checks)    unset)   the network model)   or closed    energy, cost)
+ *                                                        form)
+ *
+ * Every phase is a function of the one before; nothing here touches files,
+ * the terminal or Node, so the same engine runs in the browser.
+ */
+import type { PresetCatalog } from './config/catalog.js';
+import type { Execution } from './config/execution-schema.js';
+import { parseScenarioInput, type ScenarioInput, type ScenarioInputParsed } from './config/scenario-input.js';
+import { resolveExecution, scenarioModel, scenarioSystem, type Scenario } from './config/resolve.js';
+import type { ModelSpec } from './config/model-schema.js';
+import type { SystemSpec } from './config/system-schema.js';
+import { ClusterTwinError } from './errors.js';
+import { peakFlopsPerSecond } from './compute/kernel.js';
+import { analyticalNetwork } from './network/analytical.js';
+import type { NetworkModel } from './network/network-model.js';
+import { parallelLayout } from './parallel/layout.js';
+import { chunkLayers } from './parallel/stage-split.js';
+import { stageMemory, type StageMemory } from './memory/memory-model.js';
+import { peakInFlight, stageOrder } from './schedule/pipeline-schedule.js';
+import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js';
+import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
+import { estimateStepSeconds } from './schedule/closed-form.js';
+import { runEstimate, type RunEstimate } from './run/run-model.js';
+import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
+import { GIB } from './units.js';
+
+/** Phase 1: resolve what the user wrote into a runnable scenario (choosing TP and PP when unset). */
+export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, catalog: PresetCatalog): Scenario {
+  const parsed = parseScenarioInput(input);
+  const system = scenarioSystem(parsed, catalog);
+  const model = scenarioModel(parsed, catalog);
+  if (parsed.tp !== undefined && parsed.pp !== undefined) {
+    return { system, model, exec: resolveExecution({ ...parsed, tp: parsed.tp, pp: parsed.pp }, model, system) };
+  }
+  return { system, model, exec: chooseSplit(parsed, model, system) };
+}
+
+/**
+ * When TP or PP is not given: the fastest split (by the closed-form estimate)
+ * among TP in powers of two up to the NVLink domain and PP dividing the GPUs,
+ * that fits in memory; if none fits, the one needing least memory.
+ */
+function chooseSplit(parsed: ScenarioInputParsed, model: ModelSpec, system: SystemSpec): Execution {
+  const domain = system.node.nvlinkDomainGpus ?? system.node.gpusPerNode;
+  const tps = parsed.tp !== undefined ? [parsed.tp] : [1, 2, 4, 8, 16, 32, 64].filter((t) => t <= domain);
+  const gpus = parsed.gpus ?? 0;
+  let best: { exec: Execution; seconds: number; fits: boolean; memory: number } | undefined;
+  let firstError: unknown;
+  for (const tp of tps) {
+    const pps =
+      parsed.pp !== undefined ? [parsed.pp] : [1, 2, 4, 8, 16, 32, 64, 128].filter((p) => p <= model.layers && (gpus === 0 || gpus % (tp * p) === 0));
+    for (const pp of pps) {
+      let exec: Execution;
+      try {
+        exec = resolveExecution({ ...parsed, tp, pp }, model, system);
+      } catch (err) {
+        firstError ??= err;
+        continue;
+      }
+      const scenario = { system, model, exec };
+      const seconds = estimateStep(scenario).stepTimeSeconds;
+      const memory = Math.max(...memoryByStage(scenario).map((s) => s.totalBytes));
+      const fits = memory <= hbmBytes(system);
+      const better =
+        !best ||
+        (fits && !best.fits) ||
+        (fits === best.fits && (fits ? seconds < best.seconds * (1 - 1e-9) : memory < best.memory));
+      if (better) best = { exec, seconds, fits, memory };
+    }
+  }
+  if (!best) {
+    if (firstError instanceof ClusterTwinError) throw firstError;
+    throw new ClusterTwinError('invalid_value', 'tp', 'no valid TP x PP split for this model and GPU count; set --tp and --pp');
+  }
+  return best.exec;
+}
+
+/** Usable HBM of one GPU, bytes. */
+export const hbmBytes = (system: SystemSpec): number => system.gpu.hbmGiB * GIB;
+
+/** Phase 2: the cost of every pass, transfer and reduction of one step. */
+export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
+  const net = network ?? analyticalNetwork(s.system);
+  const layout = parallelLayout(s.exec, s.system.node.gpusPerNode);
+  return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
+}
+
+/** Peak memory of one GPU on every pipeline stage. */
+export function memoryByStage(s: Scenario): StageMemory[] {
+  const e = s.exec;
+  const shape = shardShape(e);
+  return e.layersPerStage.map((layers, stage) => {
+    const order = stageOrder(stage, e.pp, e.vp, e.microbatches);
+    const inFlight = peakInFlight(order, chunkLayers(layers, e.vp));
+    return stageMemory({
+      model: s.model,
+      exec: e,
+      gpu: s.system.gpu,
+      shape,
+      stage,
+      layers,
+      inFlightLayerMicrobatches: inFlight.layerMicrobatches,
+      inFlightFirstChunk: inFlight.firstChunkMicrobatches,
+    });
+  });
+}
+
+/** Model FLOPs (no recompute) and hardware FLOPs (with recompute) of one step, whole job. */
+export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: number } {
+  const { model: m, exec: e } = s;
+  const perSeq = forwardFlopsPerSequence(m, e.seq);
+  const modelFlops = 3 * perSeq * e.gbs;
+  const logits = 2 * e.seq * m.hidden * m.vocab;
+  const layersForward = perSeq - logits;
+  let recompute = 0;
+  if (e.recompute === 'full') recompute = layersForward;
+  else if (e.recompute === 'selective') recompute = m.layers * 2 * 2 * e.seq * e.seq * m.heads * headDim(m);
+  return { modelFlops, hardwareFlops: modelFlops + recompute * e.gbs };
+}
+
+/** The `--json` contract of `simulate`. */
+export interface SimulationResult {
+  stepTimeSeconds: number;
+  tokensPerSecond: number;
+  /** Model FLOPs utilization: model FLOPs (no recompute) over the dense peak of the chosen precision. */
+  mfu: number;
+  /** Hardware FLOPs utilization: FLOPs including recompute, same peak. */
+  hfu: number;
+  /** Model TFLOP/s per GPU. */
+  tflopsPerGpu: number;
+  /** Hardware TFLOP/s per GPU (with recompute; what Megatron-LM papers report). */
+  hardwareTflopsPerGpu: number;
+  peakMemoryBytesPerGpu: number;
+  memoryCapacityBytesPerGpu: number;
+  fitsInMemory: boolean;
+  /** Memory of the fullest stage's GPU, bytes by kind. */
+  memory: StageMemory;
+  /** Where the step time goes, seconds by kind (sums to stepTimeSeconds). */
+  breakdown: StepBreakdown;
+  criticalStage: number;
+  steps: number;
+  tokensPerStep: number;
+  timeToTrainSeconds: number;
+  gpuHours: number;
+  energyMWh: number;
+  costUsd: number;
+  /** Which step model produced the step time. */
+  method: 'event-simulation' | 'closed-form';
+  network: string;
+  config: { system: SystemSpec; model: ModelSpec; execution: Execution };
+  /** What the result does not include yet. */
+  notModelled: string[];
+  timeline?: TimelineEvent[];
+}
+
+export const NOT_MODELLED = [
+  'failures, restarts and checkpoint time (time to train is failure-free)',
+  'data loading and host-side stalls',
+  'SM contention between overlapped communication and compute',
+  'network congestion from other jobs; the fabric is analytical (latency + bytes over bottleneck bandwidth)',
+];
+
+export interface SimulateOptions {
+  /** Keep every event of the step (for charts). */
+  timeline?: boolean;
+  network?: NetworkModel;
+}
+
+function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown, criticalStage: number, method: SimulationResult['method'], netName: string): SimulationResult {
+  const e = s.exec;
+  const mem = memoryByStage(s);
+  const fullest = mem.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
+  const flops = stepFlops(s);
+  const peak = peakFlopsPerSecond(s.system.gpu, e.precision) * e.gpus;
+  const run: RunEstimate = runEstimate(s.system, e, stepTimeSeconds);
+  const capacity = hbmBytes(s.system);
+  return {
+    stepTimeSeconds,
+    tokensPerSecond: run.tokensPerStep / stepTimeSeconds,
+    mfu: flops.modelFlops / stepTimeSeconds / peak,
+    hfu: flops.hardwareFlops / stepTimeSeconds / peak,
+    tflopsPerGpu: flops.modelFlops / stepTimeSeconds / e.gpus / 1e12,
+    hardwareTflopsPerGpu: flops.hardwareFlops / stepTimeSeconds / e.gpus / 1e12,
+    peakMemoryBytesPerGpu: fullest.totalBytes,
+    memoryCapacityBytesPerGpu: capacity,
+    fitsInMemory: fullest.totalBytes <= capacity,
+    memory: fullest,
+    breakdown,
+    criticalStage,
+    steps: run.steps,
+    tokensPerStep: run.tokensPerStep,
+    timeToTrainSeconds: run.timeToTrainSeconds,
+    gpuHours: run.gpuHours,
+    energyMWh: run.energyMWh,
+    costUsd: run.costUsd,
+    method,
+    network: netName,
+    config: { system: s.system, model: s.model, execution: e },
+    notModelled: NOT_MODELLED,
+  };
+}
+
+/** Phases 2-4 with the event simulation: the full answer for one scenario. */
+export function evaluateScenario(s: Scenario, opts: SimulateOptions = {}): SimulationResult {
+  const net = opts.network ?? analyticalNetwork(s.system);
+  const costs = scenarioCosts(s, net);
+  const sim = simulateStep(s.exec, costs, { keepTimeline: opts.timeline ?? false });
+  const result = assemble(s, sim.stepTimeSeconds, sim.breakdown, sim.criticalStage, 'event-simulation', net.name);
+  if (opts.timeline) result.timeline = sim.timeline;
+  return result;
+}
+
+/** The closed-form step estimate (for the planner): step time only, no timeline. */
+export function estimateStep(s: Scenario, network?: NetworkModel): { stepTimeSeconds: number } {
+  const costs = scenarioCosts(s, network);
+  return { stepTimeSeconds: estimateStepSeconds(s.exec, costs) };
+}
+
+/** Resolve and evaluate in one call. */
+export function simulate(input: ScenarioInput, catalog: PresetCatalog, opts: SimulateOptions = {}): SimulationResult {
+  return evaluateScenario(resolveScenario(input, catalog), opts);
+}

@@ -1,0 +1,77 @@
+/**
+ * Activation memory one GPU keeps for the backward pass, per layer and per
+ * micro-batch: every tensor a layer saves, from the shapes. For a GPT layer
+ * with dropout and a 4h GELU MLP this gives Korthikanti et al. (2022): sbh(34 +
+ * 5as/h) bytes, sbh(10 + 24/t + 5as/(ht)) under TP, sbh/t(34 + 5as/h) with
+ * sequence parallelism, 34sbh/t adding selective recompute, 2sbh(/t) under
+ * full recompute; and it extends to GQA, SwiGLU, fused attention and MoE.
+ */
+import type { ModelSpec } from '../config/model-schema.js';
+import { expertFfnHidden, headDim } from '../model/transformer.js';
+import { elementwiseTokens, localTokens, routedTokensPerGpu, type ShardShape } from '../compute/layer-kernels.js';
+
+const E = 2; // bytes per bf16/fp16 activation element
+
+/** Bytes saved by one layer for one micro-batch, by recompute mode. */
+export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
+  const t = localTokens(s);
+  const tr = elementwiseTokens(s);
+  const h = m.hidden;
+  if (s.recompute === 'full') return E * tr * h; // only the layer input
+  const d = headDim(m);
+  const headsLocal = m.heads / s.tp;
+  const mask = m.dropout ? 1 : 0;
+  const f = expertFfnHidden(m);
+  const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
+
+  let bytes = 0;
+  bytes += E * tr * h; // norm1 input
+  bytes += E * tr * h; // QKV GEMM input (norm1 output)
+  bytes += (E * t * (m.heads + 2 * m.kvHeads) * d) / s.tp; // Q, K, V
+  bytes += (E * t * h) / s.tp; // projection input (attention output)
+  bytes += mask * tr * h; // dropout mask after the projection
+  bytes += E * tr * h; // norm2 input
+  bytes += E * tr * h; // FC1 input (norm2 output)
+  if (m.moe) {
+    const r = routedTokensPerGpu(m, s);
+    bytes += E * r * h; // permuted expert input
+    bytes += E * r * fc1Width; // activation input
+    bytes += E * r * f; // FC2 input
+    bytes += E * t * m.moe.experts / s.tp; // router probabilities
+  } else {
+    bytes += (E * t * fc1Width) / s.tp; // activation input
+    bytes += (E * t * f) / s.tp; // FC2 input
+  }
+  bytes += mask * tr * h; // dropout mask after FC2
+
+  // The attention core: a fused kernel keeps only its log-sum-exp (fp32);
+  // an unfused one keeps the softmax output (and dropout mask and output),
+  // unless selective recompute drops them.
+  const sq = s.seq / s.cp;
+  if (s.attention === 'flash') {
+    bytes += 4 * s.mbs * headsLocal * sq;
+  } else if (s.recompute !== 'selective') {
+    const scores = s.mbs * headsLocal * sq * s.seq;
+    bytes += E * scores + (m.dropout ? (1 + E) * scores : 0);
+  }
+  return bytes;
+}
+
+/** Bytes of a layer's full activations: what one layer re-materializes under full recompute. */
+export function fullLayerActivationBytes(m: ModelSpec, s: ShardShape): number {
+  return layerActivationBytes(m, { ...s, recompute: 'none' });
+}
+
+/** Activations the first stage keeps per micro-batch for the embedding (output, dropout mask). */
+export function embeddingActivationBytes(m: ModelSpec, s: ShardShape): number {
+  return (E + (m.dropout ? 1 : 0)) * elementwiseTokens(s) * m.hidden;
+}
+
+/**
+ * The output layer's transient peak on the last stage: bf16 logits plus their
+ * fp32 copy and gradient in the vocab-parallel cross entropy (Korthikanti: 4sbv/t).
+ */
+export function logitsActivationBytes(m: ModelSpec, s: ShardShape): number {
+  const vocabElems = (localTokens(s) * m.vocab) / s.tp;
+  return (E + 4) * vocabElems + E * elementwiseTokens(s) * m.hidden;
+}

@@ -1,0 +1,68 @@
+/**
+ * The one interface between the step simulation and the fabric. A network
+ * model answers: how long does this collective take on this group of GPUs?
+ * Implementations: `analytical` (latency + bytes over the bottleneck, per
+ * NCCL algorithm and protocol) and, later, a flow-level model over the links.
+ */
+
+export const COLLECTIVE_OPS = ['allreduce', 'reducescatter', 'allgather', 'alltoall', 'broadcast', 'sendrecv'] as const;
+export type CollectiveOp = (typeof COLLECTIVE_OPS)[number];
+
+export const COLLECTIVE_ALGORITHMS = ['auto', 'ring', 'tree', 'nvls', 'hier', 'sharp'] as const;
+export type CollectiveAlgorithm = (typeof COLLECTIVE_ALGORITHMS)[number];
+
+/** Where the ranks of one communicator sit. Ranks are spread evenly over nodes. */
+export interface GroupPlacement {
+  /** Ranks in the communicator. */
+  ranks: number;
+  /** Ranks of this communicator inside one node. */
+  ranksPerNode: number;
+  /** Nodes the communicator spans. */
+  nodes: number;
+  /**
+   * Communicators of the same kind that run at the same time on one node (all
+   * DP groups reduce at once): they share the node's NICs.
+   */
+  concurrentGroupsPerNode: number;
+}
+
+/** One collective call. `bytes` follows nccl-tests: the full buffer for all-reduce/all-gather/reduce-scatter/all-to-all, the message for send/recv. */
+export interface CollectiveRequest {
+  op: CollectiveOp;
+  bytes: number;
+  group: GroupPlacement;
+  algorithm?: CollectiveAlgorithm;
+}
+
+export interface CollectiveEstimate {
+  seconds: number;
+  /** The algorithm used (resolved when `auto` was asked for). */
+  algorithm: Exclude<CollectiveAlgorithm, 'auto'>;
+  protocol: 'LL' | 'LL128' | 'Simple';
+}
+
+export interface NetworkModel {
+  readonly name: string;
+  collective(request: CollectiveRequest): CollectiveEstimate;
+}
+
+/** nccl-tests' bus-bandwidth factor for an operation over n ranks (doc/PERFORMANCE.md). */
+export function busBandwidthFactor(op: CollectiveOp, n: number): number {
+  switch (op) {
+    case 'allreduce':
+      return (2 * (n - 1)) / n;
+    case 'reducescatter':
+    case 'allgather':
+    case 'alltoall':
+      return (n - 1) / n;
+    case 'broadcast':
+    case 'sendrecv':
+      return 1;
+  }
+}
+
+/** A group of `ranks` GPUs placed on as few nodes as possible (the `collective` command's layout). */
+export function packedGroup(ranks: number, gpusPerNode: number): GroupPlacement {
+  const ranksPerNode = Math.min(ranks, gpusPerNode);
+  return { ranks, ranksPerNode, nodes: Math.ceil(ranks / ranksPerNode), concurrentGroupsPerNode: 1 };
+}

@@ -1,0 +1,259 @@
+/**
+ * The cost of every piece of one training step, before scheduling: each
+ * forward and backward pass of each model chunk on each stage (compute plus
+ * the communication it cannot hide), the pipeline transfers, the gradient
+ * reduction and the optimizer step. Identical layers are costed once.
+ */
+import type { ModelSpec } from '../config/model-schema.js';
+import type { Execution } from '../config/execution-schema.js';
+import type { GpuSpec } from '../config/system-schema.js';
+import {
+  embeddingKernels,
+  layerKernels,
+  logitsKernels,
+  optimizerKernels,
+  routedTokensPerGpu,
+  localTokens,
+  type ShardShape,
+} from '../compute/layer-kernels.js';
+import { kernelSeconds, kernelsSeconds, type Kernel } from '../compute/kernel.js';
+import { headDim } from '../model/transformer.js';
+import type { NetworkModel, CollectiveOp, GroupPlacement } from '../network/network-model.js';
+import type { ParallelLayout } from '../parallel/layout.js';
+import { chunkLayers } from '../parallel/stage-split.js';
+import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
+
+export const COMM_KINDS = ['tp', 'cp', 'ep', 'pp', 'dp'] as const;
+export type CommKind = (typeof COMM_KINDS)[number];
+
+/** Communication time by kind, seconds. */
+export type CommSeconds = Record<CommKind, number>;
+export const zeroComm = (): CommSeconds => ({ tp: 0, cp: 0, ep: 0, pp: 0, dp: 0 });
+
+/** One forward or backward pass of one model chunk for one micro-batch. */
+export interface PassCost {
+  /** Kernel time, recompute included. */
+  computeSeconds: number;
+  /** The recompute share of computeSeconds (backward only). */
+  recomputeSeconds: number;
+  /** Communication that blocks compute (not hidden behind it), by kind. */
+  exposedComm: CommSeconds;
+  /** All communication issued, hidden or not, by kind. */
+  totalComm: CommSeconds;
+}
+
+export interface StageCosts {
+  layers: number;
+  chunkLayers: number[];
+  forward: PassCost[];
+  backward: PassCost[];
+  /** Gradient reduction of each chunk's parameters over DP, seconds. */
+  dpReduceSeconds: number[];
+  /** All-gather of updated weights after a sharded optimizer step, seconds. */
+  paramGatherSeconds: number;
+  optimizerSeconds: number;
+  /** Parameters one GPU of this stage holds. */
+  paramsPerGpu: number;
+}
+
+export interface StepCosts {
+  stages: StageCosts[];
+  /** One activation (or gradient) transfer between adjacent stages, seconds. */
+  p2pSeconds: number;
+  /** Bytes of that transfer. */
+  p2pBytes: number;
+}
+
+export interface CostInput {
+  model: ModelSpec;
+  exec: Execution;
+  gpu: GpuSpec;
+  network: NetworkModel;
+  layout: ParallelLayout;
+}
+
+const ACT = 2;
+
+export function shardShape(e: Execution): ShardShape {
+  return {
+    mbs: e.mbs,
+    seq: e.seq,
+    tp: e.tp,
+    cp: e.cp,
+    ep: e.ep,
+    sp: e.sp,
+    attention: e.attention,
+    precision: e.precision,
+    recompute: e.recompute,
+  };
+}
+
+function collective(net: NetworkModel, op: CollectiveOp, bytes: number, group: GroupPlacement): number {
+  if (group.ranks <= 1 || bytes <= 0) return 0;
+  return net.collective({ op, bytes, group }).seconds;
+}
+
+interface LayerPass {
+  compute: number;
+  /** GEMM time that TP communication can overlap with. */
+  gemm: number;
+  /** Attention-core time that CP ring exchange overlaps with. */
+  attention: number;
+  comm: CommSeconds;
+}
+
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number } {
+  let compute = 0;
+  let gemm = 0;
+  let attention = 0;
+  for (const k of kernels) {
+    const t = kernelSeconds(gpu, k);
+    compute += t;
+    if (k.kind === 'gemm') gemm += t;
+    if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
+  }
+  return { compute, gemm, attention };
+}
+
+/** Per-layer forward, backward and recompute passes with their communication. */
+function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: LayerPass; re: LayerPass } {
+  const { model: m, exec: e, gpu, network: net, layout } = x;
+  const k = layerKernels(m, shape);
+  const tokens = localTokens(shape);
+
+  // TP: two all-reduces per pass (after attention and after the MLP), or with
+  // sequence parallelism an all-gather before and a reduce-scatter after each.
+  const tpBytes = ACT * tokens * m.hidden;
+  const tpPass = e.sp
+    ? 2 * (collective(net, 'allgather', tpBytes, layout.tp) + collective(net, 'reducescatter', tpBytes, layout.tp))
+    : 2 * collective(net, 'allreduce', tpBytes, layout.tp);
+
+  // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).
+  const kvBytes = (ACT * 2 * tokens * m.kvHeads * headDim(m)) / e.tp;
+  const cpHop = collective(net, 'sendrecv', kvBytes, layout.cp);
+  const cpFwd = (e.cp - 1) * cpHop;
+
+  // EP: all-to-all to dispatch tokens to experts and to combine them back.
+  const epBytes = m.moe ? ACT * routedTokensPerGpu(m, shape) * m.hidden : 0;
+  const epPass = m.moe ? 2 * collective(net, 'alltoall', epBytes, layout.ep) : 0;
+
+  // ZeRO-3: gather the layer's weights before forward and backward, reduce-scatter its gradients.
+  const layerWeightBytes = layerParamsPerGpu(m, e) * 2;
+  const zeroGather = e.zero >= 3 ? collective(net, 'allgather', layerWeightBytes * e.dp, layout.dp) : 0;
+  const gradBytes = layerParamsPerGpu(m, e) * stateBytesPerParam(e).grads;
+  const zeroScatter = e.zero >= 3 ? collective(net, 'reducescatter', gradBytes, layout.dp) : 0;
+
+  const f = passOf(gpu, k.forward);
+  const b = passOf(gpu, k.backward);
+  const r = passOf(gpu, k.recompute);
+  const reTp = e.recompute === 'full' ? tpPass : 0;
+  const reCp = e.recompute === 'full' ? cpFwd : 0;
+  const reEp = e.recompute === 'full' ? epPass : 0;
+  return {
+    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather } },
+    // Backward moves K,V and their gradients (twice the forward's bytes).
+    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter } },
+    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 } },
+  };
+}
+
+/** How much of each kind of communication a pass hides behind its compute. */
+function exposedOf(e: Execution, p: LayerPass): CommSeconds {
+  const out = zeroComm();
+  // Megatron-Core's TP overlap splits GEMMs into chunks that pipeline with the collectives.
+  out.tp = e.overlap.tp ? Math.max(0, p.comm.tp - p.gemm) : p.comm.tp;
+  // Ring attention overlaps each KV hop with the attention block of the previous one.
+  out.cp = Math.max(0, p.comm.cp - p.attention);
+  out.ep = p.comm.ep;
+  // ZeRO-3 prefetches the next layer's weights during this layer's compute.
+  out.dp = e.overlap.dp ? Math.max(0, p.comm.dp - p.compute) : p.comm.dp;
+  return out;
+}
+
+function scaleComm(c: CommSeconds, k: number): CommSeconds {
+  return { tp: c.tp * k, cp: c.cp * k, ep: c.ep * k, pp: c.pp * k, dp: c.dp * k };
+}
+
+function addComm(a: CommSeconds, b: CommSeconds): CommSeconds {
+  return { tp: a.tp + b.tp, cp: a.cp + b.cp, ep: a.ep + b.ep, pp: a.pp + b.pp, dp: a.dp + b.dp };
+}
+
+export function stepCosts(x: CostInput, layersPerStage: readonly number[]): StepCosts {
+  const { model: m, exec: e, gpu, network: net, layout } = x;
+  const shape = shardShape(e);
+  const lp = layerPasses(x, shape);
+  const fwdExposed = exposedOf(e, lp.fwd);
+  const bwdExposed = exposedOf(e, lp.bwd);
+  const reExposed = exposedOf(e, lp.re);
+
+  const emb = embeddingKernels(m, shape);
+  const logits = logitsKernels(m, shape);
+  // The vocab-parallel embedding ends in an all-reduce over TP (a reduce-scatter with SP).
+  const embTp = collective(net, e.sp ? 'reducescatter' : 'allreduce', ACT * localTokens(shape) * m.hidden, layout.tp);
+  const embFwd = kernelsSeconds(gpu, emb.forward);
+  const embBwd = kernelsSeconds(gpu, emb.backward);
+  const logitsFwd = kernelsSeconds(gpu, logits.forward);
+  const logitsBwd = kernelsSeconds(gpu, logits.backward);
+  // With SP, the final norm output is all-gathered before the logits GEMM and reduce-scattered after its backward.
+  const logitsTp = e.sp ? collective(net, 'allgather', ACT * localTokens(shape) * m.hidden, layout.tp) : 0;
+
+  const grad = stateBytesPerParam(e).grads;
+  const stages: StageCosts[] = layersPerStage.map((layers, s) => {
+    const chunks = chunkLayers(layers, e.vp);
+    const forward: PassCost[] = [];
+    const backward: PassCost[] = [];
+    chunks.forEach((n, c) => {
+      const first = s === 0 && c === 0;
+      const last = s === e.pp - 1 && c === e.vp - 1;
+      let fCompute = n * lp.fwd.compute;
+      let fExposed = scaleComm(fwdExposed, n);
+      let fTotal = scaleComm(lp.fwd.comm, n);
+      let bCompute = n * (lp.bwd.compute + lp.re.compute);
+      let bExposed = scaleComm(addComm(bwdExposed, reExposed), n);
+      let bTotal = scaleComm(addComm(lp.bwd.comm, lp.re.comm), n);
+      if (first) {
+        fCompute += embFwd;
+        bCompute += embBwd;
+        fExposed = addComm(fExposed, { ...zeroComm(), tp: embTp });
+        fTotal = addComm(fTotal, { ...zeroComm(), tp: embTp });
+      }
+      if (last) {
+        fCompute += logitsFwd;
+        bCompute += logitsBwd;
+        fExposed = addComm(fExposed, { ...zeroComm(), tp: logitsTp });
+        bExposed = addComm(bExposed, { ...zeroComm(), tp: logitsTp });
+        fTotal = addComm(fTotal, { ...zeroComm(), tp: logitsTp });
+        bTotal = addComm(bTotal, { ...zeroComm(), tp: logitsTp });
+      }
+      forward.push({ computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal });
+      backward.push({ computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal });
+    });
+
+    const paramsPerGpu = stageParamsPerGpu(m, e, s, layers);
+    // Gradient reduction at the end of the step (ZeRO-3 already reduced per layer).
+    const extraParams = paramsPerGpu - layers * layerParamsPerGpu(m, e);
+    const extraChunk = s === 0 ? 0 : e.vp - 1;
+    // Tied embeddings on two stages: their gradients are summed between the first and last stage.
+    const tiedSync =
+      m.tiedEmbeddings && e.pp > 1 && (s === 0 || s === e.pp - 1)
+        ? collective(net, 'allreduce', ((m.vocab * m.hidden) / e.tp) * grad, { ...layout.pp, ranks: 2, ranksPerNode: 1, nodes: 2 })
+        : 0;
+    const dpReduceSeconds = chunks.map((n, c) => {
+      const params = n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0);
+      const extra = c === extraChunk ? tiedSync : 0;
+      // ZeRO-3 reduce-scatters gradients layer by layer during the backward pass.
+      if (e.zero >= 3) return extra;
+      return collective(net, e.zero >= 1 ? 'reducescatter' : 'allreduce', params * grad, layout.dp) + extra;
+    });
+    const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
+    const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
+    return { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+  });
+
+  // Activations cross stages as [s/cp, b, h] split over the TP ranks (SP, or
+  // Megatron's scatter-gather optimization), each rank on its own link.
+  const p2pBytes = (ACT * localTokens(shape) * m.hidden) / e.tp;
+  const p2pGroup: GroupPlacement = { ...layout.pp, ranks: 2, nodes: layout.pp.nodes > 1 ? 2 : 1, ranksPerNode: 1 };
+  const p2pSeconds = e.pp > 1 ? collective(net, 'sendrecv', p2pBytes, p2pGroup) : 0;
+  return { stages, p2pSeconds, p2pBytes };
+}
