@@ -1,13 +1,3 @@
 #!/usr/bin/env node
-// The installed command: runs the compiled CLI (built by `npm install` via the prepare script).
-import { main } from '../dist/src/cli/main.js';
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+// The installed command: the compiled CLI (built by `npm install` through the prepare script).
+import '../dist/src/cli/run.js';

@@ -105,9 +105,15 @@ export function readConfigFile(file: string): unknown {
   }
 }
 
-/** Keys whose values from the default scenario only make sense for its own model, system and GPU count. */
-const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'gbs', 'layersPerStage'] as const;
-const WORKLOAD_KEYS = ['system', 'model', 'gpus', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab', 'seq', 'cp', 'ep'];
+/**
+ * Which of the default scenario's fields stop applying when the user changes
+ * part of the workload: a new model brings its own sequence length and batch;
+ * a new machine or GPU count needs its own parallel split.
+ */
+const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'layersPerStage'];
+const RECIPE_KEYS = ['seq', 'gbs', ...SPLIT_KEYS];
+const MODEL_KEYS = ['model', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab'];
+const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'dp', 'gbs'];
 
 type Opts = Record<string, unknown>;
 
@@ -137,8 +143,9 @@ export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): Scenari
   const file = typeof opts.config === 'string' ? (readConfigFile(opts.config) as Record<string, unknown>) : undefined;
   const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
   const user = { ...(file ?? {}), ...flags };
-  const changesWorkload = WORKLOAD_KEYS.some((k) => user[k] !== undefined && user[k] !== base[k]);
-  if (changesWorkload) for (const k of SPLIT_KEYS) delete base[k];
+  const changed = (keys: string[]): boolean => keys.some((k) => user[k] !== undefined && user[k] !== base[k]);
+  if (changed(MODEL_KEYS)) for (const k of RECIPE_KEYS) delete base[k];
+  else if (changed(MACHINE_KEYS)) for (const k of SPLIT_KEYS) delete base[k];
   if (file) {
     try {
       parseScenarioInput(file);

@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from './support/cli.js';
+
+describe('clustertwin simulate', () => {
+  it('runs the default scenario and prints a readable summary', async () => {
+    const r = await runCli(['simulate']);
+    expect(r.code).toBe(0);
+    for (const label of ['step time', 'tokens/s', 'MFU / HFU', 'Memory per GPU', 'time to train', 'GPU-hours', 'energy', 'cost', 'pipeline bubble', 'TP communication']) {
+      expect(r.stdout).toContain(label);
+    }
+    expect(r.stdout).toContain('GPT-3 175B on 1,024');
+  });
+
+  it('keeps the --json contract', async () => {
+    const r = await runCli(['simulate', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    for (const key of ['stepTimeSeconds', 'tokensPerSecond', 'mfu', 'hfu', 'tflopsPerGpu', 'peakMemoryBytesPerGpu', 'fitsInMemory', 'timeToTrainSeconds', 'gpuHours', 'energyMWh', 'costUsd']) {
+      expect(j).toHaveProperty(key);
+    }
+    expect(typeof j.fitsInMemory).toBe('boolean');
+    expect(j.mfu).toBeGreaterThan(0.2);
+    expect(j.mfu).toBeLessThan(0.7);
+    const b = j.breakdown as Record<string, number>;
+    const sum = Object.values(b).reduce((a, x) => a + x, 0);
+    expect(sum).toBeCloseTo(j.stepTimeSeconds, 6);
+    expect(j.config.execution).toMatchObject({ tp: 8, pp: 8, dp: 16, gpus: 1024, gbs: 1536, seq: 2048, tokens: 300e9 });
+    expect(j.config.system.name).toBe('ndm-a100-v4');
+    expect(j.config.model.name).toBe('gpt3-175b');
+  });
+
+  it('simulates Llama 3 405B on 16,384 H100 as Meta ran it', async () => {
+    const r = await runCli(['simulate', '--system', 'dgx-h100', '--model', 'llama3-405b', '--gpus', '16384', '--tp', '8', '--pp', '16', '--seq', '8192', '--gbs', '2048', '--vp', '2', '--tokens', '15.6T', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.config.execution).toMatchObject({ dp: 128, microbatches: 16, layersPerStage: [7, ...Array(14).fill(8), 7] });
+    // Meta reports 38-43% MFU for this configuration (Llama 3 paper, Table 4).
+    expect(j.mfu).toBeGreaterThan(0.3);
+    expect(j.mfu).toBeLessThan(0.55);
+  });
+
+  it('reads a YAML config and lets flags override it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-'));
+    const file = join(dir, 'run.yaml');
+    writeFileSync(file, 'system: dgx-h100\nmodel: llama3-70b\ngpus: 256\ntp: 4\npp: 4\ngbs: 512\nseq: 4096\n');
+    const r = await runCli(['simulate', '--config', file, '--tp', '8', '--pp', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.config.execution).toMatchObject({ tp: 8, pp: 2, dp: 16, seq: 4096 });
+    expect(j.config.model.name).toBe('llama3-70b');
+  });
+
+  it('accepts model overrides and counts like 300B and 16M', async () => {
+    const r = await runCli(['simulate', '--model', 'gpt3-175b', '--layers', '48', '--hidden', '6144', '--heads', '64', '--gpus', '8', '--tp', '8', '--pp', '1', '--gbs', '4', '--mbs', '4', '--tokens', '16M', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.config.model).toMatchObject({ layers: 48, hidden: 6144, heads: 64 });
+    expect(j.config.execution.tokens).toBe(16e6);
+  });
+
+  it.each([
+    [['--tp', '7'], /^error: --tp: TP 7 must divide the model's 96 attention heads; allowed: /],
+    [['--gpus', '1000', '--tp', '8', '--pp', '8'], /^error: --gpus: 1000 GPUs are not divisible by TP x PP x CP = 8 x 8 x 1 = 64/],
+    [['--gbs', '1000'], /^error: --gbs: global batch 1000 is not divisible by micro-batch x DP = 1 x 16 = 16/],
+    [['--system', 'dgx-h10'], /^error: --system: unknown system preset "dgx-h10"; nearest: dgx-h100/],
+    [['--recompute', 'sometimes'], /^error: option '--recompute <mode>' argument 'sometimes' is invalid\. Allowed choices are none, selective, full\./],
+    [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
+    [['--cp', '3'], /^error: --/],
+    [['--config', '/nonexistent/x.yaml'], /^error: --config: cannot read \/nonexistent\/x.yaml \(ENOENT\)/],
+    [['--frobnicate'], /^error: unknown option '--frobnicate'/],
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    const r = await runCli(['simulate', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 without a stack trace as a real process', () => {
+    const r = spawnCli(['simulate', '--tp', '7']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it('has --help on every command', async () => {
+    for (const args of [['--help'], ['simulate', '--help'], ['presets', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: clustertwin/);
+    }
+  });
+});
