@@ -113,7 +113,7 @@ export function readConfigFile(file: string): unknown {
 const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'layersPerStage'];
 const RECIPE_KEYS = ['seq', 'gbs', ...SPLIT_KEYS];
 const MODEL_KEYS = ['model', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab'];
-const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'dp', 'gbs'];
+const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'dp'];
 
 type Opts = Record<string, unknown>;
 
