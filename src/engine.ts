@@ -97,8 +97,11 @@ export function memoryByStage(s: Scenario): StageMemory[] {
   const e = s.exec;
   const shape = shardShape(e);
   return e.layersPerStage.map((layers, stage) => {
-    const order = stageOrder(stage, e.pp, e.vp, e.microbatches);
-    const inFlight = peakInFlight(order, chunkLayers(layers, e.vp));
+    // 1F1B holds min(pp - stage, m) micro-batches; interleaving needs the actual order.
+    const inFlight =
+      e.vp === 1
+        ? { layerMicrobatches: layers * Math.min(e.pp - stage, e.microbatches), firstChunkMicrobatches: Math.min(e.pp - stage, e.microbatches) }
+        : peakInFlight(stageOrder(stage, e.pp, e.vp, e.microbatches), chunkLayers(layers, e.vp));
     return stageMemory({
       model: s.model,
       exec: e,

@@ -190,18 +190,27 @@ function candidates(v: FabricView, req: CollectiveRequest, algo: CollectiveAlgor
 /** Creates the analytical network model for a system. */
 export function analyticalNetwork(system: SystemSpec): NetworkModel {
   const view = fabricView(system);
+  // The planner asks the same questions many times: remember the answers.
+  const memo = new Map<string, CollectiveEstimate>();
   return {
     name: 'analytical',
     collective(req: CollectiveRequest): CollectiveEstimate {
       if (req.group.ranks <= 1 || req.bytes <= 0) return { seconds: 0, algorithm: 'ring', protocol: 'Simple' };
       const algo = req.algorithm ?? 'auto';
+      const g = req.group;
+      const key = `${req.op}|${req.bytes}|${algo}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}`;
+      const hit = memo.get(key);
+      if (hit) return hit;
+      if (memo.size > 50_000) memo.clear();
       const all = candidates(view, req, algo);
       if (all.length === 0) {
         throw invalid('algo', `${algo} cannot run ${req.op} on ${req.group.ranks} GPUs over ${req.group.nodes} node(s) of this system`);
       }
       let best = all[0];
       for (const c of all) if (c.seconds < best.seconds) best = c;
-      return best;
+      const answer = { seconds: best.seconds, algorithm: best.algorithm, protocol: best.protocol };
+      memo.set(key, answer);
+      return answer;
     },
   };
 }

@@ -178,10 +178,38 @@ function addComm(a: CommSeconds, b: CommSeconds): CommSeconds {
   return { tp: a.tp + b.tp, cp: a.cp + b.cp, ep: a.ep + b.ep, pp: a.pp + b.pp, dp: a.dp + b.dp };
 }
 
+/**
+ * Layer passes depend on the shard shape, the groups and the overlap switches,
+ * not on PP, VP or the batch: configurations that share them (as a planner's
+ * do) reuse one answer per network model and model.
+ */
+const passCache = new WeakMap<NetworkModel, WeakMap<ModelSpec, Map<string, ReturnType<typeof layerPasses>>>>();
+
+function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof layerPasses> {
+  let byModel = passCache.get(x.network);
+  if (!byModel) passCache.set(x.network, (byModel = new WeakMap()));
+  let byKey = byModel.get(x.model);
+  if (!byKey) byModel.set(x.model, (byKey = new Map()));
+  const e = x.exec;
+  const l = x.layout;
+  const key = [
+    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute,
+    e.dp, e.zero, e.gradReduceDtype, x.gpu.name,
+    l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
+  ].join('|');
+  let hit = byKey.get(key);
+  if (!hit) {
+    if (byKey.size > 10_000) byKey.clear();
+    hit = layerPasses(x, shape);
+    byKey.set(key, hit);
+  }
+  return hit;
+}
+
 export function stepCosts(x: CostInput, layersPerStage: readonly number[]): StepCosts {
   const { model: m, exec: e, gpu, network: net, layout } = x;
   const shape = shardShape(e);
-  const lp = layerPasses(x, shape);
+  const lp = cachedLayerPasses(x, shape);
   const fwdExposed = exposedOf(e, lp.fwd);
   const bwdExposed = exposedOf(e, lp.bwd);
   const reExposed = exposedOf(e, lp.re);
@@ -198,7 +226,12 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const logitsTp = e.sp ? collective(net, 'allgather', ACT * localTokens(shape) * m.hidden, layout.tp) : 0;
 
   const grad = stateBytesPerParam(e).grads;
+  // Middle stages with the same layer count cost the same: cost each kind once.
+  const byKind = new Map<string, StageCosts>();
   const stages: StageCosts[] = layersPerStage.map((layers, s) => {
+    const kind = `${layers}|${s === 0 ? 'first' : s === e.pp - 1 ? 'last' : 'middle'}`;
+    const known = byKind.get(kind);
+    if (known) return known;
     const chunks = chunkLayers(layers, e.vp);
     const forward: PassCost[] = [];
     const backward: PassCost[] = [];
@@ -247,7 +280,9 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     });
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
     const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
-    return { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+    byKind.set(kind, costs);
+    return costs;
   });
 
   // Activations cross stages as [s/cp, b, h] split over the TP ranks (SP, or
