@@ -85,9 +85,18 @@ function chooseSplit(parsed: ScenarioInputParsed, model: ModelSpec, system: Syst
 /** Usable HBM of one GPU, bytes. */
 export const hbmBytes = (system: SystemSpec): number => system.gpu.hbmGiB * GIB;
 
+const defaultNetworks = new WeakMap<SystemSpec, NetworkModel>();
+
+/** The analytical network of a system, built once per system object (it memoizes answers). */
+export function defaultNetwork(system: SystemSpec): NetworkModel {
+  let net = defaultNetworks.get(system);
+  if (!net) defaultNetworks.set(system, (net = analyticalNetwork(system)));
+  return net;
+}
+
 /** Phase 2: the cost of every pass, transfer and reduction of one step. */
 export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
-  const net = network ?? analyticalNetwork(s.system);
+  const net = network ?? defaultNetwork(s.system);
   const layout = parallelLayout(s.exec, s.system.node.gpusPerNode);
   return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
 }
@@ -212,7 +221,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
 
 /** Phases 2-4 with the event simulation: the full answer for one scenario. */
 export function evaluateScenario(s: Scenario, opts: SimulateOptions = {}): SimulationResult {
-  const net = opts.network ?? analyticalNetwork(s.system);
+  const net = opts.network ?? defaultNetwork(s.system);
   const costs = scenarioCosts(s, net);
   const sim = simulateStep(s.exec, costs, { keepTimeline: opts.timeline ?? false });
   const result = assemble(s, sim.stepTimeSeconds, sim.breakdown, sim.criticalStage, 'event-simulation', net.name);
