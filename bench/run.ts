@@ -1,37 +1,6 @@
 /**
- * `npm run bench`: how fast the engine answers. Prints figures; asserts nothing
- * (tests never time anything).
+ * `npm run bench`: how fast the engine answers. Each suite prints its figures;
+ * nothing here asserts (tests never time anything).
  */
-import { Bench } from 'tinybench';
-import { loadPresets } from '../src/node/presets.js';
-import { estimateStep, evaluateScenario, resolveScenario, scenarioCosts } from '../src/engine.js';
-import { simulateStep } from '../src/schedule/step-simulation.js';
-import { LLAMA3_405B_16K } from './scenarios.js';
-
-const catalog = loadPresets();
-const llama = resolveScenario(LLAMA3_405B_16K, catalog);
-const gpt3 = resolveScenario(catalog.scenarios.default as never, catalog);
-
-const bench = new Bench({ time: 1000, warmupTime: 200 });
-bench
-  .add('event simulation: Llama 3 405B step, 16,384 H100 (costs + events)', () => {
-    evaluateScenario(llama);
-  })
-  .add('event simulation: Llama 3 405B step, events only', () => {
-    simulateStep(llama.exec, costsLlama, { keepTimeline: false });
-  })
-  .add('closed-form estimate: Llama 3 405B step, 16,384 H100', () => {
-    estimateStep(llama);
-  })
-  .add('event simulation: GPT-3 175B default scenario (1,024 A100, 96 micro-batches)', () => {
-    evaluateScenario(gpt3);
-  });
-const costsLlama = scenarioCosts(llama);
-
-await bench.run();
-console.log('clustertwin benchmarks (Node', process.version + ')');
-for (const task of bench.tasks) {
-  const r = task.result as { latency?: { mean: number; p99?: number }; mean?: number } | undefined;
-  const meanMs = r?.latency?.mean ?? r?.mean ?? Number.NaN;
-  console.log(`  ${task.name}: ${meanMs < 0.1 ? `${(meanMs * 1000).toFixed(1)} µs` : `${meanMs.toFixed(3)} ms`} per run`);
-}
+console.log(`clustertwin benchmarks (Node ${process.version}, ${process.platform}/${process.arch})`);
+await import('./core.js');
