@@ -19,11 +19,12 @@ import type { SystemSpec } from './config/system-schema.js';
 import { ClusterTwinError } from './errors.js';
 import { peakFlopsPerSecond } from './compute/kernel.js';
 import { analyticalNetwork } from './network/analytical.js';
+import { flowNetwork } from './network/flow/flow-network.js';
 import type { NetworkModel } from './network/network-model.js';
 import { parallelLayout } from './parallel/layout.js';
 import { chunkLayers } from './parallel/stage-split.js';
 import { stageMemory, type StageMemory } from './memory/memory-model.js';
-import { peakInFlight, stageOrder } from './schedule/pipeline-schedule.js';
+import { stagePeakInFlight, type InFlight } from './schedule/in-flight.js';
 import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js';
 import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
 import { estimateStepSeconds } from './schedule/closed-form.js';
@@ -94,11 +95,30 @@ export function defaultNetwork(system: SystemSpec): NetworkModel {
   return net;
 }
 
+/** The network model a scenario asks for: the memoized analytical one, or a flow-level model of its job's topology. */
+export function scenarioNetwork(s: Scenario): NetworkModel {
+  return s.exec.network === 'flow' ? flowNetwork(s.system, s.exec.gpus) : defaultNetwork(s.system);
+}
+
 /** Phase 2: the cost of every pass, transfer and reduction of one step. */
 export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
-  const net = network ?? defaultNetwork(s.system);
-  const layout = parallelLayout(s.exec, s.system.node.gpusPerNode);
+  const net = network ?? scenarioNetwork(s);
+  const layout = parallelLayout(s.exec, s.system.node.gpusPerNode, s.system.node.nvlinkDomainGpus ?? s.system.node.gpusPerNode);
   return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
+}
+
+const inFlightMemo = new Map<string, InFlight>();
+
+/** Peak in-flight micro-batches of one stage under interleaving, memoized: the planner asks for the same pipeline shapes thousands of times. */
+function interleavedInFlight(stage: number, pp: number, vp: number, microbatches: number, layers: number): InFlight {
+  const key = `${stage}|${pp}|${vp}|${microbatches}|${layers}`;
+  let hit = inFlightMemo.get(key);
+  if (!hit) {
+    if (inFlightMemo.size > 100_000) inFlightMemo.clear();
+    hit = stagePeakInFlight(stage, pp, vp, microbatches, chunkLayers(layers, vp));
+    inFlightMemo.set(key, hit);
+  }
+  return hit;
 }
 
 /** Peak memory of one GPU on every pipeline stage. */
@@ -110,7 +130,7 @@ export function memoryByStage(s: Scenario): StageMemory[] {
     const inFlight =
       e.vp === 1
         ? { layerMicrobatches: layers * Math.min(e.pp - stage, e.microbatches), firstChunkMicrobatches: Math.min(e.pp - stage, e.microbatches) }
-        : peakInFlight(stageOrder(stage, e.pp, e.vp, e.microbatches), chunkLayers(layers, e.vp));
+        : interleavedInFlight(stage, e.pp, e.vp, e.microbatches, layers);
     return stageMemory({
       model: s.model,
       exec: e,
@@ -176,7 +196,7 @@ export const NOT_MODELLED = [
   'failures, restarts and checkpoint time (time to train is failure-free)',
   'data loading and host-side stalls',
   'SM contention between overlapped communication and compute',
-  'network congestion from other jobs; the fabric is analytical (latency + bytes over bottleneck bandwidth)',
+  'congestion from other jobs, and contention between different kinds of collectives running at once (each kind is timed with all its groups at once)',
 ];
 
 export interface SimulateOptions {
@@ -221,7 +241,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
 
 /** Phases 2-4 with the event simulation: the full answer for one scenario. */
 export function evaluateScenario(s: Scenario, opts: SimulateOptions = {}): SimulationResult {
-  const net = opts.network ?? defaultNetwork(s.system);
+  const net = opts.network ?? scenarioNetwork(s);
   const costs = scenarioCosts(s, net);
   const sim = simulateStep(s.exec, costs, { keepTimeline: opts.timeline ?? false });
   const result = assemble(s, sim.stepTimeSeconds, sim.breakdown, sim.criticalStage, 'event-simulation', net.name);

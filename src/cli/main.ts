@@ -8,6 +8,8 @@ import { ClusterTwinError } from '../errors.js';
 import { FLAG_OF_KEY } from './scenario-options.js';
 import { simulateCommand } from './commands/simulate.js';
 import { presetsCommand } from './commands/presets.js';
+import { collectiveCommand } from './commands/collective.js';
+import { validateCommand } from './commands/validate.js';
 
 export const EXIT_USAGE = 2;
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   program.addCommand(simulateCommand());
   program.addCommand(presetsCommand());
+  program.addCommand(collectiveCommand());
+  program.addCommand(validateCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
@@ -30,7 +34,8 @@ export function buildProgram(): Command {
 
 /** Formats an error the user can act on as one line. */
 export function userErrorLine(err: ClusterTwinError): string {
-  const path = FLAG_OF_KEY[err.path] ?? err.path;
+  // Scenario keys name their flag; other simple field names are flags in kebab case.
+  const path = FLAG_OF_KEY[err.path] ?? (/^[a-z][a-zA-Z]*$/.test(err.path) ? `--${err.path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : err.path);
   const message = err.path ? err.message.slice(err.path.length + 2) : err.message;
   return `error: ${path ? `${path}: ` : ''}${message}`;
 }

@@ -7,12 +7,15 @@ import { ClusterTwinError, nearestNames } from '../errors.js';
 import { zodIssueToError } from './scenario-input.js';
 import { GpuSpecSchema, SystemSpecSchema, type GpuSpec, type SystemSpec } from './system-schema.js';
 import { ModelSpecSchema, completeModel, type ModelSpec, type ModelSpecParsed } from './model-schema.js';
+import { DEFAULT_FAILURE_MODEL, resolveFailureModel } from './failure-model.js';
 
 export interface PresetCatalog {
   gpus: Readonly<Record<string, unknown>>;
   systems: Readonly<Record<string, unknown>>;
   models: Readonly<Record<string, unknown>>;
   scenarios: Readonly<Record<string, unknown>>;
+  /** Failure models (presets/reliability). */
+  reliability: Readonly<Record<string, unknown>>;
 }
 
 export type PresetKind = keyof PresetCatalog;
@@ -42,7 +45,12 @@ export function resolveSystem(catalog: PresetCatalog, system: string | unknown, 
   const r = SystemSpecSchema.safeParse(raw);
   if (!r.success) throw zodIssueToError(r.error, typeof system === 'string' ? `system preset ${system}` : path);
   const gpu = resolveGpu(catalog, r.data.gpu, `${path}.gpu`);
-  return { ...r.data, gpu };
+  const reliability = resolveFailureModel(
+    (name, at) => lookupPreset(catalog, 'reliability', name, at),
+    r.data.reliability ?? DEFAULT_FAILURE_MODEL,
+    `${path}.reliability`,
+  );
+  return { ...r.data, gpu, reliability };
 }
 
 export function resolveModelPreset(catalog: PresetCatalog, model: string | unknown, path = 'model'): ModelSpecParsed {

@@ -57,6 +57,8 @@ export interface Execution {
   gradReduceDtype: 'fp32' | 'bf16';
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
+  /** Which network model times the communication: analytical (fast) or flow-level. */
+  network: 'analytical' | 'flow';
 }
 
 export const ExecutionDefaults = {
@@ -72,6 +74,7 @@ export const ExecutionDefaults = {
   attention: 'flash',
   gradReduceDtype: 'fp32',
   tokens: 300e9,
+  network: 'analytical',
 } as const;
 
 export const OverlapInputSchema = z.union([

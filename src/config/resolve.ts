@@ -168,6 +168,7 @@ export function resolveExecution(
     attention: input.attention ?? ExecutionDefaults.attention,
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     microbatches,
+    network: input.network ?? ExecutionDefaults.network,
   };
 }
 

@@ -4,6 +4,7 @@
  * spec sheet writes them; `resolveSystem` turns them into SI base units.
  */
 import { z } from 'zod';
+import { FailureModelInputSchema, type FailureModelSpec } from './reliability-schema.js';
 
 const positive = () => z.number().positive();
 const fraction = () => z.number().gt(0).lte(1);
@@ -72,6 +73,8 @@ export const NodeSpecSchema = z.object({
   /** Achieved fraction of NIC line rate by NCCL. */
   nicAchievedFraction: fraction(),
   hostMemoryGiB: positive().optional(),
+  /** Host link between a GPU and its NIC, GB/s per direction (PCIe 5 x16: ~63, ml-engineering). */
+  pcieGBps: positive().optional(),
 });
 
 export const FabricSpecSchema = z.object({
@@ -80,8 +83,11 @@ export const FabricSpecSchema = z.object({
   generation: z.string(),
   tiers: z.number().int().min(1).max(3),
   switchRadix: z.number().int().positive(),
-  /** Downlink:uplink ratio at each tier above the leaf (1 = full bisection). */
-  oversubscription: z.number().min(1).default(1),
+  /**
+   * Downlink:uplink ratio (1 = full bisection): one number for the leaf tier,
+   * or [leaf, spine] to oversubscribe the spine's uplinks to the core too.
+   */
+  oversubscription: z.union([z.number().min(1), z.array(z.number().min(1)).min(1).max(2)]).default(1),
   /** One-way latency through one switch, microseconds. */
   switchLatencyMicroseconds: z.number().nonnegative(),
   /** One-way NIC + software latency per message, microseconds. */
@@ -90,6 +96,13 @@ export const FabricSpecSchema = z.object({
   sharp: z.boolean().default(false),
   /** One NIC per GPU, each on its own leaf switch (rail-optimized). */
   railOptimized: z.boolean().default(true),
+  /**
+   * How switches spread traffic over equal uplinks: `adaptive` (InfiniBand
+   * adaptive routing: load spread evenly, so only tier capacity limits),
+   * `destination` (static D-mod-k routing by destination) or `ecmp` (a hash of
+   * each flow, as Ethernet/RoCE; flows can collide on one uplink).
+   */
+  routing: z.enum(['adaptive', 'destination', 'ecmp']).default('adaptive'),
 });
 
 export const StorageSpecSchema = z.object({
@@ -107,6 +120,8 @@ export const SystemSpecSchema = z.object({
   node: NodeSpecSchema,
   fabric: FabricSpecSchema,
   storage: StorageSpecSchema,
+  /** Failure rates and recovery times: a reliability preset name, or one inline (default: the `default` preset). */
+  reliability: z.union([z.string(), FailureModelInputSchema]).optional(),
   pricing: z.object({ usdPerGpuHour: positive() }),
   power: z.object({
     /** Power usage effectiveness of the data centre. */
@@ -126,4 +141,4 @@ export type FabricSpec = z.infer<typeof FabricSpecSchema>;
 export type SystemSpecInput = z.input<typeof SystemSpecSchema>;
 export type SystemSpecParsed = z.infer<typeof SystemSpecSchema>;
 /** A system whose GPU is resolved to its full description. */
-export type SystemSpec = Omit<SystemSpecParsed, 'gpu'> & { gpu: GpuSpec };
+export type SystemSpec = Omit<SystemSpecParsed, 'gpu' | 'reliability'> & { gpu: GpuSpec; reliability: FailureModelSpec };

@@ -1,13 +1,13 @@
 /**
  * The analytical network model: each collective costs NCCL's latency for its
- * algorithm and protocol plus its bytes over the bottleneck bandwidth of the
- * levels it crosses (NVLink inside a node, the node's NICs between nodes).
- * `auto` picks the fastest (algorithm, protocol) pair, as NCCL's tuner does.
+ * algorithm and protocol, plus its bytes over the bottleneck bandwidth of the
+ * levels it crosses (NVLink inside an NVLink domain, the NICs between
+ * domains), plus the time to fill its pipeline. `auto` picks the fastest
+ * (algorithm, protocol) pair, as NCCL's tuner does with its own cost model.
  */
 import type { SystemSpec } from '../config/system-schema.js';
 import { invalid } from '../errors.js';
-import type { FabricView } from './fabric-view.js';
-import { fabricView } from './fabric-view.js';
+import { fabricView, type FabricView } from './fabric-view.js';
 import {
   BASE_LATENCY_US,
   NET_HOP_LATENCY_US,
@@ -15,51 +15,65 @@ import {
   PROTOCOLS,
   PROTOCOL_BANDWIDTH_FACTOR,
   TREE_BANDWIDTH_FACTOR,
+  pipelineFillSeconds,
   type Protocol,
 } from './nccl-protocols.js';
-import type {
-  CollectiveAlgorithm,
-  CollectiveEstimate,
-  CollectiveRequest,
-  GroupPlacement,
-  NetworkModel,
+import {
+  domainsOf,
+  type CollectiveAlgorithm,
+  type CollectiveEstimate,
+  type CollectiveRequest,
+  type GroupPlacement,
+  type NetworkModel,
 } from './network-model.js';
 
-type Algo = Exclude<CollectiveAlgorithm, 'auto'>;
+export type Algorithm = Exclude<CollectiveAlgorithm, 'auto'>;
 
 /** Bandwidths one rank of a group sees at each level, bytes/s. */
 export interface GroupBandwidth {
   /** NVLink per rank. */
   intra: number;
-  /** NIC share per rank (all concurrent groups on a node share its NICs); Infinity inside one node. */
+  /** NIC share per rank (all concurrent groups on a node share its NICs); Infinity inside one domain. */
   nicPerRank: number;
-  /** Ring bus bandwidth: NVLink, or the NICs the group's ranks on one node drive together. */
+  /** NIC share per rank for traffic that all leaves the leaf switch (tapered by oversubscription). */
+  nicPerRankAcrossSpine: number;
+  /** Ring bus bandwidth: NVLink, or the NICs the group's ranks in one domain drive together. */
   ring: number;
+}
+
+/** Nodes between a group's first and last member (how far it reaches across the fabric). */
+function nodeSpan(v: FabricView, g: GroupPlacement): number {
+  const stride = g.stride ?? 1;
+  return Math.max(g.nodes, Math.floor(((g.ranks - 1) * stride) / v.gpusPerNode) + 1);
 }
 
 export function groupBandwidth(v: FabricView, g: GroupPlacement): GroupBandwidth {
   const intra = v.intraBytesPerSecond;
-  if (g.nodes <= 1) return { intra, nicPerRank: Infinity, ring: intra };
+  const { domains, ranksPerDomain } = domainsOf(g);
+  if (domains <= 1) return { intra, nicPerRank: Infinity, nicPerRankAcrossSpine: Infinity, ring: intra };
   const ranksOnNodeNics = g.ranksPerNode * g.concurrentGroupsPerNode;
-  // Traffic that leaves a leaf group of nodes crosses the oversubscribed tier.
-  const taper = g.nodes > v.nodesPerLeaf ? 1 / v.oversubscription : 1;
-  const nicPerRank = (v.nodeNicBytesPerSecond / Math.max(ranksOnNodeNics, 1)) * taper;
-  // Each ring channel leaves the node through one NIC; channels spread over
-  // all NICs, so a ring drives the NICs of all its ranks on the node.
-  return { intra, nicPerRank, ring: Math.min(intra, g.ranksPerNode * nicPerRank) };
+  const nicPerRank = v.nodeNicBytesPerSecond / Math.max(ranksOnNodeNics, 1);
+  // Traffic that leaves its leaf (and pod) crosses the oversubscribed tier(s).
+  const span = nodeSpan(v, g);
+  const taper = (span > v.nodesPerLeaf ? 1 / v.oversubscription[0] : 1) * (span > v.nodesPerPod ? 1 / v.oversubscription[1] : 1);
+  // Each ring channel leaves the domain through one NIC; channels spread over
+  // all NICs, so a ring drives the NICs of all its ranks in the domain
+  // (NVIDIA: 192 GB/s all-reduce busbw on 8 x HDR, NVIDIA/nccl#812). A ring's
+  // neighbours mostly share a leaf, so oversubscription barely touches it.
+  return { intra, nicPerRank, nicPerRankAcrossSpine: nicPerRank * taper, ring: Math.min(intra, ranksPerDomain * nicPerRank) };
 }
 
 const us = (x: number): number => x * 1e-6;
 
 /** Ring steps for an op over n ranks (NCCL: 2(n-1) for all-reduce, n-1 for gather/scatter, n otherwise). */
-function ringSteps(op: CollectiveRequest['op'], n: number): number {
+export function ringSteps(op: CollectiveRequest['op'], n: number): number {
   if (op === 'allreduce') return 2 * (n - 1);
   if (op === 'reducescatter' || op === 'allgather') return n - 1;
   return n;
 }
 
 /** Bytes each rank pushes through its bottleneck link in a ring. */
-function ringBytes(op: CollectiveRequest['op'], bytes: number, n: number): number {
+export function ringBytes(op: CollectiveRequest['op'], bytes: number, n: number): number {
   switch (op) {
     case 'allreduce':
       return (2 * (n - 1) * bytes) / n;
@@ -73,105 +87,141 @@ function ringBytes(op: CollectiveRequest['op'], bytes: number, n: number): numbe
   }
 }
 
-interface Candidate {
-  algorithm: Algo;
+export interface Candidate {
+  algorithm: Algorithm;
   protocol: Protocol;
+  /** Total: latency + transfer + pipeline fill. */
   seconds: number;
+  /** Fixed per-call latency (NCCL's base and per-hop terms). */
+  latencySeconds: number;
+  /** Time to fill the pipeline (see pipelineFillSeconds). */
+  fillSeconds: number;
+}
+
+const candidate = (algorithm: Algorithm, protocol: Protocol, latencySeconds: number, transferSeconds: number, fillSeconds = 0): Candidate => ({
+  algorithm,
+  protocol,
+  seconds: latencySeconds + transferSeconds + fillSeconds,
+  latencySeconds,
+  fillSeconds,
+});
+
+/** Latency of `steps` ring steps of which `interSteps` cross domains. */
+function ringLatency(v: FabricView, p: Protocol, steps: number, interSteps: number): number {
+  const intraLat = us(NVLINK_HOP_LATENCY_US.ring[p]);
+  const interLat = us(NET_HOP_LATENCY_US.ring[p]) + v.netPathLatencySeconds;
+  return us(BASE_LATENCY_US.ring[p]) + (steps - interSteps) * intraLat + interSteps * interLat;
 }
 
 function ringCandidate(v: FabricView, req: CollectiveRequest, p: Protocol): Candidate {
   const g = req.group;
   const n = g.ranks;
+  const { domains, ranksPerDomain } = domainsOf(g);
   const bw = groupBandwidth(v, g);
-  const steps = ringSteps(req.op, n);
-  const interSteps = g.nodes > 1 ? (req.op === 'allreduce' ? 2 : 1) * (g.nodes - 1) : 0;
-  const intraLat = us(NVLINK_HOP_LATENCY_US.ring[p]);
-  const interLat = us(NET_HOP_LATENCY_US.ring[p]) + v.netPathLatencySeconds;
-  let latency = us(BASE_LATENCY_US.ring[p]) + (steps - interSteps) * intraLat + interSteps * interLat;
-  let seconds: number;
+  const f = PROTOCOL_BANDWIDTH_FACTOR[p];
   if (req.op === 'alltoall') {
-    // Every rank exchanges with every other at once: the intra-node share rides
-    // NVLink, the rest its own NIC share (all-to-all cannot stripe over NICs).
-    const intraBytes = (req.bytes * (g.ranksPerNode - 1)) / n;
-    const interBytes = (req.bytes * (n - g.ranksPerNode)) / n;
-    const f = PROTOCOL_BANDWIDTH_FACTOR[p];
-    latency = us(BASE_LATENCY_US.ring[p]) + (g.nodes > 1 ? interLat : intraLat);
-    seconds = latency + Math.max(intraBytes / (bw.intra * f), interBytes / (bw.nicPerRank * f));
-    return { algorithm: 'ring', protocol: p, seconds };
+    // Every rank exchanges with every other at once: the share inside the
+    // domain rides NVLink, the rest the rank's own NIC share (all-to-all cannot
+    // stripe one peer's traffic over several NICs; sjeaugey, nccl-tests#267).
+    const intraBytes = (req.bytes * (ranksPerDomain - 1)) / n;
+    const interBytes = (req.bytes * (n - ranksPerDomain)) / n;
+    const latency = ringLatency(v, p, 1, domains > 1 ? 1 : 0);
+    const transfer = Math.max(intraBytes / (bw.intra * f), interBytes / (bw.nicPerRankAcrossSpine * f));
+    return candidate('ring', p, latency, transfer);
   }
-  if (req.op === 'sendrecv' || req.op === 'broadcast') {
-    latency = us(BASE_LATENCY_US.ring[p]) + (g.nodes > 1 ? interLat : intraLat) * (req.op === 'broadcast' ? Math.max(1, n - 1) : 1);
+  if (req.op === 'sendrecv') {
+    const latency = ringLatency(v, p, 1, domains > 1 ? 1 : 0);
+    const link = domains > 1 ? Math.min(bw.intra, bw.nicPerRankAcrossSpine) : bw.intra;
+    return candidate('ring', p, latency, req.bytes / (link * f), pipelineFillSeconds(req.bytes, 1, link * f));
   }
-  const bwBus = g.nodes > 1 && req.op === 'sendrecv' ? Math.min(bw.intra, bw.nicPerRank) : bw.ring;
-  seconds = latency + ringBytes(req.op, req.bytes, n) / (bwBus * PROTOCOL_BANDWIDTH_FACTOR[p]);
-  return { algorithm: 'ring', protocol: p, seconds };
+  const steps = ringSteps(req.op, n);
+  const interSteps = domains > 1 ? (req.op === 'allreduce' ? 2 : 1) * (domains - 1) : 0;
+  // A broadcast is a pipelined chain: its latency is one pass along the ring.
+  const latency = ringLatency(v, p, req.op === 'broadcast' ? Math.max(1, n - 1) : steps, interSteps);
+  const busBw = bw.ring * f;
+  const bytes = ringBytes(req.op, req.bytes, n);
+  return candidate('ring', p, latency, bytes / busBw, pipelineFillSeconds(req.bytes, steps, busBw));
 }
 
 function treeCandidate(v: FabricView, req: CollectiveRequest, p: Protocol): Candidate | undefined {
   const g = req.group;
-  if (req.op !== 'allreduce' || g.nodes < 2) return undefined;
+  const { domains, ranksPerDomain } = domainsOf(g);
+  if (req.op !== 'allreduce' || domains < 2) return undefined;
   const bw = groupBandwidth(v, g);
   const intraLat = us(NVLINK_HOP_LATENCY_US.tree[p]);
   const interLat = us(NET_HOP_LATENCY_US.tree[p]) + v.netPathLatencySeconds;
-  const latency = us(BASE_LATENCY_US.tree[p]) + 2 * ((g.ranksPerNode - 1) * intraLat + Math.log2(g.nodes) * interLat);
-  // NCCL: tree bus bandwidth is 0.92 of the ring's; algorithm bandwidth is half of it.
+  const hops = (ranksPerDomain - 1) + Math.log2(domains);
+  const latency = us(BASE_LATENCY_US.tree[p]) + 2 * ((ranksPerDomain - 1) * intraLat + Math.log2(domains) * interLat);
+  // NCCL: tree bus bandwidth is 0.92 of the ring's; its algorithm bandwidth is half of that.
   const busBw = bw.ring * TREE_BANDWIDTH_FACTOR * PROTOCOL_BANDWIDTH_FACTOR[p];
-  return { algorithm: 'tree', protocol: p, seconds: latency + (2 * req.bytes) / busBw };
+  const bytes = 2 * req.bytes;
+  return candidate('tree', p, latency, bytes / busBw, pipelineFillSeconds(req.bytes, 2 * hops, busBw));
 }
 
+/** NVLS: the NVSwitch reduces; each GPU sends and receives the buffer once. */
 function nvlsCandidate(v: FabricView, req: CollectiveRequest): Candidate | undefined {
   const g = req.group;
   if (req.op !== 'allreduce' || v.nvlsAlgBytesPerSecond <= 0 || g.ranks < 2) return undefined;
-  if (g.nodes > 1) {
-    // NVLS inside each node, a ring of node leaders between nodes (NCCL's NVLS-tree family).
-    const bw = groupBandwidth(v, g);
-    const inter = ringCandidate(v, { ...req, group: { ...g, ranks: g.nodes, ranksPerNode: 1 } }, 'Simple');
-    const interBw = bw.nicPerRank * g.ranksPerNode;
-    const interSeconds = inter.seconds - ringBytes('allreduce', req.bytes, g.nodes) / bw.ring + ringBytes('allreduce', req.bytes, g.nodes) / interBw;
-    const seconds = us(NVLINK_HOP_LATENCY_US.nvls.Simple) + req.bytes / v.nvlsAlgBytesPerSecond + interSeconds;
-    return { algorithm: 'nvls', protocol: 'Simple', seconds };
-  }
-  const seconds = us(NVLINK_HOP_LATENCY_US.nvls.Simple) + req.bytes / v.nvlsAlgBytesPerSecond;
-  return { algorithm: 'nvls', protocol: 'Simple', seconds };
+  const { domains, ranksPerDomain } = domainsOf(g);
+  if (ranksPerDomain < 2) return undefined;
+  const lat = us(NVLINK_HOP_LATENCY_US.nvls.Simple);
+  const intra = req.bytes / v.nvlsAlgBytesPerSecond;
+  const fill = pipelineFillSeconds(req.bytes, 2, v.nvlsAlgBytesPerSecond);
+  if (domains <= 1) return candidate('nvls', 'Simple', lat, intra, fill);
+  // Across domains (NCCL's NVLS-tree family): each rank's rail carries its
+  // 1/ranksPerDomain shard between domains, pipelined with the in-switch reduction.
+  const bw = groupBandwidth(v, g);
+  const shard = req.bytes / ranksPerDomain;
+  const inter = ringBytes('allreduce', shard, domains) / bw.nicPerRank;
+  const interLat = 2 * Math.log2(domains) * (us(NET_HOP_LATENCY_US.nvls.Simple) + v.netPathLatencySeconds);
+  return candidate('nvls', 'Simple', lat + interLat, Math.max(intra, inter), fill);
 }
 
 /**
- * Hierarchical all-reduce: reduce-scatter inside the node, all-reduce of each
- * shard across nodes on its own rail, all-gather inside the node.
+ * Hierarchical all-reduce: reduce-scatter inside the domain, all-reduce of each
+ * shard across domains on its own rail (or in the switches, with SHARP), and
+ * all-gather inside the domain.
  */
 function hierCandidate(v: FabricView, req: CollectiveRequest, p: Protocol, sharp: boolean): Candidate | undefined {
   const g = req.group;
-  if (req.op !== 'allreduce' || g.nodes < 2 || g.ranksPerNode < 1) return undefined;
+  const { domains, ranksPerDomain } = domainsOf(g);
+  if (req.op !== 'allreduce' || domains < 2) return undefined;
   if (sharp && !v.sharp) return undefined;
-  const local = { ranks: g.ranksPerNode, ranksPerNode: g.ranksPerNode, nodes: 1, concurrentGroupsPerNode: g.concurrentGroupsPerNode };
-  const rail = { ranks: g.nodes, ranksPerNode: 1, nodes: g.nodes, concurrentGroupsPerNode: g.ranksPerNode * g.concurrentGroupsPerNode };
-  const shard = req.bytes / g.ranksPerNode;
+  const local: GroupPlacement = { ranks: ranksPerDomain, ranksPerNode: Math.min(ranksPerDomain, g.ranksPerNode), nodes: 1, concurrentGroupsPerNode: g.concurrentGroupsPerNode, domains: 1, ranksPerDomain };
+  const rail: GroupPlacement = { ranks: domains, ranksPerNode: 1, nodes: domains, concurrentGroupsPerNode: g.ranksPerNode * g.concurrentGroupsPerNode, domains, ranksPerDomain: 1 };
+  const shard = req.bytes / ranksPerDomain;
   const intra =
-    g.ranksPerNode > 1
+    ranksPerDomain > 1
       ? ringCandidate(v, { op: 'reducescatter', bytes: req.bytes, group: local }, p).seconds +
         ringCandidate(v, { op: 'allgather', bytes: req.bytes, group: local }, p).seconds
       : 0;
-  let inter: number;
+  const intraLatency =
+    ranksPerDomain > 1
+      ? ringCandidate(v, { op: 'reducescatter', bytes: req.bytes, group: local }, p).latencySeconds +
+        ringCandidate(v, { op: 'allgather', bytes: req.bytes, group: local }, p).latencySeconds
+      : 0;
   if (sharp) {
-    // In-network reduction: each rank sends its shard up once and receives the sum once.
+    // In-network reduction: each rank sends its shard up the switch tree once and receives the sum once.
     const bw = groupBandwidth(v, rail).nicPerRank * PROTOCOL_BANDWIDTH_FACTOR[p];
-    inter = us(BASE_LATENCY_US.tree[p]) + 2 * (us(NET_HOP_LATENCY_US.tree[p]) + v.netPathLatencySeconds) + shard / bw;
-  } else {
-    inter = ringCandidate(v, { op: 'allreduce', bytes: shard, group: rail }, p).seconds;
+    const latency = us(BASE_LATENCY_US.tree[p]) + 2 * (us(NET_HOP_LATENCY_US.tree[p]) + v.netPathLatencySeconds);
+    return candidate('sharp', p, intraLatency + latency, intra - intraLatency + shard / bw, pipelineFillSeconds(shard, 2, bw));
   }
-  return { algorithm: sharp ? 'sharp' : 'hier', protocol: p, seconds: intra + inter };
+  const inter = ringCandidate(v, { op: 'allreduce', bytes: shard, group: rail }, p);
+  return candidate('hier', p, intraLatency + inter.latencySeconds, intra - intraLatency + inter.seconds - inter.latencySeconds - inter.fillSeconds, inter.fillSeconds);
 }
 
-function candidates(v: FabricView, req: CollectiveRequest, algo: CollectiveAlgorithm): Candidate[] {
+/** Every (algorithm, protocol) that can run this request, with its time. */
+export function collectiveCandidates(v: FabricView, req: CollectiveRequest, algo: CollectiveAlgorithm = 'auto'): Candidate[] {
   const out: Candidate[] = [];
-  const want = (a: Algo): boolean => algo === 'auto' || algo === a;
+  const want = (a: Algorithm): boolean => algo === 'auto' || algo === a;
   for (const p of PROTOCOLS) {
     if (want('ring')) out.push(ringCandidate(v, req, p));
     if (want('tree')) {
       const c = treeCandidate(v, req, p);
       if (c) out.push(c);
     }
-    if (want('hier') && algo === 'hier') {
+    // NCCL has no separate hierarchical algorithm to pick; it runs only when asked for.
+    if (algo === 'hier') {
       const c = hierCandidate(v, req, p, false);
       if (c) out.push(c);
     }
@@ -187,6 +237,18 @@ function candidates(v: FabricView, req: CollectiveRequest, algo: CollectiveAlgor
   return out;
 }
 
+/** The fastest candidate, or a one-line error when the algorithm cannot run this request. */
+export function bestCandidate(v: FabricView, req: CollectiveRequest): Candidate {
+  const algo = req.algorithm ?? 'auto';
+  const all = collectiveCandidates(v, req, algo);
+  if (all.length === 0) {
+    throw invalid('algo', `${algo} cannot run ${req.op} on ${req.group.ranks} GPUs over ${domainsOf(req.group).domains} NVLink domain(s) of this system`);
+  }
+  let best = all[0];
+  for (const c of all) if (c.seconds < best.seconds) best = c;
+  return best;
+}
+
 /** Creates the analytical network model for a system. */
 export function analyticalNetwork(system: SystemSpec): NetworkModel {
   const view = fabricView(system);
@@ -196,19 +258,13 @@ export function analyticalNetwork(system: SystemSpec): NetworkModel {
     name: 'analytical',
     collective(req: CollectiveRequest): CollectiveEstimate {
       if (req.group.ranks <= 1 || req.bytes <= 0) return { seconds: 0, algorithm: 'ring', protocol: 'Simple' };
-      const algo = req.algorithm ?? 'auto';
       const g = req.group;
-      const key = `${req.op}|${req.bytes}|${algo}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}`;
+      const key = `${req.op}|${req.bytes}|${req.algorithm ?? 'auto'}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}`;
       const hit = memo.get(key);
       if (hit) return hit;
       if (memo.size > 50_000) memo.clear();
-      const all = candidates(view, req, algo);
-      if (all.length === 0) {
-        throw invalid('algo', `${algo} cannot run ${req.op} on ${req.group.ranks} GPUs over ${req.group.nodes} node(s) of this system`);
-      }
-      let best = all[0];
-      for (const c of all) if (c.seconds < best.seconds) best = c;
-      const answer = { seconds: best.seconds, algorithm: best.algorithm, protocol: best.protocol };
+      const best = bestCandidate(view, req);
+      const answer: CollectiveEstimate = { seconds: best.seconds, algorithm: best.algorithm, protocol: best.protocol };
       memo.set(key, answer);
       return answer;
     },

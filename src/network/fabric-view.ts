@@ -6,6 +6,7 @@
  */
 import type { SystemSpec } from '../config/system-schema.js';
 import { gbpsToBytesPerSecond } from '../units.js';
+import { fatTreeGeometry } from '../topology/fat-tree-geometry.js';
 
 export interface FabricView {
   gpusPerNode: number;
@@ -20,10 +21,12 @@ export interface FabricView {
   nicsPerNode: number;
   /** Extra one-way latency on the wire through the fabric's switches (worst case: up to the top tier and down). */
   netPathLatencySeconds: number;
-  /** Downlink:uplink ratio above the leaf switches. */
-  oversubscription: number;
-  /** Nodes under one leaf switch group before traffic must climb a tier (rail-optimized: radix/2 nodes per rail leaf). */
+  /** Downlink:uplink ratio at the leaf and spine tiers. */
+  oversubscription: [number, number];
+  /** Nodes under one leaf switch (per rail when rail-optimized) before traffic must climb to the spines. */
   nodesPerLeaf: number;
+  /** Nodes under one pod before traffic must climb to the cores. */
+  nodesPerPod: number;
   sharp: boolean;
 }
 
@@ -31,6 +34,7 @@ export function fabricView(system: SystemSpec): FabricView {
   const n = system.node;
   const f = system.fabric;
   const switchHops = 2 * f.tiers - 1;
+  const geo = fatTreeGeometry(f, n);
   return {
     gpusPerNode: n.gpusPerNode,
     nvlinkDomainGpus: n.nvlinkDomainGpus ?? n.gpusPerNode,
@@ -39,8 +43,9 @@ export function fabricView(system: SystemSpec): FabricView {
     nodeNicBytesPerSecond: n.nicsPerNode * gbpsToBytesPerSecond(n.nicGbps) * n.nicAchievedFraction,
     nicsPerNode: n.nicsPerNode,
     netPathLatencySeconds: (switchHops * f.switchLatencyMicroseconds + f.nicLatencyMicroseconds) * 1e-6,
-    oversubscription: f.oversubscription,
-    nodesPerLeaf: Math.max(1, Math.floor(f.switchRadix / 2)),
+    oversubscription: geo.oversubscription,
+    nodesPerLeaf: geo.nodesPerLeaf,
+    nodesPerPod: geo.nodesPerPod,
     sharp: f.sharp,
   };
 }

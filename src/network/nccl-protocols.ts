@@ -49,8 +49,31 @@ export const LL_MAX_BUS_GBPS = { singleNode: 87.7, singleNodeHopper: 141.0, mult
 export const TREE_BANDWIDTH_FACTOR = 0.92;
 
 /**
- * Bytes a ring channel moves per pipeline step (Simple protocol: a 4 MiB
- * buffer split into NCCL_STEPS = 8 slots). The pipeline must fill before it
- * streams, which is why mid-sized messages fall short of the peak bus bandwidth.
+ * Bytes a channel moves per pipeline slot: NCCL_BUFFSIZE (4 MiB) split into
+ * NCCL_STEPS = 8 slots (nccl device.h; NCCL env docs).
  */
 export const PIPELINE_SLOT_BYTES = (4 * 1024 * 1024) / 8;
+
+/** Slots a channel keeps in flight (NCCL_STEPS = 8, device.h); the pipeline fills at most twice that deep. */
+export const PIPELINE_MAX_DEPTH = 16;
+
+/**
+ * Bandwidth of one NCCL channel, bytes/s: NCCL models one ring channel per
+ * NVLink at 20 GB/s (topo.h SM80_NVLINK_BW = 20, SM90 = 20.6).
+ */
+export const CHANNEL_BYTES_PER_SECOND = 20e9;
+
+/**
+ * Time to fill a collective's pipeline before it streams at full bandwidth:
+ * the first slot crosses `depth` hops at one channel's bandwidth. A small
+ * message fills with smaller slots, so the cost grows smoothly from zero to
+ * that ceiling (E (1 - exp(-S / S0)), with S0 = E x bandwidth: linear in S for
+ * small S). This is why mid-sized messages fall short of the peak bus bandwidth
+ * in nccl-tests (e.g. NDm A100 v4: 166.6 GB/s at 64 MB against 231.6 at 8 GB).
+ */
+export function pipelineFillSeconds(bytes: number, depth: number, busBytesPerSecond: number): number {
+  const d = Math.min(Math.max(depth, 1), PIPELINE_MAX_DEPTH);
+  const ceiling = (d * PIPELINE_SLOT_BYTES) / CHANNEL_BYTES_PER_SECOND;
+  const s0 = ceiling * busBytesPerSecond;
+  return ceiling * (1 - Math.exp(-bytes / s0));
+}

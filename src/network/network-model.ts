@@ -24,6 +24,19 @@ export interface GroupPlacement {
    * DP groups reduce at once): they share the node's NICs.
    */
   concurrentGroupsPerNode: number;
+  /** NVLink domains the communicator spans (= nodes, unless a domain spans nodes as in NVL72). */
+  domains?: number;
+  /** Ranks of the communicator inside one NVLink domain (= ranksPerNode by default). */
+  ranksPerDomain?: number;
+  /** Rank distance between consecutive members in the job's rank order (for models that place every group). */
+  stride?: number;
+  /** GPUs in the job; every communicator of this kind in it runs at the same time. */
+  jobGpus?: number;
+}
+
+/** NVLink domains a group spans and its ranks per domain, defaulting to nodes. */
+export function domainsOf(g: GroupPlacement): { domains: number; ranksPerDomain: number } {
+  return { domains: g.domains ?? g.nodes, ranksPerDomain: g.ranksPerDomain ?? g.ranksPerNode };
 }
 
 /** One collective call. `bytes` follows nccl-tests: the full buffer for all-reduce/all-gather/reduce-scatter/all-to-all, the message for send/recv. */
@@ -62,7 +75,17 @@ export function busBandwidthFactor(op: CollectiveOp, n: number): number {
 }
 
 /** A group of `ranks` GPUs placed on as few nodes as possible (the `collective` command's layout). */
-export function packedGroup(ranks: number, gpusPerNode: number): GroupPlacement {
+export function packedGroup(ranks: number, gpusPerNode: number, domainGpus = gpusPerNode): GroupPlacement {
   const ranksPerNode = Math.min(ranks, gpusPerNode);
-  return { ranks, ranksPerNode, nodes: Math.ceil(ranks / ranksPerNode), concurrentGroupsPerNode: 1 };
+  const ranksPerDomain = Math.min(ranks, Math.max(domainGpus, gpusPerNode));
+  return {
+    ranks,
+    ranksPerNode,
+    nodes: Math.ceil(ranks / ranksPerNode),
+    concurrentGroupsPerNode: 1,
+    domains: Math.ceil(ranks / ranksPerDomain),
+    ranksPerDomain,
+    stride: 1,
+    jobGpus: ranks,
+  };
 }

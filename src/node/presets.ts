@@ -40,6 +40,7 @@ export function loadPresets(): PresetCatalog {
     systems: readKind(root, 'systems'),
     models: readKind(root, 'models'),
     scenarios: readKind(root, 'scenarios'),
+    reliability: readKind(root, 'reliability'),
   };
   return cached;
 }

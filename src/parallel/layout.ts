@@ -24,25 +24,37 @@ export interface ParallelLayout {
   nodes: number;
 }
 
+/** Members of a group of `size` with consecutive members `stride` ranks apart that fit in a block of `blockGpus`. */
+function membersPerBlock(size: number, stride: number, blockGpus: number): number {
+  if (size <= 1) return 1;
+  return stride >= blockGpus ? 1 : Math.max(1, Math.min(size, Math.floor(blockGpus / stride)));
+}
+
 /** Placement of a group of `size` ranks whose consecutive members are `stride` ranks apart. */
-export function groupPlacement(size: number, stride: number, gpusPerNode: number, jobGpus: number): GroupPlacement {
+export function groupPlacement(size: number, stride: number, gpusPerNode: number, jobGpus: number, domainGpus = gpusPerNode): GroupPlacement {
   const gpusOnNode = Math.min(gpusPerNode, jobGpus);
-  const ranksPerNode = size <= 1 ? 1 : stride >= gpusPerNode ? 1 : Math.max(1, Math.min(size, Math.floor(gpusPerNode / stride)));
+  const ranksPerNode = membersPerBlock(size, stride, gpusPerNode);
+  const ranksPerDomain = membersPerBlock(size, stride, Math.max(domainGpus, gpusPerNode));
   return {
     ranks: size,
     ranksPerNode,
     nodes: Math.ceil(size / ranksPerNode),
     concurrentGroupsPerNode: Math.max(1, Math.floor(gpusOnNode / ranksPerNode)),
+    domains: Math.ceil(size / ranksPerDomain),
+    ranksPerDomain,
+    stride,
+    jobGpus,
   };
 }
 
-export function parallelLayout(d: ParallelDims, gpusPerNode: number): ParallelLayout {
+export function parallelLayout(d: ParallelDims, gpusPerNode: number, domainGpus = gpusPerNode): ParallelLayout {
+  const g = (size: number, stride: number) => groupPlacement(size, stride, gpusPerNode, d.gpus, domainGpus);
   return {
-    tp: groupPlacement(d.tp, 1, gpusPerNode, d.gpus),
-    cp: groupPlacement(d.cp, d.tp, gpusPerNode, d.gpus),
-    ep: groupPlacement(d.ep, d.tp * d.cp, gpusPerNode, d.gpus),
-    dp: groupPlacement(d.dp, d.tp * d.cp, gpusPerNode, d.gpus),
-    pp: groupPlacement(d.pp, d.tp * d.cp * d.dp, gpusPerNode, d.gpus),
+    tp: g(d.tp, 1),
+    cp: g(d.cp, d.tp),
+    ep: g(d.ep, d.tp * d.cp),
+    dp: g(d.dp, d.tp * d.cp),
+    pp: g(d.pp, d.tp * d.cp * d.dp),
     nodes: Math.ceil(d.gpus / gpusPerNode),
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * `clustertwin validate`: the built-in validation suite, prediction beside
+ * measurement for every published case, with error statistics per group.
+ */
+import { Command, Option } from '@commander-js/extra-typings';
+import pc from 'picocolors';
+import { loadPresets } from '../../node/presets.js';
+import { loadValidationData } from '../../node/validation-data.js';
+import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
+import { runValidation } from '../../validation/run-validation.js';
+import type { ValidationReport } from '../../validation/report.js';
+import { heading, pct, table } from '../format.js';
+
+export function validateCommand(): Command<any, any> {
+  return new Command('validate')
+    .description('compare the twin with published measurements, and say how far off it is')
+    .option('--group <text>', 'only groups whose name contains this text')
+    .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
+    .option('--sources', 'print each case\'s source')
+    .option('--json', 'print the whole report as JSON')
+    .action((opts) => {
+      const rep = runValidation(loadValidationData(), loadPresets(), { network: opts.network as NetworkKind, only: opts.group });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${renderReport(rep, Boolean(opts.sources))}\n`);
+    });
+}
+
+export function renderReport(rep: ValidationReport, sources: boolean): string {
+  const out: string[] = [];
+  for (const g of rep.groups) {
+    out.push(heading(`${g.name}: ${g.description}`));
+    const head = ['case', 'measured', 'predicted', 'error', ...(sources ? ['source'] : [])];
+    out.push(
+      table(
+        head,
+        g.rows.map((r) => [
+          r.config,
+          `${fmt(r.measured)} ${r.unit}`,
+          `${fmt(r.predicted)} ${r.unit}`,
+          r.bounded ? signedPct(r.error) : pc.dim(`${signedPct(r.error)} (not bounded)`),
+          ...(sources ? [r.source] : []),
+        ]),
+        [1, 2, 3],
+      ),
+    );
+    const s = g.stats;
+    out.push(`  ${s.cases} bounded rows: mean |error| ${pct(s.meanAbsError)}, median ${pct(s.medianAbsError)}, worst ${pct(s.worstAbsError)}\n`);
+  }
+  const o = rep.overall;
+  out.push(heading(`All groups: ${o.cases} bounded rows, mean |error| ${pct(o.meanAbsError)}, median ${pct(o.medianAbsError)}, worst ${pct(o.worstAbsError)}`));
+  return out.join('\n');
+}
+
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;

@@ -1,0 +1,336 @@
+/**
+ * The planner: the fastest (or cheapest) ways to train a model on a machine.
+ *
+ *   request ─► points ─► tasks ─────────► search (closed form) ─► re-check ─► report
+ *   (systems   (one per   (groups of      (any thread: validity,   (event       (best plans,
+ *    x GPUs     system x   TP x CP x PP    memory, step estimate,   simulation   Pareto front
+ *    x batch)   GPUs x     splits)         objective, best few)     of the best) over points)
+ *              batch)
+ *
+ * `plan` runs it all in one thread; `src/node/planner-pool.ts` runs the tasks
+ * on worker threads and gives the same report, because tasks are fixed
+ * before any thread starts and ties break on each split's place in the
+ * enumeration.
+ */
+import type { PresetCatalog } from '../config/catalog.js';
+import type { ScenarioInputParsed } from '../config/scenario-input.js';
+import { resolveExecution, scenarioModel, scenarioSystem } from '../config/resolve.js';
+import { ExecutionDefaults } from '../config/execution-schema.js';
+import { ClusterTwinError, invalid } from '../errors.js';
+import { defaultNetwork, evaluateScenario, hbmBytes, resolveScenario } from '../engine.js';
+import { formatBytes } from '../units.js';
+import { objectiveScore, tokensPerDollar, type Objective } from './objectives.js';
+import { paretoFront } from './pareto.js';
+import { simulateArgs } from './replay.js';
+import { addCounts, mergeBest, searchGroups, zeroCounts, type Candidate, type SearchContext, type SearchCounts } from './search.js';
+import { SPLIT_KEYS, groupSize, splitGroups, type FixedDims, type Split, type Workload } from './space.js';
+
+/** What the user asks. */
+export interface PlanRequest {
+  /** The scenario: model, sequence, tokens, precision, overlap...; split fields given here are fixed. */
+  input: ScenarioInputParsed;
+  /** Systems to compare; default: the input's system. */
+  systems?: Array<NonNullable<ScenarioInputParsed['system']>>;
+  /** GPU counts to compare; default: the input's GPUs, else one node doubling up to maxGpus. */
+  gpus?: number[];
+  /** Global batches (sequences) to compare; default: the input's, else about 4M tokens. */
+  gbs?: number[];
+  maxGpus?: number;
+  objective?: Objective;
+  /** Largest fraction of a GPU's HBM a plan may use (default 1). */
+  maxMemoryFraction?: number;
+  /** Plans to report (default 10). */
+  top?: number;
+  /** Best configurations of each point re-checked with the event simulation (default 16). */
+  recheck?: number;
+}
+
+export const PLAN_DEFAULTS = { objective: 'time', maxMemoryFraction: 1, top: 10, recheck: 16 } as const;
+
+/** Splits per task: small enough to spread over threads, large enough that messages cost nothing. */
+const TASK_SPLITS = 4096;
+
+/** One system x GPU count x batch. */
+export interface PlanPoint {
+  /** The scenario fields every split of this point shares (replayable, no split fields). */
+  input: ScenarioInputParsed;
+  context: SearchContext;
+  /** Splits this point holds. */
+  size: number;
+}
+
+export interface PlanTask {
+  point: number;
+  groups: number[];
+  size: number;
+}
+
+export interface PlanSetup {
+  objective: Objective;
+  maxMemoryFraction: number;
+  top: number;
+  recheck: number;
+  points: PlanPoint[];
+  tasks: PlanTask[];
+  /** Splits in the whole space. */
+  total: number;
+}
+
+export interface TaskResult {
+  task: number;
+  counts: SearchCounts;
+  best: Candidate[];
+}
+
+/** One plan: a split, its event-simulated figures and the arguments that replay it. */
+export interface Plan extends Split {
+  system: string;
+  gpus: number;
+  gbs: number;
+  seq: number;
+  dp: number;
+  stepTimeSeconds: number;
+  /** The closed-form estimate the search ranked it by. */
+  closedFormStepTimeSeconds: number;
+  tokensPerSecond: number;
+  mfu: number;
+  peakMemoryBytesPerGpu: number;
+  memoryCapacityBytesPerGpu: number;
+  timeToTrainSeconds: number;
+  gpuHours: number;
+  energyMWh: number;
+  costUsd: number;
+  tokensPerDollar: number;
+  /** `clustertwin simulate` arguments that reproduce these figures. */
+  simulate: string[];
+}
+
+/** The best plan of one point, and whether it is on the time-cost Pareto front. */
+export interface PointReport extends SearchCounts {
+  system: string;
+  gpus: number;
+  gbs: number;
+  best: Plan | null;
+  pareto: boolean;
+}
+
+export interface PlanReport extends SearchCounts {
+  objective: Objective;
+  /** Configurations re-checked with the event simulation. */
+  rechecked: number;
+  /** Best first. */
+  plans: Plan[];
+  points: PointReport[];
+}
+
+const FIXED_KEYS = [...SPLIT_KEYS, 'dp', 'layersPerStage'] as const;
+
+function fixedDims(input: ScenarioInputParsed): FixedDims {
+  const fixed: Record<string, unknown> = {};
+  for (const k of FIXED_KEYS) if (input[k] !== undefined) fixed[k] = input[k];
+  return fixed as FixedDims;
+}
+
+/** About 4M tokens per step (the engine's default), in whole sequences. */
+const defaultGbs = (seq: number): number => Math.max(1, Math.round(2 ** 22 / seq));
+
+function gpuCounts(req: PlanRequest, gpusPerNode: number): number[] {
+  let counts = req.gpus ?? (req.input.gpus !== undefined ? [req.input.gpus] : undefined);
+  if (!counts) {
+    if (req.maxGpus === undefined) throw invalid('gpus', 'give --gpus (a count, a list or a range like 512..16384) or --max-gpus');
+    counts = [];
+    for (let g = gpusPerNode; g <= req.maxGpus; g *= 2) counts.push(g);
+    if (counts[counts.length - 1] !== req.maxGpus) counts.push(req.maxGpus);
+  }
+  const max = req.maxGpus;
+  return max === undefined ? counts : counts.filter((g) => g <= max);
+}
+
+/** Explains why a point has no valid split: the engine's own message for the fixed fields when it has one. */
+function noSplitError(point: PlanPoint): ClusterTwinError {
+  const { workload: w } = point.context;
+  const f = w.fixed;
+  try {
+    resolveExecution({ ...point.input, ...f, tp: f.tp ?? 1, pp: f.pp ?? f.layersPerStage?.length ?? 1 }, w.model, w.system);
+  } catch (err) {
+    if (err instanceof ClusterTwinError) return err;
+  }
+  const fixed = Object.entries(f).map(([k, v]) => `${k} ${String(v)}`);
+  return invalid(
+    'gpus',
+    `no split of ${w.model.name} over ${w.gpus} GPUs divides its heads, layers, sequence ${w.seq} and batch ${w.gbs}${fixed.length ? ` with ${fixed.join(', ')}` : ''}`,
+  );
+}
+
+/** Expands the request into points and fixes the tasks. Deterministic: workers call it too. */
+export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup {
+  const model = scenarioModel(req.input, catalog);
+  const fixed = fixedDims(req.input);
+  const base: Record<string, unknown> = { ...req.input };
+  for (const k of FIXED_KEYS) delete base[k];
+  if (fixed.layersPerStage) base.layersPerStage = fixed.layersPerStage;
+  const seq = req.input.seq ?? model.maxSeq ?? ExecutionDefaults.seq;
+  const systems = req.systems ?? [req.input.system ?? 'ndm-a100-v4'];
+  const points: PlanPoint[] = [];
+  for (const sys of systems) {
+    const system = scenarioSystem({ ...req.input, system: sys }, catalog);
+    const network = defaultNetwork(system);
+    for (const gpus of gpuCounts(req, system.node.gpusPerNode)) {
+      for (const gbs of req.gbs ?? [req.input.gbs ?? defaultGbs(seq)]) {
+        const input = { ...base, system: sys, gpus, gbs, seq, tokens: req.input.tokens ?? ExecutionDefaults.tokens } as ScenarioInputParsed;
+        const workload: Workload = { system, model, gpus, gbs, seq, fixed };
+        const groups = splitGroups(workload);
+        const context: SearchContext = { workload, input, groups, network, capacityBytes: hbmBytes(system) };
+        points.push({ input, context, size: 0 });
+      }
+    }
+  }
+  if (points.length === 0) throw invalid('max-gpus', `no GPU count is at most ${req.maxGpus}`);
+
+  const tasks: PlanTask[] = [];
+  points.forEach((p, pi) => {
+    let task: PlanTask | undefined;
+    p.context.groups.forEach((g, gi) => {
+      const n = groupSize(p.context.workload, g);
+      if (n === 0) return;
+      p.size += n;
+      if (!task || task.size >= TASK_SPLITS) tasks.push((task = { point: pi, groups: [], size: 0 }));
+      task.groups.push(gi);
+      task.size += n;
+    });
+  });
+  const total = points.reduce((a, p) => a + p.size, 0);
+  if (total === 0) throw noSplitError(points[0]);
+  return {
+    objective: req.objective ?? PLAN_DEFAULTS.objective,
+    maxMemoryFraction: req.maxMemoryFraction ?? PLAN_DEFAULTS.maxMemoryFraction,
+    top: req.top ?? PLAN_DEFAULTS.top,
+    recheck: Math.max(1, req.recheck ?? PLAN_DEFAULTS.recheck, req.top ?? PLAN_DEFAULTS.top),
+    points,
+    tasks,
+    total,
+  };
+}
+
+/** Runs one task (in whatever thread). */
+export function runPlanTask(setup: PlanSetup, taskIndex: number): TaskResult {
+  const task = setup.tasks[taskIndex];
+  const r = searchGroups(setup.points[task.point].context, task.groups, {
+    objective: setup.objective,
+    maxMemoryFraction: setup.maxMemoryFraction,
+    keep: setup.recheck,
+  });
+  return { task: taskIndex, counts: r.counts, best: r.best };
+}
+
+export interface FinishOptions {
+  /** Arguments put before each plan's replay arguments (e.g. `--config FILE` for inline systems or models). */
+  replayPrefix?: string[];
+}
+
+/** Re-checks one candidate with the event simulation, on exactly the scenario its replay arguments give. */
+function recheck(point: PlanPoint, c: Candidate, objective: Objective, catalog: PresetCatalog, prefix: string[]): { plan: Plan; score: number } {
+  const input: ScenarioInputParsed = { ...point.input, ...c.split };
+  const r = evaluateScenario(resolveScenario(input, catalog));
+  const e = r.config.execution;
+  const run = { timeToTrainSeconds: r.timeToTrainSeconds, costUsd: r.costUsd, tokensTrained: r.steps * r.tokensPerStep };
+  const plan: Plan = {
+    system: r.config.system.name,
+    gpus: e.gpus,
+    gbs: e.gbs,
+    seq: e.seq,
+    tp: e.tp,
+    pp: e.pp,
+    dp: e.dp,
+    cp: e.cp,
+    ep: e.ep,
+    vp: e.vp,
+    mbs: e.mbs,
+    zero: e.zero,
+    recompute: e.recompute,
+    sp: e.sp,
+    stepTimeSeconds: r.stepTimeSeconds,
+    closedFormStepTimeSeconds: c.closedFormStepTimeSeconds,
+    tokensPerSecond: r.tokensPerSecond,
+    mfu: r.mfu,
+    peakMemoryBytesPerGpu: r.peakMemoryBytesPerGpu,
+    memoryCapacityBytesPerGpu: r.memoryCapacityBytesPerGpu,
+    timeToTrainSeconds: r.timeToTrainSeconds,
+    gpuHours: r.gpuHours,
+    energyMWh: r.energyMWh,
+    costUsd: r.costUsd,
+    tokensPerDollar: tokensPerDollar(run),
+    simulate: [...prefix, ...simulateArgs(input).args],
+  };
+  return { plan, score: objectiveScore(objective, run) };
+}
+
+/**
+ * Plans that differ only in a recompute mode that changes nothing (with
+ * fused attention, selective recompute has nothing left to recompute) are
+ * one plan: the first, with the least recompute, stands for both.
+ */
+function sameButRecompute(a: Plan, b: Plan): boolean {
+  return (
+    a.stepTimeSeconds === b.stepTimeSeconds &&
+    a.peakMemoryBytesPerGpu === b.peakMemoryBytesPerGpu &&
+    SPLIT_KEYS.every((k) => k === 'recompute' || a[k] === b[k])
+  );
+}
+
+/** Merges task results, re-checks the best of each point and ranks the plans. */
+export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], catalog: PresetCatalog, opts: FinishOptions = {}): PlanReport {
+  const prefix = opts.replayPrefix ?? [];
+  const byPoint = setup.points.map(() => ({ counts: zeroCounts(), lists: [] as Candidate[][] }));
+  for (const r of results) {
+    const slot = byPoint[setup.tasks[r.task].point];
+    slot.counts = addCounts(slot.counts, r.counts);
+    slot.lists.push(r.best);
+  }
+  let total = zeroCounts();
+  let rechecked = 0;
+  const ranked: Array<{ plan: Plan; score: number; point: number; rank: number }> = [];
+  const points: PointReport[] = setup.points.map((p, pi) => {
+    const { counts, lists } = byPoint[pi];
+    total = addCounts(total, counts);
+    const checked = mergeBest(lists, setup.recheck).map((c, rank) => ({ ...recheck(p, c, setup.objective, catalog, prefix), point: pi, rank }));
+    rechecked += checked.length;
+    checked.sort((a, b) => a.score - b.score || a.rank - b.rank);
+    ranked.push(...checked.filter((c, i) => !checked.slice(0, i).some((d) => sameButRecompute(c.plan, d.plan))));
+    const w = p.context.workload;
+    return { system: w.system.name, gpus: w.gpus, gbs: w.gbs, ...counts, best: checked[0]?.plan ?? null, pareto: false };
+  });
+  if (ranked.length === 0) {
+    const w = setup.points[0].context.workload;
+    const limit = setup.maxMemoryFraction * hbmBytes(w.system);
+    throw new ClusterTwinError(
+      'does_not_fit',
+      'gpus',
+      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU; add GPUs, shorten the sequence or lower the micro-batch`,
+    );
+  }
+  const withBest = points.filter((p) => p.best !== null);
+  paretoFront(withBest.map((p) => p.best as Plan)).forEach((on, i) => (withBest[i].pareto = on));
+  ranked.sort((a, b) => a.score - b.score || a.point - b.point || a.rank - b.rank);
+  return { objective: setup.objective, ...total, rechecked, plans: ranked.slice(0, setup.top).map((r) => r.plan), points };
+}
+
+export interface PlanOptions extends FinishOptions {
+  /** Called after each task with the splits considered so far and the total. */
+  onProgress?: (considered: number, total: number) => void;
+}
+
+/** The whole planner in the calling thread. */
+export function plan(req: PlanRequest, catalog: PresetCatalog, opts: PlanOptions = {}): PlanReport {
+  const setup = preparePlan(req, catalog);
+  const results: TaskResult[] = [];
+  let considered = 0;
+  for (let t = 0; t < setup.tasks.length; t++) {
+    const r = runPlanTask(setup, t);
+    results.push(r);
+    considered += r.counts.considered;
+    opts.onProgress?.(considered, setup.total);
+  }
+  return finishPlan(setup, results, catalog, opts);
+}
+

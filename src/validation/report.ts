@@ -1,0 +1,42 @@
+/**
+ * The validation report: cases in groups, each row a published measurement
+ * beside the twin's prediction, with per-group error statistics.
+ */
+import { errorStats, type ErrorStats } from './stats.js';
+
+export interface ValidationRow {
+  id: string;
+  /** The configuration, in a few words. */
+  config: string;
+  metric: string;
+  unit: string;
+  measured: number;
+  predicted: number;
+  /** predicted / measured - 1. */
+  error: number;
+  /** Whether the group's bound applies to this row (else it is reported only). */
+  bounded: boolean;
+  source: string;
+}
+
+export interface ValidationGroup {
+  name: string;
+  description: string;
+  rows: ValidationRow[];
+  /** Statistics over the bounded rows. */
+  stats: ErrorStats;
+}
+
+export interface ValidationReport {
+  groups: ValidationGroup[];
+  /** Statistics over every bounded row of every group. */
+  overall: ErrorStats;
+}
+
+export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
+  return { name, description, rows, stats: errorStats(rows.filter((r) => r.bounded).map((r) => r.error)) };
+}
+
+export function report(groups: ValidationGroup[]): ValidationReport {
+  return { groups, overall: errorStats(groups.flatMap((g) => g.rows.filter((r) => r.bounded).map((r) => r.error))) };
+}

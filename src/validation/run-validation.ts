@@ -1,0 +1,45 @@
+/**
+ * Runs the built-in validation suite: every published case, predicted by
+ * the twin. The data (validation/*.yaml) is handed in by the caller.
+ */
+import type { PresetCatalog } from '../config/catalog.js';
+import type { NetworkKind } from '../network/make-network.js';
+import { formatBytesShort } from '../units.js';
+import { parseCollectiveCases, runCollectiveCase } from './collective-cases.js';
+import { group, report, type ValidationReport, type ValidationRow } from './report.js';
+
+export interface ValidationData {
+  collectives: unknown;
+}
+
+export interface ValidationOptions {
+  network?: NetworkKind;
+  /** Only groups whose name contains this text. */
+  only?: string;
+}
+
+export function runValidation(data: ValidationData, catalog: PresetCatalog, opts: ValidationOptions = {}): ValidationReport {
+  const network = opts.network ?? 'analytical';
+  const groups = [];
+  const cases = parseCollectiveCases(data.collectives);
+  const single = cases.filter((c) => c.gpus <= 8);
+  const multi = cases.filter((c) => c.gpus > 8);
+  const toRows = (cs: typeof cases): ValidationRow[] =>
+    cs.flatMap((c) =>
+      runCollectiveCase(c, catalog, network).map((r) => ({
+        id: c.id,
+        config: `${c.system}, ${c.gpus} GPUs, ${c.op} ${c.algo === 'auto' ? '' : `${c.algo} `}${formatBytesShort(r.bytes)}`,
+        metric: 'busbw',
+        unit: 'GB/s',
+        measured: r.measuredBusbwGBps,
+        predicted: r.predictedBusbwGBps,
+        error: r.error,
+        bounded: r.bounded,
+        source: c.source,
+      })),
+    );
+  groups.push(group('collectives-single-node', 'nccl-tests all_reduce bus bandwidth in one node (bound: 10% from 64 MB)', toRows(single)));
+  groups.push(group('collectives-multi-node', 'nccl-tests all_reduce bus bandwidth across nodes', toRows(multi)));
+  const chosen = opts.only ? groups.filter((g) => g.name.includes(opts.only as string)) : groups;
+  return report(chosen);
+}
