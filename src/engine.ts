@@ -29,6 +29,7 @@ import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js'
 import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
 import { estimateStepSeconds } from './schedule/closed-form.js';
 import { runEstimate, type RunEstimate } from './run/run-model.js';
+import { runWithFailures } from './reliability/run-with-failures.js';
 import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
 import { GIB } from './units.js';
 
@@ -183,6 +184,18 @@ export interface SimulationResult {
   gpuHours: number;
   energyMWh: number;
   costUsd: number;
+  /** Wall-clock time to train counting interruptions, restarts, checkpoints and stragglers (expected value; see src/reliability). */
+  timeToTrainWithFailuresSeconds: number;
+  /** Useful fraction of that time: timeToTrainSeconds / timeToTrainWithFailuresSeconds. */
+  goodput: number;
+  /** Expected unplanned interruptions over the run. */
+  expectedInterruptions: number;
+  /** Training seconds between checkpoints (the optimum for this job). */
+  checkpointIntervalSeconds: number;
+  /** Model and optimizer state per checkpoint, bytes. */
+  checkpointBytes: number;
+  /** Cost over the time to train with failures, hot spares included. */
+  costWithFailuresUsd: number;
   /** Which step model produced the step time. */
   method: 'event-simulation' | 'closed-form';
   network: string;
@@ -193,7 +206,7 @@ export interface SimulationResult {
 }
 
 export const NOT_MODELLED = [
-  'failures, restarts and checkpoint time (time to train is failure-free)',
+  'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls',
   'SM contention between overlapped communication and compute',
   'congestion from other jobs, and contention between different kinds of collectives running at once (each kind is timed with all its groups at once)',
@@ -232,6 +245,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     gpuHours: run.gpuHours,
     energyMWh: run.energyMWh,
     costUsd: run.costUsd,
+    ...runWithFailures(s, run.timeToTrainSeconds),
     method,
     network: netName,
     config: { system: s.system, model: s.model, execution: e },

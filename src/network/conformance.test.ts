@@ -121,6 +121,15 @@ describe('oversubscription and contention (flow model)', () => {
     const t1 = flowNetwork(spine2to1(), 2048).collective({ op: 'sendrecv', bytes: GiB, group: pp }).seconds;
     expect(t1).toBeGreaterThan(1.5 * t0);
   });
+  it('shows ECMP collisions on a RoCE Clos that adaptive routing avoids', () => {
+    const ib = sys('dgx-h100');
+    const roce = structuredClone(ib);
+    Object.assign(roce.fabric, { kind: 'roce', routing: 'ecmp', railOptimized: false });
+    const g = packedGroup(512, 8);
+    const a = busbw(flowNetwork(ib, 512), 'allreduce', 4 * GiB, g, 'ring');
+    const b = busbw(flowNetwork(roce, 512), 'allreduce', 4 * GiB, g, 'ring');
+    expect(b).toBeLessThan(0.8 * a);
+  });
   it('reports per-link utilisation of the last collective', () => {
     const net = flowNetwork(sys('dgx-h100'), 64);
     net.collective({ op: 'allreduce', bytes: GiB, group: packedGroup(64, 8), algorithm: 'ring' });

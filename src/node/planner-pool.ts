@@ -23,11 +23,11 @@ interface WorkerInput {
   catalog: PresetCatalog;
 }
 
-type ToWorker = { task: number } | { stop: true };
+type ToWorker = { task: number };
 type FromWorker = { result: TaskResult } | { error: string };
 
 export interface PoolOptions extends PlanOptions {
-  /** Worker threads; default: every core. 1 runs in the calling thread. */
+  /** Threads that search, the calling thread included; default: every core. 1 runs in the calling thread alone. */
   threads?: number;
 }
 
@@ -60,54 +60,66 @@ export async function planOnThreads(req: PlanRequest, catalog: PresetCatalog, op
   return { report: finishPlan(setup, results, catalog, opts), threads };
 }
 
-function runTasks(setup: PlanSetup, data: WorkerInput, threads: number, onProgress?: PlanOptions['onProgress']): Promise<TaskResult[]> {
-  return new Promise((resolve, reject) => {
-    const results: TaskResult[] = [];
-    const workers: Worker[] = [];
-    let next = 0;
-    let considered = 0;
-    let failed = false;
-    const fail = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    const feed = (w: Worker): void => {
-      const msg: ToWorker = next < setup.tasks.length ? { task: next++ } : { stop: true };
-      w.postMessage(msg);
-    };
-    for (let i = 0; i < threads; i++) {
-      const w = startWorker(data);
-      workers.push(w);
-      w.on('message', (msg: FromWorker) => {
-        if ('error' in msg) return fail(new Error(`planner worker: ${msg.error}`));
-        results.push(msg.result);
-        considered += msg.result.counts.considered;
-        onProgress?.(considered, setup.total);
-        if (results.length === setup.tasks.length) {
-          for (const x of workers) void x.terminate();
-          resolve(results);
-        } else {
-          feed(w);
-        }
-      });
-      w.on('error', fail);
-      w.on('exit', (code) => {
-        if (code !== 0 && results.length < setup.tasks.length) fail(new Error(`planner worker exited with code ${code}`));
-      });
+/** Tasks each worker holds at once, so it never waits for the main thread between tasks. */
+const IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * Runs every task: `threads - 1` workers pull tasks while the calling thread
+ * works through the queue too (it starts at once, while the workers boot),
+ * yielding between tasks so the workers' messages are served.
+ */
+async function runTasks(setup: PlanSetup, data: WorkerInput, threads: number, onProgress?: PlanOptions['onProgress']): Promise<TaskResult[]> {
+  const count = setup.tasks.length;
+  const results: TaskResult[] = [];
+  let next = 0;
+  let considered = 0;
+  let failure: Error | undefined;
+  let settle: (() => void) | undefined;
+  const record = (r: TaskResult): void => {
+    results.push(r);
+    considered += r.counts.considered;
+    onProgress?.(considered, setup.total);
+    if (results.length === count) settle?.();
+  };
+  const fail = (err: Error): void => {
+    failure ??= err;
+    settle?.();
+  };
+  const workers = Array.from({ length: threads - 1 }, () => startWorker(data));
+  const feed = (w: Worker): void => {
+    if (next < count) w.postMessage({ task: next++ } satisfies ToWorker);
+  };
+  for (const w of workers) {
+    w.on('message', (msg: FromWorker) => {
+      if ('error' in msg) return fail(new Error(`planner worker: ${msg.error}`));
+      record(msg.result);
       feed(w);
+    });
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (code !== 0 && results.length < count) fail(new Error(`planner worker exited with code ${code}`));
+    });
+    for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) feed(w);
+  }
+  try {
+    while (next < count && !failure) {
+      record(runPlanTask(setup, next++));
+      await new Promise<void>((r) => setImmediate(r));
     }
-  });
+    if (results.length < count && !failure) await new Promise<void>((r) => (settle = r));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  if (failure) throw failure;
+  return results;
 }
 
-/** The worker side: prepare the same setup, then run tasks until told to stop. */
+/** The worker side: prepare the same setup, then run the tasks it is sent. */
 function serve(input: WorkerInput): void {
   const port = parentPort;
   if (!port) return;
   let setup: PlanSetup | undefined;
   port.on('message', (msg: ToWorker) => {
-    if ('stop' in msg) return void port.close();
     try {
       setup ??= preparePlan(input.request, input.catalog);
       const reply: FromWorker = { result: runPlanTask(setup, msg.task) };

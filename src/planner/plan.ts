@@ -231,7 +231,8 @@ export interface FinishOptions {
 /** Re-checks one candidate with the event simulation, on exactly the scenario its replay arguments give. */
 function recheck(point: PlanPoint, c: Candidate, objective: Objective, catalog: PresetCatalog, prefix: string[]): { plan: Plan; score: number } {
   const input: ScenarioInputParsed = { ...point.input, ...c.split };
-  const r = evaluateScenario(resolveScenario(input, catalog));
+  // The point's network answers for an identical system, and its memo is warm.
+  const r = evaluateScenario(resolveScenario(input, catalog), { network: point.context.network });
   const e = r.config.execution;
   const run = { timeToTrainSeconds: r.timeToTrainSeconds, costUsd: r.costUsd, tokensTrained: r.steps * r.tokensPerStep };
   const plan: Plan = {

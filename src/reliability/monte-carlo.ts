@@ -44,6 +44,9 @@ export interface MonteCarloOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A trial still running after this many times its failure-free training is called unfinished (wall-clock time Infinity). */
+export const GIVE_UP_FACTOR = 50;
+
 export function summarize(values: ArrayLike<number>): TrialStats {
   const xs = Float64Array.from(values).sort();
   const n = xs.length;
@@ -136,6 +139,8 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
     let target = Infinity;
     if (horizon.kind === 'work') target = horizon.seconds + sampleStragglerSeconds(stragglerShare, horizon.seconds);
     const end = horizon.kind === 'window' ? horizon.seconds : Infinity;
+    // A run that would take this long is reported as never finishing (too few spares, too many failures).
+    const giveUpAt = horizon.kind === 'work' ? GIVE_UP_FACTOR * target : Infinity;
 
     let t = 0;
     let done = 0; // durable progress
@@ -186,6 +191,10 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
         break;
       }
       t = back;
+      if (t > giveUpAt) {
+        t = Infinity;
+        break;
+      }
     }
 
     let useful: number;
@@ -198,7 +207,7 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
     wall[trial] = t;
     unplannedCount[trial] = nUnplanned;
     plannedCount[trial] = nPlanned;
-    goodput[trial] = t > 0 ? useful / t : 0;
+    goodput[trial] = t > 0 && Number.isFinite(t) ? useful / t : 0;
     lostGpuHours[trial] = (job.gpus * (t - useful)) / SECONDS_PER_HOUR;
     cost[trial] = ((heldGpus * t) / SECONDS_PER_HOUR) * job.usdPerGpuHour;
     if (opts.onProgress && ((trial + 1) % progressEvery === 0 || trial + 1 === trials)) opts.onProgress(trial + 1, trials);

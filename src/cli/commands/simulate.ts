@@ -110,6 +110,10 @@ export function renderSimulation(r: SimulationResult): string {
     keyValues([
       ['steps', int(r.steps)],
       ['time to train', `${formatDuration(r.timeToTrainSeconds)} (no failures counted)`],
+      [
+        'with failures',
+        `${formatDuration(r.timeToTrainWithFailuresSeconds)} (goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)})`,
+      ],
       ['GPU-hours', int(r.gpuHours)],
       ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue})`],
       ['cost', `${usd(r.costUsd)} at $${system.pricing.usdPerGpuHour}/GPU-hour`],
