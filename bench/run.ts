@@ -5,3 +5,4 @@
 console.log(`clustertwin benchmarks (Node ${process.version}, ${process.platform}/${process.arch})`);
 await import('./core.js');
 await import('./fabric.js');
+await import('./reliability.js');

@@ -10,6 +10,9 @@ import { simulateCommand } from './commands/simulate.js';
 import { presetsCommand } from './commands/presets.js';
 import { collectiveCommand } from './commands/collective.js';
 import { validateCommand } from './commands/validate.js';
+import { reliabilityCommand } from './commands/reliability.js';
+import { planCommand } from './commands/plan.js';
+import { sweepCommand } from './commands/sweep.js';
 
 export const EXIT_USAGE = 2;
 
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   program.addCommand(presetsCommand());
   program.addCommand(collectiveCommand());
   program.addCommand(validateCommand());
+  program.addCommand(reliabilityCommand());
+  program.addCommand(planCommand());
+  program.addCommand(sweepCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();

@@ -42,6 +42,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   attention: '--attention',
   gradReduceDtype: '--grad-reduce-dtype',
   network: '--network',
+  zeroBucketParams: '--zero-bucket-params',
 };
 
 /** Adds the scenario flags to a command. */
@@ -78,7 +79,8 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')
     .option('--layers-per-stage <list>', 'layers on each pipeline stage, comma list (default: balanced)')
     .addOption(new Option('--attention <kernel>', 'attention kernel').choices(['flash', 'unfused']))
-    .addOption(new Option('--grad-reduce-dtype <t>', 'data type of the DP gradient reduction').choices(['fp32', 'bf16']))
+    .addOption(new Option('--grad-reduce-dtype <t>', 'data type of the DP gradient reduction').choices(['fp32', 'bf16', 'fp16']))
+    .option('--zero-bucket-params <n>', 'parameters per ZeRO-3 gather call (0 = a layer, as FSDP; DeepSpeed: 5e7)')
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;
 }
 

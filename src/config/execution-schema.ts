@@ -54,11 +54,16 @@ export interface Execution {
   layersPerStage: number[];
   attention: AttentionKernel;
   /** Data type of the DP gradient reduction (Megatron reduces fp32 main grads by default). */
-  gradReduceDtype: 'fp32' | 'bf16';
+  gradReduceDtype: 'fp32' | 'bf16' | 'fp16';
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
   network: 'analytical' | 'flow';
+  /**
+   * Parameters per ZeRO-3 gather or reduce-scatter call; 0 gathers a whole
+   * layer at once (FSDP's unit). DeepSpeed's stage3_prefetch_bucket_size is 5e7.
+   */
+  zeroBucketParams: number;
 }
 
 export const ExecutionDefaults = {
@@ -75,6 +80,7 @@ export const ExecutionDefaults = {
   gradReduceDtype: 'fp32',
   tokens: 300e9,
   network: 'analytical',
+  zeroBucketParams: 0,
 } as const;
 
 export const OverlapInputSchema = z.union([

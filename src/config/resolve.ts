@@ -46,8 +46,15 @@ export function scenarioModel(input: ScenarioInputParsed, catalog: PresetCatalog
   if (input.layers !== undefined) over.layers = input.layers;
   if (input.hidden !== undefined) over.hidden = input.hidden;
   if (input.heads !== undefined) over.heads = input.heads;
-  if (input.kvHeads !== undefined) over.kvHeads = input.kvHeads;
+  // A new width keeps the preset's MLP ratio, and new heads keep its grouping, unless given too.
   if (input.ffnHidden !== undefined) over.ffnHidden = input.ffnHidden;
+  else if (input.hidden !== undefined && base.ffnHidden !== undefined) {
+    over.ffnHidden = Math.round((base.ffnHidden / base.hidden) * input.hidden);
+  }
+  if (input.kvHeads !== undefined) over.kvHeads = input.kvHeads;
+  else if (input.heads !== undefined && base.kvHeads !== undefined) {
+    over.kvHeads = base.kvHeads === base.heads ? input.heads : Math.max(1, Math.round((base.kvHeads / base.heads) * input.heads));
+  }
   if (input.ffnAct !== undefined) over.ffnAct = input.ffnAct;
   if (input.vocab !== undefined) over.vocab = input.vocab;
   if (input.tied !== undefined) over.tiedEmbeddings = input.tied;
@@ -169,6 +176,7 @@ export function resolveExecution(
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
+    zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,
   };
 }
 

@@ -50,7 +50,7 @@ export interface StateBytes {
 }
 
 export function stateBytesPerParam(e: Pick<Execution, 'gradReduceDtype'>): StateBytes {
-  // bf16 weights; fp32 main gradients (or bf16); fp32 master weights + two fp32 Adam moments.
+  // 16-bit weights; fp32 main gradients (or 16-bit); fp32 master weights + two fp32 Adam moments.
   return { weights: 2, grads: e.gradReduceDtype === 'fp32' ? 4 : 2, optimizer: 12 };
 }
 

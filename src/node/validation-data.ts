@@ -8,5 +8,5 @@ import { packageRoot } from './presets.js';
 export function loadValidationData(): ValidationData {
   const dir = join(packageRoot(), 'validation');
   const read = (name: string): unknown => parse(readFileSync(join(dir, name), 'utf8'));
-  return { collectives: read('collectives.yaml') };
+  return { collectives: read('collectives.yaml'), training: read('training.yaml') };
 }

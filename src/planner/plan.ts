@@ -115,6 +115,7 @@ export interface PointReport extends SearchCounts {
 }
 
 export interface PlanReport extends SearchCounts {
+  model: string;
   objective: Objective;
   /** Configurations re-checked with the event simulation. */
   rechecked: number;
@@ -150,10 +151,12 @@ function gpuCounts(req: PlanRequest, gpusPerNode: number): number[] {
 function noSplitError(point: PlanPoint): ClusterTwinError {
   const { workload: w } = point.context;
   const f = w.fixed;
-  try {
-    resolveExecution({ ...point.input, ...f, tp: f.tp ?? 1, pp: f.pp ?? f.layersPerStage?.length ?? 1 }, w.model, w.system);
-  } catch (err) {
-    if (err instanceof ClusterTwinError) return err;
+  if (Object.keys(f).length > 0) {
+    try {
+      resolveExecution({ ...point.input, ...f, tp: f.tp ?? 1, pp: f.pp ?? f.layersPerStage?.length ?? 1 }, w.model, w.system);
+    } catch (err) {
+      if (err instanceof ClusterTwinError) return err;
+    }
   }
   const fixed = Object.entries(f).map(([k, v]) => `${k} ${String(v)}`);
   return invalid(
@@ -266,19 +269,6 @@ function recheck(point: PlanPoint, c: Candidate, objective: Objective, catalog: 
   return { plan, score: objectiveScore(objective, run) };
 }
 
-/**
- * Plans that differ only in a recompute mode that changes nothing (with
- * fused attention, selective recompute has nothing left to recompute) are
- * one plan: the first, with the least recompute, stands for both.
- */
-function sameButRecompute(a: Plan, b: Plan): boolean {
-  return (
-    a.stepTimeSeconds === b.stepTimeSeconds &&
-    a.peakMemoryBytesPerGpu === b.peakMemoryBytesPerGpu &&
-    SPLIT_KEYS.every((k) => k === 'recompute' || a[k] === b[k])
-  );
-}
-
 /** Merges task results, re-checks the best of each point and ranks the plans. */
 export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], catalog: PresetCatalog, opts: FinishOptions = {}): PlanReport {
   const prefix = opts.replayPrefix ?? [];
@@ -297,7 +287,7 @@ export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], cat
     const checked = mergeBest(lists, setup.recheck).map((c, rank) => ({ ...recheck(p, c, setup.objective, catalog, prefix), point: pi, rank }));
     rechecked += checked.length;
     checked.sort((a, b) => a.score - b.score || a.rank - b.rank);
-    ranked.push(...checked.filter((c, i) => !checked.slice(0, i).some((d) => sameButRecompute(c.plan, d.plan))));
+    ranked.push(...checked);
     const w = p.context.workload;
     return { system: w.system.name, gpus: w.gpus, gbs: w.gbs, ...counts, best: checked[0]?.plan ?? null, pareto: false };
   });
@@ -307,13 +297,14 @@ export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], cat
     throw new ClusterTwinError(
       'does_not_fit',
       'gpus',
-      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU; add GPUs, shorten the sequence or lower the micro-batch`,
+      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU; add GPUs or shorten the sequence`,
     );
   }
   const withBest = points.filter((p) => p.best !== null);
   paretoFront(withBest.map((p) => p.best as Plan)).forEach((on, i) => (withBest[i].pareto = on));
   ranked.sort((a, b) => a.score - b.score || a.point - b.point || a.rank - b.rank);
-  return { objective: setup.objective, ...total, rechecked, plans: ranked.slice(0, setup.top).map((r) => r.plan), points };
+  const model = setup.points[0].context.workload.model.name;
+  return { model, objective: setup.objective, ...total, rechecked, plans: ranked.slice(0, setup.top).map((r) => r.plan), points };
 }
 
 export interface PlanOptions extends FinishOptions {

@@ -11,7 +11,7 @@ import { estimateStep, memoryByStage } from '../engine.js';
 import type { NetworkModel } from '../network/network-model.js';
 import { runEstimate } from '../run/run-model.js';
 import { objectiveScore, type Objective } from './objectives.js';
-import { forEachSplit, type Split, type SplitGroup, type Workload } from './space.js';
+import { SPLIT_KEYS, forEachSplit, type Split, type SplitGroup, type Workload } from './space.js';
 
 /** What one search needs, resolved once per workload. */
 export interface SearchContext {
@@ -75,9 +75,20 @@ export function addCounts(a: SearchCounts, b: SearchCounts): SearchCounts {
 /** Total order on candidates: score, then place in the enumeration (so ties break the same in every thread). */
 export const compareCandidates = (a: Candidate, b: Candidate): number => a.score - b.score || a.group - b.group || a.index - b.index;
 
+/**
+ * Splits that differ only in a recompute mode that changes nothing (with
+ * fused attention, selective recompute has nothing left to recompute) are
+ * one plan: the first offered, with the least recompute, stands for both.
+ */
+const sameButRecompute = (a: Candidate, b: Candidate): boolean =>
+  a.closedFormStepTimeSeconds === b.closedFormStepTimeSeconds &&
+  a.peakMemoryBytesPerGpu === b.peakMemoryBytesPerGpu &&
+  SPLIT_KEYS.every((k) => k === 'recompute' || a.split[k] === b.split[k]);
+
 /** Inserts `c` into the sorted list `best` if it is among the `keep` best. */
 function offer(best: Candidate[], c: Candidate, keep: number): void {
   if (best.length >= keep && compareCandidates(c, best[best.length - 1]) >= 0) return;
+  if (best.some((b) => b.score === c.score && sameButRecompute(b, c))) return;
   let i = best.length;
   while (i > 0 && compareCandidates(c, best[i - 1]) < 0) i--;
   best.splice(i, 0, c);

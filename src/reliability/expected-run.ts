@@ -82,12 +82,20 @@ export const effectiveInterval = (job: ReliabilityJob, intervalSeconds: number):
 
 /** Fraction of running time that ends up as committed training (checkpoint stalls and redone work removed). */
 export function runningEfficiency(job: ReliabilityJob, intervalSeconds: number): number {
-  const tau = effectiveInterval(job, intervalSeconds);
-  const cycle = tau + job.checkpoint.stallSeconds;
+  return efficiencyOf(job)(intervalSeconds);
+}
+
+/** runningEfficiency as a function of the interval alone, the job's rates summed once. */
+function efficiencyOf(job: ReliabilityJob): (intervalSeconds: number) => number {
   const rate = sum(job.interruptions.map((i) => i.perSecond));
   const unplanned = sum(job.interruptions.map((i) => (i.planned ? 0 : i.perSecond)));
-  const lost = expectedLostSeconds(rate, cycle, job.checkpoint.durableLagSeconds);
-  return Math.max(0, 1 - unplanned * lost) * (tau / cycle);
+  const { stallSeconds, durableLagSeconds } = job.checkpoint;
+  return (intervalSeconds) => {
+    const tau = effectiveInterval(job, intervalSeconds);
+    const cycle = tau + stallSeconds;
+    const lost = expectedLostSeconds(rate, cycle, durableLagSeconds);
+    return Math.max(0, 1 - unplanned * lost) * (tau / cycle);
+  };
 }
 
 /**
@@ -172,7 +180,8 @@ export function expectedRun(job: ReliabilityJob, intervalSeconds: number, horizo
 export function optimalIntervalSeconds(job: ReliabilityJob, horizon: Horizon): number {
   const lo = Math.max(job.checkpoint.minIntervalSeconds, 1);
   const hi = Math.max(lo, horizon.seconds * (horizon.kind === 'work' ? job.stragglerStretch : 1));
-  const f = (logTau: number): number => runningEfficiency(job, Math.exp(logTau));
+  const efficiency = efficiencyOf(job);
+  const f = (logTau: number): number => efficiency(Math.exp(logTau));
   let a = Math.log(lo);
   let b = Math.log(hi);
   const g = (Math.sqrt(5) - 1) / 2;
@@ -180,7 +189,8 @@ export function optimalIntervalSeconds(job: ReliabilityJob, horizon: Horizon): n
   let d = a + g * (b - a);
   let fc = f(c);
   let fd = f(d);
-  for (let i = 0; i < 80 && b - a > 1e-6; i++) {
+  // To 0.01% of the interval: far below what the rates are known to.
+  for (let i = 0; i < 80 && b - a > 1e-4; i++) {
     if (fc >= fd) {
       b = d;
       d = c;
@@ -197,5 +207,5 @@ export function optimalIntervalSeconds(job: ReliabilityJob, horizon: Horizon): n
   }
   // The ends are candidates too: the optimum may sit on a bound.
   const candidates = [lo, Math.exp((a + b) / 2), hi];
-  return candidates.reduce((best, t) => (runningEfficiency(job, t) > runningEfficiency(job, best) ? t : best));
+  return candidates.reduce((best, t) => (efficiency(t) > efficiency(best) ? t : best));
 }

@@ -79,17 +79,13 @@ export function reliabilityJob(s: Scenario, opts: ReliabilityOptions = {}): Reli
   const spareWait = expectedSpareWaitSeconds(hotSpareNodes, nodeRepairSeconds, replaceRate);
   const restartSeconds = opts.restartSeconds ?? rec.restartSeconds;
   const interruptions = rates.map((r): Interruption => {
-    const parts = r.planned
-      ? { detectSeconds: 0, restartSeconds, loadSeconds: checkpoint.readSeconds, saveSeconds: checkpoint.writeSeconds, spareWaitSeconds: 0 }
-      : {
-          detectSeconds: r.detection === 'hang' ? rec.hangDetectSeconds : rec.crashDetectSeconds,
-          restartSeconds,
-          loadSeconds: checkpoint.readSeconds,
-          saveSeconds: 0,
-          spareWaitSeconds: r.replacesNode ? spareWait : 0,
-        };
-    const downtimeSeconds = parts.detectSeconds + parts.restartSeconds + parts.loadSeconds + parts.saveSeconds + parts.spareWaitSeconds;
-    return { ...r, ...parts, downtimeSeconds };
+    // A planned stop is announced (no detection) and saves a checkpoint first (no lost work).
+    const detectSeconds = r.planned ? 0 : r.detection === 'hang' ? rec.hangDetectSeconds : rec.crashDetectSeconds;
+    const loadSeconds = checkpoint.readSeconds;
+    const saveSeconds = r.planned ? checkpoint.writeSeconds : 0;
+    const spareWaitSeconds = !r.planned && r.replacesNode ? spareWait : 0;
+    const downtimeSeconds = detectSeconds + restartSeconds + loadSeconds + saveSeconds + spareWaitSeconds;
+    return Object.assign({}, r, { detectSeconds, restartSeconds, loadSeconds, saveSeconds, spareWaitSeconds, downtimeSeconds });
   });
   return {
     failureModel: model.name,

@@ -175,7 +175,7 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
       // Recovering; a further interruption starts recovery over.
       let back = t + downtime(cause, t);
       nextAt = t + rng.exponential(rate);
-      while (nextAt < back && nextAt < end) {
+      while (nextAt < back && nextAt < end && nextAt <= giveUpAt) {
         t = nextAt;
         cause = pick();
         causeTotals[cause]++;

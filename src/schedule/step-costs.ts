@@ -18,7 +18,8 @@ import {
 } from '../compute/layer-kernels.js';
 import { kernelSeconds, kernelsSeconds, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
-import type { NetworkModel, CollectiveOp, GroupPlacement } from '../network/network-model.js';
+import { busBandwidthFactor, type NetworkModel, type CollectiveOp, type GroupPlacement } from '../network/network-model.js';
+import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
 import type { ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
@@ -49,6 +50,8 @@ export interface StageCosts {
   backward: PassCost[];
   /** Gradient reduction of each chunk's parameters over DP, seconds. */
   dpReduceSeconds: number[];
+  /** Share of SMs the gradient reduction occupies while it runs. */
+  dpReduceSmFraction: number;
   /** All-gather of updated weights after a sharded optimizer step, seconds. */
   paramGatherSeconds: number;
   optimizerSeconds: number;
@@ -93,6 +96,22 @@ function collective(net: NetworkModel, op: CollectiveOp, bytes: number, group: G
   return net.collective({ op, bytes, group }).seconds;
 }
 
+/** NCCL's usual cap on channels per communicator (NCCL_MAX_NCHANNELS; device.h allows 64). */
+const MAX_CHANNELS = 32;
+
+/**
+ * Share of the GPU's SMs a collective occupies while it runs: NCCL runs one
+ * thread block per channel and needs about one channel per 20 GB/s of bus
+ * bandwidth (its per-channel model, topo.h). Compute overlapped with it runs
+ * on the remaining SMs.
+ */
+export function commSmFraction(gpu: GpuSpec, op: CollectiveOp, bytes: number, ranks: number, seconds: number): number {
+  if (seconds <= 0 || ranks <= 1) return 0;
+  const busBytesPerSecond = (bytes * busBandwidthFactor(op, ranks)) / seconds;
+  const channels = Math.min(MAX_CHANNELS, Math.max(1, Math.ceil(busBytesPerSecond / CHANNEL_BYTES_PER_SECOND)));
+  return Math.min(1, channels / gpu.smCount);
+}
+
 interface LayerPass {
   compute: number;
   /** GEMM time that TP communication can overlap with. */
@@ -100,6 +119,8 @@ interface LayerPass {
   /** Attention-core time that CP ring exchange overlaps with. */
   attention: number;
   comm: CommSeconds;
+  /** Share of SMs each kind of communication takes while it runs. */
+  sm: CommSeconds;
 }
 
 function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number } {
@@ -124,24 +145,30 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // TP: two all-reduces per pass (after attention and after the MLP), or with
   // sequence parallelism an all-gather before and a reduce-scatter after each.
   const tpBytes = ACT * tokens * m.hidden;
-  const tpPass = e.sp
-    ? 2 * (collective(net, 'allgather', tpBytes, layout.tp) + collective(net, 'reducescatter', tpBytes, layout.tp))
-    : 2 * collective(net, 'allreduce', tpBytes, layout.tp);
+  const tpOne = e.sp ? collective(net, 'allgather', tpBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
+  const tpPass = e.sp ? 2 * (tpOne + collective(net, 'reducescatter', tpBytes, layout.tp)) : 2 * tpOne;
+  const tpSm = commSmFraction(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne);
 
   // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).
   const kvBytes = (ACT * 2 * tokens * m.kvHeads * headDim(m)) / e.tp;
   const cpHop = collective(net, 'sendrecv', kvBytes, layout.cp);
   const cpFwd = (e.cp - 1) * cpHop;
+  const cpSm = commSmFraction(gpu, 'sendrecv', kvBytes, 2, cpHop);
 
   // EP: all-to-all to dispatch tokens to experts and to combine them back.
   const epBytes = m.moe ? ACT * routedTokensPerGpu(m, shape) * m.hidden : 0;
   const epPass = m.moe ? 2 * collective(net, 'alltoall', epBytes, layout.ep) : 0;
 
-  // ZeRO-3: gather the layer's weights before forward and backward, reduce-scatter its gradients.
-  const layerWeightBytes = layerParamsPerGpu(m, e) * 2;
-  const zeroGather = e.zero >= 3 ? collective(net, 'allgather', layerWeightBytes * e.dp, layout.dp) : 0;
-  const gradBytes = layerParamsPerGpu(m, e) * stateBytesPerParam(e).grads;
-  const zeroScatter = e.zero >= 3 ? collective(net, 'reducescatter', gradBytes, layout.dp) : 0;
+  // ZeRO-3: gather the layer's weights before forward and backward, reduce-scatter
+  // its gradients; in calls of `zeroBucketParams` (each paying its latency), or one per layer.
+  const layerParams = layerParamsPerGpu(m, e);
+  const calls = e.zeroBucketParams > 0 ? Math.max(1, Math.ceil(layerParams / e.zeroBucketParams)) : 1;
+  // nccl-tests convention: an all-gather's size is the gathered buffer.
+  const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * 2) / calls, layout.dp) : 0;
+  const zeroGather = calls * gatherOne;
+  const dpSm = commSmFraction(gpu, 'allgather', (layerParams * 2) / calls, e.dp, gatherOne);
+  const gradBytes = layerParams * stateBytesPerParam(e).grads;
+  const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dp) : 0;
 
   const f = passOf(gpu, k.forward);
   const b = passOf(gpu, k.backward);
@@ -149,24 +176,30 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const reTp = e.recompute === 'full' ? tpPass : 0;
   const reCp = e.recompute === 'full' ? cpFwd : 0;
   const reEp = e.recompute === 'full' ? epPass : 0;
+  const sm: CommSeconds = { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm };
   return {
-    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather } },
+    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm },
     // Backward moves K,V and their gradients (twice the forward's bytes).
-    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter } },
-    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 } },
+    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm },
+    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm },
   };
 }
 
-/** How much of each kind of communication a pass hides behind its compute. */
+/**
+ * What each kind of communication costs a pass beyond its compute: the part
+ * not hidden behind compute, plus, for the hidden part, the compute slowed by
+ * the SMs the collective occupies meanwhile.
+ */
 function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   const out = zeroComm();
+  const hidden = (comm: number, window: number, sm: number): number => Math.max(0, comm - window) + sm * Math.min(comm, window);
   // Megatron-Core's TP overlap splits GEMMs into chunks that pipeline with the collectives.
-  out.tp = e.overlap.tp ? Math.max(0, p.comm.tp - p.gemm) : p.comm.tp;
+  out.tp = e.overlap.tp ? hidden(p.comm.tp, p.gemm, p.sm.tp) : p.comm.tp;
   // Ring attention overlaps each KV hop with the attention block of the previous one.
-  out.cp = Math.max(0, p.comm.cp - p.attention);
+  out.cp = hidden(p.comm.cp, p.attention, p.sm.cp);
   out.ep = p.comm.ep;
   // ZeRO-3 prefetches the next layer's weights during this layer's compute.
-  out.dp = e.overlap.dp ? Math.max(0, p.comm.dp - p.compute) : p.comm.dp;
+  out.dp = e.overlap.dp ? hidden(p.comm.dp, p.compute, p.sm.dp) : p.comm.dp;
   return out;
 }
 
@@ -194,7 +227,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const l = x.layout;
   const key = [
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute,
-    e.dp, e.zero, e.gradReduceDtype, x.gpu.name,
+    e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');
   let hit = byKey.get(key);
@@ -280,7 +313,9 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     });
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
     const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
-    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+    const reduceOp = e.zero >= 1 ? 'reducescatter' : 'allreduce';
+    const dpReduceSmFraction = commSmFraction(gpu, reduceOp, paramsPerGpu * grad, e.dp, collective(net, reduceOp, paramsPerGpu * grad, layout.dp));
+    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmFraction, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;
   });

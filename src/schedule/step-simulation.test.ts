@@ -30,6 +30,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     gradReduceDtype: 'fp32',
     microbatches: m,
     network: 'analytical',
+    zeroBucketParams: 0,
     ...over,
   };
 }
@@ -46,6 +47,7 @@ function uniformCosts(pp: number, vp: number, f: number, b: number, p2p = 0): St
       forward: Array.from({ length: vp }, () => pass(f / vp)),
       backward: Array.from({ length: vp }, () => pass(b / vp)),
       dpReduceSeconds: Array(vp).fill(0),
+      dpReduceSmFraction: 0,
       paramGatherSeconds: 0,
       optimizerSeconds: 0,
       paramsPerGpu: 0,

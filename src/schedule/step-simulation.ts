@@ -189,6 +189,8 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
     const st = costs.stages[s];
     const computeEnd = computeFree[s];
     let dpFree = e.overlap.dp ? 0 : computeEnd;
+    // Reduction time that ran under this stage's compute.
+    let dpOverlap = 0;
     const chunksByFinish = [...Array(vp).keys()].sort((a, b) => lastBEnd[s][a] - lastBEnd[s][b]);
     for (const c of chunksByFinish) {
       const dur = st.dpReduceSeconds[c];
@@ -206,9 +208,17 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
         end = start + dur;
       }
       push({ stage: s, stream: 'dp', kind: 'dp-comm', startSeconds: start, endSeconds: end, chunk: c });
+      dpOverlap += Math.max(0, Math.min(end, computeEnd) - start);
       dpFree = end;
     }
     let t = computeEnd;
+    // While gradients reduce under the last backward, NCCL's blocks take SMs from it.
+    const contention = st.dpReduceSmFraction * dpOverlap;
+    if (contention > 0) {
+      push({ stage: s, stream: 'compute', kind: 'dp-comm', startSeconds: t, endSeconds: t + contention });
+      acc[s].dpCommSeconds += contention;
+      t += contention;
+    }
     if (dpFree > t) {
       push({ stage: s, stream: 'compute', kind: 'dp-comm', startSeconds: t, endSeconds: dpFree });
       acc[s].dpCommSeconds += dpFree - t;

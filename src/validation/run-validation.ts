@@ -7,9 +7,11 @@ import type { NetworkKind } from '../network/make-network.js';
 import { formatBytesShort } from '../units.js';
 import { parseCollectiveCases, runCollectiveCase } from './collective-cases.js';
 import { group, report, type ValidationReport, type ValidationRow } from './report.js';
+import { parseTrainingGroups, runTrainingGroup } from './training-cases.js';
 
 export interface ValidationData {
   collectives: unknown;
+  training: unknown;
 }
 
 export interface ValidationOptions {
@@ -21,6 +23,10 @@ export interface ValidationOptions {
 export function runValidation(data: ValidationData, catalog: PresetCatalog, opts: ValidationOptions = {}): ValidationReport {
   const network = opts.network ?? 'analytical';
   const groups = [];
+  for (const g of parseTrainingGroups(data.training)) {
+    if (opts.only && !g.name.includes(opts.only)) continue;
+    groups.push(group(g.name, `${g.description} (bound ${Math.round(g.bound * 100)}%)`, runTrainingGroup(g, catalog)));
+  }
   const cases = parseCollectiveCases(data.collectives);
   const single = cases.filter((c) => c.gpus <= 8);
   const multi = cases.filter((c) => c.gpus > 8);
@@ -38,6 +44,7 @@ export function runValidation(data: ValidationData, catalog: PresetCatalog, opts
         source: c.source,
       })),
     );
+  if (opts.only && !'collectives'.includes(opts.only) && !opts.only.includes('collectives')) return report(groups);
   groups.push(group('collectives-single-node', 'nccl-tests all_reduce bus bandwidth in one node (bound: 10% from 64 MB)', toRows(single)));
   groups.push(group('collectives-multi-node', 'nccl-tests all_reduce bus bandwidth across nodes', toRows(multi)));
   const chosen = opts.only ? groups.filter((g) => g.name.includes(opts.only as string)) : groups;

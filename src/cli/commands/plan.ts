@@ -1,0 +1,198 @@
+/**
+ * `clustertwin plan`: the fastest (or cheapest) ways to split a training job
+ * over a machine, and, over ranges of GPU counts and systems, the time-cost
+ * Pareto front. Thin: parse, call the planner, print.
+ */
+import { availableParallelism } from 'node:os';
+import { Command, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+import type { PresetCatalog } from '../../config/catalog.js';
+import { invalid } from '../../errors.js';
+import { loadPresets } from '../../node/presets.js';
+import { planOnThreads } from '../../node/planner-pool.js';
+import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
+import { PLAN_DEFAULTS, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
+import { parseRange } from '../../planner/ranges.js';
+import { shellQuote } from '../../planner/replay.js';
+import { SPLIT_KEYS } from '../../planner/space.js';
+import { formatBytes, formatDuration } from '../../units.js';
+import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { heading, int, pct, table, usd } from '../format.js';
+
+export function planCommand(): Command<any, any> {
+  const cmd = new Command('plan')
+    .description('find the fastest or cheapest ways to split a training job over GPUs (and compare GPU counts and systems)')
+    .addHelpText(
+      'after',
+      `
+The planner enumerates every split the engine accepts (TP x CP x PP x DP x EP,
+virtual stages, micro-batch, ZeRO stage, recompute, sequence parallelism),
+drops those that do not fit in memory, ranks the rest with the closed-form
+step estimate, re-checks the best with the event simulation and prints them.
+Any split flag given (--tp 8, --recompute full, ...) is fixed, not searched.
+
+--gpus, --gbs and --system take lists: 512,1024 or 512..16384 (doubling) or
+256..2048:256 (a step); several points print the best plan at each and the
+time-cost Pareto front. Every plan prints the simulate arguments that
+reproduce its figures.
+
+Examples:
+  clustertwin plan --system dgx-h100 --model llama3-405b --gpus 16384 --seq 8192 --gbs 2048 --tokens 15.6T
+  clustertwin plan --model llama3-70b --system dgx-h100,dgx-b200 --gpus 256..4096 --objective cost
+  clustertwin plan --model gpt3-175b --gpus 1024 --tp 8 --json`,
+    );
+  addScenarioOptions(cmd)
+    .addOption(new Option('--objective <goal>', 'what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))
+    .option('--max-gpus <n>', 'use at most this many GPUs; without --gpus, searches one node, doubling, up to it')
+    .option('--max-memory-fraction <f>', "use at most this fraction of each GPU's memory", String(PLAN_DEFAULTS.maxMemoryFraction))
+    .option('--top <n>', 'plans to print', String(PLAN_DEFAULTS.top))
+    .option('--recheck <n>', 'best configurations of each point re-checked with the event simulation', String(PLAN_DEFAULTS.recheck))
+    .option('--threads <n>', 'threads to search with (default: every core)')
+    .option('--json', 'print one JSON object instead of tables');
+  return cmd.action(async (raw) => {
+    const opts = raw as Record<string, unknown>;
+    const catalog = loadPresets();
+    const request = planRequest(opts, catalog);
+    const threads = opts.threads === undefined ? availableParallelism() : positiveInt(opts.threads, '--threads');
+    const bar = !opts.json && process.stdout.isTTY ? progressBar() : undefined;
+    const started = performance.now();
+    let pooled;
+    try {
+      pooled = await planOnThreads(request, catalog, {
+        threads,
+        replayPrefix: replayPrefix(opts, request),
+        onProgress: (done, total) => {
+          if (!bar) return;
+          if (done === 0 || !bar.getTotal()) bar.start(total, 0);
+          bar.update(done);
+        },
+      });
+    } finally {
+      bar?.stop();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const { report } = pooled;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds } }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${renderPlan(report, pooled.threads, seconds)}\n`);
+  });
+}
+
+function positiveInt(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw invalid(flag, `expected a whole number of at least 1, got "${String(v)}"`);
+  return n;
+}
+
+/** The default scenario without its split: the planner chooses the split. */
+function withoutDefaultSplit(catalog: PresetCatalog): PresetCatalog {
+  const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
+  for (const k of [...SPLIT_KEYS, 'dp', 'layersPerStage']) delete base[k];
+  return { ...catalog, scenarios: { ...catalog.scenarios, default: base } };
+}
+
+function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): PlanRequest {
+  const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true });
+  const gbs = opts.gbs === undefined ? undefined : parseRange(String(opts.gbs), '--gbs', { integer: true });
+  const systems = opts.system === undefined ? undefined : String(opts.system).split(',').map((s) => s.trim());
+  if (systems?.some((s) => s === '')) throw invalid('--system', `"${String(opts.system)}" has an empty item; write a list like dgx-h100,dgx-b200`);
+  const maxGpus = opts.maxGpus === undefined ? undefined : positiveInt(opts.maxGpus, '--max-gpus');
+  const maxMemoryFraction = Number(opts.maxMemoryFraction);
+  if (!(maxMemoryFraction > 0 && maxMemoryFraction <= 1)) {
+    throw invalid('--max-memory-fraction', `expected a fraction above 0 and at most 1, got "${String(opts.maxMemoryFraction)}"`);
+  }
+  const input = scenarioFromOptions({ ...opts, gpus: gpus?.[0], gbs: gbs?.[0], system: systems?.[0] }, withoutDefaultSplit(catalog));
+  // --max-gpus alone searches GPU counts up to it rather than the default scenario's count.
+  if (maxGpus !== undefined && gpus === undefined) delete input.gpus;
+  return {
+    input,
+    systems,
+    gpus,
+    gbs,
+    maxGpus,
+    objective: parseObjective(String(opts.objective)),
+    maxMemoryFraction,
+    top: positiveInt(opts.top, '--top'),
+    recheck: positiveInt(opts.recheck, '--recheck'),
+  };
+}
+
+/** Inline systems or models (from --config) cannot be flags: the replay reads the same file. */
+function replayPrefix(opts: Record<string, unknown>, req: PlanRequest): string[] {
+  const inline = typeof req.input.system === 'object' || typeof req.input.model === 'object';
+  if (inline && typeof opts.config === 'string') return ['--config', opts.config];
+  return [];
+}
+
+function progressBar(): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      format: 'searching |{bar}| {percentage}% | {value}/{total} configurations | {duration_formatted}',
+      stream: process.stderr,
+      clearOnComplete: true,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+const splitText = (p: Plan): string =>
+  `TP ${p.tp} · PP ${p.pp} · DP ${p.dp} · CP ${p.cp}${p.ep > 1 ? ` · EP ${p.ep}` : ''} · VP ${p.vp} · mbs ${p.mbs} · ZeRO ${p.zero} · ${p.recompute} · SP ${p.sp ? 'on' : 'off'}`;
+
+/** The human-readable report. */
+export function renderPlan(r: PlanReport, threads: number, seconds: number): string {
+  const out: string[] = [];
+  const multi = r.points.length > 1;
+  const first = r.plans[0];
+  const where = multi
+    ? `${[...new Set(r.points.map((p) => p.system))].join(', ')} · ${[...new Set(r.points.map((p) => int(p.gpus)))].join(', ')} GPUs`
+    : `${int(first.gpus)} GPUs of ${first.system}`;
+  out.push(`${heading(`Plans for ${r.model} on ${where}`)} (objective: ${r.objective})`);
+  out.push(
+    `  sequence ${int(first.seq)}, batch ${[...new Set(r.points.map((p) => int(p.gbs)))].join(', ')} sequences; searched ${int(r.considered)} configurations in ${formatDuration(seconds)} on ${threads} thread${threads > 1 ? 's' : ''}:`,
+  );
+  out.push(
+    `  ${int(r.prunedByMemory)} do not fit in memory, ${int(r.evaluated)} estimated with the closed form, the best ${int(r.rechecked)} re-checked with the event simulation`,
+  );
+  out.push('');
+  const pointCols = multi ? ['system', 'GPUs'] : [];
+  out.push(
+    table(
+      ['#', ...pointCols, 'TP', 'PP', 'DP', 'CP', 'EP', 'VP', 'mbs', 'ZeRO', 'recompute', 'SP', 'step time', 'MFU', 'memory/GPU', 'time to train', 'cost'],
+      r.plans.map((p, i) => [
+        String(i + 1),
+        ...(multi ? [p.system, int(p.gpus)] : []),
+        ...[p.tp, p.pp, p.dp, p.cp, p.ep, p.vp, p.mbs, p.zero].map(String),
+        p.recompute,
+        p.sp ? 'on' : 'off',
+        formatDuration(p.stepTimeSeconds),
+        pct(p.mfu),
+        formatBytes(p.peakMemoryBytesPerGpu),
+        formatDuration(p.timeToTrainSeconds),
+        usd(p.costUsd),
+      ]),
+      multi ? [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15],
+    ),
+  );
+  if (multi) {
+    out.push('');
+    out.push(heading('Best plan at each point (* = on the time-cost Pareto front)'));
+    out.push(
+      table(
+        ['', 'system', 'GPUs', 'batch', 'split', 'step time', 'MFU', 'time to train', 'cost'],
+        r.points.map((p) =>
+          p.best
+            ? [p.pareto ? pc.green('*') : '', p.system, int(p.gpus), int(p.gbs), splitText(p.best), formatDuration(p.best.stepTimeSeconds), pct(p.best.mfu), formatDuration(p.best.timeToTrainSeconds), usd(p.best.costUsd)]
+            : ['', p.system, int(p.gpus), int(p.gbs), pc.dim(p.considered ? 'nothing fits in memory' : 'no valid split'), '', '', '', ''],
+        ),
+        [2, 3, 5, 6, 7, 8],
+      ),
+    );
+  }
+  out.push('');
+  out.push(`Replay the best: clustertwin simulate ${first.simulate.map(shellQuote).join(' ')}`);
+  return out.join('\n');
+}

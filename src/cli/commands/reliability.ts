@@ -1,0 +1,289 @@
+/**
+ * `clustertwin reliability`: how often a training job stops and why, what
+ * each stop costs, which checkpoint interval is best, and how long the run
+ * really takes (or how much of a wall-clock window is useful). Thin: parse,
+ * call src/reliability, print.
+ */
+import { Command } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+import { evaluateScenario, resolveScenario } from '../../engine.js';
+import type { PresetCatalog } from '../../config/catalog.js';
+import { lookupPreset } from '../../config/catalog.js';
+import { resolveFailureModel } from '../../config/failure-model.js';
+import type { Scenario } from '../../config/resolve.js';
+import { invalid } from '../../errors.js';
+import { loadPresets } from '../../node/presets.js';
+import { analyzeReliability, type AnalysisOptions, type ReliabilityReport } from '../../reliability/analysis.js';
+import { parseDurationSeconds } from '../../reliability/duration.js';
+import type { Horizon } from '../../reliability/expected-run.js';
+import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
+import { heading, int, keyValues, pct, table, usd } from '../format.js';
+import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+
+const DEFAULT_TRIALS = 1000;
+
+export function reliabilityCommand(): Command<any, any> {
+  const models = Object.keys(loadPresets().reliability).sort().join(', ');
+  const cmd = new Command('reliability')
+    .description('failures, checkpoints and goodput of a training run over weeks')
+    .addHelpText(
+      'after',
+      `
+Takes the same scenario flags as simulate. Interruption rates come from the
+system's failure model (built in: ${models}), scaled by the job's GPUs,
+nodes, NICs and fabric links. The expected-value model gives the answer; a
+seeded Monte Carlo gives its distribution (--trials 0 to skip it).
+
+Examples:
+  clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --days 54
+  clustertwin reliability --model llama3-70b --gpus 1024 --async-checkpoint --checkpoint-interval 10m
+  clustertwin reliability --system dgx-h100 --gpus 4096 --hot-spares 4 --json`,
+    );
+  addScenarioOptions(cmd)
+    .option('--days <d>', 'study a wall-clock window of this many days instead of the token budget')
+    .option('--checkpoint-interval <t>', 'training time between checkpoints: seconds, or 30s, 20m, 1.5h, 2d; or optimal', 'optimal')
+    .option('--async-checkpoint', 'save asynchronously: training waits only for the copy to host memory')
+    .option('--hot-spares <n>', 'hot spare nodes, or auto: enough that the job waits for a node at most 1% of the time', 'auto')
+    .option('--failure-model <preset>', "failure-model preset (default: the system's)")
+    .option('--failure-rate-scale <x>', 'multiply every unplanned failure rate (what-if)')
+    .option('--checkpoint-write-gbps <x>', "aggregate checkpoint write bandwidth, GB/s (default: the system's storage)")
+    .option('--checkpoint-read-gbps <x>', "aggregate checkpoint read bandwidth, GB/s (default: the system's storage)")
+    .option('--restart <t>', "time to reschedule and re-initialize the job after a stop (default: the failure model's)")
+    .option('--trials <n>', 'Monte Carlo trials (0: none)', String(DEFAULT_TRIALS))
+    .option('--seed <n>', 'Monte Carlo seed', '1')
+    .option('--json', 'print one JSON object instead of tables');
+  return cmd.action((raw) => {
+    const opts = raw as Record<string, unknown>;
+    const catalog = loadPresets();
+    const analysis = analysisOptions(opts, catalog);
+    const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
+    const result = evaluateScenario(scenario);
+    const horizon: Horizon =
+      opts.days !== undefined
+        ? { kind: 'window', seconds: positiveNumber(opts.days, '--days', 'a number of days') * SECONDS_PER_DAY }
+        : { kind: 'work', seconds: result.timeToTrainSeconds };
+    const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
+    let report: ReliabilityReport;
+    try {
+      report = analyzeReliability(scenario, horizon, { ...analysis, onProgress: bar?.update });
+    } finally {
+      bar?.stop();
+    }
+    const out = {
+      system: scenario.system.name,
+      model: scenario.model.name,
+      tokens: scenario.exec.tokens,
+      stepTimeSeconds: result.stepTimeSeconds,
+      tokensPerSecond: result.tokensPerSecond,
+      failureFreeTimeToTrainSeconds: result.timeToTrainSeconds,
+      ...report,
+    };
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${renderReliability(scenario, report, result.timeToTrainSeconds, result.tokensPerSecond)}\n`);
+  });
+}
+
+function positiveNumber(v: unknown, flag: string, what: string, allowZero = false): number {
+  const x = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || x < 0 || (!allowZero && x === 0)) {
+    throw invalid(flag, `expected ${what}${allowZero ? '' : ' above 0'}, got "${String(v)}"`);
+  }
+  return x;
+}
+
+function duration(v: unknown, flag: string): number {
+  const x = parseDurationSeconds(String(v));
+  if (!Number.isFinite(x) || x <= 0) throw invalid(flag, `expected a duration such as 600, 45s, 20m, 1.5h or 2d, got "${String(v)}"`);
+  return x;
+}
+
+/** The reliability flags as library options (checked before any work). */
+function analysisOptions(opts: Record<string, unknown>, catalog: PresetCatalog): AnalysisOptions {
+  const out: AnalysisOptions = {};
+  const interval = String(opts.checkpointInterval ?? 'optimal');
+  if (interval !== 'optimal') out.intervalSeconds = duration(interval, '--checkpoint-interval');
+  out.asyncCheckpoint = Boolean(opts.asyncCheckpoint);
+  const spares = String(opts.hotSpares ?? 'auto');
+  if (spares !== 'auto') {
+    const n = Number(spares);
+    if (!/^\d+$/.test(spares.trim()) || !Number.isSafeInteger(n)) throw invalid('--hot-spares', `expected a whole number of nodes or auto, got "${spares}"`);
+    out.hotSpares = n;
+  }
+  if (opts.failureModel !== undefined) {
+    out.failureModel = resolveFailureModel((name, at) => lookupPreset(catalog, 'reliability', name, at), String(opts.failureModel), '--failure-model');
+  }
+  if (opts.failureRateScale !== undefined) out.rateScale = positiveNumber(opts.failureRateScale, '--failure-rate-scale', 'a factor', true);
+  if (opts.checkpointWriteGbps !== undefined) out.writeGBps = positiveNumber(opts.checkpointWriteGbps, '--checkpoint-write-gbps', 'GB/s');
+  if (opts.checkpointReadGbps !== undefined) out.readGBps = positiveNumber(opts.checkpointReadGbps, '--checkpoint-read-gbps', 'GB/s');
+  if (opts.restart !== undefined) {
+    const x = parseDurationSeconds(String(opts.restart));
+    if (!Number.isFinite(x) || x < 0) throw invalid('--restart', `expected a duration such as 300, 5m or 1h, got "${String(opts.restart)}"`);
+    out.restartSeconds = x;
+  }
+  const trials = String(opts.trials ?? DEFAULT_TRIALS);
+  if (!/^\d+$/.test(trials.trim()) || Number(trials) > 1e7) throw invalid('--trials', `expected a whole number of trials (0 to 10,000,000), got "${trials}"`);
+  out.trials = Number(trials);
+  const seed = String(opts.seed ?? '1');
+  if (!/^-?\d+$/.test(seed.trim()) || !Number.isSafeInteger(Number(seed))) throw invalid('--seed', `expected a whole number, got "${seed}"`);
+  out.seed = Number(seed);
+  return out;
+}
+
+/** A progress bar on stderr while the Monte Carlo runs; none when `off`. */
+function progressBar(off: boolean): { update: (done: number, total: number) => void; stop: () => void } | undefined {
+  if (off) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { format: 'Monte Carlo [{bar}] {percentage}% | {value}/{total} trials', clearOnComplete: true, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+const hours = (s: number): string => (Number.isFinite(s) ? `${(s / SECONDS_PER_HOUR).toFixed(1)} h` : 'never');
+const dur = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : 'never finishes');
+
+/** The human-readable reliability report. */
+export function renderReliability(s: Scenario, r: ReliabilityReport, failureFreeSeconds: number, tokensPerSecond: number): string {
+  const out: string[] = [];
+  const c = r.components;
+  const ck = r.checkpoint;
+  out.push(
+    `${heading(s.model.description ?? s.model.name)} on ${int(s.exec.gpus)} x ${s.system.gpu.description ?? s.system.gpu.name} (${s.system.name}), failure model ${r.failureModel}`,
+  );
+  const horizon =
+    r.horizon.kind === 'window'
+      ? `a ${(r.horizon.seconds / SECONDS_PER_DAY).toFixed(1)}-day window`
+      : `the run: ${formatCount(s.exec.tokens)} tokens, ${formatDuration(failureFreeSeconds)} without failures`;
+  out.push(
+    keyValues([
+      ['horizon', horizon],
+      ['job', `${int(c.gpu)} GPUs · ${int(c.node)} nodes · ${int(c.nic)} NICs · ${int(c.fabricLink)} fabric links · ${int(r.hotSpareNodes)} hot spare nodes${r.hotSparesAuto ? ' (auto)' : ''}`],
+      [
+        'checkpoint',
+        `${formatBytes(ck.bytes)} (${formatBytes(ck.bytesPerGpu)} per GPU) · write ${formatDuration(ck.writeSeconds)} · load ${formatDuration(ck.readSeconds)} · ${
+          ck.async ? `asynchronous (stall ${formatDuration(ck.stallSeconds)})` : 'synchronous'
+        }`,
+      ],
+    ]),
+  );
+  out.push('');
+  out.push(heading('Interruptions (expected)'));
+  out.push(
+    keyValues([
+      ['unplanned', `${r.interruptions.toFixed(1)} (${r.interruptionsPerDay.toFixed(2)} per day, one every ${formatDuration(r.mtbfSeconds)})`],
+      ['planned', r.plannedInterruptions.toFixed(1)],
+    ]),
+  );
+  const rows = [...r.causes].sort((a, b) => b.count - a.count).filter((x) => x.count > 0);
+  out.push(
+    table(
+      ['cause', 'per', 'count', 'share', 'per day', 'downtime each'],
+      rows.map((x) => [
+        x.planned && !/planned/i.test(x.label) ? `${x.label} (planned)` : x.label,
+        componentLabel(x.component),
+        x.count >= 10 ? x.count.toFixed(0) : x.count.toFixed(2),
+        x.planned ? '-' : pct(x.share),
+        x.perDay.toFixed(3),
+        formatDuration(x.downtimeSeconds),
+      ]),
+      [2, 3, 4, 5],
+    ),
+  );
+  out.push('');
+  out.push(heading('Checkpoint interval (training time between checkpoints)'));
+  out.push(
+    keyValues([
+      ['Young/Daly', `${formatDuration(r.youngDalyIntervalSeconds)} (first answer)`],
+      [
+        'optimal',
+        `${formatDuration(r.optimalCheckpointIntervalSeconds)} (renewal model)${
+          r.simulatedOptimalCheckpointIntervalSeconds !== undefined ? `; best simulated in the sweep: ${formatDuration(r.simulatedOptimalCheckpointIntervalSeconds)}` : ''
+        }`,
+      ],
+      ['used', formatDuration(r.checkpointIntervalSeconds)],
+    ]),
+  );
+  out.push('');
+  const when = r.horizon.kind === 'window' ? `useful training ${dur(r.usefulSeconds)}, ${formatCount(r.usefulSeconds * tokensPerSecond)} tokens` : `time to train ${dur(r.wallSeconds)}`;
+  out.push(heading(`Goodput ${pct(r.goodput)} (expected): ${when}`));
+  const t = r.time;
+  const parts: Array<[string, number]> = [
+    ['useful training', t.usefulSeconds],
+    ['straggler slowdown', t.stragglerSeconds],
+    ['checkpoint stalls', t.checkpointStallSeconds],
+    ['lost work (redone)', t.lostWorkSeconds],
+    ['detection', t.detectSeconds],
+    ['restart', t.restartSeconds],
+    ['loading checkpoints', t.loadSeconds],
+    ['saving before planned stops', t.saveSeconds],
+    ['waiting for spare nodes', t.spareWaitSeconds],
+  ];
+  if (Number.isFinite(r.wallSeconds)) {
+    out.push(
+      table(
+        ['wall-clock time', 'hours', 'share'],
+        parts.filter(([, v]) => v > 0).map(([k, v]) => [k, hours(v), pct(v / r.wallSeconds)]),
+        [1, 2],
+      ),
+    );
+  } else {
+    out.push(pc.red('  the job never finishes: interruptions or waits for spare nodes take all of its time'));
+  }
+  out.push(keyValues([['GPU-hours', `${int(r.gpuHours)} held (spares included), ${int(r.lostGpuHours)} not useful`], ['cost', usd(r.costUsd)]]));
+  if (r.monteCarlo) {
+    const mc = r.monteCarlo;
+    out.push('');
+    out.push(heading(`Monte Carlo: ${int(mc.trials)} trials, seed ${mc.seed}`));
+    const row = (label: string, st: { mean: number; p5: number; p50: number; p95: number }, f: (x: number) => string): string[] => [label, f(st.mean), f(st.p5), f(st.p50), f(st.p95)];
+    out.push(
+      table(
+        ['', 'mean', 'p5', 'p50', 'p95'],
+        [
+          row('wall-clock', mc.wallSeconds, dur),
+          row('unplanned interruptions', mc.interruptions, (x) => x.toFixed(1)),
+          row('goodput', mc.goodput, (x) => pct(x)),
+          row('lost GPU-hours', mc.lostGpuHours, (x) => (Number.isFinite(x) ? int(x) : 'all')),
+          row('cost', mc.costUsd, (x) => (Number.isFinite(x) ? usd(x) : '-')),
+        ],
+        [1, 2, 3, 4],
+      ),
+    );
+  }
+  out.push('');
+  out.push(heading('Checkpoint interval sweep'));
+  const simulated = r.sweep.some((p) => p.simulatedGoodput !== undefined);
+  out.push(
+    table(
+      ['interval', 'goodput', ...(simulated ? ['simulated'] : []), r.horizon.kind === 'work' ? 'time to train' : 'useful time'],
+      r.sweep.map((p) => {
+        const mark = Math.abs(p.intervalSeconds - r.checkpointIntervalSeconds) < 1e-6 * r.checkpointIntervalSeconds ? ' (used)' : '';
+        return [
+          `${formatDuration(p.intervalSeconds)}${mark}`,
+          pct(p.goodput),
+          ...(simulated ? [pct(p.simulatedGoodput ?? 0)] : []),
+          r.horizon.kind === 'work' ? dur(p.wallSeconds) : dur(p.goodput * r.horizon.seconds),
+        ];
+      }),
+      [1, 2, 3],
+    ),
+  );
+  return out.join('\n');
+}
+
+const componentLabel = (c: string): string => (c === 'fabricLink' ? 'fabric link' : c === 'job' ? 'job' : c === 'nic' ? 'NIC' : c === 'gpu' ? 'GPU' : c);

@@ -1,0 +1,125 @@
+/**
+ * `clustertwin sweep`: a what-if over any scenario, system or model field,
+ * one row per combination, as CSV or JSON lines. Thin: parse, call the
+ * engine (or the planner, with --plan) for each row, print.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import { ClusterTwinError, invalid } from '../../errors.js';
+import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
+import type { PresetCatalog } from '../../config/catalog.js';
+import type { ScenarioInputParsed } from '../../config/scenario-input.js';
+import { loadPresets } from '../../node/presets.js';
+import { planOnThreads } from '../../node/planner-pool.js';
+import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
+import { PLAN_DEFAULTS } from '../../planner/plan.js';
+import { SPLIT_KEYS } from '../../planner/space.js';
+import { checkSweep, csvHeader, csvLine, parseSweepAxis, sweepBase, sweepCombos, sweepInput, sweepRecord, sweepSize } from '../../planner/sweep.js';
+import { addScenarioOptions, readConfigFile, scenarioFromOptions, FLAG_OF_KEY } from '../scenario-options.js';
+
+export function sweepCommand(): Command<any, any> {
+  const cmd = new Command('sweep')
+    .description('a what-if over any scenario, system or model field: one row per combination, as CSV or JSON lines')
+    .addHelpText(
+      'after',
+      `
+--set FIELD=VALUES (repeatable) varies one field; rows are every combination.
+FIELD is a scenario field (gbs, seq, gpus, system, model, tp, recompute, ...),
+a system field (node.nicGbps, fabric.oversubscription, gpu, gpu.hbmGiB,
+pricing.usdPerGpuHour, or with a system. prefix) or a model field
+(model.layers, ...). VALUES is a comma list, a range (512..4096 doubles,
+256..1024:256 steps), or a |-separated list when a value holds commas
+(overlap=tp,dp|dp,pp). The other flags set the scenario every row starts from.
+
+Each row has the varied fields, the split, and the figures of simulate
+(step time, MFU, memory, time to train, cost); a row the engine refuses
+(e.g. a TP that does not divide the heads) has an error instead. When a sweep
+varies the machine or the model, splits not given as flags are chosen per
+row; --plan chooses each row's split with the planner.
+
+Examples:
+  clustertwin sweep --system dgx-h100 --model llama3-70b --gpus 1024 --tp 8 --pp 4 --set node.nicGbps=100,200,400,800
+  clustertwin sweep --model llama3-70b --gpus 512 --set system=dgx-a100-80g,dgx-h100,dgx-b200 --plan --json
+  clustertwin sweep --set gbs=768..3072 --set fabric.oversubscription=1,2,4 --out what-if.csv`,
+    );
+  addScenarioOptions(cmd)
+    .option('--set <field=values>', 'vary a field (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
+    .option('--json', 'JSON lines (same as --format jsonl)')
+    .option('--out <file>', 'write to a file (whole, or not at all) instead of standard output')
+    .option('--plan', "choose each row's split with the planner")
+    .addOption(new Option('--objective <goal>', 'with --plan: what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))
+    .option('--threads <n>', 'with --plan: threads to search with (default: every core)');
+  return cmd.action(async (raw) => {
+    const opts = raw as Record<string, unknown>;
+    const catalog = loadPresets();
+    const axes = (opts.set as string[]).map(parseSweepAxis);
+    const planRows = Boolean(opts.plan);
+    const base = sweepBase(scenarioFromOptions(opts, catalog), axes, userKeys(opts), { plan: planRows });
+    checkSweep(base, axes, catalog);
+    const jsonl = Boolean(opts.json) || opts.format === 'jsonl';
+    const threads = opts.threads === undefined ? availableParallelism() : Number(opts.threads);
+    if (!Number.isInteger(threads) || threads < 1) throw invalid('--threads', `expected a whole number of at least 1, got "${String(opts.threads)}"`);
+    const objective = parseObjective(String(opts.objective));
+
+    const out = typeof opts.out === 'string' ? opts.out : undefined;
+    const lines: string[] = [];
+    const emit = (line: string): void => {
+      if (out) lines.push(line);
+      else process.stdout.write(`${line}\n`);
+    };
+    const bar = !jsonl && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'sweep |{bar}| {value}/{total} scenarios | {duration_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    bar?.start(sweepSize(axes), 0);
+    try {
+      if (!jsonl) emit(csvHeader(axes));
+      let done = 0;
+      for (const combo of sweepCombos(axes)) {
+        const outcome = await evaluateRow(sweepInput(base, axes, combo, catalog), catalog, planRows ? { objective, threads } : undefined);
+        const row = sweepRecord(axes, combo, outcome);
+        emit(jsonl ? JSON.stringify(row) : csvLine(axes, row));
+        bar?.update(++done);
+      }
+    } finally {
+      bar?.stop();
+    }
+    if (out) writeWhole(out, lines);
+  });
+}
+
+/** Scenario fields the user gave (flags or the config file), which a sweep never drops. */
+function userKeys(opts: Record<string, unknown>): Set<string> {
+  const keys = new Set(Object.keys(FLAG_OF_KEY).filter((k) => opts[k] !== undefined));
+  if (typeof opts.config === 'string') for (const k of Object.keys(readConfigFile(opts.config) as object)) keys.add(k);
+  return keys;
+}
+
+/** One row: simulated as given, or (with --plan) with the planner's best split. Engine refusals become the row's error. */
+async function evaluateRow(
+  input: ScenarioInputParsed,
+  catalog: PresetCatalog,
+  planWith?: { objective: ReturnType<typeof parseObjective>; threads: number },
+): Promise<SimulationResult | { error: string }> {
+  try {
+    if (!planWith) return evaluateScenario(resolveScenario(input, catalog));
+    const { report } = await planOnThreads({ input, objective: planWith.objective, top: 1, recheck: 4 }, catalog, { threads: planWith.threads });
+    const best = report.plans[0];
+    const split = Object.fromEntries(SPLIT_KEYS.map((k) => [k, best[k]]));
+    return evaluateScenario(resolveScenario({ ...input, ...split }, catalog));
+  } catch (err) {
+    if (err instanceof ClusterTwinError) return { error: err.message };
+    throw err;
+  }
+}
+
+/** Writes beside the target, then renames: a failed sweep leaves no half-written file. */
+function writeWhole(file: string, lines: string[]): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${lines.join('\n')}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    throw new ClusterTwinError('config_file', '--out', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Validation against published training runs (validation/training.yaml): for
+ * each case, the scenario the source describes, run through the event
+ * simulation, and the metric the source reports.
+ */
+import { z } from 'zod';
+import type { PresetCatalog } from '../config/catalog.js';
+import { zodIssueToError } from '../config/scenario-input.js';
+import type { Scenario } from '../config/resolve.js';
+import { evaluateScenario, resolveScenario, type SimulationResult } from '../engine.js';
+import { relativeError } from './stats.js';
+import type { ValidationRow } from './report.js';
+
+export const TRAINING_METRICS = ['stepTimeSeconds', 'megatronTflopsPerGpu', 'modelTflopsPerGpu', 'tokensPerSecondPerGpu'] as const;
+export type TrainingMetric = (typeof TRAINING_METRICS)[number];
+
+const UNIT: Record<TrainingMetric, string> = {
+  stepTimeSeconds: 's',
+  megatronTflopsPerGpu: 'TFLOP/s',
+  modelTflopsPerGpu: 'TFLOP/s',
+  tokensPerSecondPerGpu: 'tok/s',
+};
+
+export const TrainingGroupSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  source: z.string(),
+  metric: z.enum(TRAINING_METRICS),
+  bound: z.number().positive(),
+  defaults: z.record(z.string(), z.unknown()),
+  cases: z.array(
+    z.object({
+      id: z.string(),
+      config: z.string(),
+      scenario: z.record(z.string(), z.unknown()),
+      measured: z.number().positive(),
+    }),
+  ),
+});
+
+export type TrainingGroup = z.infer<typeof TrainingGroupSchema>;
+
+export function parseTrainingGroups(data: unknown): TrainingGroup[] {
+  const r = z.object({ groups: z.array(TrainingGroupSchema) }).safeParse(data);
+  if (!r.success) throw zodIssueToError(r.error, 'validation/training.yaml');
+  return r.data.groups;
+}
+
+/**
+ * Narayanan et al.'s FLOPs per iteration, F = 96 B s l h^2 (1 + s/6h + V/16lh):
+ * the GEMM FLOPs of a GPT with activation recomputation.
+ */
+export function megatronFlopsPerStep(s: Scenario): number {
+  const { layers: l, hidden: h, vocab: V } = s.model;
+  const { gbs: B, seq } = s.exec;
+  return 96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
+}
+
+export function metricOf(metric: TrainingMetric, s: Scenario, r: SimulationResult): number {
+  switch (metric) {
+    case 'stepTimeSeconds':
+      return r.stepTimeSeconds;
+    case 'megatronTflopsPerGpu':
+      return megatronFlopsPerStep(s) / r.stepTimeSeconds / s.exec.gpus / 1e12;
+    case 'modelTflopsPerGpu':
+      return r.tflopsPerGpu;
+    case 'tokensPerSecondPerGpu':
+      return r.tokensPerSecond / s.exec.gpus;
+  }
+}
+
+export interface TrainingRow extends ValidationRow {
+  fitsInMemory: boolean;
+  peakMemoryBytesPerGpu: number;
+}
+
+export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): TrainingRow[] {
+  return g.cases.map((c) => {
+    const scenario = resolveScenario({ ...g.defaults, ...c.scenario } as never, catalog);
+    const result = evaluateScenario(scenario);
+    const predicted = metricOf(g.metric, scenario, result);
+    return {
+      id: `${g.name}.${c.id}`,
+      config: result.fitsInMemory ? c.config : `${c.config} (twin: does not fit)`,
+      metric: g.metric,
+      unit: UNIT[g.metric],
+      measured: c.measured,
+      predicted,
+      error: relativeError(predicted, c.measured),
+      bounded: true,
+      source: g.source,
+      fitsInMemory: result.fitsInMemory,
+      peakMemoryBytesPerGpu: result.peakMemoryBytesPerGpu,
+    };
+  });
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from './support/cli.js';
+
+const small = ['--system', 'dgx-h100', '--model', 'llama3-8b', '--gpus', '16', '--seq', '4096', '--gbs', '64', '--tokens', '100B'];
+
+async function planJson(args: string[]): Promise<any> {
+  const r = await runCli(['plan', ...args, '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+const PLAN_FIGURES = ['stepTimeSeconds', 'mfu', 'peakMemoryBytesPerGpu', 'timeToTrainSeconds', 'costUsd', 'tokensPerSecond', 'gpuHours', 'energyMWh'] as const;
+
+/** Replays a plan with `simulate` and checks it gives the same figures, to the last bit. */
+async function expectReplays(plan: any): Promise<void> {
+  const r = await runCli(['simulate', ...plan.simulate, '--json']);
+  expect(r.stderr).toBe('');
+  const sim = JSON.parse(r.stdout);
+  for (const k of PLAN_FIGURES) expect(sim[k]).toBe(plan[k]);
+  const e = sim.config.execution;
+  for (const k of ['tp', 'pp', 'dp', 'cp', 'ep', 'vp', 'mbs', 'zero', 'recompute', 'sp', 'gpus', 'gbs', 'seq']) expect(e[k]).toBe(plan[k]);
+}
+
+describe('clustertwin plan', () => {
+  it('prints the best plans as a table, with the search summary and a replay line', async () => {
+    const r = await runCli(['plan', ...small, '--top', '3']);
+    expect(r.code).toBe(0);
+    for (const text of ['Plans for llama3-8b on 16 GPUs of dgx-h100', 'configurations', 'do not fit in memory', 'estimated with the closed form', 're-checked with the event simulation', 'step time', 'MFU', 'time to train', 'cost', 'Replay the best: clustertwin simulate --system dgx-h100']) {
+      expect(r.stdout).toContain(text);
+    }
+  });
+
+  it('keeps the --json contract', async () => {
+    const j = await planJson([...small, '--top', '4']);
+    for (const k of ['considered', 'prunedByMemory', 'evaluated', 'plans']) expect(j).toHaveProperty(k);
+    expect(j.considered).toBe(j.rejected + j.prunedByMemory + j.evaluated);
+    expect(j.plans).toHaveLength(4);
+    for (const p of j.plans) {
+      for (const k of ['tp', 'pp', 'dp', 'cp', 'ep', 'vp', 'mbs', 'zero', 'recompute', 'sp', 'stepTimeSeconds', 'mfu', 'peakMemoryBytesPerGpu', 'timeToTrainSeconds', 'costUsd', 'simulate']) {
+        expect(p).toHaveProperty(k);
+      }
+      expect(p.tp * p.pp * p.dp * p.cp).toBe(16);
+      expect(p.peakMemoryBytesPerGpu).toBeLessThanOrEqual(p.memoryCapacityBytesPerGpu);
+    }
+    const times = j.plans.map((p: any) => p.timeToTrainSeconds);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('prints plans that replay with simulate to the same figures', async () => {
+    const j = await planJson([...small, '--top', '5', '--recompute', 'selective', '--overlap', 'tp,dp,pp']);
+    expect(j.plans.length).toBe(5);
+    for (const p of j.plans) {
+      expect(p.recompute).toBe('selective');
+      await expectReplays(p);
+    }
+  });
+
+  it('replays plans of an inline model through the same scenario file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-plan-'));
+    const file = join(dir, 'tiny.yaml');
+    writeFileSync(file, 'system: dgx-h100\nmodel:\n  name: tiny\n  layers: 8\n  hidden: 2048\n  heads: 16\n  vocab: 32000\ngpus: 16\nseq: 2048\ngbs: 32\ntokens: 10B\n');
+    const j = await planJson(['--config', file, '--top', '2', '--zero', '1']);
+    expect(j.plans[0].simulate.slice(0, 2)).toEqual(['--config', file]);
+    for (const p of j.plans) await expectReplays(p);
+  });
+
+  it("finds a split of Llama 3 405B on 16,384 H100 at least as fast as Meta's TP 8 x PP 16", async () => {
+    const job = ['--system', 'dgx-h100', '--model', 'llama3-405b', '--gpus', '16384', '--seq', '8192', '--gbs', '2048', '--tokens', '15.6T', '--top', '1'];
+    const best = await planJson(job);
+    // Meta's split (Llama 3 paper, Table 4: TP 8, CP 1, PP 16, DP 128 at sequence 8192), with its best VP, micro-batch and recompute.
+    const meta = await planJson([...job, '--tp', '8', '--pp', '16', '--cp', '1']);
+    expect(meta.plans[0]).toMatchObject({ tp: 8, pp: 16, cp: 1, dp: 128 });
+    expect(best.considered).toBeGreaterThan(100 * meta.considered);
+    expect(best.plans[0].stepTimeSeconds).toBeLessThanOrEqual(meta.plans[0].stepTimeSeconds);
+    await expectReplays(best.plans[0]);
+  });
+
+  it("finds a split of GPT-3 175B on 1,024 A100 at least as fast as Megatron's TP 8 x PP 8", async () => {
+    const best = await planJson(['--top', '1']);
+    // Korthikanti et al. (2022) train GPT-3 175B with TP 8 x PP 8 (the default scenario); here with its best VP and micro-batch.
+    const megatron = await planJson(['--tp', '8', '--pp', '8', '--cp', '1', '--top', '1']);
+    const asPublished = JSON.parse((await runCli(['simulate', '--json'])).stdout);
+    expect(best.plans[0]).toMatchObject({ gpus: 1024, gbs: 1536, seq: 2048, system: 'ndm-a100-v4' });
+    expect(best.plans[0].stepTimeSeconds).toBeLessThanOrEqual(megatron.plans[0].stepTimeSeconds);
+    expect(megatron.plans[0].stepTimeSeconds).toBeLessThanOrEqual(asPublished.stepTimeSeconds);
+  });
+
+  it('compares GPU counts and systems, best plan at each, and marks the time-cost Pareto front', async () => {
+    const j = await planJson(['--model', 'llama3-8b', '--system', 'dgx-h100,dgx-a100-80g', '--gpus', '8..32', '--seq', '4096', '--gbs', '64', '--objective', 'cost', '--zero', '1', '--top', '3']);
+    expect(j.points.map((p: any) => `${p.system}:${p.gpus}`)).toEqual(['dgx-h100:8', 'dgx-h100:16', 'dgx-h100:32', 'dgx-a100-80g:8', 'dgx-a100-80g:16', 'dgx-a100-80g:32']);
+    const front = j.points.filter((p: any) => p.pareto);
+    expect(front.length).toBeGreaterThan(0);
+    for (const p of j.points) {
+      const dominated = j.points.some(
+        (q: any) => q.best.timeToTrainSeconds <= p.best.timeToTrainSeconds && q.best.costUsd <= p.best.costUsd && (q.best.timeToTrainSeconds < p.best.timeToTrainSeconds || q.best.costUsd < p.best.costUsd),
+      );
+      expect(p.pareto).toBe(!dominated);
+    }
+    const cheapest = Math.min(...j.points.map((p: any) => p.best.costUsd));
+    expect(j.plans[0].costUsd).toBe(cheapest);
+    const r = await runCli(['plan', '--model', 'llama3-8b', '--system', 'dgx-h100,dgx-a100-80g', '--gpus', '8,16', '--seq', '4096', '--gbs', '64', '--zero', '1']);
+    expect(r.stdout).toContain('Best plan at each point');
+  });
+
+  it.each([
+    [['--tp', '7'], /^error: --tp: TP 7 must divide the model's 96 attention heads/],
+    [['--gpus', '8'], /^error: --gpus: none of the [0-9,]+ valid splits of gpt3-175b fits in 79\.\d GiB per GPU/],
+    [['--gpus', '64..8'], /^error: --gpus: range 64..8 ends before it starts/],
+    [['--system', 'dgx-h100,'], /^error: --system: "dgx-h100," has an empty item/],
+    [['--max-memory-fraction', '1.5'], /^error: --max-memory-fraction: expected a fraction above 0 and at most 1/],
+    [['--top', '0'], /^error: --top: expected a whole number of at least 1/],
+    [['--objective', 'speed'], /^error: option '--objective <goal>' argument 'speed' is invalid/],
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    const r = await runCli(['plan', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs as a process, with help', () => {
+    const r = spawnCli(['plan', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--objective');
+    expect(r.stdout).toContain('512..16384');
+  });
+});
