@@ -6,3 +6,4 @@ console.log(`clustertwin benchmarks (Node ${process.version}, ${process.platform
 await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
+await import('./planner.js');

@@ -10,8 +10,8 @@ const gemm = (m: number, n: number, k: number, precision: GemmKernel['precision'
 const tflops = (gpu: typeof a100, g: GemmKernel) => gemmFlops(g) / kernelSeconds(gpu, g) / 1e12;
 
 describe('GEMM efficiency model', () => {
-  it('reaches the measured max-achievable rate on large GEMMs', () => {
-    expect(tflops(a100, gemm(16384, 16384, 16384))).toBeGreaterThan(0.95 * 271.2);
+  it('reaches the measured large-GEMM rate, and never the best-shape maximum (MAMF 271.2)', () => {
+    expect(tflops(a100, gemm(16384, 16384, 16384))).toBeGreaterThan(0.97 * 256.5);
     expect(tflops(a100, gemm(16384, 16384, 16384))).toBeLessThanOrEqual(271.2);
   });
   it('follows the A100 cuBLASLt size sweep within 15% (Azure AI-benchmarking-guide)', () => {

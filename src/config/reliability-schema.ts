@@ -84,7 +84,7 @@ export const FailureModelInputSchema = z
     description: z.string().optional(),
     /** A failure-model preset whose fields this one inherits. */
     extends: z.string().optional(),
-    /** Multiplies every rate (of the base too). */
+    /** Multiplies every unplanned rate (the base's too); planned maintenance is a policy, not a fleet's reliability. */
     rateScale: positive().optional(),
     observed: ObservedFleetSchema.optional(),
     causes: z.array(FailureCauseSchema).optional(),

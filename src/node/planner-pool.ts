@@ -10,12 +10,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PresetCatalog } from '../config/catalog.js';
-import { finishPlan, plan, preparePlan, runPlanTask, type PlanOptions, type PlanReport, type PlanRequest, type PlanSetup, type TaskResult } from '../planner/plan.js';
+import { finishPlan, preparePlan, runPlan, runPlanTask, type PlanOptions, type PlanReport, type PlanRequest, type PlanSetup, type TaskResult } from '../planner/plan.js';
 
 const WORKER_KIND = 'clustertwin-planner';
 
 /** Below this many splits, starting threads costs more than it saves. */
-export const MIN_PARALLEL_SPLITS = 20_000;
+export const MIN_PARALLEL_SPLITS = 100_000;
 
 interface WorkerInput {
   kind: typeof WORKER_KIND;
@@ -55,7 +55,7 @@ function startWorker(data: WorkerInput): Worker {
 export async function planOnThreads(req: PlanRequest, catalog: PresetCatalog, opts: PoolOptions = {}): Promise<PooledReport> {
   const setup = preparePlan(req, catalog);
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), setup.tasks.length));
-  if (threads === 1 || setup.total < MIN_PARALLEL_SPLITS) return { report: plan(req, catalog, opts), threads: 1 };
+  if (threads === 1 || setup.total < MIN_PARALLEL_SPLITS) return { report: runPlan(setup, catalog, opts), threads: 1 };
   const results = await runTasks(setup, { kind: WORKER_KIND, request: req, catalog }, threads, opts.onProgress);
   return { report: finishPlan(setup, results, catalog, opts), threads };
 }

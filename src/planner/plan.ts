@@ -188,7 +188,7 @@ export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup
       }
     }
   }
-  if (points.length === 0) throw invalid('max-gpus', `no GPU count is at most ${req.maxGpus}`);
+  if (points.length === 0) throw invalid('--max-gpus', `no GPU count is at most ${req.maxGpus}`);
 
   const tasks: PlanTask[] = [];
   points.forEach((p, pi) => {
@@ -314,7 +314,11 @@ export interface PlanOptions extends FinishOptions {
 
 /** The whole planner in the calling thread. */
 export function plan(req: PlanRequest, catalog: PresetCatalog, opts: PlanOptions = {}): PlanReport {
-  const setup = preparePlan(req, catalog);
+  return runPlan(preparePlan(req, catalog), catalog, opts);
+}
+
+/** Runs every task of a prepared plan in the calling thread, then finishes it. */
+export function runPlan(setup: PlanSetup, catalog: PresetCatalog, opts: PlanOptions = {}): PlanReport {
   const results: TaskResult[] = [];
   let considered = 0;
   for (let t = 0; t < setup.tasks.length; t++) {

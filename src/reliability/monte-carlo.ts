@@ -45,7 +45,7 @@ export interface MonteCarloOptions {
 }
 
 /** A trial still running after this many times its failure-free training is called unfinished (wall-clock time Infinity). */
-export const GIVE_UP_FACTOR = 50;
+export const GIVE_UP_FACTOR = 20;
 
 export function summarize(values: ArrayLike<number>): TrialStats {
   const xs = Float64Array.from(values).sort();
@@ -59,9 +59,13 @@ export function summarize(values: ArrayLike<number>): TrialStats {
   const q = (p: number): number => {
     const at = p * (n - 1);
     const i = Math.floor(at);
-    return i + 1 < n ? xs[i] + (at - i) * (xs[i + 1] - xs[i]) : xs[i];
+    if (i + 1 >= n || xs[i] === xs[i + 1]) return xs[i];
+    // Unfinished runs are Infinity: take the nearer value rather than interpolate.
+    if (!Number.isFinite(xs[i + 1])) return at - i < 0.5 ? xs[i] : xs[i + 1];
+    return xs[i] + (at - i) * (xs[i + 1] - xs[i]);
   };
-  return { mean, stdev: n > 1 ? Math.sqrt(v / (n - 1)) : 0, min: xs[0], p5: q(0.05), p50: q(0.5), p95: q(0.95), max: xs[n - 1] };
+  const stdev = !Number.isFinite(mean) ? Infinity : n > 1 ? Math.sqrt(v / (n - 1)) : 0;
+  return { mean, stdev, min: xs[0], p5: q(0.05), p50: q(0.5), p95: q(0.95), max: xs[n - 1] };
 }
 
 export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon: Horizon, opts: MonteCarloOptions): MonteCarloResult {

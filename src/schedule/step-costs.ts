@@ -50,8 +50,10 @@ export interface StageCosts {
   backward: PassCost[];
   /** Gradient reduction of each chunk's parameters over DP, seconds. */
   dpReduceSeconds: number[];
-  /** Share of SMs the gradient reduction occupies while it runs. */
-  dpReduceSmFraction: number;
+  /** Compute each chunk's gradient reduction slows if it all runs under compute, seconds. */
+  dpReduceSmSeconds: number[];
+  /** The GPU's SM count (bounds the slowdown of a window of compute). */
+  smCount: number;
   /** All-gather of updated weights after a sharded optimizer step, seconds. */
   paramGatherSeconds: number;
   optimizerSeconds: number;
@@ -100,17 +102,21 @@ function collective(net: NetworkModel, op: CollectiveOp, bytes: number, group: G
 const MAX_CHANNELS = 32;
 
 /**
- * Share of the GPU's SMs a collective occupies while it runs: NCCL runs one
- * thread block per channel and needs about one channel per 20 GB/s of bus
- * bandwidth (its per-channel model, topo.h). Compute overlapped with it runs
- * on the remaining SMs.
+ * The compute a collective slows when it runs under compute, in seconds of
+ * the whole GPU: NCCL runs one thread block per channel and needs about one
+ * channel per 20 GB/s of bus bandwidth (its per-channel model, topo.h), so it
+ * holds channels x time SM-seconds, which overlapped compute cannot use. It
+ * depends on the bytes moved, not on how fast: a faster link never costs more.
  */
-export function commSmFraction(gpu: GpuSpec, op: CollectiveOp, bytes: number, ranks: number, seconds: number): number {
+export function commSmSeconds(gpu: GpuSpec, op: CollectiveOp, bytes: number, ranks: number, seconds: number): number {
   if (seconds <= 0 || ranks <= 1) return 0;
-  const busBytesPerSecond = (bytes * busBandwidthFactor(op, ranks)) / seconds;
-  const channels = Math.min(MAX_CHANNELS, Math.max(1, Math.ceil(busBytesPerSecond / CHANNEL_BYTES_PER_SECOND)));
-  return Math.min(1, channels / gpu.smCount);
+  const busBytes = bytes * busBandwidthFactor(op, ranks);
+  return Math.min(MAX_CHANNELS * seconds, Math.max(seconds, busBytes / CHANNEL_BYTES_PER_SECOND)) / gpu.smCount;
 }
+
+/** The most a window of overlapped compute can be slowed: every channel busy throughout it. */
+/** NCCL's channel cap, for bounding the slowdown of a window of compute (see commSmSeconds). */
+export const NCCL_MAX_CHANNELS = MAX_CHANNELS;
 
 interface LayerPass {
   compute: number;
@@ -119,8 +125,9 @@ interface LayerPass {
   /** Attention-core time that CP ring exchange overlaps with. */
   attention: number;
   comm: CommSeconds;
-  /** Share of SMs each kind of communication takes while it runs. */
+  /** Compute each kind of communication would slow if all of it ran under compute, seconds. */
   sm: CommSeconds;
+  smCount: number;
 }
 
 function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number } {
@@ -147,13 +154,13 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const tpBytes = ACT * tokens * m.hidden;
   const tpOne = e.sp ? collective(net, 'allgather', tpBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
   const tpPass = e.sp ? 2 * (tpOne + collective(net, 'reducescatter', tpBytes, layout.tp)) : 2 * tpOne;
-  const tpSm = commSmFraction(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne);
+  const tpSm = 4 * commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne) / (e.sp ? 1 : 2);
 
   // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).
   const kvBytes = (ACT * 2 * tokens * m.kvHeads * headDim(m)) / e.tp;
   const cpHop = collective(net, 'sendrecv', kvBytes, layout.cp);
   const cpFwd = (e.cp - 1) * cpHop;
-  const cpSm = commSmFraction(gpu, 'sendrecv', kvBytes, 2, cpHop);
+  const cpSm = (e.cp - 1) * commSmSeconds(gpu, 'sendrecv', kvBytes, 2, cpHop);
 
   // EP: all-to-all to dispatch tokens to experts and to combine them back.
   const epBytes = m.moe ? ACT * routedTokensPerGpu(m, shape) * m.hidden : 0;
@@ -166,7 +173,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // nccl-tests convention: an all-gather's size is the gathered buffer.
   const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * 2) / calls, layout.dp) : 0;
   const zeroGather = calls * gatherOne;
-  const dpSm = commSmFraction(gpu, 'allgather', (layerParams * 2) / calls, e.dp, gatherOne);
+  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * 2) / calls, e.dp, gatherOne);
   const gradBytes = layerParams * stateBytesPerParam(e).grads;
   const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dp) : 0;
 
@@ -176,12 +183,12 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const reTp = e.recompute === 'full' ? tpPass : 0;
   const reCp = e.recompute === 'full' ? cpFwd : 0;
   const reEp = e.recompute === 'full' ? epPass : 0;
-  const sm: CommSeconds = { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm };
+  const smCount = gpu.smCount;
   return {
-    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm },
+    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
     // Backward moves K,V and their gradients (twice the forward's bytes).
-    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm },
-    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm },
+    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: tpSm, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
+    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: e.recompute === 'full' ? tpSm : 0, cp: e.recompute === 'full' ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
   };
 }
 
@@ -192,7 +199,9 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
  */
 function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   const out = zeroComm();
-  const hidden = (comm: number, window: number, sm: number): number => Math.max(0, comm - window) + sm * Math.min(comm, window);
+  // Exposed part, plus the compute slowed under the hidden part (at most every channel busy throughout the window).
+  const hidden = (comm: number, window: number, smSeconds: number): number =>
+    Math.max(0, comm - window) + Math.min(smSeconds, (MAX_CHANNELS * window) / p.smCount);
   // Megatron-Core's TP overlap splits GEMMs into chunks that pipeline with the collectives.
   out.tp = e.overlap.tp ? hidden(p.comm.tp, p.gemm, p.sm.tp) : p.comm.tp;
   // Ring attention overlaps each KV hop with the attention block of the previous one.
@@ -314,8 +323,11 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
     const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
     const reduceOp = e.zero >= 1 ? 'reducescatter' : 'allreduce';
-    const dpReduceSmFraction = commSmFraction(gpu, reduceOp, paramsPerGpu * grad, e.dp, collective(net, reduceOp, paramsPerGpu * grad, layout.dp));
-    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmFraction, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+    const dpReduceSmSeconds = chunks.map((n, c) => {
+      const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
+      return e.zero >= 3 ? 0 : commSmSeconds(gpu, reduceOp, bytes, e.dp, collective(net, reduceOp, bytes, layout.dp));
+    });
+    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;
   });

@@ -11,7 +11,7 @@
  */
 import type { Execution } from '../config/execution-schema.js';
 import { stageOrder, type PipelineOp } from './pipeline-schedule.js';
-import { COMM_KINDS, type CommKind, type StepCosts } from './step-costs.js';
+import { COMM_KINDS, NCCL_MAX_CHANNELS, type CommKind, type StepCosts } from './step-costs.js';
 
 export const STREAMS = ['compute', 'pp', 'dp'] as const;
 export type Stream = (typeof STREAMS)[number];
@@ -189,8 +189,8 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
     const st = costs.stages[s];
     const computeEnd = computeFree[s];
     let dpFree = e.overlap.dp ? 0 : computeEnd;
-    // Reduction time that ran under this stage's compute.
-    let dpOverlap = 0;
+    // Compute slowed by the reductions that ran under the last backward passes.
+    let contention = 0;
     const chunksByFinish = [...Array(vp).keys()].sort((a, b) => lastBEnd[s][a] - lastBEnd[s][b]);
     for (const c of chunksByFinish) {
       const dur = st.dpReduceSeconds[c];
@@ -208,12 +208,12 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
         end = start + dur;
       }
       push({ stage: s, stream: 'dp', kind: 'dp-comm', startSeconds: start, endSeconds: end, chunk: c });
-      dpOverlap += Math.max(0, Math.min(end, computeEnd) - start);
+      // Bounded by the backward window the reduction can overlap (independent of the network, so more bandwidth never costs more).
+      if (e.overlap.dp) contention += Math.min(st.dpReduceSmSeconds[c], (NCCL_MAX_CHANNELS * Math.max(0, computeEnd - lastBStart[s][c])) / st.smCount);
       dpFree = end;
     }
     let t = computeEnd;
     // While gradients reduce under the last backward, NCCL's blocks take SMs from it.
-    const contention = st.dpReduceSmFraction * dpOverlap;
     if (contention > 0) {
       push({ stage: s, stream: 'compute', kind: 'dp-comm', startSeconds: t, endSeconds: t + contention });
       acc[s].dpCommSeconds += contention;

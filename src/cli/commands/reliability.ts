@@ -220,7 +220,10 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
     ]),
   );
   out.push('');
-  const when = r.horizon.kind === 'window' ? `useful training ${dur(r.usefulSeconds)}, ${formatCount(r.usefulSeconds * tokensPerSecond)} tokens` : `time to train ${dur(r.wallSeconds)}`;
+  const when =
+    r.horizon.kind === 'window'
+      ? `useful training ${dur(r.usefulSeconds)}, ${formatCount(r.usefulSeconds * tokensPerSecond)} tokens`
+      : `time to train ${r.goodput >= 1e-3 ? dur(r.wallSeconds) : 'never (practically)'}`;
   out.push(heading(`Goodput ${pct(r.goodput)} (expected): ${when}`));
   const t = r.time;
   const parts: Array<[string, number]> = [
@@ -234,7 +237,8 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
     ['saving before planned stops', t.saveSeconds],
     ['waiting for spare nodes', t.spareWaitSeconds],
   ];
-  if (Number.isFinite(r.wallSeconds)) {
+  // Below this goodput the expected time runs to centuries: say so rather than print it.
+  if (r.goodput >= 1e-3) {
     out.push(
       table(
         ['wall-clock time', 'hours', 'share'],
@@ -243,9 +247,10 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
       ),
     );
   } else {
-    out.push(pc.red('  the job never finishes: interruptions or waits for spare nodes take all of its time'));
+    const waiting = Number.isFinite(r.wallSeconds) && r.time.spareWaitSeconds > r.wallSeconds / 2;
+    out.push(pc.red(`  the job practically never finishes: ${waiting ? 'it waits for spare nodes nearly all the time (try more --hot-spares)' : 'interruptions take nearly all of its time'}`));
   }
-  out.push(keyValues([['GPU-hours', `${int(r.gpuHours)} held (spares included), ${int(r.lostGpuHours)} not useful`], ['cost', usd(r.costUsd)]]));
+  if (r.goodput >= 1e-3) out.push(keyValues([['GPU-hours', `${int(r.gpuHours)} held (spares included), ${int(r.lostGpuHours)} not useful`], ['cost', usd(r.costUsd)]]));
   if (r.monteCarlo) {
     const mc = r.monteCarlo;
     out.push('');
