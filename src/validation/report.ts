@@ -25,6 +25,8 @@ export interface ValidationGroup {
   rows: ValidationRow[];
   /** Statistics over the bounded rows. */
   stats: ErrorStats;
+  /** Statistics over every row, bounded or not. */
+  allStats: ErrorStats;
 }
 
 export interface ValidationReport {
@@ -34,7 +36,13 @@ export interface ValidationReport {
 }
 
 export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
-  return { name, description, rows, stats: errorStats(rows.filter((r) => r.bounded).map((r) => r.error)) };
+  return {
+    name,
+    description,
+    rows,
+    stats: errorStats(rows.filter((r) => r.bounded).map((r) => r.error)),
+    allStats: errorStats(rows.map((r) => r.error)),
+  };
 }
 
 export function report(groups: ValidationGroup[]): ValidationReport {

@@ -25,7 +25,8 @@ export function runValidation(data: ValidationData, catalog: PresetCatalog, opts
   const groups = [];
   for (const g of parseTrainingGroups(data.training)) {
     if (opts.only && !g.name.includes(opts.only)) continue;
-    groups.push(group(g.name, `${g.description} (bound ${Math.round(g.bound * 100)}%)`, runTrainingGroup(g, catalog)));
+    const label = g.bounded ? `bound ${Math.round(g.bound * 100)}%` : 'reported, not bounded';
+    groups.push(group(g.name, `${g.description} (${label})`, runTrainingGroup(g, catalog)));
   }
   const cases = parseCollectiveCases(data.collectives);
   const single = cases.filter((c) => c.gpus <= 8);

@@ -57,6 +57,7 @@ Examples:
     const threads = opts.threads === undefined ? availableParallelism() : positiveInt(opts.threads, '--threads');
     const bar = !opts.json && process.stdout.isTTY ? progressBar() : undefined;
     const started = performance.now();
+    let barStarted = false;
     let pooled;
     try {
       pooled = await planOnThreads(request, catalog, {
@@ -64,7 +65,8 @@ Examples:
         replayPrefix: replayPrefix(opts, request),
         onProgress: (done, total) => {
           if (!bar) return;
-          if (done === 0 || !bar.getTotal()) bar.start(total, 0);
+          if (!barStarted) bar.start(total, 0);
+          barStarted = true;
           bar.update(done);
         },
       });

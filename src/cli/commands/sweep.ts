@@ -65,12 +65,13 @@ Examples:
     const objective = parseObjective(String(opts.objective));
 
     const out = typeof opts.out === 'string' ? opts.out : undefined;
+    const bar = !jsonl && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'sweep |{bar}| {value}/{total} scenarios | {duration_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    // Rows stream to a pipe; to a file or a terminal with a progress bar they wait until the end.
     const lines: string[] = [];
     const emit = (line: string): void => {
-      if (out) lines.push(line);
+      if (out || bar) lines.push(line);
       else process.stdout.write(`${line}\n`);
     };
-    const bar = !jsonl && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'sweep |{bar}| {value}/{total} scenarios | {duration_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
     bar?.start(sweepSize(axes), 0);
     try {
       if (!jsonl) emit(csvHeader(axes));
@@ -85,6 +86,7 @@ Examples:
       bar?.stop();
     }
     if (out) writeWhole(out, lines);
+    else if (bar) process.stdout.write(`${lines.join('\n')}\n`);
   });
 }
 

@@ -46,8 +46,9 @@ export function renderReport(rep: ValidationReport, sources: boolean): string {
         [1, 2, 3],
       ),
     );
-    const s = g.stats;
-    out.push(`  ${s.cases} bounded rows: mean |error| ${pct(s.meanAbsError)}, median ${pct(s.medianAbsError)}, worst ${pct(s.worstAbsError)}\n`);
+    const s = g.stats.cases > 0 ? g.stats : g.allStats;
+    const what = g.stats.cases > 0 ? 'bounded rows' : 'rows (reported, not bounded)';
+    out.push(`  ${s.cases} ${what}: mean |error| ${pct(s.meanAbsError)}, median ${pct(s.medianAbsError)}, worst ${pct(s.worstAbsError)}\n`);
   }
   const o = rep.overall;
   out.push(heading(`All groups: ${o.cases} bounded rows, mean |error| ${pct(o.meanAbsError)}, median ${pct(o.medianAbsError)}, worst ${pct(o.worstAbsError)}`));
