@@ -292,6 +292,8 @@ export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], cat
     return { system: w.system.name, gpus: w.gpus, gbs: w.gbs, ...counts, best: checked[0]?.plan ?? null, pareto: false };
   });
   if (ranked.length === 0) {
+    // Everything refused by the engine (a fixed layer split it rejects, say): its own message says why.
+    if (total.rejected === total.considered) throw noSplitError(setup.points[0]);
     const w = setup.points[0].context.workload;
     const limit = setup.maxMemoryFraction * hbmBytes(w.system);
     throw new ClusterTwinError(

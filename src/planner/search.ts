@@ -8,6 +8,7 @@ import type { ScenarioInputParsed } from '../config/scenario-input.js';
 import { resolveExecution, type Scenario } from '../config/resolve.js';
 import type { Execution } from '../config/execution-schema.js';
 import { estimateStep, memoryByStage } from '../engine.js';
+import { ClusterTwinError } from '../errors.js';
 import type { NetworkModel } from '../network/network-model.js';
 import { runEstimate } from '../run/run-model.js';
 import { objectiveScore, type Objective } from './objectives.js';
@@ -127,7 +128,8 @@ export function searchGroups(ctx: SearchContext, groupIndices: readonly number[]
       let exec: Execution;
       try {
         exec = resolveExecution(input, w.model, w.system);
-      } catch {
+      } catch (err) {
+        if (!(err instanceof ClusterTwinError)) throw err;
         counts.rejected++;
         return;
       }

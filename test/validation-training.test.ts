@@ -1,0 +1,57 @@
+/**
+ * The training cases of the validation suite. The bounds are the project's
+ * targets where the twin meets them; where it does not yet (see README, "How
+ * accurate is it?"), the test holds today's accuracy so it cannot silently regress.
+ */
+import { describe, expect, it } from 'vitest';
+import { catalog } from './support/catalog.js';
+import { loadValidationData } from '../src/node/validation-data.js';
+import { runValidation } from '../src/validation/run-validation.js';
+import { errorStats } from '../src/validation/stats.js';
+
+const rep = runValidation(loadValidationData(), catalog);
+const byName = (name: string) => {
+  const g = rep.groups.find((x) => x.name === name);
+  if (!g) throw new Error(`no group ${name}`);
+  return g;
+};
+
+describe('training validation', () => {
+  it('beats Calculon on Korthikanti et al. Table 5: mean |error| < 3.5%, worst < 8%', () => {
+    const s = byName('korthikanti-2022').stats;
+    expect(s.cases).toBe(8);
+    expect(s.meanAbsError).toBeLessThan(0.035);
+    expect(s.worstAbsError).toBeLessThan(0.08);
+  });
+  it.each(['narayanan-2021-weak-scaling', 'narayanan-2021-ptd'])('keeps %s within its 15% bound', (name) => {
+    const g = byName(name);
+    expect(g.stats.cases).toBeGreaterThanOrEqual(6);
+    for (const r of g.rows) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
+  });
+  it('keeps the median |error| over every bounded row (training and collectives) under 5%', () => {
+    expect(rep.overall.medianAbsError).toBeLessThan(0.05);
+  });
+  it('holds today\'s accuracy on the H100 groups, which miss the 15% target (known gap)', () => {
+    // Regression guards, not the target: median and worst as of this commit, with a little room.
+    const mcore = byName('megatron-core-h100').stats;
+    expect(mcore.medianAbsError).toBeLessThan(0.08);
+    expect(mcore.worstAbsError).toBeLessThan(0.3);
+    const mosaic = byName('mosaicml-fsdp').stats;
+    expect(mosaic.medianAbsError).toBeLessThan(0.18);
+    expect(mosaic.worstAbsError).toBeLessThan(0.52);
+  });
+  it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {
+    const g = byName('narayanan-2021-zero3');
+    expect(g.stats.cases).toBe(0);
+    const predicted = g.rows.map((r) => r.predicted);
+    // Fixed batch, more GPUs: FLOP/s per GPU falls, as measured (144 -> 88 -> 44; 138 -> 98 -> 48).
+    expect(predicted[0]).toBeGreaterThan(predicted[1]);
+    expect(predicted[1]).toBeGreaterThan(predicted[2]);
+    expect(predicted[3]).toBeGreaterThan(predicted[4]);
+    expect(predicted[4]).toBeGreaterThan(predicted[5]);
+  });
+  it('gives every case a source', () => {
+    for (const g of rep.groups) for (const r of g.rows) expect(r.source.length).toBeGreaterThan(10);
+    expect(errorStats([0.1, -0.2, 0.3]).medianAbsError).toBeCloseTo(0.2);
+  });
+});
