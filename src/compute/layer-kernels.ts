@@ -225,6 +225,10 @@ export function embeddingKernels(m: ModelSpec, s: ShardShape): { forward: Kernel
   };
 }
 
+/** Bytes per logit the fp32 cross entropy moves, forward and backward (see logitsKernels). */
+const CROSS_ENTROPY_FORWARD_BYTES = 6 + 4 + 8 + 8 + 4 + 8;
+const CROSS_ENTROPY_BACKWARD_BYTES = 8 + 6;
+
 /** Output projection to the vocabulary and the cross-entropy loss, forward and backward. */
 export function logitsKernels(m: ModelSpec, s: ShardShape): { forward: Kernel[]; backward: Kernel[] } {
   const t = localTokens(s);
@@ -236,11 +240,13 @@ export function logitsKernels(m: ModelSpec, s: ShardShape): { forward: Kernel[];
     forward: [
       { kind: 'memory', name: 'final-norm', bytes: 2 * ACT_BYTES * te * m.hidden },
       logits,
-      // Cross entropy in fp32: cast, max, exp-sum, loss (Megatron's vocab-parallel CE).
-      { kind: 'memory', name: 'cross-entropy', bytes: (ACT_BYTES + 4 + 4) * vocabElems },
+      // Megatron-LM's vocab-parallel cross entropy, in fp32, one pass per step:
+      // cast (read 2, write 4), max (4), subtract (4 + 4), exp (4 + 4), sum (4), divide (4 + 4).
+      { kind: 'memory', name: 'cross-entropy', bytes: CROSS_ENTROPY_FORWARD_BYTES * vocabElems },
     ],
     backward: [
-      { kind: 'memory', name: 'cross-entropy.bwd', bytes: (4 + ACT_BYTES) * vocabElems },
+      // Scale the saved softmax by the incoming gradient (4 + 4), cast back for the GEMM (4 + 2).
+      { kind: 'memory', name: 'cross-entropy.bwd', bytes: CROSS_ENTROPY_BACKWARD_BYTES * vocabElems },
       ...backwardGemms(logits),
       { kind: 'memory', name: 'final-norm.bwd', bytes: 4 * ACT_BYTES * te * m.hidden },
     ],

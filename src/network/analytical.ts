@@ -259,7 +259,8 @@ export function analyticalNetwork(system: SystemSpec): NetworkModel {
     collective(req: CollectiveRequest): CollectiveEstimate {
       if (req.group.ranks <= 1 || req.bytes <= 0) return { seconds: 0, algorithm: 'ring', protocol: 'Simple' };
       const g = req.group;
-      const key = `${req.op}|${req.bytes}|${req.algorithm ?? 'auto'}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}`;
+      // Every field the model reads: stride sets how far a group reaches across the fabric.
+      const key = `${req.op}|${req.bytes}|${req.algorithm ?? 'auto'}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}|${g.stride}`;
       const hit = memo.get(key);
       if (hit) return hit;
       if (memo.size > 50_000) memo.clear();
