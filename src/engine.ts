@@ -21,7 +21,7 @@ import { peakFlopsPerSecond } from './compute/kernel.js';
 import { analyticalNetwork } from './network/analytical.js';
 import { flowNetwork } from './network/flow/flow-network.js';
 import type { NetworkModel } from './network/network-model.js';
-import { parallelLayout } from './parallel/layout.js';
+import { parallelLayout, type ParallelLayout } from './parallel/layout.js';
 import { chunkLayers } from './parallel/stage-split.js';
 import { stageMemory, type StageMemory } from './memory/memory-model.js';
 import { stagePeakInFlight, type InFlight } from './schedule/in-flight.js';
@@ -101,10 +101,30 @@ export function scenarioNetwork(s: Scenario): NetworkModel {
   return s.exec.network === 'flow' ? flowNetwork(s.system, s.exec.gpus) : defaultNetwork(s.system);
 }
 
+const layouts = new Map<string, ParallelLayout>();
+
+/**
+ * The rank layout, one object per distinct split: the network model
+ * recognises a group it has seen by its object, so reusing them saves work.
+ */
+function cachedLayout(s: Scenario): ParallelLayout {
+  const e = s.exec;
+  const n = s.system.node;
+  const domain = n.nvlinkDomainGpus ?? n.gpusPerNode;
+  const key = `${e.gpus}|${e.tp}|${e.cp}|${e.ep}|${e.dp}|${e.pp}|${n.gpusPerNode}|${domain}`;
+  let layout = layouts.get(key);
+  if (!layout) {
+    if (layouts.size > 10_000) layouts.clear();
+    layout = parallelLayout(e, n.gpusPerNode, domain);
+    layouts.set(key, layout);
+  }
+  return layout;
+}
+
 /** Phase 2: the cost of every pass, transfer and reduction of one step. */
 export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
   const net = network ?? scenarioNetwork(s);
-  const layout = parallelLayout(s.exec, s.system.node.gpusPerNode, s.system.node.nvlinkDomainGpus ?? s.system.node.gpusPerNode);
+  const layout = cachedLayout(s);
   return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
 }
 

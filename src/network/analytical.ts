@@ -253,20 +253,33 @@ export function bestCandidate(v: FabricView, req: CollectiveRequest): Candidate 
 export function analyticalNetwork(system: SystemSpec): NetworkModel {
   const view = fabricView(system);
   // The planner asks the same questions many times: remember the answers.
-  const memo = new Map<string, CollectiveEstimate>();
+  // By (operation, algorithm, group), then by message size; a group's key is made once per group object.
+  const memo = new Map<string, Map<number, CollectiveEstimate>>();
+  const groupKeys = new WeakMap<GroupPlacement, string>();
+  let entries = 0;
   return {
     name: 'analytical',
     collective(req: CollectiveRequest): CollectiveEstimate {
       if (req.group.ranks <= 1 || req.bytes <= 0) return { seconds: 0, algorithm: 'ring', protocol: 'Simple' };
       const g = req.group;
-      // Every field the model reads: stride sets how far a group reaches across the fabric.
-      const key = `${req.op}|${req.bytes}|${req.algorithm ?? 'auto'}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}|${g.stride}`;
-      const hit = memo.get(key);
+      let gk = groupKeys.get(g);
+      if (gk === undefined) {
+        // Every field the model reads: stride sets how far a group reaches across the fabric.
+        gk = `${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}|${g.stride}`;
+        groupKeys.set(g, gk);
+      }
+      const key = `${req.op}|${req.algorithm ?? 'auto'}|${gk}`;
+      let bySize = memo.get(key);
+      if (!bySize) memo.set(key, (bySize = new Map()));
+      const hit = bySize.get(req.bytes);
       if (hit) return hit;
-      if (memo.size > 50_000) memo.clear();
+      if (++entries > 200_000) {
+        memo.clear();
+        entries = 0;
+      }
       const best = bestCandidate(view, req);
       const answer: CollectiveEstimate = { seconds: best.seconds, algorithm: best.algorithm, protocol: best.protocol };
-      memo.set(key, answer);
+      bySize.set(req.bytes, answer);
       return answer;
     },
   };

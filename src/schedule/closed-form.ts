@@ -7,13 +7,9 @@
  * simulation re-checks the best.
  */
 import type { Execution } from '../config/execution-schema.js';
-import { COMM_KINDS, type PassCost, type StepCosts } from './step-costs.js';
+import type { PassCost, StepCosts } from './step-costs.js';
 
-const passSeconds = (p: PassCost): number => {
-  let t = p.computeSeconds;
-  for (const k of COMM_KINDS) t += p.exposedComm[k];
-  return t;
-};
+const passSeconds = (p: PassCost): number => p.seconds;
 
 export function estimateStepSeconds(e: Execution, costs: StepCosts): number {
   const m = e.microbatches;

@@ -41,7 +41,11 @@ export interface PassCost {
   exposedComm: CommSeconds;
   /** All communication issued, hidden or not, by kind. */
   totalComm: CommSeconds;
+  /** The pass on its stage's compute stream: compute plus exposed communication. */
+  seconds: number;
 }
+
+const sumComm = (c: CommSeconds): number => c.tp + c.cp + c.ep + c.pp + c.dp;
 
 export interface StageCosts {
   layers: number;
@@ -144,7 +148,17 @@ function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; ge
 }
 
 /** Per-layer forward, backward and recompute passes with their communication. */
-function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: LayerPass; re: LayerPass } {
+/** Seconds of the model's ends: embedding (first stage) and logits with the loss (last stage). */
+interface EndCosts {
+  embTp: number;
+  embFwd: number;
+  embBwd: number;
+  logitsFwd: number;
+  logitsBwd: number;
+  logitsTp: number;
+}
+
+function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: LayerPass; re: LayerPass; ends: EndCosts } {
   const { model: m, exec: e, gpu, network: net, layout } = x;
   const k = layerKernels(m, shape);
   const tokens = localTokens(shape);
@@ -180,6 +194,20 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const f = passOf(gpu, k.forward);
   const b = passOf(gpu, k.backward);
   const r = passOf(gpu, k.recompute);
+
+  // The ends of the model: embedding on the first stage, logits and loss on the last.
+  const emb = embeddingKernels(m, shape);
+  const logits = logitsKernels(m, shape);
+  const ends = {
+    // The vocab-parallel embedding ends in an all-reduce over TP (a reduce-scatter with SP).
+    embTp: collective(net, e.sp ? 'reducescatter' : 'allreduce', ACT * tokens * m.hidden, layout.tp),
+    embFwd: kernelsSeconds(gpu, emb.forward),
+    embBwd: kernelsSeconds(gpu, emb.backward),
+    logitsFwd: kernelsSeconds(gpu, logits.forward),
+    logitsBwd: kernelsSeconds(gpu, logits.backward),
+    // With SP, the final norm output is all-gathered before the logits GEMM and reduce-scattered after its backward.
+    logitsTp: e.sp ? collective(net, 'allgather', ACT * tokens * m.hidden, layout.tp) : 0,
+  };
   const reTp = e.recompute === 'full' ? tpPass : 0;
   const reCp = e.recompute === 'full' ? cpFwd : 0;
   const reEp = e.recompute === 'full' ? epPass : 0;
@@ -189,6 +217,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
     // Backward moves K,V and their gradients (twice the forward's bytes).
     bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: tpSm, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
     re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: e.recompute === 'full' ? tpSm : 0, cp: e.recompute === 'full' ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
+    ends,
   };
 }
 
@@ -256,16 +285,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const bwdExposed = exposedOf(e, lp.bwd);
   const reExposed = exposedOf(e, lp.re);
 
-  const emb = embeddingKernels(m, shape);
-  const logits = logitsKernels(m, shape);
-  // The vocab-parallel embedding ends in an all-reduce over TP (a reduce-scatter with SP).
-  const embTp = collective(net, e.sp ? 'reducescatter' : 'allreduce', ACT * localTokens(shape) * m.hidden, layout.tp);
-  const embFwd = kernelsSeconds(gpu, emb.forward);
-  const embBwd = kernelsSeconds(gpu, emb.backward);
-  const logitsFwd = kernelsSeconds(gpu, logits.forward);
-  const logitsBwd = kernelsSeconds(gpu, logits.backward);
-  // With SP, the final norm output is all-gathered before the logits GEMM and reduce-scattered after its backward.
-  const logitsTp = e.sp ? collective(net, 'allgather', ACT * localTokens(shape) * m.hidden, layout.tp) : 0;
+  const { embTp, embFwd, embBwd, logitsFwd, logitsBwd, logitsTp } = lp.ends;
 
   const grad = stateBytesPerParam(e).grads;
   // Middle stages with the same layer count cost the same: cost each kind once.
@@ -300,8 +320,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         fTotal = addComm(fTotal, { ...zeroComm(), tp: logitsTp });
         bTotal = addComm(bTotal, { ...zeroComm(), tp: logitsTp });
       }
-      forward.push({ computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal });
-      backward.push({ computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal });
+      forward.push({ computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal, seconds: fCompute + sumComm(fExposed) });
+      backward.push({ computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal, seconds: bCompute + sumComm(bExposed) });
     });
 
     const paramsPerGpu = stageParamsPerGpu(m, e, s, layers);

@@ -37,7 +37,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
 
 /** Uniform stages: each chunk's forward takes f, backward b, nothing else costs time. */
 function uniformCosts(pp: number, vp: number, f: number, b: number, p2p = 0): StepCosts {
-  const pass = (t: number) => ({ computeSeconds: t, recomputeSeconds: 0, exposedComm: zeroComm(), totalComm: zeroComm() });
+  const pass = (t: number) => ({ computeSeconds: t, recomputeSeconds: 0, exposedComm: zeroComm(), totalComm: zeroComm(), seconds: t });
   return {
     p2pSeconds: p2p,
     p2pBytes: 0,
