@@ -29,7 +29,7 @@ import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js'
 import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
 import { estimateStepSeconds } from './schedule/closed-form.js';
 import { runEstimate, type RunEstimate } from './run/run-model.js';
-import { runWithFailures } from './reliability/run-with-failures.js';
+import { runWithFailures, type RunWithFailures } from './reliability/run-with-failures.js';
 import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
 import { GIB } from './units.js';
 
@@ -179,7 +179,7 @@ export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: num
 }
 
 /** The `--json` contract of `simulate`. */
-export interface SimulationResult {
+export interface SimulationResult extends RunWithFailures {
   stepTimeSeconds: number;
   tokensPerSecond: number;
   /** Model FLOPs utilization: model FLOPs (no recompute) over the dense peak of the chosen precision. */
@@ -204,18 +204,6 @@ export interface SimulationResult {
   gpuHours: number;
   energyMWh: number;
   costUsd: number;
-  /** Wall-clock time to train counting interruptions, restarts, checkpoints and stragglers (expected value; see src/reliability). */
-  timeToTrainWithFailuresSeconds: number;
-  /** Useful fraction of that time: timeToTrainSeconds / timeToTrainWithFailuresSeconds. */
-  goodput: number;
-  /** Expected unplanned interruptions over the run. */
-  expectedInterruptions: number;
-  /** Training seconds between checkpoints (the optimum for this job). */
-  checkpointIntervalSeconds: number;
-  /** Model and optimizer state per checkpoint, bytes. */
-  checkpointBytes: number;
-  /** Cost over the time to train with failures, hot spares included. */
-  costWithFailuresUsd: number;
   /** Which step model produced the step time. */
   method: 'event-simulation' | 'closed-form';
   network: string;

@@ -23,7 +23,7 @@ import { objectiveScore, tokensPerDollar, type Objective } from './objectives.js
 import { paretoFront } from './pareto.js';
 import { simulateArgs } from './replay.js';
 import { addCounts, mergeBest, searchGroups, zeroCounts, type Candidate, type SearchContext, type SearchCounts } from './search.js';
-import { SPLIT_KEYS, groupSize, splitGroups, type FixedDims, type Split, type Workload } from './space.js';
+import { SPLIT_KEYS, groupSize, splitGroups, splitOf, type FixedDims, type Split, type Workload } from './space.js';
 
 /** What the user asks. */
 export interface PlanRequest {
@@ -243,16 +243,8 @@ function recheck(point: PlanPoint, c: Candidate, objective: Objective, catalog: 
     gpus: e.gpus,
     gbs: e.gbs,
     seq: e.seq,
-    tp: e.tp,
-    pp: e.pp,
+    ...splitOf(e),
     dp: e.dp,
-    cp: e.cp,
-    ep: e.ep,
-    vp: e.vp,
-    mbs: e.mbs,
-    zero: e.zero,
-    recompute: e.recompute,
-    sp: e.sp,
     stepTimeSeconds: r.stepTimeSeconds,
     closedFormStepTimeSeconds: c.closedFormStepTimeSeconds,
     tokensPerSecond: r.tokensPerSecond,

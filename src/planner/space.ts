@@ -29,6 +29,11 @@ export interface Split {
 
 export const SPLIT_KEYS = ['tp', 'pp', 'cp', 'ep', 'vp', 'mbs', 'zero', 'recompute', 'sp'] as const;
 
+/** The split of an execution (its searched dimensions). */
+export function splitOf(e: Split): Split {
+  return { tp: e.tp, pp: e.pp, cp: e.cp, ep: e.ep, vp: e.vp, mbs: e.mbs, zero: e.zero, recompute: e.recompute, sp: e.sp };
+}
+
 /** Dimensions the user fixed (a plan with `--tp 8` searches only TP 8). */
 export interface FixedDims extends Partial<Split> {
   dp?: number;

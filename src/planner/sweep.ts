@@ -23,6 +23,7 @@ import { ClusterTwinError, invalid } from '../errors.js';
 import type { SimulationResult } from '../engine.js';
 import { parseCount } from '../units.js';
 import { parseRange } from './ranges.js';
+import { splitOf } from './space.js';
 
 export type SweepValue = string | number | boolean;
 
@@ -230,16 +231,8 @@ export function sweepRecord(axes: readonly SweepAxis[], combo: readonly SweepVal
     gpus: e.gpus,
     seq: e.seq,
     gbs: e.gbs,
-    tp: e.tp,
-    pp: e.pp,
+    ...splitOf(e),
     dp: e.dp,
-    cp: e.cp,
-    ep: e.ep,
-    vp: e.vp,
-    mbs: e.mbs,
-    zero: e.zero,
-    recompute: e.recompute,
-    sp: e.sp,
     stepTimeSeconds: outcome.stepTimeSeconds,
     tokensPerSecond: outcome.tokensPerSecond,
     mfu: outcome.mfu,
