@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, scenario } from '../../test/support/catalog.js';
-import { ClusterTwinError } from '../errors.js';
+import { errorOf } from '../../test/support/errors.js';
 import { parseOverlap } from './resolve.js';
-
-function errorOf(f: () => unknown): ClusterTwinError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ClusterTwinError) return e;
-    throw e;
-  }
-  throw new Error('expected a ClusterTwinError');
-}
 
 const base = { system: 'dgx-h100', model: 'gpt3-175b', gpus: 64, tp: 8, pp: 8, gbs: 64 } as const;
 

@@ -3,18 +3,8 @@ import { catalog } from '../../test/support/catalog.js';
 import { evaluateScenario, resolveScenario } from '../engine.js';
 import { parseScenarioInput } from '../config/scenario-input.js';
 import { resolveGpu } from '../config/catalog.js';
-import { ClusterTwinError } from '../errors.js';
+import { errorOf } from '../../test/support/errors.js';
 import { checkSweep, csvHeader, csvLine, parseSweepAxis, sweepBase, sweepCombos, sweepInput, sweepRecord, sweepSize } from './sweep.js';
-
-const errorOf = (f: () => unknown): ClusterTwinError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ClusterTwinError) return e;
-    throw e;
-  }
-  throw new Error('expected a ClusterTwinError');
-};
 
 describe('sweep axes', () => {
   it.each([
