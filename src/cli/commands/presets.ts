@@ -10,12 +10,12 @@ import { table } from '../format.js';
 
 export function presetsCommand(): Command<any, any> {
   return new Command('presets')
-    .description('list the built-in systems, GPUs and models')
-    .addArgument(new Argument('[kind]', 'which presets').choices(['systems', 'gpus', 'models']))
+    .description('list the built-in systems, GPUs, models and failure models')
+    .addArgument(new Argument('[kind]', 'which presets').choices(['systems', 'gpus', 'models', 'reliability']))
     .option('--json', 'print JSON')
     .action((kind, opts) => {
       const cat = loadPresets();
-      const kinds = kind ? [kind] : ['systems', 'gpus', 'models'];
+      const kinds = kind ? [kind] : ['systems', 'gpus', 'models', 'reliability'];
       const json: Record<string, unknown> = {};
       const out: string[] = [];
       if (kinds.includes('systems')) {
@@ -50,6 +50,13 @@ export function presetsCommand(): Command<any, any> {
             [1, 2, 3, 5, 6],
           ),
         );
+      }
+      if (kinds.includes('reliability')) {
+        const rows = Object.entries(cat.reliability)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, raw]) => ({ name, description: String((raw as { description?: unknown }).description ?? '') }));
+        json.reliability = rows;
+        out.push(table(['failure model', 'description'], rows.map((r) => [r.name, r.description])));
       }
       process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : `${out.join('\n\n')}\n`);
     });
