@@ -217,7 +217,7 @@ export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
   'unfused elementwise kernels of eager stacks (the twin assumes Megatron-style fused norms, activations and residuals)',
-  'congestion from other jobs, and contention between different kinds of collectives running at once (each kind is timed with all its groups at once)',
+  'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 
 export interface SimulateOptions {

@@ -130,6 +130,17 @@ describe('oversubscription and contention (flow model)', () => {
     const b = busbw(flowNetwork(roce, 512), 'allreduce', 4 * GiB, g, 'ring');
     expect(b).toBeLessThan(0.8 * a);
   });
+  it('makes concurrent collectives that share links slow each other (TP and DP at once)', () => {
+    // TP 4 inside each node and DP across nodes, as the step runs them while gradients reduce.
+    const net = flowNetwork(sys('dgx-h100'), 64);
+    const tp = { op: 'allreduce' as const, bytes: GiB, group: groupPlacement(4, 1, 8, 64) };
+    const dp = { op: 'allreduce' as const, bytes: 4 * GiB, group: groupPlacement(16, 4, 8, 64), algorithm: 'ring' as const };
+    const alone = [net.collective(tp).seconds, net.collective(dp).seconds];
+    const together = net.concurrent([tp, dp]).map((r) => r.seconds);
+    expect(together[0]).toBeGreaterThanOrEqual(alone[0] * (1 - 1e-9));
+    expect(together[1]).toBeGreaterThanOrEqual(alone[1] * (1 - 1e-9));
+    expect(Math.max(together[0] / alone[0], together[1] / alone[1])).toBeGreaterThan(1.05);
+  });
   it('reports per-link utilisation of the last collective', () => {
     const net = flowNetwork(sys('dgx-h100'), 64);
     net.collective({ op: 'allreduce', bytes: GiB, group: packedGroup(64, 8), algorithm: 'ring' });

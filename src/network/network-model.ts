@@ -57,6 +57,8 @@ export interface CollectiveEstimate {
 export interface NetworkModel {
   readonly name: string;
   collective(request: CollectiveRequest): CollectiveEstimate;
+  /** Collectives that run at the same time and share links (models that can tell; others time each alone). */
+  concurrent?(requests: readonly CollectiveRequest[]): CollectiveEstimate[];
 }
 
 /** nccl-tests' bus-bandwidth factor for an operation over n ranks (doc/PERFORMANCE.md). */

@@ -17,7 +17,7 @@ import type { CollectiveEstimate, CollectiveRequest, NetworkModel } from '../net
 import { buildTopology, type LinkKind, type Topology } from '../../topology/topology.js';
 import { collectivePhases, type ScheduleContext } from './schedules.js';
 import { fluidCompletion } from './max-min.js';
-import type { FlowSet } from './flow-set.js';
+import { FlowSet } from './flow-set.js';
 
 /** Load on one link during the last collective the model timed. */
 export interface LinkLoad {
@@ -34,6 +34,12 @@ export interface LinkLoad {
 
 export interface FlowNetworkModel extends NetworkModel {
   readonly topology: Topology;
+  /**
+   * Collectives that run at the same time (say TP traffic while the DP
+   * gradients reduce): their flows share the links, each finishing when its
+   * slowest flow does. Single-phase algorithms only; others are timed alone.
+   */
+  concurrent(requests: readonly CollectiveRequest[]): CollectiveEstimate[];
   /** Per-link load of the last collective timed (links that carried nothing are left out). */
   lastLinkLoads(): LinkLoad[];
 }
@@ -79,6 +85,33 @@ export function flowNetwork(system: SystemSpec, jobGpus: number): FlowNetworkMod
       const seconds = choice.latencySeconds + choice.fillSeconds + transfer;
       last = { solved: s, bytes: req.bytes, seconds: transfer };
       return { seconds, algorithm: choice.algorithm, protocol: choice.protocol };
+    },
+    concurrent(requests: readonly CollectiveRequest[]): CollectiveEstimate[] {
+      // One flow set holding every request's flows, weighted by its bytes (and protocol efficiency).
+      const union = new FlowSet();
+      const owner: number[] = [];
+      const choices = requests.map((req) => bestCandidate(view, req));
+      requests.forEach((req, i) => {
+        const g = req.group;
+        if (g.ranks <= 1 || req.bytes <= 0) return;
+        const phases = collectivePhases(ctx, req.op, choices[i].algorithm, g, g.jobGpus ?? g.ranks * (g.stride ?? 1));
+        if (!phases || phases.length !== 1) return;
+        const p = phases[0];
+        const scale = req.bytes / PROTOCOL_BANDWIDTH_FACTOR[choices[i].protocol];
+        for (let f = 0; f < p.size; f++) {
+          for (let j = p.offsets[f]; j < p.offsets[f + 1]; j++) union.links.push(p.links[j]);
+          union.close(p.weights[f] * scale);
+          owner.push(i);
+        }
+      });
+      const done = fluidCompletion(union, capacity).finishSeconds;
+      const transfer = new Float64Array(requests.length).fill(-1);
+      owner.forEach((i, f) => (transfer[i] = Math.max(transfer[i], done[f])));
+      return requests.map((req, i) => {
+        if (transfer[i] < 0) return this.collective(req);
+        const c = choices[i];
+        return { seconds: c.latencySeconds + c.fillSeconds + transfer[i], algorithm: c.algorithm, protocol: c.protocol };
+      });
     },
     lastLinkLoads(): LinkLoad[] {
       if (!last) return [];

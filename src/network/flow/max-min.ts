@@ -117,6 +117,8 @@ export interface FluidResult {
   secondsPerByte: number;
   /** Rates of the first sharing (all flows active), bytes/s per byte-weight. */
   initialRates: Float64Array;
+  /** When each flow finished, seconds (per byte of message). */
+  finishSeconds: Float64Array;
 }
 
 /** Most re-sharing rounds; after that the remaining flows finish at their current rates. */
@@ -135,6 +137,7 @@ export function fluidCompletion(set: FlowSet, capacity: Float64Array): FluidResu
   active = active.slice(0, na);
   let time = 0;
   let initialRates: Float64Array | undefined;
+  const finishSeconds = new Float64Array(n);
   for (let round = 0; active.length > 0; round++) {
     const rate = maxMinRates(set, active, capacity);
     initialRates ??= rate;
@@ -146,7 +149,11 @@ export function fluidCompletion(set: FlowSet, capacity: Float64Array): FluidResu
     }
     if (round === MAX_ROUNDS - 1) {
       let last = 0;
-      for (const f of active) last = Math.max(last, remaining[f] / rate[f]);
+      for (const f of active) {
+        const left = remaining[f] / rate[f];
+        finishSeconds[f] = time + left;
+        last = Math.max(last, left);
+      }
       time += last;
       break;
     }
@@ -155,8 +162,9 @@ export function fluidCompletion(set: FlowSet, capacity: Float64Array): FluidResu
     for (const f of active) {
       remaining[f] -= rate[f] * dt;
       if (remaining[f] > 1e-12 * set.weights[f]) next.push(f);
+      else finishSeconds[f] = time;
     }
     active = Int32Array.from(next);
   }
-  return { secondsPerByte: time, initialRates: initialRates ?? new Float64Array(n) };
+  return { secondsPerByte: time, initialRates: initialRates ?? new Float64Array(n), finishSeconds };
 }
