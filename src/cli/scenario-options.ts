@@ -50,7 +50,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
   return cmd
     .option('--config <file>', 'scenario file (YAML or JSON); its keys are these flags in camelCase')
     .option('--system <preset>', 'system preset (GPU, node, fabric, prices), e.g. dgx-h100')
-    .option('--gpus <n>', 'number of GPUs (accepts 1024, 16K)')
+    .option('--gpus <n>', 'number of GPUs')
     .option('--model <preset>', 'model preset, e.g. llama3-405b')
     .option('--layers <n>', 'override: transformer layers')
     .option('--hidden <n>', 'override: hidden size')

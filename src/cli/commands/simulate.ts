@@ -18,7 +18,8 @@ export function simulateCommand(): Command<any, any> {
       `
 With no flags it runs the default scenario: GPT-3 175B on 1,024 A100 80GB
 (ndm-a100-v4) with TP 8 x PP 8, 300B tokens. Flags override it; --config FILE
-reads a YAML or JSON scenario whose keys are these flags in camelCase.
+reads a YAML or JSON scenario whose keys are these flags in camelCase. Counts
+accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
 Examples:
   clustertwin simulate
