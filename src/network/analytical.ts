@@ -190,16 +190,12 @@ function hierCandidate(v: FabricView, req: CollectiveRequest, p: Protocol, sharp
   const local: GroupPlacement = { ranks: ranksPerDomain, ranksPerNode: Math.min(ranksPerDomain, g.ranksPerNode), nodes: 1, concurrentGroupsPerNode: g.concurrentGroupsPerNode, domains: 1, ranksPerDomain };
   const rail: GroupPlacement = { ranks: domains, ranksPerNode: 1, nodes: domains, concurrentGroupsPerNode: g.ranksPerNode * g.concurrentGroupsPerNode, domains, ranksPerDomain: 1 };
   const shard = req.bytes / ranksPerDomain;
-  const intra =
+  const rings =
     ranksPerDomain > 1
-      ? ringCandidate(v, { op: 'reducescatter', bytes: req.bytes, group: local }, p).seconds +
-        ringCandidate(v, { op: 'allgather', bytes: req.bytes, group: local }, p).seconds
-      : 0;
-  const intraLatency =
-    ranksPerDomain > 1
-      ? ringCandidate(v, { op: 'reducescatter', bytes: req.bytes, group: local }, p).latencySeconds +
-        ringCandidate(v, { op: 'allgather', bytes: req.bytes, group: local }, p).latencySeconds
-      : 0;
+      ? [ringCandidate(v, { op: 'reducescatter', bytes: req.bytes, group: local }, p), ringCandidate(v, { op: 'allgather', bytes: req.bytes, group: local }, p)]
+      : [];
+  const intra = rings.reduce((t, r) => t + r.seconds, 0);
+  const intraLatency = rings.reduce((t, r) => t + r.latencySeconds, 0);
   if (sharp) {
     // In-network reduction: each rank sends its shard up the switch tree once and receives the sum once.
     const bw = groupBandwidth(v, rail).nicPerRank * PROTOCOL_BANDWIDTH_FACTOR[p];

@@ -18,7 +18,6 @@ export interface FabricView {
   nvlsAlgBytesPerSecond: number;
   /** Achieved NIC bandwidth of a whole node, bytes/s per direction. */
   nodeNicBytesPerSecond: number;
-  nicsPerNode: number;
   /** Extra one-way latency on the wire through the fabric's switches (worst case: up to the top tier and down). */
   netPathLatencySeconds: number;
   /** Downlink:uplink ratio at the leaf and spine tiers. */
@@ -41,7 +40,6 @@ export function fabricView(system: SystemSpec): FabricView {
     intraBytesPerSecond: n.nvlinkGBpsPerGpu * 1e9 * n.nvlinkAchievedFraction,
     nvlsAlgBytesPerSecond: n.nvls ? n.nvlinkGBpsPerGpu * 1e9 * (n.nvlsAlgbwFraction ?? 0) : 0,
     nodeNicBytesPerSecond: n.nicsPerNode * gbpsToBytesPerSecond(n.nicGbps) * n.nicAchievedFraction,
-    nicsPerNode: n.nicsPerNode,
     netPathLatencySeconds: (switchHops * f.switchLatencyMicroseconds + f.nicLatencyMicroseconds) * 1e-6,
     oversubscription: geo.oversubscription,
     nodesPerLeaf: geo.nodesPerLeaf,

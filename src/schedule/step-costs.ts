@@ -334,25 +334,26 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         ? collective(net, 'allreduce', ((m.vocab * m.hidden) / e.tp) * grad, { ...layout.pp, ranks: 2, ranksPerNode: 1, nodes: 2 })
         : 0;
     const reduceOp = e.zero >= 1 ? 'reducescatter' : 'allreduce';
-    const dpReduceSeconds = chunks.map((n, c) => {
-      const params = n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0);
+    // Each chunk's gradient reduction: its time, and the compute it slows when it runs under the backward pass.
+    const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;
       // ZeRO-3 reduce-scatters gradients layer by layer during the backward pass.
-      if (e.zero >= 3) return extra;
-      const reduce = { op: reduceOp, bytes: params * grad, group: layout.dp } as const;
+      if (e.zero >= 3) return { seconds: extra, smSeconds: 0 };
+      const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
+      const alone = collective(net, reduceOp, bytes, layout.dp);
+      const smSeconds = commSmSeconds(gpu, reduceOp, bytes, e.dp, alone);
       if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dp.ranks > 1) {
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
+        const reduce = { op: reduceOp, bytes, group: layout.dp } as const;
         const tpTraffic = { op: e.sp ? 'reducescatter' : 'allreduce', bytes: ACT * localTokens(shape) * m.hidden * 2 * n, group: layout.tp } as const;
-        return net.concurrent([reduce, tpTraffic])[0].seconds + extra;
+        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + extra, smSeconds };
       }
-      return collective(net, reduce.op, reduce.bytes, reduce.group) + extra;
+      return { seconds: alone + extra, smSeconds };
     });
+    const dpReduceSeconds = reductions.map((r) => r.seconds);
+    const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
     const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
-    const dpReduceSmSeconds = chunks.map((n, c) => {
-      const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
-      return e.zero >= 3 ? 0 : commSmSeconds(gpu, reduceOp, bytes, e.dp, collective(net, reduceOp, bytes, layout.dp));
-    });
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;

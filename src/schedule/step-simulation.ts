@@ -156,7 +156,7 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
 
         // Send the output on to the op that consumes it.
         const target = consumer(op, s, pp, vp);
-        if (target && p2p >= 0) {
+        if (target) {
           let sendStart: number;
           if (e.overlap.pp) {
             sendStart = Math.max(t, ppFree[s]);

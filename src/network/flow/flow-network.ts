@@ -55,7 +55,6 @@ export function flowNetwork(system: SystemSpec, jobGpus: number): FlowNetworkMod
   const ctx: ScheduleContext = {
     topo,
     domainGpus: Math.max(system.node.nvlinkDomainGpus ?? system.node.gpusPerNode, system.node.gpusPerNode),
-    nvls: system.node.nvls,
   };
   const capacity = Float64Array.from(topo.links, (l) => l.capacityBytesPerSecond);
   const solved = new Map<string, Solved | null>();

@@ -115,8 +115,6 @@ export function maxMinRates(set: FlowSet, active: Int32Array, capacity: Float64A
 export interface FluidResult {
   /** Seconds until the last flow finishes, for one byte of message. */
   secondsPerByte: number;
-  /** Rates of the first sharing (all flows active), bytes/s per byte-weight. */
-  initialRates: Float64Array;
   /** When each flow finished, seconds (per byte of message). */
   finishSeconds: Float64Array;
 }
@@ -136,11 +134,9 @@ export function fluidCompletion(set: FlowSet, capacity: Float64Array): FluidResu
   for (let f = 0; f < n; f++) if (remaining[f] > 0) active[na++] = f;
   active = active.slice(0, na);
   let time = 0;
-  let initialRates: Float64Array | undefined;
   const finishSeconds = new Float64Array(n);
   for (let round = 0; active.length > 0; round++) {
     const rate = maxMinRates(set, active, capacity);
-    initialRates ??= rate;
     let dt = Infinity;
     for (const f of active) if (rate[f] > 0) dt = Math.min(dt, remaining[f] / rate[f]);
     if (!Number.isFinite(dt)) {
@@ -166,5 +162,5 @@ export function fluidCompletion(set: FlowSet, capacity: Float64Array): FluidResu
     }
     active = Int32Array.from(next);
   }
-  return { secondsPerByte: time, initialRates: initialRates ?? new Float64Array(n), finishSeconds };
+  return { secondsPerByte: time, finishSeconds };
 }

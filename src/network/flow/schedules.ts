@@ -47,19 +47,20 @@ function byDomain(members: number[], domainGpus: number): number[][] {
 export interface ScheduleContext {
   topo: Topology;
   domainGpus: number;
-  /** Whether the NVSwitch can reduce (NVLS ports exist). */
-  nvls: boolean;
 }
 
-let flowCounter = 0;
+/** A schedule being built: its flow ids (for ECMP) count from zero, so the same collective always routes the same way. */
+interface Building extends ScheduleContext {
+  nextFlowId: number;
+}
 
-function addFlow(ctx: ScheduleContext, set: FlowSet, a: number, b: number, weight: number, rail = -1): void {
-  route(ctx.topo, a, b, ctx.domainGpus, set.links, rail, flowCounter++);
+function addFlow(ctx: Building, set: FlowSet, a: number, b: number, weight: number, rail = -1): void {
+  route(ctx.topo, a, b, ctx.domainGpus, set.links, rail, ctx.nextFlowId++);
   set.close(weight);
 }
 
 /** Ring flows: each member sends `weight` to its successor on every channel. */
-function ringFlows(ctx: ScheduleContext, set: FlowSet, members: number[], weight: number, chain = false): void {
+function ringFlows(ctx: Building, set: FlowSet, members: number[], weight: number, chain = false): void {
   const domains = byDomain(members, ctx.domainGpus);
   if (domains.length === 1) {
     const n = members.length;
@@ -86,7 +87,7 @@ function ringFlows(ctx: ScheduleContext, set: FlowSet, members: number[], weight
  * member of a domain): each tree carries half the data, reduced up and
  * broadcast down at once; inside each domain a chain to and from the leader.
  */
-function treeFlows(ctx: ScheduleContext, set: FlowSet, members: number[]): void {
+function treeFlows(ctx: Building, set: FlowSet, members: number[]): void {
   const domains = byDomain(members, ctx.domainGpus);
   const D = domains.length;
   const channels = Math.min(...domains.map((d) => d.length));
@@ -115,7 +116,7 @@ function treeFlows(ctx: ScheduleContext, set: FlowSet, members: number[]): void 
 }
 
 /** NVLS inside each domain: up through the switch's reduction port, the sum back down. */
-function nvlsFlows(ctx: ScheduleContext, set: FlowSet, members: number[]): void {
+function nvlsFlows(ctx: Building, set: FlowSet, members: number[]): void {
   const t = ctx.topo;
   for (const r of members) {
     set.links.push(t.gpuUp[r], t.nvlsPort[r]);
@@ -126,7 +127,7 @@ function nvlsFlows(ctx: ScheduleContext, set: FlowSet, members: number[]): void 
 }
 
 /** Per rail, the members of each domain holding the same shard exchange it across domains. */
-function railRings(ctx: ScheduleContext, set: FlowSet, members: number[], weight: number): void {
+function railRings(ctx: Building, set: FlowSet, members: number[], weight: number): void {
   const domains = byDomain(members, ctx.domainGpus);
   const m = Math.min(...domains.map((d) => d.length));
   for (let k = 0; k < m; k++) {
@@ -141,7 +142,7 @@ function railRings(ctx: ScheduleContext, set: FlowSet, members: number[], weight
  * switches rooted at a spine (or a core, across pods). Every link of the tree
  * carries the shard once up and once down, however many members hang below it.
  */
-function sharpFlows(ctx: ScheduleContext, set: FlowSet, members: number[], weight: number): void {
+function sharpFlows(ctx: Building, set: FlowSet, members: number[], weight: number): void {
   const t = ctx.topo;
   const rails = t.geometry.rails;
   const up1 = t.geometry.leafUp;
@@ -187,7 +188,7 @@ function sharpFlows(ctx: ScheduleContext, set: FlowSet, members: number[], weigh
  * PXN): the sending domain's GPU on that rail gathers it over NVLink and sends
  * one flow per (domain pair, rail), carrying what the whole domain sends.
  */
-function alltoallFlows(ctx: ScheduleContext, set: FlowSet, members: number[]): void {
+function alltoallFlows(ctx: Building, set: FlowSet, members: number[]): void {
   const n = members.length;
   const domains = byDomain(members, ctx.domainGpus);
   const D = domains.length;
@@ -211,7 +212,8 @@ export const MAX_FLOWS = 2_000_000;
  * one after another; the flows of one phase run at once. Returns undefined
  * when the schedule would exceed MAX_FLOWS.
  */
-export function collectivePhases(ctx: ScheduleContext, op: CollectiveOp, algorithm: Algorithm, g: GroupPlacement, jobGpus: number): FlowSet[] | undefined {
+export function collectivePhases(context: ScheduleContext, op: CollectiveOp, algorithm: Algorithm, g: GroupPlacement, jobGpus: number): FlowSet[] | undefined {
+  const ctx: Building = { ...context, nextFlowId: 0 };
   const groups = groupInstances(g, jobGpus);
   const n = g.ranks;
   const perDomain = Math.min(n, Math.max(1, Math.floor(ctx.domainGpus / (g.stride ?? 1))));
