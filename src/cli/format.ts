@@ -2,7 +2,7 @@
  * Terminal formatting shared by the commands: tables, percentages, headings.
  */
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { pc } from './color.js';
 
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
 

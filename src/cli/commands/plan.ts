@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import pc from 'picocolors';
+import { pc } from '../color.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';

@@ -6,7 +6,7 @@
  */
 import { Command } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import pc from 'picocolors';
+import { pc } from '../color.js';
 import { evaluateScenario, resolveScenario } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { lookupPreset } from '../../config/catalog.js';

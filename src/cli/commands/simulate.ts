@@ -3,7 +3,7 @@
  * extrapolated. Thin: parse, call the engine, print.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import pc from 'picocolors';
+import { pc } from '../color.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';

@@ -3,7 +3,7 @@
  * measurement for every published case, with error statistics per group.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import pc from 'picocolors';
+import { pc } from '../color.js';
 import { loadPresets } from '../../node/presets.js';
 import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
