@@ -16,7 +16,7 @@ describe('colorWanted', () => {
   });
   it('prints no escape codes into a pipe when CI is set (the case that once broke CI)', () => {
     const entry = fileURLToPath(new URL('./run.ts', import.meta.url));
-    const env = { ...process.env, CI: 'true' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
     delete env.NO_COLOR;
     delete env.FORCE_COLOR;
     const r = spawnSync(process.execPath, ['--import', 'tsx', entry, 'simulate'], { encoding: 'utf8', env });

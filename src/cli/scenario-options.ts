@@ -9,6 +9,7 @@ import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
+import { ATTENTION_KERNELS } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (for error messages). */
 export const FLAG_OF_KEY: Record<string, string> = {
@@ -78,7 +79,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--overlap <list>', 'communication overlapped with compute: comma list of tp, dp, pp, or none')
     .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')
     .option('--layers-per-stage <list>', 'layers on each pipeline stage, comma list (default: balanced)')
-    .addOption(new Option('--attention <kernel>', 'attention kernel').choices(['flash', 'unfused']))
+    .addOption(new Option('--attention <kernel>', 'attention kernel').choices([...ATTENTION_KERNELS]))
     .addOption(new Option('--grad-reduce-dtype <t>', 'data type of the DP gradient reduction').choices(['fp32', 'bf16', 'fp16']))
     .option('--zero-bucket-params <n>', 'parameters per ZeRO-3 gather call (0 = a layer, as FSDP; DeepSpeed: 5e7)')
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;

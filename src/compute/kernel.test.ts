@@ -46,3 +46,22 @@ describe('GEMM efficiency model', () => {
     expect(t).toBeCloseTo(bytes / (3350e9 * 0.88) + 2e-6, 9);
   });
 });
+
+describe('attention kernels', () => {
+  const flops = 1e12;
+  const attn = (pass: 'forward' | 'backward', implementation: 'fa2' | 'triton') =>
+    kernelSeconds(a100, { kind: 'attention', name: 'a', pass, flops, implementation });
+  it('runs FlashAttention-2 near its published A100 rate (up to 230 TFLOP/s forward)', () => {
+    const tf = flops / attn('forward', 'fa2') / 1e12;
+    expect(tf).toBeGreaterThan(150);
+    expect(tf).toBeLessThanOrEqual(230);
+  });
+  it('runs the Triton kernel 1.3-1.5x slower forward and about 2x slower backward (Dao 2023)', () => {
+    const fwd = attn('forward', 'triton') / attn('forward', 'fa2');
+    const bwd = attn('backward', 'triton') / attn('backward', 'fa2');
+    expect(fwd).toBeGreaterThanOrEqual(1.3);
+    expect(fwd).toBeLessThanOrEqual(1.5);
+    expect(bwd).toBeGreaterThan(1.8);
+    expect(bwd).toBeLessThan(2.2);
+  });
+});

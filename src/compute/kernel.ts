@@ -25,6 +25,8 @@ export interface AttentionKernel {
   name: string;
   pass: 'forward' | 'backward';
   flops: number;
+  /** FlashAttention-2 (CUDA) or the FlashAttention kernel written in Triton. */
+  implementation: 'fa2' | 'triton';
 }
 
 /** A kernel limited by HBM bandwidth (norms, activations, softmax, casts, optimizer). */
@@ -95,6 +97,16 @@ export function gemmShapeEfficiency(gpu: GpuSpec, m: number, n: number, k: numbe
   return best * kFactor;
 }
 
+/**
+ * How much slower the Triton FlashAttention kernel runs than FlashAttention-2:
+ * FlashAttention-2 is 1.3-1.5x faster in the forward pass and about 2x in the
+ * backward (Dao 2023, sec. 4.1, measured on A100; docs/sources/gpu-efficiency.md
+ * sec. 4). The middle of the forward range is used, and the same ratios on
+ * every GPU: neither kernel uses Hopper's TMA or warp specialization.
+ */
+export const TRITON_FORWARD_SLOWDOWN = 1.4;
+export const TRITON_BACKWARD_SLOWDOWN = 2;
+
 /** Seconds one kernel takes on one GPU. */
 export function kernelSeconds(gpu: GpuSpec, kernel: Kernel): number {
   const e = gpu.efficiency;
@@ -113,7 +125,8 @@ export function kernelSeconds(gpu: GpuSpec, kernel: Kernel): number {
       return Math.max(gemmFlops(kernel) / rate, bytes / hbm) + overhead;
     }
     case 'attention': {
-      const fraction = kernel.pass === 'forward' ? e.flashAttentionForwardFraction : e.flashAttentionBackwardFraction;
+      let fraction = kernel.pass === 'forward' ? e.flashAttentionForwardFraction : e.flashAttentionBackwardFraction;
+      if (kernel.implementation === 'triton') fraction /= kernel.pass === 'forward' ? TRITON_FORWARD_SLOWDOWN : TRITON_BACKWARD_SLOWDOWN;
       return kernel.flops / (peakFlopsPerSecond(gpu, 'fp16') * fraction) + overhead;
     }
     case 'memory':

@@ -7,9 +7,9 @@
  * TP rank unless sequence parallelism shards them (Korthikanti et al. 2022).
  */
 import type { ModelSpec } from '../config/model-schema.js';
-import type { AttentionKernel as AttentionImpl, Precision, RecomputeMode } from '../config/execution-schema.js';
+import { isFusedAttention, type AttentionKernel as AttentionImpl, type Precision, type RecomputeMode } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
-import type { GemmKernel, GemmPrecision, Kernel } from './kernel.js';
+import type { AttentionKernel, GemmKernel, GemmPrecision, Kernel } from './kernel.js';
 
 /** How one GPU's share of a micro-batch is shaped. */
 export interface ShardShape {
@@ -103,10 +103,11 @@ function attentionCoreForward(m: ModelSpec, s: ShardShape): Kernel[] {
   const headsLocal = m.heads / s.tp;
   const d = headDim(m);
   const sq = s.seq / s.cp;
-  if (s.attention === 'flash') {
+  if (isFusedAttention(s.attention)) {
     // Causal masking halves the work a fused kernel executes.
     const flops = 0.5 * 4 * s.mbs * sq * s.seq * headsLocal * d;
-    return [{ kind: 'attention', name: 'flash-attention', pass: 'forward', flops }];
+    const implementation = s.attention === 'flash-triton' ? 'triton' : 'fa2';
+    return [{ kind: 'attention', name: 'flash-attention', pass: 'forward', flops, implementation }];
   }
   const scores = s.mbs * headsLocal * sq * s.seq;
   const dropout: Kernel[] = m.dropout ? [{ kind: 'memory', name: 'attention-dropout', bytes: 5 * scores }] : [];
@@ -120,10 +121,10 @@ function attentionCoreForward(m: ModelSpec, s: ShardShape): Kernel[] {
 }
 
 function attentionCoreBackward(m: ModelSpec, s: ShardShape): Kernel[] {
-  if (s.attention === 'flash') {
-    const fwd = attentionCoreForward(m, s)[0] as { flops: number };
+  if (isFusedAttention(s.attention)) {
+    const fwd = attentionCoreForward(m, s)[0] as AttentionKernel;
     // FlashAttention's backward runs five GEMMs to the forward's two (Dao 2023).
-    return [{ kind: 'attention', name: 'flash-attention.bwd', pass: 'backward', flops: 2.5 * fwd.flops }];
+    return [{ ...fwd, name: 'flash-attention.bwd', pass: 'backward', flops: 2.5 * fwd.flops }];
   }
   const headsLocal = m.heads / s.tp;
   const d = headDim(m);

@@ -7,12 +7,20 @@ import { z } from 'zod';
 
 export const RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
 export const PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
-export const ATTENTION_KERNELS = ['flash', 'unfused'] as const;
+/**
+ * Attention kernels: `flash` (FlashAttention-2 class, fused), `flash-triton` (the fused FlashAttention
+ * kernel written in Triton that stacks such as llm-foundry's MPT used for ALiBi), `unfused` (scores
+ * materialized, separate softmax).
+ */
+export const ATTENTION_KERNELS = ['flash', 'flash-triton', 'unfused'] as const;
 export const OVERLAP_KINDS = ['tp', 'dp', 'pp'] as const;
 
 export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
 export type Precision = (typeof PRECISIONS)[number];
 export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+
+/** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
+export const isFusedAttention = (a: AttentionKernel): boolean => a !== 'unfused';
 export type OverlapKind = (typeof OVERLAP_KINDS)[number];
 
 /** Which communication overlaps compute. */

@@ -49,7 +49,7 @@ export const ScenarioInputSchema = z
     overlap: OverlapInputSchema.optional().describe('Communication overlapped with compute: comma list of tp, dp, pp, or none (default dp,pp)'),
     tokens: countField(false).optional().describe('Training tokens for the whole run (default 300B)'),
     layersPerStage: z.array(z.number().int().nonnegative()).optional().describe('Layers on each pipeline stage (default: balanced, ends one lighter when uneven)'),
-    attention: z.enum(ATTENTION_KERNELS).optional().describe('Attention kernel: fused (flash) or unfused softmax (default flash)'),
+    attention: z.enum(ATTENTION_KERNELS).optional().describe('Attention kernel: fused FlashAttention-2 (flash), fused FlashAttention in Triton (flash-triton), or unfused softmax (default flash)'),
     zeroBucketParams: z.preprocess((v) => (typeof v === 'string' ? parseCount(v) : v), z.number().nonnegative()).optional().describe('Parameters per ZeRO-3 gather/reduce-scatter call; 0 = one layer per call, as FSDP (DeepSpeed default 5e7)'),
     network: z.enum(['analytical', 'flow']).optional().describe('Network model for the step: analytical (fast) or flow-level over the topology (default analytical)'),
     gradReduceDtype: z.enum(['fp32', 'bf16', 'fp16']).optional().describe('Data type of the DP gradient reduction (default fp32, as Megatron-LM)'),

@@ -7,6 +7,7 @@
  * full recompute; and it extends to GQA, SwiGLU, fused attention and MoE.
  */
 import type { ModelSpec } from '../config/model-schema.js';
+import { isFusedAttention } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import { elementwiseTokens, localTokens, routedTokensPerGpu, type ShardShape } from '../compute/layer-kernels.js';
 
@@ -48,7 +49,7 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   // an unfused one keeps the softmax output (and dropout mask and output),
   // unless selective recompute drops them.
   const sq = s.seq / s.cp;
-  if (s.attention === 'flash') {
+  if (isFusedAttention(s.attention)) {
     bytes += 4 * s.mbs * headsLocal * sq;
   } else if (s.recompute !== 'selective') {
     const scores = s.mbs * headsLocal * sq * s.seq;
