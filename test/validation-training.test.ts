@@ -55,3 +55,14 @@ describe('training validation', () => {
     expect(errorStats([0.1, -0.2, 0.3]).medianAbsError).toBeCloseTo(0.2);
   });
 });
+
+describe('README, "How accurate is it?"', () => {
+  it('shows what `clustertwin validate --markdown` prints today (regenerate the block when figures move)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { reportMarkdown } = await import('../src/validation/markdown.js');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /<!-- validate:start[^>]*-->\n([\s\S]*?)<!-- validate:end -->/.exec(readme);
+    expect(block, 'README lacks the validate:start/end markers').not.toBeNull();
+    expect(block![1]).toBe(reportMarkdown(rep));
+  });
+});

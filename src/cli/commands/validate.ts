@@ -9,6 +9,7 @@ import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
 import { runValidation } from '../../validation/run-validation.js';
 import type { ValidationReport } from '../../validation/report.js';
+import { reportMarkdown } from '../../validation/markdown.js';
 import { heading, pct, table } from '../format.js';
 
 export function validateCommand(): Command<any, any> {
@@ -18,10 +19,15 @@ export function validateCommand(): Command<any, any> {
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
     .option('--json', 'print the whole report as JSON')
+    .option('--markdown', 'print the report as Markdown tables (the README\'s accuracy section)')
     .action((opts) => {
       const rep = runValidation(loadValidationData(), loadPresets(), { network: opts.network as NetworkKind, only: opts.group });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
+        return;
+      }
+      if (opts.markdown) {
+        process.stdout.write(reportMarkdown(rep));
         return;
       }
       process.stdout.write(`${renderReport(rep, Boolean(opts.sources))}\n`);

@@ -1,0 +1,33 @@
+/**
+ * The validation report as Markdown: a summary table per group, then each
+ * training group's cases in a collapsible block. The README's "How accurate
+ * is it?" section is this text (a test keeps the two equal).
+ */
+import type { ValidationReport } from './report.js';
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+
+/** Groups whose rows are listed case by case (the collective sweeps are many and alike). */
+const listed = (name: string): boolean => !name.startsWith('collectives');
+
+export function reportMarkdown(rep: ValidationReport): string {
+  const out: string[] = ['| group | rows | mean abs error | median | worst |', '|---|---|---|---|---|'];
+  for (const g of rep.groups) {
+    const bounded = g.stats.cases > 0;
+    const s = bounded ? g.stats : g.allStats;
+    const name = bounded ? g.name : `${g.name} (reported, not bounded)`;
+    out.push(`| ${name} | ${s.cases} | ${pct(s.meanAbsError)} | ${pct(s.medianAbsError)} | ${pct(s.worstAbsError)} |`);
+  }
+  const o = rep.overall;
+  out.push(`| **all bounded rows** | ${o.cases} | ${pct(o.meanAbsError)} | ${pct(o.medianAbsError)} | ${pct(o.worstAbsError)} |`);
+  for (const g of rep.groups.filter((x) => listed(x.name))) {
+    out.push('', `<details><summary>${g.name}: ${g.description}</summary>`, '', '| case | measured | predicted | error |', '|---|---|---|---|');
+    for (const r of g.rows) {
+      out.push(`| ${r.config} | ${fmt(r.measured)} ${r.unit} | ${fmt(r.predicted)} ${r.unit} | ${signedPct(r.error)}${r.bounded ? '' : ' (not bounded)'} |`);
+    }
+    out.push('', '</details>');
+  }
+  return `${out.join('\n')}\n`;
+}
