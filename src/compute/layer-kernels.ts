@@ -234,7 +234,9 @@ const CROSS_ENTROPY_BACKWARD_BYTES = 8 + 6;
 export function logitsKernels(m: ModelSpec, s: ShardShape): { forward: Kernel[]; backward: Kernel[] } {
   const t = localTokens(s);
   const te = elementwiseTokens(s);
-  const p = gemmPrecision(s.precision);
+  // The output layer stays in 16-bit under FP8: Megatron-Core builds it as a plain
+  // tensor_parallel.ColumnParallelLinear, not a Transformer Engine module, so fp8_autocast skips it.
+  const p = s.precision === 'fp16' ? 'fp16' : 'bf16';
   const logits = gemm('logits', t, m.vocab / s.tp, m.hidden, p);
   const vocabElems = (t * m.vocab) / s.tp;
   return {
