@@ -12,6 +12,7 @@ import {
   layerKernels,
   logitsKernels,
   optimizerKernels,
+  fp8WeightCastKernels,
   routedTokensPerGpu,
   localTokens,
   type ShardShape,
@@ -60,6 +61,7 @@ export interface StageCosts {
   smCount: number;
   /** All-gather of updated weights after a sharded optimizer step, seconds. */
   paramGatherSeconds: number;
+  /** The optimizer step, and under FP8 the once-per-step cast of the new weights, seconds. */
   optimizerSeconds: number;
   /** Parameters one GPU of this stage holds. */
   paramsPerGpu: number;
@@ -353,7 +355,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const dpReduceSeconds = reductions.map((r) => r.seconds);
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
-    const optimizerSeconds = kernelsSeconds(gpu, optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)));
+    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e)) : [];
+    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)), ...fp8Weights]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../../test/support/catalog.js';
+import { resolveGpu, resolveModel } from '../config/catalog.js';
+import type { ModelSpec } from '../config/model-schema.js';
+import { layerParams } from '../model/transformer.js';
+import { kernelSeconds, kernelsSeconds, type Kernel } from './kernel.js';
+import { fp8WeightCastKernels, layerKernels, logitsKernels, type ShardShape } from './layer-kernels.js';
+
+// The 5B model of Transformer Engine's FP8 GEMM benchmark: h 4096, ffn 16384 (docs/sources/gpu-efficiency.md sec. 9).
+const te5b: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
+const shape = (tokens: number, precision: ShardShape['precision']): ShardShape => ({
+  mbs: tokens / 2048, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision, recompute: 'none',
+});
+const h200 = resolveGpu(catalog, 'h200-sxm-141g');
+const gemmSeconds = (ks: Kernel[]) => kernelsSeconds(h200, ks.filter((k) => k.kind === 'gemm'));
+const castSeconds = (ks: Kernel[]) => kernelsSeconds(h200, ks.filter((k) => k.name.includes('cast')));
+
+describe('FP8 layer kernels', () => {
+  it('adds quantization costs around what Transformer Engine measures (14% over the raw FP8 GEMMs)', () => {
+    for (const tokens of [2048, 8192, 16384]) {
+      const lk = layerKernels(te5b, shape(tokens, 'fp8'));
+      const all = [...lk.forward, ...lk.backward];
+      const raw = gemmSeconds(all);
+      // TE's "autocast" timing quantizes the weights every iteration too.
+      const quantize = castSeconds(all) + kernelsSeconds(h200, fp8WeightCastKernels(layerParams(te5b)));
+      expect(quantize / raw).toBeGreaterThan(0.08);
+      expect(quantize / raw).toBeLessThan(0.2);
+    }
+  });
+  it('has no casts in BF16', () => {
+    const lk = layerKernels(te5b, shape(8192, 'bf16'));
+    expect(castSeconds([...lk.forward, ...lk.backward])).toBe(0);
+  });
+  it('keeps the output layer in 16-bit under FP8, as Megatron-Core does', () => {
+    const logits = logitsKernels(te5b, shape(8192, 'fp8')).forward.find((k) => k.name === 'logits');
+    expect(logits).toMatchObject({ kind: 'gemm', precision: 'bf16' });
+    expect(kernelSeconds(h200, logits!)).toBeGreaterThan(0);
+  });
+});
