@@ -6,8 +6,10 @@
 import type { ValidationReport } from './report.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;
-const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** A relative error with its sign, as the reports print it. */
+export const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;
+/** A measured or predicted figure with three or four significant digits. */
+export const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 /** Groups whose rows are listed case by case (the collective sweeps are many and alike). */
 const listed = (name: string): boolean => !name.startsWith('collectives');

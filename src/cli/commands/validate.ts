@@ -9,7 +9,7 @@ import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
 import { runValidation } from '../../validation/run-validation.js';
 import type { ValidationReport } from '../../validation/report.js';
-import { reportMarkdown } from '../../validation/markdown.js';
+import { fmt, reportMarkdown, signedPct } from '../../validation/markdown.js';
 import { heading, pct, table } from '../format.js';
 
 export function validateCommand(): Command<any, any> {
@@ -61,5 +61,3 @@ export function renderReport(rep: ValidationReport, sources: boolean): string {
   return out.join('\n');
 }
 
-const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
-const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`;
