@@ -25,7 +25,7 @@ export type OverlapKind = (typeof OVERLAP_KINDS)[number];
 
 /** Which communication overlaps compute. */
 export interface OverlapSwitches {
-  /** TP collectives overlapped with the GEMMs beside them (Megatron-Core tp-comm-overlap). */
+  /** TP collectives overlapped with the GEMMs beside them (Megatron-Core tp_comm_overlap, TE userbuffers; see schedule/tp-comm.ts). */
   tp: boolean;
   /** DP gradient reduction overlapped with the backward pass (bucketed). */
   dp: boolean;

@@ -24,6 +24,7 @@ import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
 import type { ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
+import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 
 export const COMM_KINDS = ['tp', 'cp', 'ep', 'pp', 'dp'] as const;
 export type CommKind = (typeof COMM_KINDS)[number];
@@ -126,8 +127,10 @@ export const NCCL_MAX_CHANNELS = MAX_CHANNELS;
 
 interface LayerPass {
   compute: number;
-  /** GEMM time that TP communication can overlap with. */
+  /** GEMM time of the pass. */
   gemm: number;
+  /** TP collectives of the pass and the GEMMs each can hide behind (tp-comm.ts). */
+  tp: TpPassPlan;
   /** Attention-core time that CP ring exchange overlaps with. */
   attention: number;
   comm: CommSeconds;
@@ -136,17 +139,21 @@ interface LayerPass {
   smCount: number;
 }
 
-function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number } {
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, number> } {
   let compute = 0;
   let gemm = 0;
   let attention = 0;
+  const gemmByName = new Map<string, number>();
   for (const k of kernels) {
     const t = kernelSeconds(gpu, k);
     compute += t;
-    if (k.kind === 'gemm') gemm += t;
+    if (k.kind === 'gemm') {
+      gemm += t;
+      gemmByName.set(k.name, (gemmByName.get(k.name) ?? 0) + t);
+    }
     if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
   }
-  return { compute, gemm, attention };
+  return { compute, gemm, attention, gemmByName };
 }
 
 /** Per-layer forward, backward and recompute passes with their communication. */
@@ -169,8 +176,10 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // sequence parallelism an all-gather before and a reduce-scatter after each.
   const tpBytes = ACT * tokens * m.hidden;
   const tpOne = e.sp ? collective(net, 'allgather', tpBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
-  const tpPass = e.sp ? 2 * (tpOne + collective(net, 'reducescatter', tpBytes, layout.tp)) : 2 * tpOne;
-  const tpSm = 4 * commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne) / (e.sp ? 1 : 2);
+  const tpRs = e.sp ? collective(net, 'reducescatter', tpBytes, layout.tp) : 0;
+  const tpPass = e.sp ? 2 * (tpOne + tpRs) : 2 * tpOne;
+  const tpOneSm = commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne);
+  const tpSm = (4 * tpOneSm) / (e.sp ? 1 : 2);
 
   // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).
   const kvBytes = (ACT * 2 * tokens * m.kvHeads * headDim(m)) / e.tp;
@@ -197,6 +206,24 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const b = passOf(gpu, k.backward);
   const r = passOf(gpu, k.recompute);
 
+  // TP collectives one by one with the GEMM each can hide behind (sequence parallel, dense layers),
+  // or as one lump per pass (all-reduce without SP; MoE layers, whose experts TP does not split).
+  const fullRecompute = e.recompute === 'full';
+  const aggregate = (gemm: number): TpPassPlan =>
+    aggregatePlan(tpPass, gemm, Math.min(tpSm, (MAX_CHANNELS * gemm) / gpu.smCount));
+  const none: TpPassPlan = { plain: [], overlapped: [] };
+  let tpPlans: { fwd: TpPassPlan; bwd: TpPassPlan; re: TpPassPlan };
+  if (e.tp <= 1) tpPlans = { fwd: none, bwd: none, re: none };
+  else if (e.sp && !m.moe) {
+    const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm };
+    const byName = (p: { gemmByName: Map<string, number> }) => (name: string) => p.gemmByName.get(name) ?? 0;
+    tpPlans = {
+      fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount),
+      bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount),
+      re: fullRecompute ? spForwardPlan(byName(r), c, e.tp, gpu.smCount) : none,
+    };
+  } else tpPlans = { fwd: aggregate(f.gemm), bwd: aggregate(b.gemm), re: fullRecompute ? aggregate(r.gemm) : none };
+
   // The ends of the model: embedding on the first stage, logits and loss on the last.
   const emb = embeddingKernels(m, shape);
   const logits = logitsKernels(m, shape);
@@ -210,15 +237,15 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
     // With SP, the final norm output is all-gathered before the logits GEMM and reduce-scattered after its backward.
     logitsTp: e.sp ? collective(net, 'allgather', ACT * tokens * m.hidden, layout.tp) : 0,
   };
-  const reTp = e.recompute === 'full' ? tpPass : 0;
+  const reTp = planComm(tpPlans.re.plain);
   const reCp = e.recompute === 'full' ? cpFwd : 0;
   const reEp = e.recompute === 'full' ? epPass : 0;
   const smCount = gpu.smCount;
   return {
-    fwd: { ...f, comm: { tp: tpPass, cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
+    fwd: { ...f, tp: tpPlans.fwd, comm: { tp: planComm(tpPlans.fwd.plain), cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
     // Backward moves K,V and their gradients (twice the forward's bytes).
-    bwd: { ...b, comm: { tp: tpPass, cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: tpSm, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
-    re: { ...r, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: e.recompute === 'full' ? tpSm : 0, cp: e.recompute === 'full' ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
+    bwd: { ...b, tp: tpPlans.bwd, comm: { tp: planComm(tpPlans.bwd.plain), cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: tpSm, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
+    re: { ...r, tp: tpPlans.re, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: fullRecompute ? tpSm : 0, cp: fullRecompute ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
     ends,
   };
 }
@@ -233,8 +260,8 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // Exposed part, plus the compute slowed under the hidden part (at most every channel busy throughout the window).
   const hidden = (comm: number, window: number, smSeconds: number): number =>
     Math.max(0, comm - window) + Math.min(smSeconds, (MAX_CHANNELS * window) / p.smCount);
-  // Megatron-Core's TP overlap splits GEMMs into chunks that pipeline with the collectives.
-  out.tp = e.overlap.tp ? hidden(p.comm.tp, p.gemm, p.sm.tp) : p.comm.tp;
+  // TP collectives one by one (tp-comm.ts); Megatron-Core's TP overlap hides the blocking ones too.
+  out.tp = planExposed(e.overlap.tp ? p.tp.overlapped : p.tp.plain);
   // Ring attention overlaps each KV hop with the attention block of the previous one.
   out.cp = hidden(p.comm.cp, p.attention, p.sm.cp);
   out.ep = p.comm.ep;

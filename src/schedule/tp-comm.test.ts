@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { USERBUFFERS, planComm, planExposed, spBackwardPlan, spForwardPlan, type GemmSeconds } from './tp-comm.js';
+
+const SMS = 132;
+const gemms = (t: number): GemmSeconds => () => t;
+const coll = (ag: number, rs = ag) => ({ allGather: ag, reduceScatter: rs, ncclSlowdown: 0.1 * ag });
+
+describe('TP communication with sequence parallelism', () => {
+  it('moves four collectives forward and six backward (the input is all-gathered again for wgrad)', () => {
+    expect(planComm(spForwardPlan(gemms(1), coll(1, 2), 8, SMS).plain)).toBeCloseTo(2 * 1 + 2 * 2, 12);
+    expect(planComm(spBackwardPlan(gemms(1), coll(1, 2), 8, SMS).plain)).toBeCloseTo(4 * 1 + 2 * 2, 12);
+    // With overlap the same bytes move; only what is hidden changes.
+    expect(planComm(spForwardPlan(gemms(1), coll(1, 2), 8, SMS).overlapped)).toBeCloseTo(6, 12);
+    expect(planComm(spBackwardPlan(gemms(1), coll(1, 2), 8, SMS).overlapped)).toBeCloseTo(8, 12);
+  });
+  it('blocks on the forward collectives and the output-gradient all-gathers unless TP overlap is on', () => {
+    const long = gemms(100);
+    expect(planExposed(spForwardPlan(long, coll(1), 8, SMS).plain)).toBeCloseTo(4, 12);
+    // Backward: two blocking all-gathers; the other four hide under long GEMMs, costing only their SMs.
+    const bwd = planExposed(spBackwardPlan(long, coll(1), 8, SMS).plain);
+    expect(bwd).toBeGreaterThan(2);
+    expect(bwd).toBeLessThan(2 + 4 * 0.1 + 1e-12);
+  });
+  it('with TP overlap, leaves exposed the last split of each pipelined reduce-scatter and the SMs it takes', () => {
+    const t = 100;
+    const exposed = planExposed(spForwardPlan(gemms(t), coll(1), 8, SMS).overlapped);
+    const lastSplits = 2 / USERBUFFERS.pipelineSplits;
+    const reservedSms = (t * USERBUFFERS.projFpropSms) / (SMS - USERBUFFERS.projFpropSms) + (t * USERBUFFERS.fc2FpropSms) / (SMS - USERBUFFERS.fc2FpropSms);
+    expect(exposed).toBeCloseTo(lastSplits + reservedSms, 9);
+  });
+  it('hides a ring-exchange all-gather only up to the GEMM time after its first, local chunk', () => {
+    // GEMMs of 8 s on TP 8: 7 s of window for an 10 s all-gather leaves 3 s exposed on each of qkv and fc1.
+    const plan = spForwardPlan(gemms(8), coll(10, 0), 8, SMS);
+    const ringExposed = planExposed([plan.overlapped[0], plan.overlapped[2]]);
+    expect(ringExposed).toBeCloseTo(6, 12);
+  });
+  it('never exposes more when the collectives get faster (more bandwidth is never slower)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 2, max: 8 }), (t, c, f, tp) => {
+        for (const plan of [spForwardPlan, spBackwardPlan]) {
+          for (const mode of ['plain', 'overlapped'] as const) {
+            const slow = planExposed(plan(gemms(t), coll(c), tp, SMS)[mode]);
+            const fast = planExposed(plan(gemms(t), { ...coll(c), allGather: c * f, reduceScatter: c * f }, tp, SMS)[mode]);
+            if (fast > slow + 1e-9) return false;
+          }
+        }
+        return true;
+      }),
+    );
+  });
+});
