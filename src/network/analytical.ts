@@ -250,27 +250,31 @@ export function analyticalNetwork(system: SystemSpec): NetworkModel {
   const view = fabricView(system);
   // The planner asks the same questions many times: remember the answers.
   // By (operation, algorithm, group), then by message size; a group's key is made once per group object.
-  const memo = new Map<string, Map<number, CollectiveEstimate>>();
-  const groupKeys = new WeakMap<GroupPlacement, string>();
+  let memo = new Map<string, Map<number, CollectiveEstimate>>();
+  // Per group object, the size maps of its (operation, algorithm) pairs: no key strings on a hit.
+  let perGroup = new WeakMap<GroupPlacement, Map<string, Map<number, CollectiveEstimate>>>();
   let entries = 0;
   return {
     name: 'analytical',
     collective(req: CollectiveRequest): CollectiveEstimate {
       if (req.group.ranks <= 1 || req.bytes <= 0) return { seconds: 0, algorithm: 'ring', protocol: 'Simple' };
       const g = req.group;
-      let gk = groupKeys.get(g);
-      if (gk === undefined) {
+      let ops = perGroup.get(g);
+      if (!ops) perGroup.set(g, (ops = new Map()));
+      const opKey = req.algorithm === undefined ? req.op : `${req.op}|${req.algorithm}`;
+      let bySize = ops.get(opKey);
+      if (!bySize) {
         // Every field the model reads: stride sets how far a group reaches across the fabric.
-        gk = `${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}|${g.stride}`;
-        groupKeys.set(g, gk);
+        const key = `${opKey}|${g.ranks}|${g.ranksPerNode}|${g.nodes}|${g.concurrentGroupsPerNode}|${g.domains}|${g.ranksPerDomain}|${g.stride}`;
+        bySize = memo.get(key);
+        if (!bySize) memo.set(key, (bySize = new Map()));
+        ops.set(opKey, bySize);
       }
-      const key = `${req.op}|${req.algorithm ?? 'auto'}|${gk}`;
-      let bySize = memo.get(key);
-      if (!bySize) memo.set(key, (bySize = new Map()));
       const hit = bySize.get(req.bytes);
       if (hit) return hit;
       if (++entries > 200_000) {
-        memo.clear();
+        memo = new Map();
+        perGroup = new WeakMap();
         entries = 0;
       }
       const best = bestCandidate(view, req);

@@ -35,7 +35,9 @@ export function defaultLayerSplit(layers: number, pp: number): number[] {
 export function evenSplit(total: number, parts: number): number[] {
   const base = Math.floor(total / parts);
   const extra = total % parts;
-  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
+  const out = new Array<number>(parts);
+  for (let i = 0; i < parts; i++) out[i] = base + (i < extra ? 1 : 0);
+  return out;
 }
 
 /** Checks a user-given split. */

@@ -255,6 +255,18 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
  * not hidden behind compute, plus, for the hidden part, the compute slowed by
  * the SMs the collective occupies meanwhile.
  */
+const exposedCache = new WeakMap<LayerPass, Map<string, CommSeconds>>();
+
+/** exposedOf, remembered per cached layer pass and overlap switches (the planner asks again and again). */
+function cachedExposedOf(e: Execution, p: LayerPass): CommSeconds {
+  let byOverlap = exposedCache.get(p);
+  if (!byOverlap) exposedCache.set(p, (byOverlap = new Map()));
+  const key = `${e.overlap.tp}|${e.overlap.dp}`;
+  let hit = byOverlap.get(key);
+  if (!hit) byOverlap.set(key, (hit = exposedOf(e, p)));
+  return hit;
+}
+
 function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   const out = zeroComm();
   // Exposed part, plus the compute slowed under the hidden part (at most every channel busy throughout the window).
@@ -310,9 +322,9 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const { model: m, exec: e, gpu, network: net, layout } = x;
   const shape = shardShape(e);
   const lp = cachedLayerPasses(x, shape);
-  const fwdExposed = exposedOf(e, lp.fwd);
-  const bwdExposed = exposedOf(e, lp.bwd);
-  const reExposed = exposedOf(e, lp.re);
+  const fwdExposed = cachedExposedOf(e, lp.fwd);
+  const bwdExposed = cachedExposedOf(e, lp.bwd);
+  const reExposed = cachedExposedOf(e, lp.re);
 
   const { embTp, embFwd, embBwd, logitsFwd, logitsBwd, logitsTp } = lp.ends;
 
@@ -326,9 +338,17 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const chunks = chunkLayers(layers, e.vp);
     const forward: PassCost[] = [];
     const backward: PassCost[] = [];
+    // Chunks of equal size away from the model's ends cost the same: build their passes once.
+    const inner = new Map<number, [PassCost, PassCost]>();
     chunks.forEach((n, c) => {
       const first = s === 0 && c === 0;
       const last = s === e.pp - 1 && c === e.vp - 1;
+      const same = !first && !last ? inner.get(n) : undefined;
+      if (same) {
+        forward.push(same[0]);
+        backward.push(same[1]);
+        return;
+      }
       let fCompute = n * lp.fwd.compute;
       let fExposed = scaleComm(fwdExposed, n);
       let fTotal = scaleComm(lp.fwd.comm, n);
@@ -349,8 +369,11 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         fTotal = addComm(fTotal, { ...zeroComm(), tp: logitsTp });
         bTotal = addComm(bTotal, { ...zeroComm(), tp: logitsTp });
       }
-      forward.push({ computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal, seconds: fCompute + sumComm(fExposed) });
-      backward.push({ computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal, seconds: bCompute + sumComm(bExposed) });
+      const f: PassCost = { computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal, seconds: fCompute + sumComm(fExposed) };
+      const b: PassCost = { computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal, seconds: bCompute + sumComm(bExposed) };
+      if (!first && !last) inner.set(n, [f, b]);
+      forward.push(f);
+      backward.push(b);
     });
 
     const paramsPerGpu = stageParamsPerGpu(m, e, s, layers);
