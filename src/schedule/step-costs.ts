@@ -17,7 +17,7 @@ import {
   localTokens,
   type ShardShape,
 } from '../compute/layer-kernels.js';
-import { kernelSeconds, kernelsSeconds, type Kernel } from '../compute/kernel.js';
+import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
 import { busBandwidthFactor, type NetworkModel, type CollectiveOp, type GroupPlacement } from '../network/network-model.js';
 import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
@@ -139,17 +139,17 @@ interface LayerPass {
   smCount: number;
 }
 
-function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, number> } {
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, GemmKernel> } {
   let compute = 0;
   let gemm = 0;
   let attention = 0;
-  const gemmByName = new Map<string, number>();
+  const gemmByName = new Map<string, GemmKernel>();
   for (const k of kernels) {
     const t = kernelSeconds(gpu, k);
     compute += t;
     if (k.kind === 'gemm') {
       gemm += t;
-      gemmByName.set(k.name, (gemmByName.get(k.name) ?? 0) + t);
+      gemmByName.set(k.name, k);
     }
     if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
   }
@@ -216,7 +216,12 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   if (e.tp <= 1) tpPlans = { fwd: none, bwd: none, re: none };
   else if (e.sp && !m.moe) {
     const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm };
-    const byName = (p: { gemmByName: Map<string, number> }) => (name: string) => p.gemmByName.get(name) ?? 0;
+    // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
+    const byName = (p: { gemmByName: Map<string, GemmKernel> }) => (name: string, parts = 1) => {
+      const g = p.gemmByName.get(name);
+      if (!g) return 0;
+      return parts <= 1 ? kernelSeconds(gpu, g) : parts * kernelSeconds(gpu, { ...g, m: Math.ceil(g.m / parts) });
+    };
     tpPlans = {
       fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount),
       bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount),

@@ -50,3 +50,18 @@ describe('TP communication with sequence parallelism', () => {
     );
   });
 });
+
+describe('TP overlap runs GEMMs in chunks', () => {
+  it('charges the chunks\' extra time: TP chunks for ring exchange, 4 splits for the pipelined reduce-scatter', () => {
+    // A GEMM of 1 s whole; each chunk of 1/parts of the rows takes 1.2/parts s (small GEMMs fill the GPU less).
+    const g: GemmSeconds = (_name, parts = 1) => (parts > 1 ? 1.2 : 1);
+    const free: GemmSeconds = () => 1;
+    const c = { allGather: 0, reduceScatter: 0, ncclSlowdown: 0 };
+    const extra = planExposed(spForwardPlan(g, c, 8, SMS).overlapped) - planExposed(spForwardPlan(free, c, 8, SMS).overlapped);
+    // Four GEMMs chunked (+0.2 s each), and the two pipelined ones also lose their reserved SMs on the longer chunks.
+    const reserved = 0.2 * (USERBUFFERS.projFpropSms / (SMS - USERBUFFERS.projFpropSms) + USERBUFFERS.fc2FpropSms / (SMS - USERBUFFERS.fc2FpropSms));
+    expect(extra).toBeCloseTo(4 * 0.2 + reserved, 9);
+    // Without overlap nothing is chunked.
+    expect(planExposed(spForwardPlan(g, c, 8, SMS).plain)).toBe(0);
+  });
+});

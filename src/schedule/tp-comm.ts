@@ -53,8 +53,12 @@ export const USERBUFFERS = {
 
 export const segmentExposed = (s: TpSegment): number => Math.max(0, s.comm - s.window) + s.slowdown + s.fixed;
 
-/** Seconds of one layer's GEMMs, by name (`qkv`, `proj.dgrad`, ...). */
-export type GemmSeconds = (name: string) => number;
+/**
+ * Seconds of one layer's GEMMs, by name (`qkv`, `proj.dgrad`, ...), whole or, with `parts`, run as
+ * that many chunks of rows (tokens), as the overlap methods run them: smaller GEMMs fill the GPU
+ * less well (tile and wave quantization), so the chunks together take longer.
+ */
+export type GemmSeconds = (name: string, parts?: number) => number;
 
 export interface TpCollectives {
   /** One all-gather of the layer's activations (sequence parallel), seconds. */
@@ -73,16 +77,24 @@ function ncclUnder(comm: number, window: number, ncclSlowdown: number): TpSegmen
   return { comm, window, slowdown: ncclSlowdown * share, fixed: 0 };
 }
 
-/** Ring exchange: the GEMM runs chunk by chunk as the other ranks' chunks arrive; the first is local. */
-function ringExchange(comm: number, gemm: number, tp: number): TpSegment {
-  return { comm, window: (gemm * (tp - 1)) / tp, slowdown: 0, fixed: 0 };
+/**
+ * Ring exchange: the GEMM runs in TP chunks as the other ranks' chunks arrive (the first is local);
+ * the chunks cost more than the whole GEMM would.
+ */
+function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number): TpSegment {
+  const chunks = g(name, tp);
+  return { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) };
 }
 
-/** Pipelined reduce-scatter after a GEMM run on fewer SMs: each split's reduction overlaps the next split's GEMM. */
-function pipelined(comm: number, gemm: number, sms: number, smCount: number): TpSegment {
+/**
+ * Pipelined reduce-scatter after a GEMM run in splits on fewer SMs: each split's reduction overlaps
+ * the next split's GEMM; the last split's reduction is exposed.
+ */
+function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCount: number): TpSegment {
   const s = USERBUFFERS.pipelineSplits;
-  const slower = (gemm * sms) / (smCount - sms);
-  return { comm: (comm * (s - 1)) / s, window: ((gemm + slower) * (s - 1)) / s, slowdown: slower, fixed: comm / s };
+  const split = g(name, s);
+  const slower = (split * sms) / (smCount - sms);
+  return { comm: (comm * (s - 1)) / s, window: ((split + slower) * (s - 1)) / s, slowdown: slower, fixed: comm / s + split - g(name) };
 }
 
 /** Bulk overlap: the collective runs on a few SMs beside the GEMM. */
@@ -96,10 +108,10 @@ export function spForwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCo
   return {
     plain: [blocking(ag), blocking(rs), blocking(ag), blocking(rs)],
     overlapped: [
-      ringExchange(ag, g('qkv'), tp),
-      pipelined(rs, g('proj'), USERBUFFERS.projFpropSms, smCount),
-      ringExchange(ag, g('fc1'), tp),
-      pipelined(rs, g('fc2'), USERBUFFERS.fc2FpropSms, smCount),
+      ringExchange(ag, g, 'qkv', tp),
+      pipelined(rs, g, 'proj', USERBUFFERS.projFpropSms, smCount),
+      ringExchange(ag, g, 'fc1', tp),
+      pipelined(rs, g, 'fc2', USERBUFFERS.fc2FpropSms, smCount),
     ],
   };
 }
@@ -117,10 +129,10 @@ export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smC
       ncclUnder(rs, g('qkv.wgrad'), nccl),
     ],
     overlapped: [
-      ringExchange(ag, g('fc2.dgrad'), tp),
+      ringExchange(ag, g, 'fc2.dgrad', tp),
       bulk(ag, g('fc1.dgrad'), USERBUFFERS.otherBulkSms, smCount),
       bulk(rs, g('fc1.wgrad'), USERBUFFERS.otherBulkSms, smCount),
-      ringExchange(ag, g('proj.dgrad'), tp),
+      ringExchange(ag, g, 'proj.dgrad', tp),
       bulk(ag, g('qkv.dgrad'), USERBUFFERS.otherBulkSms, smCount),
       bulk(rs, g('qkv.wgrad'), USERBUFFERS.qkvWgradBulkSms, smCount),
     ],
