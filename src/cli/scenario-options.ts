@@ -24,6 +24,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   ffnAct: '--ffn-act',
   vocab: '--vocab',
   tied: '--tied',
+  dropout: '--dropout',
   seq: '--seq',
   gbs: '--gbs',
   mbs: '--mbs',
@@ -62,6 +63,8 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--vocab <n>', 'override: vocabulary size')
     .option('--tied', 'override: tie input and output embeddings')
     .option('--no-tied', 'override: untie input and output embeddings')
+    .option('--dropout', 'override: the model uses dropout')
+    .option('--no-dropout', 'override: the model uses no dropout')
     .option('--seq <n>', 'sequence length, tokens')
     .option('--gbs <n>', 'global batch, sequences')
     .option('--mbs <n>', 'micro-batch, sequences')

@@ -58,6 +58,7 @@ export function scenarioModel(input: ScenarioInputParsed, catalog: PresetCatalog
   if (input.ffnAct !== undefined) over.ffnAct = input.ffnAct;
   if (input.vocab !== undefined) over.vocab = input.vocab;
   if (input.tied !== undefined) over.tiedEmbeddings = input.tied;
+  if (input.dropout !== undefined) over.dropout = input.dropout;
   const m = completeModel(over);
   if (m.hidden % m.heads !== 0) throw invalid('hidden', `hidden size ${m.hidden} must be divisible by the ${m.heads} attention heads`);
   if (m.heads % m.kvHeads !== 0) throw invalid('kvHeads', `the ${m.heads} attention heads must be divisible by the ${m.kvHeads} KV heads`);

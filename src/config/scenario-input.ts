@@ -33,6 +33,7 @@ export const ScenarioInputSchema = z
     ffnAct: z.enum(FFN_ACTIVATIONS).optional().describe('Override: MLP activation'),
     vocab: countField().optional().describe('Override: vocabulary size'),
     tied: boolField().optional().describe('Override: input embedding and output layer share weights'),
+    dropout: boolField().optional().describe('Override: dropout after attention and MLP (its masks cost time and memory)'),
     seq: countField().optional().describe('Sequence length, tokens (default: the model\'s maxSeq, else 2048)'),
     gbs: countField().optional().describe('Global batch, sequences (default: about 4M tokens)'),
     mbs: countField().optional().describe('Micro-batch, sequences (default 1)'),
