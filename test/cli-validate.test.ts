@@ -16,4 +16,18 @@ describe('clustertwin validate', () => {
     expect(j.groups.map((g: { name: string }) => g.name)).toEqual(['collectives-single-node', 'collectives-multi-node']);
     expect(j.overall.cases).toBeGreaterThan(20);
   });
+  it('names the groups when --group matches none, with exit 2', async () => {
+    const r = await runCli(['validate', '--group', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --group: no group name contains "nope"; groups: korthikanti-2022, /);
+    expect(r.stdout).toBe('');
+  });
+  it('prints Markdown tables, and refuses --markdown with --json', async () => {
+    const md = await runCli(['validate', '--markdown', '--group', 'korthikanti']);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^\| group \| rows \| mean abs error \| median \| worst \|/);
+    expect(md.stdout).toContain('<details><summary>korthikanti-2022');
+    const both = await runCli(['validate', '--markdown', '--json']);
+    expect(both.code).toBe(2);
+  });
 });

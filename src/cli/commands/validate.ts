@@ -4,6 +4,7 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
+import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
@@ -18,10 +19,16 @@ export function validateCommand(): Command<any, any> {
     .option('--group <text>', 'only groups whose name contains this text')
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
-    .option('--json', 'print the whole report as JSON')
+    .addOption(new Option('--json', 'print the whole report as JSON').conflicts('markdown'))
     .option('--markdown', 'print the report as Markdown tables (the README\'s accuracy section)')
     .action((opts) => {
-      const rep = runValidation(loadValidationData(), loadPresets(), { network: opts.network as NetworkKind, only: opts.group });
+      const data = loadValidationData();
+      const catalog = loadPresets();
+      const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group });
+      if (rep.groups.length === 0) {
+        const names = runValidation(data, catalog).groups.map((g) => g.name);
+        throw invalid('--group', `no group name contains "${opts.group}"; groups: ${names.join(', ')}`);
+      }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
         return;
