@@ -40,7 +40,7 @@ export function estimateStepSeconds(e: Execution, costs: StepCosts): number {
     let lastBackward = 0;
     for (const b of st.backward) lastBackward += passSeconds(b);
     const dpExposed = e.overlap.dp ? Math.max(dp / Math.max(1, st.forward.length * 4), dp - lastBackward) : dp;
-    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.computeSeconds ?? 0)) : st.paramGatherSeconds;
+    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
     // A stage lighter than the bottleneck finishes its passes earlier by the difference.
     const stageEnd = pipeline - m * (maxWork - works[s]) + dpExposed + st.optimizerSeconds + gather;
     step = Math.max(step, stageEnd);

@@ -227,8 +227,9 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
     push({ stage: s, stream: 'compute', kind: 'optimizer', startSeconds: t, endSeconds: t + st.optimizerSeconds });
     t += st.optimizerSeconds;
     acc[s].optimizerSeconds += st.optimizerSeconds;
-    // Megatron overlaps the weight all-gather with the next step's forward when DP overlap is on.
-    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.computeSeconds ?? 0)) : st.paramGatherSeconds;
+    // Megatron overlaps the weight all-gather with the next step's first forward pass when DP overlap is
+    // on: the whole pass, TP collectives included, as the gather runs on its own stream beside it.
+    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
     if (gather > 0) {
       push({ stage: s, stream: 'compute', kind: 'param-gather', startSeconds: t, endSeconds: t + gather });
       acc[s].dpCommSeconds += gather;
