@@ -10,6 +10,8 @@
  * Every phase is a function of the one before; nothing here touches files,
  * the terminal or Node, so the same engine runs in the browser.
  */
+import { accuracyFor, type AccuracyEntry } from './validation/accuracy.js';
+import { ACCURACY } from './validation/accuracy-table.js';
 import type { PresetCatalog } from './config/catalog.js';
 import type { Execution } from './config/execution-schema.js';
 import { parseScenarioInput, type ScenarioInput, type ScenarioInputParsed } from './config/scenario-input.js';
@@ -210,6 +212,11 @@ export interface SimulationResult extends RunWithFailures {
   config: { system: SystemSpec; model: ModelSpec; execution: Execution };
   /** What the result does not include yet. */
   notModelled: string[];
+  /**
+   * How close the twin came to the published runs of the validation suite on the same GPU and
+   * precision (null when the suite has none): the accuracy to read this prediction with.
+   */
+  accuracy: AccuracyEntry | null;
   timeline?: TimelineEvent[];
 }
 
@@ -258,6 +265,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
+    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision) ?? null,
   };
 }
 

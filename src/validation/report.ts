@@ -17,6 +17,9 @@ export interface ValidationRow {
   /** Whether the group's bound applies to this row (else it is reported only). */
   bounded: boolean;
   source: string;
+  /** GPU preset and GEMM precision of a training case (what its accuracy speaks for). */
+  gpu?: string;
+  precision?: string;
 }
 
 export interface ValidationGroup {

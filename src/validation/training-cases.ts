@@ -93,6 +93,8 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       source: g.source,
       fitsInMemory: result.fitsInMemory,
       peakMemoryBytesPerGpu: result.peakMemoryBytesPerGpu,
+      gpu: scenario.system.gpu.name,
+      precision: scenario.exec.precision,
     };
   });
 }

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
+import { accuracySentence } from '../../validation/accuracy.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
@@ -121,6 +122,7 @@ export function renderSimulation(r: SimulationResult): string {
     ]),
   );
   out.push('');
+  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision)}.`);
   out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
   return out.join('\n');
 }

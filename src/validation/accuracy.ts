@@ -1,0 +1,71 @@
+/**
+ * Stated accuracy: how far the twin was from the published runs on the same
+ * GPU and precision, so every prediction can say how much to trust it. The
+ * table is generated from the validation suite (`npm run accuracy` writes
+ * accuracy-table.ts; a test fails when it no longer matches `validate`).
+ */
+import type { ValidationReport } from './report.js';
+
+/** bf16 and fp16 run at the same speed: their runs speak for each other. */
+export const precisionClass = (p: string): string => (p === 'bf16' || p === 'fp16' ? '16-bit' : p);
+
+export interface AccuracyEntry {
+  /** GPU preset name. */
+  gpu: string;
+  /** `16-bit` (bf16 or fp16) or `fp8`. */
+  precision: string;
+  /** Bounded training runs of the suite on this GPU and precision. */
+  runs: number;
+  medianAbsError: number;
+  worstAbsError: number;
+  /** Mean of predicted / measured - 1: above 0, the twin predicts these runs too fast. */
+  meanError: number;
+  /** Validation groups the runs come from. */
+  groups: string[];
+}
+
+const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
+  const byKey = new Map<string, { gpu: string; precision: string; errors: number[]; groups: Set<string> }>();
+  for (const g of rep.groups) {
+    for (const r of g.rows) {
+      if (!r.bounded || r.gpu === undefined || r.precision === undefined) continue;
+      const precision = precisionClass(r.precision);
+      const key = `${r.gpu}|${precision}`;
+      let e = byKey.get(key);
+      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, errors: [], groups: new Set() }));
+      e.errors.push(r.error);
+      e.groups.add(g.name);
+    }
+  }
+  return [...byKey.values()]
+    .map((e) => {
+      const abs = e.errors.map(Math.abs).sort((a, b) => a - b);
+      const n = abs.length;
+      const median = n % 2 ? abs[(n - 1) / 2] : (abs[n / 2 - 1] + abs[n / 2]) / 2;
+      return {
+        gpu: e.gpu,
+        precision: e.precision,
+        runs: n,
+        medianAbsError: round(median),
+        worstAbsError: round(abs[n - 1]),
+        meanError: round(e.errors.reduce((a, b) => a + b, 0) / n),
+        groups: [...e.groups],
+      };
+    })
+    .sort((a, b) => (a.gpu === b.gpu ? a.precision.localeCompare(b.precision) : a.gpu.localeCompare(b.gpu)));
+}
+
+/** The accuracy the suite gives for this GPU and precision. */
+export function accuracyFor(table: readonly AccuracyEntry[], gpu: string, precision: string): AccuracyEntry | undefined {
+  return table.find((e) => e.gpu === gpu && e.precision === precisionClass(precision));
+}
+
+/** One sentence for the CLI. */
+export function accuracySentence(entry: AccuracyEntry | undefined, gpuDescription: string, precision: string): string {
+  if (!entry) return `no published run on ${gpuDescription} in ${precision} is in the validation suite yet: this prediction is unchecked`;
+  const lean = entry.meanError > 0.03 ? ', the twin running fast on average' : entry.meanError < -0.03 ? ', the twin running slow on average' : '';
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return `${entry.runs} published ${entry.precision} runs on this GPU in the validation suite: median |error| ${pct(entry.medianAbsError)}, worst ${pct(entry.worstAbsError)} (mean ${entry.meanError >= 0 ? '+' : ''}${pct(entry.meanError)}${lean})`;
+}
