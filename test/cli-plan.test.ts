@@ -104,6 +104,9 @@ describe('clustertwin plan', () => {
     expect(j.plans[0].costUsd).toBe(cheapest);
     const r = await runCli(['plan', '--model', 'llama3-8b', '--system', 'dgx-h100,dgx-a100-80g', '--gpus', '8,16', '--seq', '4096', '--gbs', '64', '--zero', '1']);
     expect(r.stdout).toContain('Best plan at each point');
+    // Each system's stated accuracy: the validation suite's record on its GPU.
+    expect(r.stdout).toMatch(/Accuracy dgx-h100: \d+ published 16-bit runs on this GPU/);
+    expect(r.stdout).toMatch(/Accuracy dgx-a100-80g: \d+ published 16-bit runs on this GPU/);
   });
 
   it.each([

@@ -10,6 +10,9 @@ import { pc } from '../color.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
+import { resolveSystem } from '../../config/catalog.js';
+import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
+import { ACCURACY } from '../../validation/accuracy-table.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
@@ -79,7 +82,13 @@ Examples:
       process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds } }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderPlan(report, pooled.threads, seconds)}\n`);
+    // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
+    const precision = request.input.precision ?? 'bf16';
+    const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
+      const gpu = resolveSystem(catalog, name).gpu;
+      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision), gpu.description ?? gpu.name, precision)}`;
+    });
+    process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
   });
 }
 
@@ -145,7 +154,7 @@ const splitText = (p: Plan): string =>
   `TP ${p.tp} · PP ${p.pp} · DP ${p.dp} · CP ${p.cp}${p.ep > 1 ? ` · EP ${p.ep}` : ''} · VP ${p.vp} · mbs ${p.mbs} · ZeRO ${p.zero} · ${p.recompute} · SP ${p.sp ? 'on' : 'off'}`;
 
 /** The human-readable report. */
-export function renderPlan(r: PlanReport, threads: number, seconds: number): string {
+export function renderPlan(r: PlanReport, threads: number, seconds: number, accuracy: readonly string[] = []): string {
   const out: string[] = [];
   const multi = r.points.length > 1;
   const first = r.plans[0];
@@ -195,6 +204,7 @@ export function renderPlan(r: PlanReport, threads: number, seconds: number): str
     );
   }
   out.push('');
+  for (const line of accuracy) out.push(`${pc.bold('Accuracy')} ${line}.`);
   out.push(`Replay the best: clustertwin simulate ${first.simulate.map(shellQuote).join(' ')}`);
   return out.join('\n');
 }
