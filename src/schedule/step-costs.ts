@@ -134,7 +134,7 @@ interface LayerPass {
   /** Attention-core time that CP ring exchange overlaps with. */
   attention: number;
   comm: CommSeconds;
-  /** Compute each kind of communication would slow if all of it ran under compute, seconds. */
+  /** Compute each kind of communication would slow if all of it ran under compute, seconds (TP's is in its plan). */
   sm: CommSeconds;
   smCount: number;
 }
@@ -247,19 +247,14 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const reEp = e.recompute === 'full' ? epPass : 0;
   const smCount = gpu.smCount;
   return {
-    fwd: { ...f, tp: tpPlans.fwd, comm: { tp: planComm(tpPlans.fwd.plain), cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: tpSm, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
+    fwd: { ...f, tp: tpPlans.fwd, comm: { tp: planComm(tpPlans.fwd.plain), cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: 0, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
     // Backward moves K,V and their gradients (twice the forward's bytes).
-    bwd: { ...b, tp: tpPlans.bwd, comm: { tp: planComm(tpPlans.bwd.plain), cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: tpSm, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
-    re: { ...r, tp: tpPlans.re, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: fullRecompute ? tpSm : 0, cp: fullRecompute ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
+    bwd: { ...b, tp: tpPlans.bwd, comm: { tp: planComm(tpPlans.bwd.plain), cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: 0, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
+    re: { ...r, tp: tpPlans.re, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: 0, cp: fullRecompute ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
     ends,
   };
 }
 
-/**
- * What each kind of communication costs a pass beyond its compute: the part
- * not hidden behind compute, plus, for the hidden part, the compute slowed by
- * the SMs the collective occupies meanwhile.
- */
 const exposedCache = new WeakMap<LayerPass, Map<string, CommSeconds>>();
 
 /** exposedOf, remembered per cached layer pass and overlap switches (the planner asks again and again). */
@@ -272,6 +267,11 @@ function cachedExposedOf(e: Execution, p: LayerPass): CommSeconds {
   return hit;
 }
 
+/**
+ * What each kind of communication costs a pass beyond its compute: the part
+ * not hidden behind compute, plus, for the hidden part, the compute slowed by
+ * the SMs the collective occupies meanwhile.
+ */
 function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   const out = zeroComm();
   // Exposed part, plus the compute slowed under the hidden part (at most every channel busy throughout the window).
