@@ -78,7 +78,7 @@ for (const [mb, gbps] of Object.entries(measured.addBandwidthGBps ?? {})) {
 const gpt3 = resolveModel(catalog, 'gpt3-175b');
 for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBackwardSeconds ?? {})) {
   const m: ModelSpec = { ...gpt3, hidden: shape.hidden, heads: shape.heads, kvHeads: shape.heads, ffnHidden: 4 * shape.hidden, dropout: false };
-  const s: ShardShape = { mbs: shape.mbs, seq: shape.seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none' };
+  const s: ShardShape = { mbs: shape.mbs, seq: shape.seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: 'bf16' };
   const k = layerKernels(m, s);
   row(`layer fwd+bwd ${name}`, seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
 }

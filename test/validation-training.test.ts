@@ -37,8 +37,8 @@ describe('training validation', () => {
     expect(mcore.medianAbsError).toBeLessThan(0.07);
     expect(mcore.worstAbsError).toBeLessThan(0.2);
     const mosaic = byName('mosaicml-fsdp').stats;
-    expect(mosaic.medianAbsError).toBeLessThan(0.11);
-    expect(mosaic.worstAbsError).toBeLessThan(0.32);
+    expect(mosaic.medianAbsError).toBeLessThan(0.08);
+    expect(mosaic.worstAbsError).toBeLessThan(0.29);
     const nemo = byName('nemo-24.07-h100-fp8').stats;
     expect(nemo.medianAbsError).toBeLessThan(0.14);
     expect(nemo.worstAbsError).toBeLessThan(0.25);

@@ -9,7 +9,7 @@ import { fp8WeightCastKernels, layerKernels, logitsKernels, type ShardShape } fr
 // The 5B model of Transformer Engine's FP8 GEMM benchmark: h 4096, ffn 16384 (docs/sources/gpu-efficiency.md sec. 9).
 const te5b: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
 const shape = (tokens: number, precision: ShardShape['precision']): ShardShape => ({
-  mbs: tokens / 2048, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision, recompute: 'none',
+  mbs: tokens / 2048, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision, recompute: 'none', weightDtype: 'bf16' as const,
 });
 const h200 = resolveGpu(catalog, 'h200-sxm-141g');
 const gemmSeconds = (ks: Kernel[]) => kernelsSeconds(h200, ks.filter((k) => k.kind === 'gemm'));
@@ -35,5 +35,18 @@ describe('FP8 layer kernels', () => {
     const logits = logitsKernels(te5b, shape(8192, 'fp8')).forward.find((k) => k.name === 'logits');
     expect(logits).toMatchObject({ kind: 'gemm', precision: 'bf16' });
     expect(kernelSeconds(h200, logits!)).toBeGreaterThan(0);
+  });
+});
+
+describe('fp32 weights under autocast', () => {
+  it('casts each GEMM weight once per forward and its gradient once per backward, 6 bytes per element', () => {
+    const fp32 = layerKernels(te5b, { ...shape(8192, 'bf16'), weightDtype: 'fp32' });
+    const bf16 = layerKernels(te5b, shape(8192, 'bf16'));
+    // The layer's GEMM weights: QKV 3h x h, projection h x h, FC1 and FC2 4h x h.
+    const weights = 12 * te5b.hidden * te5b.hidden;
+    const cast = (ks: Kernel[], name: string) => ks.filter((k) => k.name === name).reduce((n, k) => n + (k as { bytes: number }).bytes, 0);
+    expect(cast(fp32.forward, 'weight-cast')).toBe(6 * weights);
+    expect(cast(fp32.backward, 'grad-cast')).toBe(6 * weights);
+    expect(cast(bf16.forward, 'weight-cast') + cast(bf16.backward, 'grad-cast')).toBe(0);
   });
 });

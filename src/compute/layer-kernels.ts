@@ -24,6 +24,8 @@ export interface ShardShape {
   attention: AttentionImpl;
   precision: Precision;
   recompute: RecomputeMode;
+  /** fp32 weights are cast to 16 bits at every use, and their gradients back (PyTorch autocast). */
+  weightDtype: 'bf16' | 'fp32';
 }
 
 /** Bytes per activation element (bf16/fp16). */
@@ -193,6 +195,13 @@ export interface LayerKernels {
   recompute: Kernel[];
 }
 
+/**
+ * Bytes per weight element autocast moves when the weights are fp32: read 4, write the bf16 copy 2,
+ * once per forward (the copy is saved for the backward); and the same again to turn the bf16 weight
+ * gradient into the fp32 gradient (torch.autocast caches casts only within one forward).
+ */
+const AUTOCAST_CAST_BYTES = 6;
+
 export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const g = layerGemms(m, s);
   const core = attentionCoreForward(m, s);
@@ -211,6 +220,9 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
     const router = gemm('router', localTokens(s), m.moe.experts, m.hidden, 'bf16');
     forward.push(router);
   }
+  // fp32 weights: autocast casts each GEMM's weight (k x n per batch entry) at each forward.
+  const weights = s.weightDtype === 'fp32' ? gemms.reduce((n, x) => n + x.k * x.n * x.batch, 0) : 0;
+  if (weights > 0) forward.push({ kind: 'memory', name: 'weight-cast', bytes: AUTOCAST_CAST_BYTES * weights });
   // Backward moves about twice the bytes of the forward for elementwise work
   // (reads the saved input and the incoming gradient, writes the gradient).
   const backward: Kernel[] = [
@@ -219,6 +231,7 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
     ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
     ...attentionCoreBackward(m, s),
     ...backwardGemms(g.qkv),
+    ...(weights > 0 ? [{ kind: 'memory' as const, name: 'grad-cast', bytes: AUTOCAST_CAST_BYTES * weights }] : []),
   ];
   let recompute: Kernel[] = [];
   if (s.recompute === 'full') recompute = forward;

@@ -63,6 +63,12 @@ export interface Execution {
   attention: AttentionKernel;
   /** Data type of the DP gradient reduction (Megatron reduces fp32 main grads by default). */
   gradReduceDtype: 'fp32' | 'bf16' | 'fp16';
+  /**
+   * Data type of the weights the GEMMs start from: `bf16` working copies (Megatron-LM; FSDP with a
+   * 16-bit param_dtype), or `fp32` weights that PyTorch autocast casts at every use (plain AMP; FSDP
+   * without a param_dtype, which then also gathers them in fp32).
+   */
+  weightDtype: 'bf16' | 'fp32';
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -86,6 +92,7 @@ export const ExecutionDefaults = {
   overlap: { tp: false, dp: true, pp: true },
   attention: 'flash',
   gradReduceDtype: 'fp32',
+  weightDtype: 'bf16',
   tokens: 300e9,
   network: 'analytical',
   zeroBucketParams: 0,

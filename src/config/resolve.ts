@@ -175,6 +175,7 @@ export function resolveExecution(
     layersPerStage,
     attention: input.attention ?? ExecutionDefaults.attention,
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
+    weightDtype: input.weightDtype ?? ExecutionDefaults.weightDtype,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

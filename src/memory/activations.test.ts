@@ -19,6 +19,7 @@ const shape = (tp: number, sp: boolean, recompute: ShardShape['recompute']): Sha
   attention: 'unfused',
   precision: 'fp16',
   recompute,
+  weightDtype: 'bf16',
 });
 
 describe('activation memory per layer', () => {

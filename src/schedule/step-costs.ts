@@ -97,6 +97,7 @@ export function shardShape(e: Execution): ShardShape {
     attention: e.attention,
     precision: e.precision,
     recompute: e.recompute,
+    weightDtype: e.weightDtype,
   };
 }
 
@@ -196,9 +197,11 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const layerParams = layerParamsPerGpu(m, e);
   const calls = e.zeroBucketParams > 0 ? Math.max(1, Math.ceil(layerParams / e.zeroBucketParams)) : 1;
   // nccl-tests convention: an all-gather's size is the gathered buffer.
-  const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * 2) / calls, layout.dp) : 0;
+  // FSDP gathers the weights in the dtype the GEMMs start from (fp32 without a param_dtype).
+  const weightBytes = e.weightDtype === 'fp32' ? 4 : 2;
+  const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dp) : 0;
   const zeroGather = calls * gatherOne;
-  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * 2) / calls, e.dp, gatherOne);
+  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, e.dp, gatherOne);
   const gradBytes = layerParams * stateBytesPerParam(e).grads;
   const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dp) : 0;
 
@@ -310,7 +313,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const e = x.exec;
   const l = x.layout;
   const key = [
-    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute,
+    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');

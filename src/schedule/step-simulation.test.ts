@@ -28,6 +28,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     layersPerStage: Array(pp).fill(vp),
     attention: 'flash',
     gradReduceDtype: 'fp32',
+    weightDtype: 'bf16',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,

@@ -6,9 +6,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "a100-sxm-40g",
     "precision": "16-bit",
     "runs": 2,
-    "medianAbsError": 0.0706,
-    "worstAbsError": 0.0796,
-    "meanError": 0.0706,
+    "medianAbsError": 0.0572,
+    "worstAbsError": 0.0671,
+    "meanError": 0.0572,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -19,7 +19,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 26,
     "medianAbsError": 0.0366,
     "worstAbsError": 0.1349,
-    "meanError": 0.0085,
+    "meanError": 0.0074,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -42,9 +42,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "runs": 16,
-    "medianAbsError": 0.0997,
-    "worstAbsError": 0.2971,
-    "meanError": 0.0742,
+    "medianAbsError": 0.0813,
+    "worstAbsError": 0.275,
+    "meanError": 0.0586,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp"
