@@ -1,0 +1,44 @@
+/**
+ * The README says the engine imports nothing from Node, so the same code runs in the browser. This
+ * walks every module the engine (and the planner, reliability and validation libraries) reach and
+ * checks that none imports a Node built-in, the Node-only helpers in src/node, or the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const srcDir = dirname(fileURLToPath(import.meta.url));
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+
+function reach(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const stack = [resolve(srcDir, entry)];
+  while (stack.length) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    const specs: string[] = [];
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) specs.push(m[1] ?? m[2]);
+    seen.set(file, specs);
+    for (const spec of specs) if (spec.startsWith('.')) stack.push(join(dirname(file), spec).replace(/\.js$/, '.ts'));
+  }
+  return seen;
+}
+
+describe('the engine runs in a browser', () => {
+  for (const entry of ['engine.ts', 'planner/plan.ts', 'reliability/analysis.ts', 'validation/run-validation.ts']) {
+    it(`${entry} reaches no Node built-in, src/node or src/cli`, () => {
+      const graph = reach(entry);
+      expect(graph.size).toBeGreaterThan(5);
+      const offending: string[] = [];
+      for (const [file, specs] of graph) {
+        for (const spec of specs) {
+          const bad = spec.startsWith('node:') || /\/(node|cli)\//.test(join(dirname(file), spec).slice(srcDir.length));
+          const builtin = !spec.startsWith('.') && !spec.startsWith('node:') && ['fs', 'path', 'os', 'url', 'worker_threads', 'child_process'].includes(spec);
+          if (bad || builtin) offending.push(`${file.slice(srcDir.length + 1)} imports ${spec}`);
+        }
+      }
+      expect(offending).toEqual([]);
+    });
+  }
+});
