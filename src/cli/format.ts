@@ -32,6 +32,14 @@ const trimLines = (s: string): string =>
     .map((l) => l.replace(/\s+$/, ''))
     .join('\n');
 
+/**
+ * Labelled durations as a table of value and share of `total`, leaving out the ones that are zero
+ * (where a step's or a run's time goes).
+ */
+export function shareTable(head: [string, string, string], parts: ReadonlyArray<[string, number]>, total: number, format: (seconds: number) => string): string {
+  return table(head, parts.filter(([, v]) => v > 0).map(([k, v]) => [k, format(v), pct(v / total)]), [1, 2]);
+}
+
 /** A boxed table with a header row; numeric columns right-aligned. */
 export function table(head: string[], rows: string[][], alignRight: number[] = []): string {
   const t = new Table({

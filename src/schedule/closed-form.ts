@@ -7,7 +7,7 @@
  * simulation re-checks the best.
  */
 import type { Execution } from '../config/execution-schema.js';
-import type { PassCost, StepCosts } from './step-costs.js';
+import { exposedParamGatherSeconds, type PassCost, type StepCosts } from './step-costs.js';
 
 const passSeconds = (p: PassCost): number => p.seconds;
 
@@ -40,7 +40,7 @@ export function estimateStepSeconds(e: Execution, costs: StepCosts): number {
     let lastBackward = 0;
     for (const b of st.backward) lastBackward += passSeconds(b);
     const dpExposed = e.overlap.dp ? Math.max(dp / Math.max(1, st.forward.length * 4), dp - lastBackward) : dp;
-    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
+    const gather = exposedParamGatherSeconds(e, st);
     // A stage lighter than the bottleneck finishes its passes earlier by the difference.
     const stageEnd = pipeline - m * (maxWork - works[s]) + dpExposed + st.optimizerSeconds + gather;
     step = Math.max(step, stageEnd);

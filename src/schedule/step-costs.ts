@@ -68,6 +68,15 @@ export interface StageCosts {
   paramsPerGpu: number;
 }
 
+/**
+ * The part of a stage's weight all-gather (after a sharded optimizer step) left exposed: with DP
+ * overlap, Megatron hides it behind the next step's first forward pass, the whole pass with its TP
+ * collectives, as the gather runs on its own stream beside it.
+ */
+export function exposedParamGatherSeconds(e: Execution, st: StageCosts): number {
+  return e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
+}
+
 export interface StepCosts {
   stages: StageCosts[];
   /** One activation (or gradient) transfer between adjacent stages, seconds. */
@@ -140,17 +149,17 @@ interface LayerPass {
   smCount: number;
 }
 
-function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, GemmKernel> } {
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, { kernel: GemmKernel; seconds: number }> } {
   let compute = 0;
   let gemm = 0;
   let attention = 0;
-  const gemmByName = new Map<string, GemmKernel>();
+  const gemmByName = new Map<string, { kernel: GemmKernel; seconds: number }>();
   for (const k of kernels) {
     const t = kernelSeconds(gpu, k);
     compute += t;
     if (k.kind === 'gemm') {
       gemm += t;
-      gemmByName.set(k.name, k);
+      gemmByName.set(k.name, { kernel: k, seconds: t });
     }
     if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
   }
@@ -220,10 +229,10 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   else if (e.sp && !m.moe) {
     const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm };
     // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
-    const byName = (p: { gemmByName: Map<string, GemmKernel> }) => (name: string, parts = 1) => {
+    const byName = (p: ReturnType<typeof passOf>) => (name: string, parts = 1) => {
       const g = p.gemmByName.get(name);
       if (!g) return 0;
-      return parts <= 1 ? kernelSeconds(gpu, g) : parts * kernelSeconds(gpu, { ...g, m: Math.ceil(g.m / parts) });
+      return parts <= 1 ? g.seconds : parts * kernelSeconds(gpu, { ...g.kernel, m: Math.ceil(g.kernel.m / parts) });
     };
     tpPlans = {
       fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount),

@@ -11,7 +11,7 @@
  */
 import type { Execution } from '../config/execution-schema.js';
 import { stageOrder, type PipelineOp } from './pipeline-schedule.js';
-import { COMM_KINDS, NCCL_MAX_CHANNELS, type CommKind, type StepCosts } from './step-costs.js';
+import { COMM_KINDS, NCCL_MAX_CHANNELS, exposedParamGatherSeconds, type CommKind, type StepCosts } from './step-costs.js';
 
 export const STREAMS = ['compute', 'pp', 'dp'] as const;
 export type Stream = (typeof STREAMS)[number];
@@ -227,9 +227,7 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
     push({ stage: s, stream: 'compute', kind: 'optimizer', startSeconds: t, endSeconds: t + st.optimizerSeconds });
     t += st.optimizerSeconds;
     acc[s].optimizerSeconds += st.optimizerSeconds;
-    // Megatron overlaps the weight all-gather with the next step's first forward pass when DP overlap is
-    // on: the whole pass, TP collectives included, as the gather runs on its own stream beside it.
-    const gather = e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
+    const gather = exposedParamGatherSeconds(e, st);
     if (gather > 0) {
       push({ stage: s, stream: 'compute', kind: 'param-gather', startSeconds: t, endSeconds: t + gather });
       acc[s].dpCommSeconds += gather;

@@ -20,6 +20,14 @@ export interface ValidationOptions {
   only?: string;
 }
 
+const SINGLE_NODE = 'collectives-single-node';
+const MULTI_NODE = 'collectives-multi-node';
+
+/** The suite's group names, without running it (for messages). */
+export function validationGroupNames(data: ValidationData): string[] {
+  return [...parseTrainingGroups(data.training).map((g) => g.name), SINGLE_NODE, MULTI_NODE];
+}
+
 export function runValidation(data: ValidationData, catalog: PresetCatalog, opts: ValidationOptions = {}): ValidationReport {
   const network = opts.network ?? 'analytical';
   const groups = [];
@@ -46,8 +54,8 @@ export function runValidation(data: ValidationData, catalog: PresetCatalog, opts
       })),
     );
   if (opts.only && !'collectives'.includes(opts.only) && !opts.only.includes('collectives')) return report(groups);
-  groups.push(group('collectives-single-node', 'nccl-tests all_reduce bus bandwidth in one node (bound: 10% from 64 MB)', toRows(single)));
-  groups.push(group('collectives-multi-node', 'nccl-tests all_reduce bus bandwidth across nodes', toRows(multi)));
+  groups.push(group(SINGLE_NODE, 'nccl-tests all_reduce bus bandwidth in one node (bound: 10% from 64 MB)', toRows(single)));
+  groups.push(group(MULTI_NODE, 'nccl-tests all_reduce bus bandwidth across nodes', toRows(multi)));
   const chosen = opts.only ? groups.filter((g) => g.name.includes(opts.only as string)) : groups;
   return report(chosen);
 }

@@ -18,7 +18,7 @@ import { analyzeReliability, type AnalysisOptions, type ReliabilityReport } from
 import { parseDurationSeconds } from '../../reliability/duration.js';
 import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
-import { heading, int, keyValues, pct, table, usd } from '../format.js';
+import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 
 const DEFAULT_TRIALS = 1000;
@@ -239,13 +239,7 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
   ];
   // Below this goodput the expected time runs to centuries: say so rather than print it.
   if (r.goodput >= 1e-3) {
-    out.push(
-      table(
-        ['wall-clock time', 'hours', 'share'],
-        parts.filter(([, v]) => v > 0).map(([k, v]) => [k, hours(v), pct(v / r.wallSeconds)]),
-        [1, 2],
-      ),
-    );
+    out.push(shareTable(['wall-clock time', 'hours', 'share'], parts, r.wallSeconds, hours));
   } else {
     const waiting = Number.isFinite(r.wallSeconds) && r.time.spareWaitSeconds > r.wallSeconds / 2;
     out.push(pc.red(`  the job practically never finishes: ${waiting ? 'it waits for spare nodes nearly all the time (try more --hot-spares)' : 'interruptions take nearly all of its time'}`));

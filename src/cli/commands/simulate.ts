@@ -9,7 +9,7 @@ import { evaluateScenario, resolveScenario, type SimulationResult } from '../../
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
-import { heading, int, keyValues, pct, table, usd } from '../format.js';
+import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
 export function simulateCommand(): Command<any, any> {
   const cmd = new Command('simulate')
@@ -85,13 +85,7 @@ export function renderSimulation(r: SimulationResult): string {
     ['DP communication (exposed)', b.dpCommSeconds],
     ['pipeline bubble', b.bubbleSeconds],
   ];
-  out.push(
-    table(
-      ['', 'time', 'share'],
-      rows.filter(([, v]) => v > 0).map(([k, v]) => [k, formatDuration(v), pct(v / r.stepTimeSeconds)]),
-      [1, 2],
-    ),
-  );
+  out.push(shareTable(['', 'time', 'share'], rows, r.stepTimeSeconds, formatDuration));
   out.push('');
   const m = r.memory;
   const fits = r.fitsInMemory ? pc.green('fits') : pc.red('does NOT fit');

@@ -8,7 +8,7 @@ import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
-import { runValidation } from '../../validation/run-validation.js';
+import { runValidation, validationGroupNames } from '../../validation/run-validation.js';
 import type { ValidationReport } from '../../validation/report.js';
 import { fmt, reportMarkdown, signedPct } from '../../validation/markdown.js';
 import { heading, pct, table } from '../format.js';
@@ -26,8 +26,7 @@ export function validateCommand(): Command<any, any> {
       const catalog = loadPresets();
       const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group });
       if (rep.groups.length === 0) {
-        const names = runValidation(data, catalog).groups.map((g) => g.name);
-        throw invalid('--group', `no group name contains "${opts.group}"; groups: ${names.join(', ')}`);
+        throw invalid('--group', `no group name contains "${opts.group}"; groups: ${validationGroupNames(data).join(', ')}`);
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
