@@ -50,7 +50,7 @@ def gemm_tflops(m, n, k, dtype):
         a8 = a.to(torch.float8_e4m3fn)
         b8 = b.to(torch.float8_e4m3fn)
         one = torch.tensor(1.0, device="cuda")
-        fn = lambda: torch._scaled_mm(a8, b8.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+        fn = lambda: torch._scaled_mm(a8, b8.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16)  # a tuple before PyTorch 2.4
     else:
         fn = lambda: a @ b.t()
     return 2 * m * n * k / timed(fn) / 1e12
@@ -163,6 +163,120 @@ def sustained_gemm(seconds=15.0, n=8192):
     }
 
 
+def kernel_profile(fn, steps=2):
+    """GPU time per kernel name over `steps` calls of fn (after one warm call), and the CUDA-event span.
+
+    The span minus the kernels' summed time is time the GPU sat idle waiting for the host (eager launch
+    overhead, Python, allocator), which a kernel-by-kernel model does not see."""
+    from torch.profiler import ProfilerActivity, profile
+
+    fn()
+    torch.cuda.synchronize()
+    span = timed(fn, iters=steps, warmup=0)
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(steps):
+            fn()
+        torch.cuda.synchronize()
+    kernels = []
+    for e in prof.key_averages():
+        us = getattr(e, "device_time_total", None)
+        if us is None:
+            us = getattr(e, "cuda_time_total", 0)
+        if us and getattr(e, "device_type", None) is not None and "CUDA" not in str(e.device_type):
+            continue
+        if us:
+            kernels.append({"name": e.key[:160], "count": e.count // steps, "microseconds": us / steps})
+    kernels.sort(key=lambda k: -k["microseconds"])
+    return {"spanSeconds": span, "kernelSeconds": sum(k["microseconds"] for k in kernels) / 1e6, "kernels": kernels[:80]}
+
+
+class GptModel(torch.nn.Module):
+    """Embedding, GPT layers, final LayerNorm and a tied output layer, as MPT (llm-foundry) builds them."""
+
+    def __init__(self, layers, hidden, heads, vocab, checkpoint):
+        super().__init__()
+        self.emb = torch.nn.Embedding(vocab, hidden)
+        self.layers = torch.nn.ModuleList(GptLayer(hidden, heads) for _ in range(layers))
+        self.ln = torch.nn.LayerNorm(hidden)
+        self.checkpoint = checkpoint
+
+    def forward(self, tokens):
+        x = self.emb(tokens)
+        for layer in self.layers:
+            if self.checkpoint:
+                x = torch.utils.checkpoint.checkpoint(layer, x, use_reentrant=False)
+            else:
+                x = layer(x)
+        return torch.nn.functional.linear(self.ln(x), self.emb.weight)
+
+
+def model_step(layers, hidden, heads, seq, mbs, weights, checkpoint, vocab=50368):
+    """One training step on one GPU: forward, loss, backward, AdamW. `weights` = 'fp32-autocast'
+    (fp32 parameters, bf16 autocast: Composer's DEFAULT of mid-2023) or 'bf16' (bf16 parameters)."""
+    with torch.device("cuda"):  # built on the GPU: initialising 1B parameters on the host would take longer than the step
+        model = GptModel(layers, hidden, heads, vocab, checkpoint)
+    if weights == "bf16":
+        model = model.to(torch.bfloat16)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=True)
+    tokens = torch.randint(0, vocab, (mbs, seq), device="cuda")
+
+    def step():
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=weights != "bf16"):
+            logits = model(tokens)
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, vocab).float(), tokens.view(-1))
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    try:
+        seconds = timed(step, iters=4, warmup=2)
+        profile_ = kernel_profile(step, steps=1)
+        peak = torch.cuda.max_memory_allocated()
+    finally:
+        del model, opt
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    return {
+        "shape": {"layers": layers, "hidden": hidden, "heads": heads, "seq": seq, "mbs": mbs, "vocab": vocab},
+        "weights": weights, "checkpoint": checkpoint, "seconds": seconds, "peakAllocatedBytes": peak, "profile": profile_,
+    }
+
+
+def te_layer(hidden, heads, seq, mbs, fp8):
+    """Transformer Engine's TransformerLayer forward+backward (bf16 or FP8 delayed scaling), if TE is installed."""
+    import transformer_engine.pytorch as te
+    from transformer_engine.common.recipe import DelayedScaling, Format
+
+    layer = te.TransformerLayer(hidden, 4 * hidden, heads, hidden_dropout=0.0, attention_dropout=0.0,
+                                self_attn_mask_type="causal", params_dtype=torch.bfloat16).cuda()
+    x = torch.randn(seq, mbs, hidden, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    grad = torch.randn_like(x)
+    recipe = DelayedScaling(fp8_format=Format.HYBRID, amax_history_len=16, amax_compute_algo="max")
+
+    def step():
+        with te.fp8_autocast(enabled=fp8, fp8_recipe=recipe):
+            y = layer(x)
+        y.backward(grad)
+
+    return {"seconds": timed(step, iters=10, warmup=3), "profile": kernel_profile(step, steps=2)}
+
+
+def environment():
+    env = {"torch": torch.__version__, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version()}
+    for mod in ("transformer_engine", "flash_attn", "apex", "triton"):
+        try:
+            env[mod] = getattr(__import__(mod), "__version__", "present")
+        except Exception as err:  # noqa: BLE001 - absence is the answer
+            env[mod] = None
+    try:
+        env["nvidiaSmi"] = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version,clocks.max.sm,clocks.applications.graphics,clocks.max.memory,power.limit,power.max_limit,temperature.gpu",
+             "--format=csv", "-i", "0"], capture_output=True, text=True, timeout=10).stdout
+    except Exception as err:  # noqa: BLE001
+        env["nvidiaSmi"] = repr(err)
+    return env
+
+
 # Layers of the validation runs the twin predicts too fast on H100 (hidden, heads, seq, micro-batch).
 LAYER_SHAPES = {
     "megatron-core-1.7b": (2048, 16, 4096, 1),
@@ -171,11 +285,32 @@ LAYER_SHAPES = {
     "gpt-13b-seq2048-mbs2": (5120, 40, 2048, 2),
 }
 
+# Whole training steps on one GPU: MPT-1B's shape (24 layers) and four layers of MPT-7B's shape, with and
+# without activation checkpointing, fp32 weights under autocast (Composer) and pure bf16 weights.
+MODEL_STEPS = [
+    ("mpt-1b.mbs6.fp32-autocast", (24, 2048, 16, 2048, 6, "fp32-autocast", False)),
+    ("mpt-1b.mbs6.fp32-autocast.ckpt", (24, 2048, 16, 2048, 6, "fp32-autocast", True)),
+    ("mpt-1b.mbs6.bf16", (24, 2048, 16, 2048, 6, "bf16", False)),
+    ("mpt-7b-4layers.mbs6.fp32-autocast", (4, 4096, 32, 2048, 6, "fp32-autocast", False)),
+    ("mpt-7b-4layers.mbs6.fp32-autocast.ckpt", (4, 4096, 32, 2048, 6, "fp32-autocast", True)),
+]
+
+# GEMMs of those layers in the three passes: forward (tokens x out x in), data gradient, weight gradient.
+def layer_gemms(tokens, hidden):
+    shapes = {}
+    for name, (out_, in_) in {"qkv": (3 * hidden, hidden), "proj": (hidden, hidden), "fc1": (4 * hidden, hidden), "fc2": (hidden, 4 * hidden)}.items():
+        shapes[f"{name}.fwd"] = (tokens, out_, in_)
+        shapes[f"{name}.dgrad"] = (tokens, in_, out_)
+        shapes[f"{name}.wgrad"] = (out_, in_, tokens)
+    return shapes
+
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
+    p.add_argument("--skip", default="", help="comma-separated sections to skip")
     args = p.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     props = torch.cuda.get_device_properties(0)
     result = {
         "device": props.name,
@@ -183,24 +318,67 @@ def main():
         "memoryBytes": props.total_memory,
         "torch": torch.__version__,
         "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "gemmSquareBf16Tflops": {n: gemm_tflops(n, n, n, "bf16") for n in (1024, 2048, 4096, 8192, 16384)},
-        "gemmKSweepBf16Tflops": {k: gemm_tflops(8192, 8192, k, "bf16") for k in (256, 512, 1024, 2048, 4096, 8192, 16384)},
-        # Llama 3 70B layer GEMMs at TP 8, 8192 tokens: QKV, projection, FC1 (gate+up), FC2.
-        "gemmTransformerBf16Tflops": {f"{m}x{n}x{k}": gemm_tflops(m, n, k, "bf16") for (m, n, k) in ((8192, 1280, 8192), (8192, 8192, 1024), (8192, 7168, 8192), (8192, 8192, 3584))},
-        "hbmCopyGBps": copy_bandwidth(),
-        "addBandwidthGBps": {mb: add_bandwidth_gbps(mb) for mb in (16, 64, 256)},
-        "layerForwardBackwardSeconds": {name: {"shape": dict(zip(("hidden", "heads", "seq", "mbs"), sh)), "seconds": layer_seconds(*sh)} for name, sh in LAYER_SHAPES.items()},
-        "kernelOverheadMicroseconds": launch_overhead_us(),
+        "errors": {},
+        "sectionSeconds": {},
     }
+
+    def save():
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+
+    def section(key, fn):
+        """Each measurement on its own: one failing (an OOM, an API a PyTorch version lacks) loses only itself,
+        and the file on disk is complete after every section, so a timeout keeps what was measured."""
+        if key in skip:
+            return
+        t0 = time.time()
+        try:
+            result[key] = fn()
+        except Exception as err:  # noqa: BLE001 - recorded in the output, the run goes on
+            result["errors"][key] = f"{type(err).__name__}: {err}"[:500]
+            torch.cuda.empty_cache()
+        result["sectionSeconds"][key] = round(time.time() - t0, 2)
+        save()
+        print(f"[{time.strftime('%H:%M:%S')}] {key}: {result['sectionSeconds'][key]} s", flush=True)
+
+    section("environment", environment)
+    section("gemmSquareBf16Tflops", lambda: {n: gemm_tflops(n, n, n, "bf16") for n in (1024, 2048, 4096, 8192, 16384)})
+    section("gemmKSweepBf16Tflops", lambda: {k: gemm_tflops(8192, 8192, k, "bf16") for k in (256, 512, 1024, 2048, 4096, 8192, 16384)})
+    # Llama 3 70B layer GEMMs at TP 8, 8192 tokens: QKV, projection, FC1 (gate+up), FC2.
+    section("gemmTransformerBf16Tflops", lambda: {f"{m}x{n}x{k}": gemm_tflops(m, n, k, "bf16") for (m, n, k) in ((8192, 1280, 8192), (8192, 8192, 1024), (8192, 7168, 8192), (8192, 8192, 3584))})
+    section("gemmLayerShapesBf16Tflops", lambda: {
+        f"h{h}.t{t}.{name}": {"mnk": [m, n, k], "tflops": gemm_tflops(m, n, k, "bf16")}
+        for (t, h) in ((12288, 2048), (4096, 2048), (12288, 4096), (8192, 4096))
+        for name, (m, n, k) in layer_gemms(t, h).items()
+    })
+    section("hbmCopyGBps", copy_bandwidth)
+    section("addBandwidthGBps", lambda: {mb: add_bandwidth_gbps(mb) for mb in (16, 64, 256)})
+    section("kernelOverheadMicroseconds", launch_overhead_us)
     if hasattr(torch, "_scaled_mm") and props.major >= 9:
-        result["gemmSquareFp8Tflops"] = {n: gemm_tflops(n, n, n, "fp8") for n in (2048, 4096, 8192, 16384)}
-    fwd, bwd = attention_tflops(4, 16, 8192)
-    result["flashAttentionForwardTflops"] = fwd
-    result["flashAttentionBackwardTflops"] = bwd
-    result["sustainedGemmBf16"] = sustained_gemm()
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(json.dumps(result, indent=2))
+        section("gemmSquareFp8Tflops", lambda: {n: gemm_tflops(n, n, n, "fp8") for n in (2048, 4096, 8192, 16384)})
+    section("flashAttention", lambda: dict(zip(("forwardTflops", "backwardTflops"), attention_tflops(4, 16, 8192))))
+    section("layerForwardBackwardSeconds", lambda: {name: {"shape": dict(zip(("hidden", "heads", "seq", "mbs"), sh)), "seconds": layer_seconds(*sh)} for name, sh in LAYER_SHAPES.items()})
+    section("layerProfiles", lambda: {name: kernel_profile(_layer_step(*sh)) for name, sh in LAYER_SHAPES.items() if name in ("mosaicml-1b", "mosaicml-7b")})
+    for name, spec in MODEL_STEPS:
+        section(f"modelStep:{name}", lambda spec=spec: model_step(*spec))
+    if result.get("environment", {}).get("transformer_engine"):
+        for name, (h, a, s, b) in (("gpt3-5b", (4096, 32, 2048, 4)), ("mcore-1.7b", (2048, 16, 4096, 1))):
+            section(f"teLayer:{name}:bf16", lambda h=h, a=a, s=s, b=b: te_layer(h, a, s, b, False))
+            section(f"teLayer:{name}:fp8", lambda h=h, a=a, s=s, b=b: te_layer(h, a, s, b, True))
+    section("sustainedGemmBf16", sustained_gemm)
+    # Flat fields compare.ts reads.
+    if "flashAttention" in result:
+        result["flashAttentionForwardTflops"] = result["flashAttention"]["forwardTflops"]
+        result["flashAttentionBackwardTflops"] = result["flashAttention"]["backwardTflops"]
+    save()
+    print(json.dumps({k: v for k, v in result.items() if not k.startswith(("modelStep", "layerProfiles", "teLayer"))}, indent=2))
+
+
+def _layer_step(hidden, heads, seq, mbs):
+    layer = GptLayer(hidden, heads).cuda().to(torch.bfloat16)
+    x = torch.randn(mbs, seq, hidden, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    grad = torch.randn_like(x)
+    return lambda: layer(x).backward(grad)
 
 
 if __name__ == "__main__":
