@@ -12,6 +12,8 @@ import { resolveGpu, resolveModel } from '../src/config/catalog.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
 import { gemmFlops, kernelSeconds, kernelsSeconds, type GemmKernel } from '../src/compute/kernel.js';
 import { layerKernels, type ShardShape } from '../src/compute/layer-kernels.js';
+import { simulate } from '../src/engine.js';
+import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
 
 interface Measured {
   device: string;
@@ -23,6 +25,24 @@ interface Measured {
   flashAttentionBackwardTflops: number;
   layerForwardBackwardSeconds?: Record<string, { shape: { hidden: number; heads: number; seq: number; mbs: number }; seconds: number }>;
   sustainedGemmBf16?: { tflops: number; smClockMHzMedian: number | null; powerWattsMedian: number | null };
+  gemmLayerShapesBf16Tflops?: Record<string, { mnk: [number, number, number]; tflops: number }>;
+  errors?: Record<string, string>;
+  [section: string]: unknown;
+}
+
+interface Profile {
+  spanSeconds: number;
+  kernelSeconds: number;
+  kernels: ProfiledKernel[];
+}
+
+interface ModelStep {
+  shape: { layers: number; hidden: number; heads: number; seq: number; mbs: number; vocab: number };
+  weights: 'fp32-autocast' | 'bf16';
+  checkpoint: boolean;
+  seconds: number;
+  peakAllocatedBytes: number;
+  profile: Profile;
 }
 
 const GPU_BY_DEVICE: Array<[RegExp, string]> = [
@@ -40,6 +60,10 @@ if (!file) {
   process.exit(2);
 }
 const measured = JSON.parse(readFileSync(file, 'utf8')) as Measured;
+// measure_gpu.py since 2026-11-28 nests the attention rates; earlier files hold them flat.
+const nestedAttention = measured.flashAttention as { forwardTflops: number; backwardTflops: number } | undefined;
+measured.flashAttentionForwardTflops ??= nestedAttention?.forwardTflops as number;
+measured.flashAttentionBackwardTflops ??= nestedAttention?.backwardTflops as number;
 const flag = args.indexOf('--gpu');
 const presetName = flag >= 0 ? args[flag + 1] : GPU_BY_DEVICE.find(([re]) => re.test(measured.device))?.[1];
 if (!presetName) {
@@ -63,6 +87,9 @@ const gemm = (m: number, n: number, k: number): GemmKernel => ({ kind: 'gemm', n
 const tflops = (g: GemmKernel) => gemmFlops(g) / kernelSeconds(gpu, g) / 1e12;
 for (const [n, t] of Object.entries(measured.gemmSquareBf16Tflops)) row(`GEMM bf16 ${n}^3`, t, tflops(gemm(+n, +n, +n)), 'TFLOP/s');
 for (const [k, t] of Object.entries(measured.gemmKSweepBf16Tflops)) row(`GEMM bf16 8192x8192x${k}`, t, tflops(gemm(8192, 8192, +k)), 'TFLOP/s');
+for (const [name, { mnk, tflops: t }] of Object.entries(measured.gemmLayerShapesBf16Tflops ?? {})) {
+  row(`GEMM bf16 ${name} ${mnk.join('x')}`, t, tflops(gemm(...mnk)), 'TFLOP/s');
+}
 const attnFlops = 1e12;
 const attn = (pass: 'forward' | 'backward') => attnFlops / kernelSeconds(gpu, { kind: 'attention', name: 'a', pass, flops: attnFlops, implementation: 'fa2' }) / 1e12;
 row('flash attention forward', measured.flashAttentionForwardTflops, attn('forward'), 'TFLOP/s');
@@ -82,6 +109,46 @@ for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBac
   const k = layerKernels(m, s);
   row(`layer fwd+bwd ${name}`, seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
 }
+// Whole steps on one GPU: the twin simulates the same model, batch and weights on one GPU of the system
+// that carries this GPU, and the kernel-category split shows where a gap sits (GEMM, attention,
+// elementwise, norms, optimizer, or the GPU waiting for the host: span minus summed kernel time).
+const SYSTEM_BY_GPU: Record<string, string> = { 'h100-sxm-80g': 'dgx-h100', 'h200-sxm-141g': 'nd-h200-v5', 'a100-sxm-80g': 'dgx-a100-80g', 'a100-sxm-40g': 'nd-a100-v4', 'b200-sxm-180g': 'dgx-b200' };
+const splits: string[] = [];
+for (const [key, value] of Object.entries(measured)) {
+  if (!key.startsWith('modelStep:')) continue;
+  const step = value as ModelStep;
+  const { layers, hidden, heads, seq, mbs, vocab } = step.shape;
+  const result = simulate(
+    {
+      system: SYSTEM_BY_GPU[presetName] ?? 'dgx-h100', gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
+      tied: true, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
+      recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32',
+    },
+    catalog,
+  );
+  const name = key.slice('modelStep:'.length);
+  row(`step ${name}`, step.seconds * 1e3, result.stepTimeSeconds * 1e3, 'ms');
+  const idle = step.profile.spanSeconds - step.profile.kernelSeconds;
+  splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms); peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`);
+  const meas = measuredCategorySeconds(step.profile.kernels);
+  const twin = twinCategorySeconds(gpu, { ...gpt3, layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab, tiedEmbeddings: true, dropout: false }, {
+    mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32',
+  });
+  for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
+    splits.push(`  ${cat.padEnd(12)} measured ${((meas[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms   twin ${((twin[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms`);
+  }
+}
+for (const [key, value] of Object.entries(measured)) {
+  const te = /^teLayer:(.+):(bf16|fp8)$/.exec(key);
+  if (!te) continue;
+  const shape = { 'gpt3-5b': [4096, 32, 2048, 4], 'mcore-1.7b': [2048, 16, 4096, 1] }[te[1]];
+  if (!shape) continue;
+  const [hidden, heads, seq, mbs] = shape;
+  const m: ModelSpec = { ...gpt3, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, dropout: false };
+  const s: ShardShape = { mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: te[2] as 'bf16' | 'fp8', recompute: 'none', weightDtype: 'bf16' };
+  const k = layerKernels(m, s);
+  row(`TE layer fwd+bwd ${te[1]} ${te[2]}`, (value as { seconds: number }).seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
+}
 if (measured.sustainedGemmBf16) {
   const g = measured.sustainedGemmBf16;
   row('GEMM bf16 8192^3, 15 s sustained', g.tflops, tflops(gemm(8192, 8192, 8192)), 'TFLOP/s');
@@ -92,3 +159,5 @@ const width = rows.reduce((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length
 process.stdout.write(`${measured.device} against preset ${presetName}\n`);
 process.stdout.write(`${['what', 'measured', 'twin', 'twin error'].map((c, i) => c.padEnd(width[i])).join('  ')}\n`);
 for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ')}\n`);
+if (splits.length) process.stdout.write(`\nWhere one GPU's step goes (profiler, by kernel category)\n${splits.join('\n')}\n`);
+for (const [section, message] of Object.entries(measured.errors ?? {})) process.stdout.write(`not measured: ${section}: ${message}\n`);

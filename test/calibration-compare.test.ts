@@ -11,11 +11,19 @@ describe('calibration/compare.ts (on synthetic numbers: it checks the plumbing, 
     const r = run([fixture]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('against preset h100-sxm-80g');
-    for (const what of ['GEMM bf16 4096^3', 'flash attention forward', 'HBM copy', 'elementwise add, 16 MB', 'layer fwd+bwd megatron-core-1.7b', '15 s sustained']) {
+    for (const what of ['GEMM bf16 4096^3', 'flash attention forward', 'HBM copy', 'elementwise add, 16 MB', 'layer fwd+bwd megatron-core-1.7b', '15 s sustained',
+      'GEMM bf16 h2048.t12288.qkv.fwd 12288x6144x2048', 'step mpt-1b.mbs6.fp32-autocast', 'TE layer fwd+bwd gpt3-5b fp8']) {
       expect(r.stdout).toContain(what);
     }
     // 650 measured against the preset's 622.5 for a 4096^3 GEMM: the error column is the twin's.
     expect(r.stdout).toMatch(/GEMM bf16 4096\^3\s+650\.0 TFLOP\/s\s+\d+\.\d TFLOP\/s\s+-\d+\.\d%/);
+  });
+  it('splits a profiled step by kernel category beside the twin, and names what was not measured', () => {
+    const r = run([fixture]);
+    expect(r.stdout).toMatch(/GPU busy 280\.0 ms of a 300\.0 ms span \(idle, waiting on the host: 20\.0 ms\)/);
+    expect(r.stdout).toMatch(/gemm\s+measured\s+180\.0 ms\s+twin\s+\d+\.\d ms/);
+    expect(r.stdout).toMatch(/optimizer\s+measured\s+25\.0 ms/);
+    expect(r.stdout).toContain("not measured: teLayer:mcore-1.7b:bf16: ModuleNotFoundError");
   });
   it('asks for --gpu when the device is not one it knows, with exit 2', () => {
     const r = run([fixture, '--gpu', 'no-such-gpu']);
