@@ -33,12 +33,15 @@ describe('training validation', () => {
   });
   it('holds today\'s accuracy on the H100 groups, which miss the 15% target (known gap)', () => {
     // Regression guards, not the target: median and worst as of this commit, with a little room.
+    // (2026-11-28: the H100 BF16 GEMM rate moved from an FP8 sweep's fraction to the measured sustained
+    // BF16 rate, 0.696 -> 0.785; large Megatron-Core runs now sit within 7%, the small and FSDP runs
+    // show more of the time the twin does not model.)
     const mcore = byName('megatron-core-h100').stats;
     expect(mcore.medianAbsError).toBeLessThan(0.07);
-    expect(mcore.worstAbsError).toBeLessThan(0.2);
+    expect(mcore.worstAbsError).toBeLessThan(0.28);
     const mosaic = byName('mosaicml-fsdp').stats;
-    expect(mosaic.medianAbsError).toBeLessThan(0.08);
-    expect(mosaic.worstAbsError).toBeLessThan(0.29);
+    expect(mosaic.medianAbsError).toBeLessThan(0.18);
+    expect(mosaic.worstAbsError).toBeLessThan(0.4);
     const nemo = byName('nemo-24.07-h100-fp8').stats;
     expect(nemo.medianAbsError).toBeLessThan(0.14);
     expect(nemo.worstAbsError).toBeLessThan(0.25);
