@@ -46,6 +46,15 @@ describe('training validation', () => {
     expect(nemo.medianAbsError).toBeLessThan(0.14);
     expect(nemo.worstAbsError).toBeLessThan(0.25);
   });
+  it('keeps per-GPU memory within 10% where a bounded source states it, apart from the time rows', () => {
+    expect(rep.memory.cases).toBeGreaterThanOrEqual(2);
+    for (const g of rep.groups) {
+      for (const r of g.rows.filter((x) => x.unit === 'GiB' && x.bounded)) expect(Math.abs(r.error), r.config).toBeLessThan(0.1);
+    }
+    // Memory rows stay out of the time and throughput statistics (and out of the stated accuracy).
+    const timeRows = rep.groups.flatMap((g) => g.rows.filter((r) => r.bounded && r.unit !== 'GiB'));
+    expect(rep.overall.cases).toBe(timeRows.length);
+  });
   it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {
     const g = byName('narayanan-2021-zero3');
     expect(g.stats.cases).toBe(0);

@@ -4,7 +4,7 @@
  * table is generated from the validation suite (`npm run accuracy` writes
  * accuracy-table.ts; a test fails when it no longer matches `validate`).
  */
-import type { ValidationReport } from './report.js';
+import { isMemoryRow, type ValidationReport } from './report.js';
 
 /** bf16 and fp16 run at the same speed: their runs speak for each other. */
 export const precisionClass = (p: string): string => (p === 'bf16' || p === 'fp16' ? '16-bit' : p);
@@ -30,7 +30,7 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
   const byKey = new Map<string, { gpu: string; precision: string; errors: number[]; groups: Set<string> }>();
   for (const g of rep.groups) {
     for (const r of g.rows) {
-      if (!r.bounded || r.gpu === undefined || r.precision === undefined) continue;
+      if (!r.bounded || r.gpu === undefined || r.precision === undefined || isMemoryRow(r)) continue;
       const precision = precisionClass(r.precision);
       const key = `${r.gpu}|${precision}`;
       let e = byKey.get(key);

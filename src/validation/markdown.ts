@@ -23,7 +23,9 @@ export function reportMarkdown(rep: ValidationReport): string {
     out.push(`| ${name} | ${s.cases} | ${pct(s.meanAbsError)} | ${pct(s.medianAbsError)} | ${pct(s.worstAbsError)} |`);
   }
   const o = rep.overall;
-  out.push(`| **all bounded rows** | ${o.cases} | ${pct(o.meanAbsError)} | ${pct(o.medianAbsError)} | ${pct(o.worstAbsError)} |`);
+  out.push(`| **all bounded time and throughput rows** | ${o.cases} | ${pct(o.meanAbsError)} | ${pct(o.medianAbsError)} | ${pct(o.worstAbsError)} |`);
+  const mem = rep.memory;
+  if (mem.cases > 0) out.push(`| **all bounded memory rows** | ${mem.cases} | ${pct(mem.meanAbsError)} | ${pct(mem.medianAbsError)} | ${pct(mem.worstAbsError)} |`);
   for (const g of rep.groups.filter((x) => listed(x.name))) {
     out.push('', `<details><summary>${g.name}: ${g.description}</summary>`, '', '| case | measured | predicted | error |', '|---|---|---|---|');
     for (const r of g.rows) {

@@ -34,9 +34,14 @@ export interface ValidationGroup {
 
 export interface ValidationReport {
   groups: ValidationGroup[];
-  /** Statistics over every bounded row of every group. */
+  /** Statistics over every bounded time or throughput row of every group (memory rows apart). */
   overall: ErrorStats;
+  /** Statistics over every bounded per-GPU memory row. */
+  memory: ErrorStats;
 }
+
+/** Memory rows are judged on their own bound, apart from the time and throughput rows. */
+export const isMemoryRow = (r: ValidationRow): boolean => r.unit === 'GiB';
 
 export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
   return {
@@ -49,5 +54,10 @@ export function group(name: string, description: string, rows: ValidationRow[]):
 }
 
 export function report(groups: ValidationGroup[]): ValidationReport {
-  return { groups, overall: errorStats(groups.flatMap((g) => g.rows.filter((r) => r.bounded).map((r) => r.error))) };
+  const bounded = groups.flatMap((g) => g.rows.filter((r) => r.bounded));
+  return {
+    groups,
+    overall: errorStats(bounded.filter((r) => !isMemoryRow(r)).map((r) => r.error)),
+    memory: errorStats(bounded.filter(isMemoryRow).map((r) => r.error)),
+  };
 }

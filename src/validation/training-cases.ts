@@ -9,16 +9,26 @@ import { zodIssueToError } from '../config/scenario-input.js';
 import type { Scenario } from '../config/resolve.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../engine.js';
 import { relativeError } from './stats.js';
+import { GIB } from '../units.js';
 import type { ValidationRow } from './report.js';
 
-export const TRAINING_METRICS = ['stepTimeSeconds', 'megatronTflopsPerGpu', 'modelTflopsPerGpu', 'tokensPerSecondPerGpu'] as const;
+export const TRAINING_METRICS = [
+  'stepTimeSeconds',
+  'megatronTflopsPerGpu',
+  'modelTflopsPerGpu',
+  'hardwareTflopsPerGpu',
+  'tokensPerSecondPerGpu',
+  'allocatedMemoryGiB',
+] as const;
 export type TrainingMetric = (typeof TRAINING_METRICS)[number];
 
 const UNIT: Record<TrainingMetric, string> = {
   stepTimeSeconds: 's',
   megatronTflopsPerGpu: 'TFLOP/s',
   modelTflopsPerGpu: 'TFLOP/s',
+  hardwareTflopsPerGpu: 'TFLOP/s',
   tokensPerSecondPerGpu: 'tok/s',
+  allocatedMemoryGiB: 'GiB',
 };
 
 export const TrainingGroupSchema = z.object({
@@ -66,6 +76,12 @@ export function metricOf(metric: TrainingMetric, s: Scenario, r: SimulationResul
       return megatronFlopsPerStep(s) / r.stepTimeSeconds / s.exec.gpus / 1e12;
     case 'modelTflopsPerGpu':
       return r.tflopsPerGpu;
+    case 'hardwareTflopsPerGpu':
+      return r.hardwareTflopsPerGpu;
+    case 'allocatedMemoryGiB':
+      // What PyTorch's allocator reports (max_memory_allocated, or the peak of active bytes): the
+      // fullest GPU's memory less the CUDA context and library workspaces, which it does not count.
+      return (r.peakMemoryBytesPerGpu - r.memory.reserveBytes) / GIB;
     case 'tokensPerSecondPerGpu':
       return r.tokensPerSecond / s.exec.gpus;
   }

@@ -63,7 +63,9 @@ export function renderReport(rep: ValidationReport, sources: boolean): string {
     out.push(`  ${s.cases} ${what}: mean |error| ${pct(s.meanAbsError)}, median ${pct(s.medianAbsError)}, worst ${pct(s.worstAbsError)}\n`);
   }
   const o = rep.overall;
-  out.push(heading(`All groups: ${o.cases} bounded rows, mean |error| ${pct(o.meanAbsError)}, median ${pct(o.medianAbsError)}, worst ${pct(o.worstAbsError)}`));
+  if (o.cases > 0) out.push(heading(`All groups: ${o.cases} bounded time and throughput rows, mean |error| ${pct(o.meanAbsError)}, median ${pct(o.medianAbsError)}, worst ${pct(o.worstAbsError)}`));
+  const m = rep.memory;
+  if (m.cases > 0) out.push(heading(`Memory: ${m.cases} bounded per-GPU memory rows, mean |error| ${pct(m.meanAbsError)}, median ${pct(m.medianAbsError)}, worst ${pct(m.worstAbsError)}`));
   return out.join('\n');
 }
 
