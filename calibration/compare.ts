@@ -105,7 +105,7 @@ for (const [mb, gbps] of Object.entries(measured.addBandwidthGBps ?? {})) {
 const gpt3 = resolveModel(catalog, 'gpt3-175b');
 for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBackwardSeconds ?? {})) {
   const m: ModelSpec = { ...gpt3, hidden: shape.hidden, heads: shape.heads, kvHeads: shape.heads, ffnHidden: 4 * shape.hidden, dropout: false };
-  const s: ShardShape = { mbs: shape.mbs, seq: shape.seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: 'bf16' };
+  const s: ShardShape = { mbs: shape.mbs, seq: shape.seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: 'bf16', kernels: 'eager' };
   const k = layerKernels(m, s);
   row(`layer fwd+bwd ${name}`, seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
 }
@@ -122,7 +122,7 @@ for (const [key, value] of Object.entries(measured)) {
     {
       system: SYSTEM_BY_GPU[presetName] ?? 'dgx-h100', gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
       tied: true, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
-      recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32',
+      recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
     },
     catalog,
   );
@@ -132,7 +132,7 @@ for (const [key, value] of Object.entries(measured)) {
   splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms); peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`);
   const meas = measuredCategorySeconds(step.profile.kernels);
   const twin = twinCategorySeconds(gpu, { ...gpt3, layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab, tiedEmbeddings: true, dropout: false }, {
-    mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32',
+    mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
   });
   for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
     splits.push(`  ${cat.padEnd(12)} measured ${((meas[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms   twin ${((twin[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms`);
@@ -145,7 +145,7 @@ for (const [key, value] of Object.entries(measured)) {
   if (!shape) continue;
   const [hidden, heads, seq, mbs] = shape;
   const m: ModelSpec = { ...gpt3, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, dropout: false };
-  const s: ShardShape = { mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: te[2] as 'bf16' | 'fp8', recompute: 'none', weightDtype: 'bf16' };
+  const s: ShardShape = { mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: te[2] as 'bf16' | 'fp8', recompute: 'none', weightDtype: 'bf16', kernels: 'fused' };
   const k = layerKernels(m, s);
   row(`TE layer fwd+bwd ${te[1]} ${te[2]}`, (value as { seconds: number }).seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
 }

@@ -223,7 +223,7 @@ export interface SimulationResult extends RunWithFailures {
 export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
-  'the extra kernels and memory of eager stacks (dtype casts, copies, bias adds apart from their GEMMs, fp32 intermediates): the twin counts one memory pass per norm, activation and residual add and bf16 activations, as Megatron-style fused kernels make them',
+  'the activation memory of eager stacks (fp32 intermediates of reference norms, rotary embeddings and losses): the memory model is Megatron\'s, bf16 activations and fused kernels; their extra kernels are timed with kernels: eager',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 

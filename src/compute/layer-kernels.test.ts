@@ -9,7 +9,7 @@ import { fp8WeightCastKernels, layerKernels, logitsKernels, type ShardShape } fr
 // The 5B model of Transformer Engine's FP8 GEMM benchmark: h 4096, ffn 16384 (docs/sources/gpu-efficiency.md sec. 9).
 const te5b: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
 const shape = (tokens: number, precision: ShardShape['precision']): ShardShape => ({
-  mbs: tokens / 2048, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision, recompute: 'none', weightDtype: 'bf16' as const,
+  mbs: tokens / 2048, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision, recompute: 'none', weightDtype: 'bf16' as const, kernels: 'fused' as const,
 });
 const h200 = resolveGpu(catalog, 'h200-sxm-141g');
 const gemmSeconds = (ks: Kernel[]) => kernelsSeconds(h200, ks.filter((k) => k.kind === 'gemm'));
@@ -48,5 +48,36 @@ describe('fp32 weights under autocast', () => {
     expect(cast(fp32.forward, 'weight-cast')).toBe(6 * weights);
     expect(cast(fp32.backward, 'grad-cast')).toBe(6 * weights);
     expect(cast(bf16.forward, 'weight-cast') + cast(bf16.backward, 'grad-cast')).toBe(0);
+  });
+});
+
+describe('eager PyTorch elementwise kernels (kernels: eager)', () => {
+  const llama = { ...resolveModel(catalog, 'llama3-8b'), kvHeads: 32, ffnHidden: 11008, vocab: 32000 };
+  const a100 = resolveGpu(catalog, 'a100-sxm-80g');
+  const base: ShardShape = { mbs: 4, seq: 4096, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: 'fp32', kernels: 'fused' };
+  const memoryBytes = (s: ShardShape, m = llama) =>
+    layerKernels(m, s).forward.reduce((n, k) => n + (k.kind === 'memory' ? k.bytes : 0), 0);
+  const names = (s: ShardShape, m = llama) => layerKernels(m, s).forward.map((k) => k.name);
+
+  it('runs the reference RMSNorm as its five ops, in fp32 under autocast over fp32 weights', () => {
+    const n = names({ ...base, kernels: 'eager' });
+    expect(n.filter((x) => x.startsWith('norm1.'))).toEqual(['norm1.pow', 'norm1.mean', 'norm1.rsqrt-mul', 'norm1.weight-mul', 'norm1.autocast-0', 'norm1.autocast-1', 'norm1.autocast-2']);
+    // bf16 weights: no autocast, the norm casts to fp32 and back itself, and no Linear casts its input.
+    const bf16 = names({ ...base, kernels: 'eager', weightDtype: 'bf16' });
+    expect(bf16.filter((x) => x.startsWith('norm1.'))).toEqual(['norm1.float', 'norm1.pow', 'norm1.mean', 'norm1.rsqrt-mul', 'norm1.to-input-dtype', 'norm1.weight-mul']);
+  });
+  it('casts a norm output once per consuming Linear: q, k, v apart and gate, up apart in Llama code; fused QKV in GPT code', () => {
+    expect(names({ ...base, kernels: 'eager' }).filter((x) => x.includes('autocast'))).toHaveLength(5);
+    const gpt = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, dropout: false };
+    expect(names({ ...base, kernels: 'eager' }, gpt).filter((x) => x.includes('autocast'))).toHaveLength(2);
+  });
+  it('moves several times the fused kernels\' bytes, and is never faster', () => {
+    for (const weightDtype of ['fp32', 'bf16'] as const) {
+      const fused = memoryBytes({ ...base, weightDtype });
+      const eager = memoryBytes({ ...base, weightDtype, kernels: 'eager' });
+      expect(eager).toBeGreaterThan(2 * fused);
+      const seconds = (s: ShardShape) => kernelsSeconds(a100, [...layerKernels(llama, s).forward, ...layerKernels(llama, s).backward]);
+      expect(seconds({ ...base, weightDtype, kernels: 'eager' })).toBeGreaterThan(seconds({ ...base, weightDtype }));
+    }
   });
 });

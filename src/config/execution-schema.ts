@@ -69,6 +69,12 @@ export interface Execution {
    * without a param_dtype, which then also gathers them in fp32).
    */
   weightDtype: 'bf16' | 'fp32';
+  /**
+   * How the layer's elementwise work runs: `fused` kernels (Megatron-LM, Transformer Engine: one pass
+   * per norm, activation and residual add), or `eager` PyTorch reference code (each op its own kernel,
+   * norms and rotary embeddings as the reference implementations write them, autocast's casts).
+   */
+  kernels: 'fused' | 'eager';
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -93,6 +99,7 @@ export const ExecutionDefaults = {
   attention: 'flash',
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',
+  kernels: 'fused',
   tokens: 300e9,
   network: 'analytical',
   zeroBucketParams: 0,

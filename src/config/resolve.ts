@@ -176,6 +176,7 @@ export function resolveExecution(
     attention: input.attention ?? ExecutionDefaults.attention,
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     weightDtype: input.weightDtype ?? ExecutionDefaults.weightDtype,
+    kernels: input.kernels ?? ExecutionDefaults.kernels,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

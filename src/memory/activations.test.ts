@@ -20,6 +20,7 @@ const shape = (tp: number, sp: boolean, recompute: ShardShape['recompute']): Sha
   precision: 'fp16',
   recompute,
   weightDtype: 'bf16',
+  kernels: 'fused',
 });
 
 describe('activation memory per layer', () => {

@@ -107,6 +107,7 @@ export function shardShape(e: Execution): ShardShape {
     precision: e.precision,
     recompute: e.recompute,
     weightDtype: e.weightDtype,
+    kernels: e.kernels,
   };
 }
 
@@ -322,7 +323,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const e = x.exec;
   const l = x.layout;
   const key = [
-    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype,
+    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');

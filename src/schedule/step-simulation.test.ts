@@ -29,6 +29,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     attention: 'flash',
     gradReduceDtype: 'fp32',
     weightDtype: 'bf16',
+    kernels: 'fused',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,

@@ -6,9 +6,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "a100-sxm-40g",
     "precision": "16-bit",
     "runs": 2,
-    "medianAbsError": 0.0572,
-    "worstAbsError": 0.0671,
-    "meanError": 0.0572,
+    "medianAbsError": 0.0151,
+    "worstAbsError": 0.021,
+    "meanError": 0.0151,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -17,9 +17,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "a100-sxm-80g",
     "precision": "16-bit",
     "runs": 30,
-    "medianAbsError": 0.0418,
-    "worstAbsError": 0.1906,
-    "meanError": 0.0293,
+    "medianAbsError": 0.0308,
+    "worstAbsError": 0.1349,
+    "meanError": 0.0071,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -43,9 +43,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "runs": 16,
-    "medianAbsError": 0.1535,
-    "worstAbsError": 0.3728,
-    "meanError": 0.1545,
+    "medianAbsError": 0.1285,
+    "worstAbsError": 0.295,
+    "meanError": 0.1309,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp"
