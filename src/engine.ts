@@ -265,7 +265,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
-    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision) ?? null,
+    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels) ?? null,
   };
 }
 

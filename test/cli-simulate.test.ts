@@ -97,10 +97,12 @@ describe('clustertwin simulate', () => {
   it('states its accuracy: the validation suite\'s errors on the same GPU and precision', async () => {
     const r = await runCli(['simulate', '--json']);
     const j = JSON.parse(r.stdout);
-    expect(j.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', precision: '16-bit' });
+    expect(j.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', precision: '16-bit', kernels: 'fused' });
     expect(j.accuracy.runs).toBeGreaterThan(10);
     const text = await runCli(['simulate']);
-    expect(text.stdout).toMatch(/Accuracy: \d+ published 16-bit runs on this GPU in the validation suite: median \|error\| \d+\.\d%/);
+    expect(text.stdout).toMatch(/Accuracy: \d+ published 16-bit runs on this GPU with fused kernels in the validation suite: median \|error\| \d+\.\d%/);
+    const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout);
+    expect(eager.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', kernels: 'eager' });
     const v100 = JSON.parse((await runCli(['simulate', '--system', 'nd40rs-v2', '--precision', 'fp16', '--recompute', 'full', '--json'])).stdout);
     expect(v100.accuracy).toBeNull();
   });

@@ -5,6 +5,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
   {
     "gpu": "a100-sxm-40g",
     "precision": "16-bit",
+    "kernels": "eager",
     "runs": 2,
     "medianAbsError": 0.0151,
     "worstAbsError": 0.021,
@@ -16,21 +17,34 @@ export const ACCURACY: readonly AccuracyEntry[] = [
   {
     "gpu": "a100-sxm-80g",
     "precision": "16-bit",
-    "runs": 30,
-    "medianAbsError": 0.0308,
-    "worstAbsError": 0.1349,
-    "meanError": 0.0071,
+    "kernels": "eager",
+    "runs": 6,
+    "medianAbsError": 0.0274,
+    "worstAbsError": 0.0834,
+    "meanError": 0.028,
     "groups": [
-      "korthikanti-2022",
-      "narayanan-2021-weak-scaling",
-      "narayanan-2021-ptd",
       "mosaicml-fsdp",
       "atorch-fsdp-a100"
     ]
   },
   {
+    "gpu": "a100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "runs": 24,
+    "medianAbsError": 0.034,
+    "worstAbsError": 0.1349,
+    "meanError": 0.0018,
+    "groups": [
+      "korthikanti-2022",
+      "narayanan-2021-weak-scaling",
+      "narayanan-2021-ptd"
+    ]
+  },
+  {
     "gpu": "b200-sxm-180g",
     "precision": "fp8",
+    "kernels": "fused",
     "runs": 1,
     "medianAbsError": 0.0107,
     "worstAbsError": 0.0107,
@@ -42,18 +56,31 @@ export const ACCURACY: readonly AccuracyEntry[] = [
   {
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
-    "runs": 16,
-    "medianAbsError": 0.1285,
+    "kernels": "eager",
+    "runs": 7,
+    "medianAbsError": 0.1659,
     "worstAbsError": 0.295,
-    "meanError": 0.1309,
+    "meanError": 0.1851,
     "groups": [
-      "megatron-core-h100",
       "mosaicml-fsdp"
     ]
   },
   {
     "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "runs": 9,
+    "medianAbsError": 0.0553,
+    "worstAbsError": 0.2591,
+    "meanError": 0.0887,
+    "groups": [
+      "megatron-core-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
     "precision": "fp8",
+    "kernels": "fused",
     "runs": 12,
     "medianAbsError": 0.1075,
     "worstAbsError": 0.2372,

@@ -22,9 +22,17 @@ describe('stated accuracy', () => {
     expect(accuracyFor(ACCURACY, 'a100-sxm-80g', 'fp8')).toBeUndefined();
     expect(accuracyFor(ACCURACY, 'v100-sxm2-32g', 'fp16')).toBeUndefined();
   });
+  it('keeps the record of fused-kernel stacks apart from eager PyTorch stacks', () => {
+    const fused = accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'fused');
+    const eager = accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'eager');
+    expect(fused?.groups).toContain('megatron-core-h100');
+    expect(fused?.groups).not.toContain('mosaicml-fsdp');
+    expect(eager?.groups).toEqual(['mosaicml-fsdp']);
+    expect(accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16')).toBe(fused);
+  });
   it('says plainly when a prediction is unchecked, and which way the twin leans', () => {
-    expect(accuracySentence(undefined, 'NVIDIA V100', 'fp16')).toMatch(/no published run on NVIDIA V100 in fp16.*unchecked/);
-    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
-    expect(accuracySentence(fast, 'G', 'bf16')).toBe('3 published 16-bit runs on this GPU in the validation suite: median |error| 10.0%, worst 20.0% (mean +8.0%, the twin running fast on average)');
+    expect(accuracySentence(undefined, 'NVIDIA V100', 'fp16')).toMatch(/no published run on NVIDIA V100 in fp16 with fused kernels.*unchecked/);
+    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', kernels: 'fused', runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
+    expect(accuracySentence(fast, 'G', 'bf16')).toBe('3 published 16-bit runs on this GPU with fused kernels in the validation suite: median |error| 10.0%, worst 20.0% (mean +8.0%, the twin running fast on average)');
   });
 });

@@ -14,6 +14,8 @@ export interface AccuracyEntry {
   gpu: string;
   /** `16-bit` (bf16 or fp16) or `fp8`. */
   precision: string;
+  /** The stacks' elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch. */
+  kernels: 'fused' | 'eager';
   /** Bounded training runs of the suite on this GPU and precision. */
   runs: number;
   medianAbsError: number;
@@ -27,14 +29,15 @@ export interface AccuracyEntry {
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
-  const byKey = new Map<string, { gpu: string; precision: string; errors: number[]; groups: Set<string> }>();
+  const byKey = new Map<string, { gpu: string; precision: string; kernels: 'fused' | 'eager'; errors: number[]; groups: Set<string> }>();
   for (const g of rep.groups) {
     for (const r of g.rows) {
       if (!r.bounded || r.gpu === undefined || r.precision === undefined || isMemoryRow(r)) continue;
       const precision = precisionClass(r.precision);
-      const key = `${r.gpu}|${precision}`;
+      const kernels = r.kernels ?? 'fused';
+      const key = `${r.gpu}|${precision}|${kernels}`;
       let e = byKey.get(key);
-      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, errors: [], groups: new Set() }));
+      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, errors: [], groups: new Set() }));
       e.errors.push(r.error);
       e.groups.add(g.name);
     }
@@ -47,6 +50,7 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
       return {
         gpu: e.gpu,
         precision: e.precision,
+        kernels: e.kernels,
         runs: n,
         medianAbsError: round(median),
         worstAbsError: round(abs[n - 1]),
@@ -54,18 +58,23 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
         groups: [...e.groups],
       };
     })
-    .sort((a, b) => (a.gpu === b.gpu ? a.precision.localeCompare(b.precision) : a.gpu.localeCompare(b.gpu)));
+    .sort((a, b) => a.gpu.localeCompare(b.gpu) || a.precision.localeCompare(b.precision) || a.kernels.localeCompare(b.kernels));
 }
 
-/** The accuracy the suite gives for this GPU and precision. */
-export function accuracyFor(table: readonly AccuracyEntry[], gpu: string, precision: string): AccuracyEntry | undefined {
-  return table.find((e) => e.gpu === gpu && e.precision === precisionClass(precision));
+/** The accuracy the suite gives for this GPU, precision and kernel style. */
+export function accuracyFor(
+  table: readonly AccuracyEntry[],
+  gpu: string,
+  precision: string,
+  kernels: 'fused' | 'eager' = 'fused',
+): AccuracyEntry | undefined {
+  return table.find((e) => e.gpu === gpu && e.precision === precisionClass(precision) && e.kernels === kernels);
 }
 
 /** One sentence for the CLI. */
-export function accuracySentence(entry: AccuracyEntry | undefined, gpuDescription: string, precision: string): string {
-  if (!entry) return `no published run on ${gpuDescription} in ${precision} is in the validation suite yet: this prediction is unchecked`;
+export function accuracySentence(entry: AccuracyEntry | undefined, gpuDescription: string, precision: string, kernels: 'fused' | 'eager' = 'fused'): string {
+  if (!entry) return `no published run on ${gpuDescription} in ${precision} with ${kernels} kernels is in the validation suite yet: this prediction is unchecked`;
   const lean = entry.meanError > 0.03 ? ', the twin running fast on average' : entry.meanError < -0.03 ? ', the twin running slow on average' : '';
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  return `${entry.runs} published ${entry.precision} runs on this GPU in the validation suite: median |error| ${pct(entry.medianAbsError)}, worst ${pct(entry.worstAbsError)} (mean ${entry.meanError >= 0 ? '+' : ''}${pct(entry.meanError)}${lean})`;
+  return `${entry.runs} published ${entry.precision} runs on this GPU with ${entry.kernels} kernels in the validation suite: median |error| ${pct(entry.medianAbsError)}, worst ${pct(entry.worstAbsError)} (mean ${entry.meanError >= 0 ? '+' : ''}${pct(entry.meanError)}${lean})`;
 }

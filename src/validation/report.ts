@@ -20,6 +20,8 @@ export interface ValidationRow {
   /** GPU preset and GEMM precision of a training case (what its accuracy speaks for). */
   gpu?: string;
   precision?: string;
+  /** Fused or eager elementwise kernels (the stack's style, which its accuracy also speaks for). */
+  kernels?: 'fused' | 'eager';
 }
 
 export interface ValidationGroup {

@@ -111,6 +111,7 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       peakMemoryBytesPerGpu: result.peakMemoryBytesPerGpu,
       gpu: scenario.system.gpu.name,
       precision: scenario.exec.precision,
+      kernels: scenario.exec.kernels,
     };
   });
 }

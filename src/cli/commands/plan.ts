@@ -84,9 +84,10 @@ Examples:
     }
     // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
     const precision = request.input.precision ?? 'bf16';
+    const kernels = request.input.kernels ?? 'fused';
     const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
       const gpu = resolveSystem(catalog, name).gpu;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision), gpu.description ?? gpu.name, precision)}`;
+      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels), gpu.description ?? gpu.name, precision, kernels)}`;
     });
     process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
   });
