@@ -13,12 +13,20 @@ import { elementwiseTokens, localTokens, routedTokensPerGpu, type ShardShape } f
 
 const E = 2; // bytes per bf16/fp16 activation element
 
+/**
+ * Bytes per element of the residual stream: under autocast over fp32 weights the embedding's output
+ * is fp32 (autocast leaves embeddings alone) and the residual adds keep it fp32, so the layer inputs
+ * a checkpoint saves and the norms' saved inputs are fp32.
+ */
+const residualBytes = (s: ShardShape): number => (s.weightDtype === 'fp32' ? 4 : E);
+
 /** Bytes saved by one layer for one micro-batch, by recompute mode. */
 export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const t = localTokens(s);
   const tr = elementwiseTokens(s);
   const h = m.hidden;
-  if (s.recompute === 'full') return E * tr * h; // only the layer input
+  const r = residualBytes(s);
+  if (s.recompute === 'full') return r * tr * h; // only the layer input
   const d = headDim(m);
   const headsLocal = m.heads / s.tp;
   const mask = m.dropout ? 1 : 0;
@@ -26,12 +34,12 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
 
   let bytes = 0;
-  bytes += E * tr * h; // norm1 input
+  bytes += r * tr * h; // norm1 input
   bytes += E * tr * h; // QKV GEMM input (norm1 output)
   bytes += (E * t * (m.heads + 2 * m.kvHeads) * d) / s.tp; // Q, K, V
   bytes += (E * t * h) / s.tp; // projection input (attention output)
   bytes += mask * tr * h; // dropout mask after the projection
-  bytes += E * tr * h; // norm2 input
+  bytes += r * tr * h; // norm2 input
   bytes += E * tr * h; // FC1 input (norm2 output)
   if (m.moe) {
     const r = routedTokensPerGpu(m, s);
@@ -65,7 +73,7 @@ export function fullLayerActivationBytes(m: ModelSpec, s: ShardShape): number {
 
 /** Activations the first stage keeps per micro-batch for the embedding (output, dropout mask). */
 export function embeddingActivationBytes(m: ModelSpec, s: ShardShape): number {
-  return (E + (m.dropout ? 1 : 0)) * elementwiseTokens(s) * m.hidden;
+  return (residualBytes(s) + (m.dropout ? 1 : 0)) * elementwiseTokens(s) * m.hidden;
 }
 
 /**

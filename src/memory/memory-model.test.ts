@@ -6,7 +6,7 @@ import { stateBytesPerParam } from './memory-model.js';
 
 describe('memory model', () => {
   it('counts 18 bytes of state per parameter, 6 + 12/d with the distributed optimizer (Megatron-LM)', () => {
-    const b = stateBytesPerParam({ gradReduceDtype: 'fp32' });
+    const b = stateBytesPerParam({ gradReduceDtype: 'fp32', weightDtype: 'bf16' });
     expect(b.weights + b.grads + b.optimizer).toBe(18);
     const base = { system: 'dgx-a100-80g', model: 'gpt3-175b', tp: 8, pp: 8, gbs: 64, recompute: 'full' } as const;
     const s0 = scenario({ ...base, gpus: 64, zero: 0 });
@@ -16,6 +16,16 @@ describe('memory model', () => {
     const params = m0.weightsBytes / 2;
     expect((m0.weightsBytes + m0.gradsBytes + m0.optimizerBytes) / params).toBeCloseTo(18, 6);
     expect((m1.weightsBytes + m1.gradsBytes + m1.optimizerBytes) / params).toBeCloseTo(6 + 12 / 4, 6);
+  });
+  it('keeps fp32 weights under autocast as their own master copy: 16 bytes of state, an fp32 residual stream', () => {
+    const b = stateBytesPerParam({ gradReduceDtype: 'bf16', weightDtype: 'fp32' });
+    expect(b.weights + b.grads + b.optimizer).toBe(16);
+    expect(b.reducedGrads).toBe(2); // FSDP casts the gradients only to send them
+    const base = { system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tp: 1, pp: 1, gbs: 8, mbs: 1, zero: 3, recompute: 'full' } as const;
+    const [bf16] = memoryByStage(scenario({ ...base, weightDtype: 'bf16' }));
+    const [fp32] = memoryByStage(scenario({ ...base, weightDtype: 'fp32' }));
+    // Checkpointed layer inputs: the residual stream is fp32 under autocast (the embedding is not cast).
+    expect(fp32.activationsBytes).toBeGreaterThan(1.9 * bf16.activationsBytes);
   });
   it('says when the model does not fit', () => {
     const s = scenario({ system: 'dgx-a100-80g', model: 'gpt3-175b', gpus: 8, tp: 8, pp: 1, gbs: 8 });

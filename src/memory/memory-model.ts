@@ -45,13 +45,20 @@ export function stageParamsPerGpu(m: ModelSpec, e: Pick<Execution, 'tp' | 'ep' |
 /** Bytes per parameter of weights, gradients and Adam state (mixed precision, Megatron-LM dist_optimizer.md). */
 export interface StateBytes {
   weights: number;
+  /** Gradients as stored. */
   grads: number;
+  /** Gradients as the DP reduction sends them. */
+  reducedGrads: number;
   optimizer: number;
 }
 
-export function stateBytesPerParam(e: Pick<Execution, 'gradReduceDtype'>): StateBytes {
+export function stateBytesPerParam(e: Pick<Execution, 'gradReduceDtype' | 'weightDtype'>): StateBytes {
+  const reducedGrads = e.gradReduceDtype === 'fp32' ? 4 : 2;
+  // fp32 weights under autocast are their own master copy: fp32 weights and gradients, two fp32 Adam
+  // moments (PyTorch AMP; FSDP without a param_dtype casts gradients only to send them).
+  if (e.weightDtype === 'fp32') return { weights: 4, grads: 4, reducedGrads, optimizer: 8 };
   // 16-bit weights; fp32 main gradients (or 16-bit); fp32 master weights + two fp32 Adam moments.
-  return { weights: 2, grads: e.gradReduceDtype === 'fp32' ? 4 : 2, optimizer: 12 };
+  return { weights: 2, grads: reducedGrads, reducedGrads, optimizer: 12 };
 }
 
 export interface StageMemory {

@@ -212,7 +212,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dp) : 0;
   const zeroGather = calls * gatherOne;
   const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, e.dp, gatherOne);
-  const gradBytes = layerParams * stateBytesPerParam(e).grads;
+  const gradBytes = layerParams * stateBytesPerParam(e).reducedGrads;
   const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dp) : 0;
 
   const f = passOf(gpu, k.forward);
@@ -346,7 +346,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
 
   const { embTp, embFwd, embBwd, logitsFwd, logitsBwd, logitsTp } = lp.ends;
 
-  const grad = stateBytesPerParam(e).grads;
+  const grad = stateBytesPerParam(e).reducedGrads;
   // Middle stages with the same layer count cost the same: cost each kind once.
   const byKind = new Map<string, StageCosts>();
   const stages: StageCosts[] = layersPerStage.map((layers, s) => {
