@@ -56,7 +56,7 @@ export function renderSimulation(r: SimulationResult): string {
         'parallelism',
         `TP ${e.tp} · PP ${e.pp} · DP ${e.dp} · CP ${e.cp} · EP ${e.ep} · VP ${e.vp} · SP ${e.sp ? 'on' : 'off'} · ZeRO ${e.zero}`,
       ],
-      ['execution', `recompute ${e.recompute} · ${e.precision} · ${e.attention} attention · overlap ${overlapText(e.overlap)}`],
+      ['execution', `recompute ${e.recompute} · ${e.precision}${e.weightDtype === 'fp32' ? ' (fp32 weights, autocast)' : ''} · ${e.attention} attention · ${e.kernels} kernels · overlap ${overlapText(e.overlap)}`],
       ['batch', `${int(e.gbs)} x ${int(e.seq)} tokens (${formatCount(r.tokensPerStep)} tokens/step), micro-batch ${e.mbs}, ${e.microbatches} per pipeline`],
       ['layers/stage', compactSplit(e.layersPerStage)],
     ]),
