@@ -19,7 +19,8 @@ import { resolveExecution, scenarioModel, scenarioSystem, type Scenario } from '
 import type { ModelSpec } from './config/model-schema.js';
 import type { SystemSpec } from './config/system-schema.js';
 import { ClusterTwinError } from './errors.js';
-import { peakFlopsPerSecond } from './compute/kernel.js';
+import { gemmFlops, peakFlopsPerSecond } from './compute/kernel.js';
+import { selectiveOpSplit } from './compute/layer-kernels.js';
 import { analyticalNetwork } from './network/analytical.js';
 import { flowNetwork } from './network/flow/flow-network.js';
 import type { NetworkModel } from './network/network-model.js';
@@ -177,6 +178,10 @@ export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: num
   let recompute = 0;
   if (e.recompute === 'full') recompute = layersForward;
   else if (e.recompute === 'selective') recompute = m.layers * 2 * 2 * e.seq * e.seq * m.heads * headDim(m);
+  else if (e.recompute === 'selective-op') {
+    const one = { ...shardShape(e), mbs: 1, tp: 1, cp: 1, ep: 1, sp: false };
+    recompute = m.layers * selectiveOpSplit(m, one).recomputed.reduce((n, g) => n + gemmFlops(g), 0);
+  }
   return { modelFlops, hardwareFlops: modelFlops + recompute * e.gbs };
 }
 

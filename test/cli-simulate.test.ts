@@ -66,7 +66,7 @@ describe('clustertwin simulate', () => {
     [['--gpus', '1000', '--tp', '8', '--pp', '8'], /^error: --gpus: 1000 GPUs are not divisible by TP x PP x CP = 8 x 8 x 1 = 64/],
     [['--gbs', '1000'], /^error: --gbs: global batch 1000 is not divisible by micro-batch x DP = 1 x 16 = 16/],
     [['--system', 'dgx-h10'], /^error: --system: unknown system preset "dgx-h10"; nearest: dgx-h100/],
-    [['--recompute', 'sometimes'], /^error: option '--recompute <mode>' argument 'sometimes' is invalid\. Allowed choices are none, selective, full\./],
+    [['--recompute', 'sometimes'], /^error: option '--recompute <mode>' argument 'sometimes' is invalid\. Allowed choices are none, selective, selective-op, full\./],
     [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
     [['--cp', '3'], /^error: --/],
     [['--config', '/nonexistent/x.yaml'], /^error: --config: cannot read \/nonexistent\/x.yaml \(ENOENT\)/],

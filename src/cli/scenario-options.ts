@@ -9,7 +9,7 @@ import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
-import { ATTENTION_KERNELS } from '../config/execution-schema.js';
+import { ATTENTION_KERNELS, RECOMPUTE_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (for error messages). */
 export const FLAG_OF_KEY: Record<string, string> = {
@@ -79,7 +79,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--sp', 'sequence parallelism (default: on when TP > 1)')
     .option('--no-sp', 'turn sequence parallelism off')
     .addOption(new Option('--zero <stage>', 'ZeRO stage (1 = distributed optimizer)').choices(['0', '1', '2', '3']))
-    .addOption(new Option('--recompute <mode>', 'activation recompute').choices(['none', 'selective', 'full']))
+    .addOption(new Option('--recompute <mode>', 'activation recompute').choices([...RECOMPUTE_MODES]))
     .addOption(new Option('--precision <p>', 'GEMM precision').choices(['bf16', 'fp16', 'fp8']))
     .option('--overlap <list>', 'communication overlapped with compute: comma list of tp, dp, pp, or none')
     .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')

@@ -4,7 +4,7 @@ import { resolveGpu, resolveModel } from '../config/catalog.js';
 import type { ModelSpec } from '../config/model-schema.js';
 import { layerParams } from '../model/transformer.js';
 import { kernelSeconds, kernelsSeconds, type Kernel } from './kernel.js';
-import { fp8WeightCastKernels, layerKernels, logitsKernels, type ShardShape } from './layer-kernels.js';
+import { fp8WeightCastKernels, layerKernels, logitsKernels, selectiveOpSplit, type ShardShape } from './layer-kernels.js';
 
 // The 5B model of Transformer Engine's FP8 GEMM benchmark: h 4096, ffn 16384 (docs/sources/gpu-efficiency.md sec. 9).
 const te5b: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
@@ -79,5 +79,23 @@ describe('eager PyTorch elementwise kernels (kernels: eager)', () => {
       const seconds = (s: ShardShape) => kernelsSeconds(a100, [...layerKernels(llama, s).forward, ...layerKernels(llama, s).backward]);
       expect(seconds({ ...base, weightDtype, kernels: 'eager' })).toBeGreaterThan(seconds({ ...base, weightDtype }));
     }
+  });
+});
+
+describe("torchtitan's per-op selective checkpointing (recompute: selective-op)", () => {
+  const llama = resolveModel(catalog, 'llama3-8b');
+  const gpt = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384 };
+  const shape: ShardShape = { mbs: 1, seq: 8192, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'selective-op', weightDtype: 'bf16', kernels: 'eager' };
+  it('saves every other matmul in call order and re-runs the rest: k, o and w3 in Llama code; the projection and FC2 in GPT code', () => {
+    const names = (m: ModelSpec) => selectiveOpSplit(m, shape).recomputed.map((g) => g.name);
+    expect(selectiveOpSplit(llama, shape).saved.map((g) => g.name)).toEqual(['q', 'v', 'w1', 'fc2']);
+    expect(names(llama)).toEqual(['k', 'proj', 'w3']);
+    expect(names(gpt)).toEqual(['proj', 'fc2']);
+  });
+  it('re-runs the elementwise work and those matmuls, not the attention', () => {
+    const re = layerKernels(llama, shape).recompute;
+    expect(re.some((k) => k.kind === 'attention')).toBe(false);
+    expect(re.filter((k) => k.kind === 'gemm').map((k) => k.name)).toEqual(['k', 'proj', 'w3']);
+    expect(re.filter((k) => k.kind === 'memory').length).toBeGreaterThan(5);
   });
 });

@@ -120,6 +120,30 @@ function layerGemms(m: ModelSpec, s: ShardShape): LayerGemms {
   };
 }
 
+/**
+ * The layer's Linear calls in the order the forward pass makes them. Llama-family code (rotary
+ * embeddings) projects q, k and v apart and the SwiGLU gate (w1) before the up projection (w3), then
+ * w2; GPT-style code runs fused QKV, the projection, FC1 and FC2.
+ */
+export function linearCalls(m: ModelSpec, s: ShardShape): GemmKernel[] {
+  const g = layerGemms(m, s);
+  if (m.positional !== 'rope') return [g.qkv, g.proj, g.fc1, g.fc2];
+  const d = headDim(m);
+  const part = (name: string, heads: number): GemmKernel => ({ ...g.qkv, name, n: (heads * d) / s.tp });
+  const mlp = m.ffnAct === 'swiglu' ? [{ ...g.fc1, name: 'w1', n: g.fc1.n / 2 }, { ...g.fc1, name: 'w3', n: g.fc1.n / 2 }] : [g.fc1];
+  return [part('q', m.heads), part('k', m.kvHeads), part('v', m.kvHeads), g.proj, ...mlp, g.fc2];
+}
+
+/**
+ * torchtitan's per-op selective checkpointing (`selective_ac_option = "op"`): every matmul's and the
+ * attention's output is saved except every second matmul's (a fresh count per block), and all else
+ * is recomputed in the backward pass. Returns the Linear calls it saves and the ones it re-runs.
+ */
+export function selectiveOpSplit(m: ModelSpec, s: ShardShape): { saved: GemmKernel[]; recomputed: GemmKernel[] } {
+  const calls = linearCalls(m, s);
+  return { saved: calls.filter((_, i) => i % 2 === 0), recomputed: calls.filter((_, i) => i % 2 === 1) };
+}
+
 /** The attention core (scores, softmax, context) in the forward pass. */
 function attentionCoreForward(m: ModelSpec, s: ShardShape): Kernel[] {
   const headsLocal = m.heads / s.tp;
@@ -297,6 +321,11 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   ];
   let recompute: Kernel[] = [];
   if (s.recompute === 'full') recompute = forward;
+  // Per-op selective: the elementwise work and every second matmul run again; the attention's output is kept.
+  else if (s.recompute === 'selective-op') {
+    // An unfused attention core is not in the save list (batched matmuls, softmax): it runs again too.
+    recompute = [...elementwise, ...selectiveOpSplit(m, s).recomputed, ...(isFusedAttention(s.attention) ? [] : core)];
+  }
   // Selective recompute re-runs the attention core (Korthikanti et al.). A
   // fused attention kernel already recomputes it inside its backward, so it
   // costs nothing extra there.

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 
-export const RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
+/**
+ * Activation recompute: `selective` re-runs the attention core (Korthikanti et al.); `selective-op`
+ * is torchtitan's per-op policy (save every matmul's and attention's output except every second
+ * matmul's, recompute the rest); `full` re-runs the whole layer from its input.
+ */
+export const RECOMPUTE_MODES = ['none', 'selective', 'selective-op', 'full'] as const;
+/** The modes the planner searches (selective-op is a stack's own policy, chosen with --recompute). */
+export const PLANNED_RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
 export const PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
 /**
  * Attention kernels: `flash` (FlashAttention-2 class, fused), `flash-triton` (the fused FlashAttention

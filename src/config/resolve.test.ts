@@ -30,7 +30,7 @@ describe('scenario resolution', () => {
     [{ ...base, system: 'dgx-a100-80g', precision: 'fp8' }, 'precision', /fp8 needs FP8 tensor cores.*allowed: fp16, bf16/],
     [{ ...base, vp: 13 }, 'vp', /needs at least 13 layers/],
     [{ ...base, layersPerStage: [12, 12] }, 'layersPerStage', /must list 8 stages/],
-    [{ ...base, recompute: 'some' }, 'recompute', /must be one of "none", "selective", "full"/],
+    [{ ...base, recompute: 'some' }, 'recompute', /must be one of "none", "selective", "selective-op", "full"/],
     [{ ...base, gpus: 'many' }, 'gpus', /expected a number/],
     [{ ...base, seq: -1 }, 'seq', /at least|greater than/],
     [{ ...base, turbo: true }, '', /unknown field turbo/],

@@ -9,7 +9,7 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import { isFusedAttention } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
-import { elementwiseTokens, localTokens, routedTokensPerGpu, type ShardShape } from '../compute/layer-kernels.js';
+import { elementwiseTokens, localTokens, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/layer-kernels.js';
 
 const E = 2; // bytes per bf16/fp16 activation element
 
@@ -27,6 +27,7 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const h = m.hidden;
   const r = residualBytes(s);
   if (s.recompute === 'full') return r * tr * h; // only the layer input
+  if (s.recompute === 'selective-op') return selectiveOpBytes(m, s, r);
   const d = headDim(m);
   const headsLocal = m.heads / s.tp;
   const mask = m.dropout ? 1 : 0;
@@ -64,6 +65,20 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
     bytes += E * scores + (m.dropout ? (1 + E) * scores : 0);
   }
   return bytes;
+}
+
+/**
+ * torchtitan's per-op selective checkpointing keeps the block's input, the outputs of every other
+ * matmul (the first, third, ...) and the attention's output and log-sum-exp; the rest is recomputed.
+ */
+function selectiveOpBytes(m: ModelSpec, s: ShardShape, residual: number): number {
+  const headsLocal = m.heads / s.tp;
+  const sq = s.seq / s.cp;
+  const saved = selectiveOpSplit(m, s).saved.reduce((n, g) => n + E * g.m * g.n * g.batch, 0);
+  const attention = isFusedAttention(s.attention)
+    ? (E * localTokens(s) * m.heads * headDim(m)) / s.tp + 4 * s.mbs * headsLocal * sq
+    : 0;
+  return residual * elementwiseTokens(s) * m.hidden + saved + attention;
 }
 
 /** Bytes of a layer's full activations: what one layer re-materializes under full recompute. */

@@ -55,3 +55,13 @@ describe('memory model', () => {
     );
   });
 });
+
+describe("memory under torchtitan's per-op selective checkpointing", () => {
+  it('keeps less than no recompute and more than full recompute, and re-materializes a layer in the backward pass', () => {
+    const base = { system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tp: 1, pp: 1, gbs: 8, mbs: 1, seq: 8192, zero: 3, kernels: 'eager' } as const;
+    const at = (recompute: 'none' | 'selective-op' | 'full') => memoryByStage(scenario({ ...base, recompute }))[0];
+    expect(at('selective-op').activationsBytes).toBeLessThan(at('none').activationsBytes);
+    expect(at('selective-op').activationsBytes).toBeGreaterThan(at('full').activationsBytes);
+    expect(at('selective-op').transientBytes).toBeGreaterThanOrEqual(at('full').transientBytes);
+  });
+});

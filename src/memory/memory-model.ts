@@ -99,7 +99,8 @@ export function stageMemory(x: MemoryInput): StageMemory {
 
   const transients = [0];
   if (x.stage === e.pp - 1) transients.push(logitsActivationBytes(m, x.shape));
-  if (e.recompute === 'full' && x.layers > 0) transients.push(fullLayerActivationBytes(m, x.shape));
+  // Recompute re-materializes one layer's activations during its backward pass.
+  if ((e.recompute === 'full' || e.recompute === 'selective-op') && x.layers > 0) transients.push(fullLayerActivationBytes(m, x.shape));
   // ZeRO-3 gathers one layer's weights and prefetches the next.
   if (e.zero >= 3) transients.push(2 * layerParamsPerGpu(m, e) * b.weights);
   const transientBytes = Math.max(...transients);

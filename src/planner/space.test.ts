@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../test/support/catalog.js';
 import { resolveExecution, scenarioModel, scenarioSystem } from '../config/resolve.js';
-import { RECOMPUTE_MODES } from '../config/execution-schema.js';
+import { PLANNED_RECOMPUTE_MODES } from '../config/execution-schema.js';
 import { parseScenarioInput } from '../config/scenario-input.js';
 import { forEachSplit, groupSize, splitGroups, type FixedDims, type Split, type Workload } from './space.js';
 
@@ -32,7 +32,7 @@ function bruteForce(w: Workload): string[] {
             // More virtual stages than a stage has layers never resolve.
             for (const vp of upTo(Math.ceil(w.model.layers / pp) + 1))
               for (const zero of [0, 1, 2, 3] as const)
-                for (const recompute of RECOMPUTE_MODES)
+                for (const recompute of PLANNED_RECOMPUTE_MODES)
                   for (const sp of tp > 1 ? [true, false] : [false]) {
                     try {
                       resolveExecution({ system: 'dgx-h100', gpus: w.gpus, gbs: w.gbs, seq: w.seq, tp, pp, cp, ep, vp, mbs, zero, recompute, sp }, w.model, w.system);
@@ -68,6 +68,13 @@ describe('the search space', () => {
       const [tp, , , , vp, , , recompute] = k.split('|');
       expect([tp, vp, recompute]).toEqual(['8', '2', 'full']);
     }
+  });
+
+  it("searches torchtitan's per-op selective checkpointing only when asked for it", () => {
+    expect(generated(workload('llama3-8b', 8, 16, 4096)).some((k) => k.includes('selective-op'))).toBe(false);
+    const fixed = generated(workload('llama3-8b', 8, 16, 4096, { recompute: 'selective-op' }));
+    expect(fixed.length).toBeGreaterThan(0);
+    for (const k of fixed) expect(k.split('|')[7]).toBe('selective-op');
   });
 
   it('keeps a fixed layer split, and the pipeline depth it implies', () => {

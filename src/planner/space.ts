@@ -11,7 +11,7 @@
  */
 import type { ModelSpec } from '../config/model-schema.js';
 import type { SystemSpec } from '../config/system-schema.js';
-import { RECOMPUTE_MODES, type RecomputeMode } from '../config/execution-schema.js';
+import { PLANNED_RECOMPUTE_MODES, type RecomputeMode } from '../config/execution-schema.js';
 import { defaultLayerSplit } from '../parallel/stage-split.js';
 
 /** One way to split a job: the dimensions the planner searches. */
@@ -106,7 +106,8 @@ export function forEachSplit(w: Workload, g: SplitGroup, visit: (split: Split) =
   const minLayers = Math.min(...g.layersPerStage);
   const zeros = (g.pp > 1 ? [0, 1] : [0, 1, 2, 3]) as Split['zero'][];
   const sps = fixed.sp !== undefined ? [fixed.sp] : g.tp > 1 ? [true, false] : [false];
-  const recomputes = only(RECOMPUTE_MODES, fixed.recompute);
+  // A fixed mode is searched whatever it is; left free, the planner tries the general-purpose ones.
+  const recomputes: RecomputeMode[] = fixed.recompute !== undefined ? [fixed.recompute] : [...PLANNED_RECOMPUTE_MODES];
   const split: Split = { tp: g.tp, pp: g.pp, cp: g.cp, ep: 1, vp: 1, mbs: 1, zero: 0, recompute: 'none', sp: false };
   for (const ep of only(eps, fixed.ep)) {
     for (const mbs of only(divisors(w.gbs / g.dp), fixed.mbs)) {
