@@ -23,10 +23,16 @@ describe('training validation', () => {
     expect(s.meanAbsError).toBeLessThan(0.035);
     expect(s.worstAbsError).toBeLessThan(0.08);
   });
-  it.each(['narayanan-2021-weak-scaling', 'narayanan-2021-ptd'])('keeps %s within its 15% bound', (name) => {
+  it.each([
+    ['narayanan-2021-weak-scaling', 6],
+    ['narayanan-2021-ptd', 6],
+    ['megatron-bridge-25.11-fp8', 4],
+    ['atorch-fsdp-a100', 4],
+    ['torchtitan-fsdp2-a100', 5],
+  ] as const)('keeps %s within its 15% bound', (name, rows) => {
     const g = byName(name);
-    expect(g.stats.cases).toBeGreaterThanOrEqual(6);
-    for (const r of g.rows) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
+    expect(g.stats.cases).toBeGreaterThanOrEqual(rows);
+    for (const r of g.rows.filter((x) => x.bounded)) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
   });
   it('keeps the median |error| over every bounded row (training and collectives) under 5%', () => {
     expect(rep.overall.medianAbsError).toBeLessThan(0.05);
@@ -35,15 +41,16 @@ describe('training validation', () => {
     // Regression guards, not the target: median and worst as of this commit, with a little room.
     // (2026-11-28: the H100 BF16 GEMM rate moved from an FP8 sweep's fraction to the measured sustained
     // BF16 rate, 0.696 -> 0.785; large Megatron-Core runs now sit within 7%, the small and FSDP runs
-    // show more of the time the twin does not model.)
+    // show more of the time the twin does not model. Eager kernels then brought MosaicML's median from
+    // 16% to 11%.)
     const mcore = byName('megatron-core-h100').stats;
     expect(mcore.medianAbsError).toBeLessThan(0.07);
     expect(mcore.worstAbsError).toBeLessThan(0.28);
     const mosaic = byName('mosaicml-fsdp').stats;
-    expect(mosaic.medianAbsError).toBeLessThan(0.18);
-    expect(mosaic.worstAbsError).toBeLessThan(0.4);
+    expect(mosaic.medianAbsError).toBeLessThan(0.13);
+    expect(mosaic.worstAbsError).toBeLessThan(0.31);
     const nemo = byName('nemo-24.07-h100-fp8').stats;
-    expect(nemo.medianAbsError).toBeLessThan(0.14);
+    expect(nemo.medianAbsError).toBeLessThan(0.13);
     expect(nemo.worstAbsError).toBeLessThan(0.25);
   });
   it('keeps per-GPU memory within 10% where a bounded source states it, apart from the time rows', () => {
