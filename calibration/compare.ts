@@ -11,7 +11,8 @@ import type { GpuSpec } from '../src/config/system-schema.js';
 import { resolveGpu, resolveModel } from '../src/config/catalog.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
 import { gemmFlops, kernelSeconds, kernelsSeconds, type GemmKernel } from '../src/compute/kernel.js';
-import { layerKernels, type ShardShape } from '../src/compute/layer-kernels.js';
+import { layerKernels } from '../src/compute/layer-kernels.js';
+import type { ShardShape } from '../src/compute/shard-shape.js';
 import { simulate } from '../src/engine.js';
 import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
 

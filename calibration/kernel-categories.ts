@@ -6,7 +6,8 @@
 import type { GpuSpec } from '../src/config/system-schema.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
 import { kernelSeconds, type Kernel } from '../src/compute/kernel.js';
-import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, type ShardShape } from '../src/compute/layer-kernels.js';
+import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels } from '../src/compute/layer-kernels.js';
+import type { ShardShape } from '../src/compute/shard-shape.js';
 import { totalParams } from '../src/model/transformer.js';
 
 export type KernelCategory = 'gemm' | 'attention' | 'norm' | 'optimizer' | 'loss' | 'elementwise';

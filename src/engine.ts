@@ -20,7 +20,7 @@ import type { ModelSpec } from './config/model-schema.js';
 import type { SystemSpec } from './config/system-schema.js';
 import { ClusterTwinError } from './errors.js';
 import { gemmFlops, peakFlopsPerSecond } from './compute/kernel.js';
-import { selectiveOpSplit } from './compute/layer-kernels.js';
+import { selectiveOpSplit } from './compute/shard-shape.js';
 import { analyticalNetwork } from './network/analytical.js';
 import { flowNetwork } from './network/flow/flow-network.js';
 import type { NetworkModel } from './network/network-model.js';

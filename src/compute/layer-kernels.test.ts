@@ -4,7 +4,8 @@ import { resolveGpu, resolveModel } from '../config/catalog.js';
 import type { ModelSpec } from '../config/model-schema.js';
 import { layerParams } from '../model/transformer.js';
 import { kernelSeconds, kernelsSeconds, type Kernel } from './kernel.js';
-import { fp8WeightCastKernels, layerKernels, logitsKernels, selectiveOpSplit, type ShardShape } from './layer-kernels.js';
+import { fp8WeightCastKernels, layerKernels, logitsKernels } from './layer-kernels.js';
+import { selectiveOpSplit, type ShardShape } from './shard-shape.js';
 
 // The 5B model of Transformer Engine's FP8 GEMM benchmark: h 4096, ffn 16384 (docs/sources/gpu-efficiency.md sec. 9).
 const te5b: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };

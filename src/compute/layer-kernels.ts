@@ -7,53 +7,20 @@
  * TP rank unless sequence parallelism shards them (Korthikanti et al. 2022).
  */
 import type { ModelSpec } from '../config/model-schema.js';
-import { isFusedAttention, type AttentionKernel as AttentionImpl, type Precision, type RecomputeMode } from '../config/execution-schema.js';
+import { isFusedAttention } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
-import type { AttentionKernel, GemmKernel, GemmPrecision, Kernel } from './kernel.js';
-
-/** How one GPU's share of a micro-batch is shaped. */
-export interface ShardShape {
-  /** Micro-batch, sequences. */
-  mbs: number;
-  /** Full sequence length, tokens. */
-  seq: number;
-  tp: number;
-  cp: number;
-  ep: number;
-  sp: boolean;
-  attention: AttentionImpl;
-  precision: Precision;
-  recompute: RecomputeMode;
-  /** fp32 weights are cast to 16 bits at every use, and their gradients back (PyTorch autocast). */
-  weightDtype: 'bf16' | 'fp32';
-  /** Fused elementwise kernels (Megatron-LM, TE) or eager PyTorch reference code. */
-  kernels: 'fused' | 'eager';
-}
-
-/** Bytes per activation element (bf16/fp16). */
-const ACT_BYTES = 2;
-
-const gemmPrecision = (p: Precision): GemmPrecision => (p === 'fp8' ? 'fp8' : p === 'fp16' ? 'fp16' : 'bf16');
-
-/** Tokens of the micro-batch this GPU holds along the sequence (after CP). */
-export const localTokens = (s: ShardShape): number => (s.mbs * s.seq) / s.cp;
-
-/** Tokens on which norms, dropout and residual adds run on this GPU. */
-export const elementwiseTokens = (s: ShardShape): number => localTokens(s) / (s.sp ? s.tp : 1);
-
-/**
- * Tokens one GPU runs through its experts in an MoE layer: its share of the
- * TP group's tokens, routed top-k times, padded to the capacity factor, after
- * the all-to-all has balanced them over the EP group.
- */
-export function routedTokensPerGpu(m: ModelSpec, s: ShardShape): number {
-  if (!m.moe) return 0;
-  return (localTokens(s) / s.tp) * m.moe.topK * m.moe.capacityFactor;
-}
-
-function gemm(name: string, m: number, n: number, k: number, precision: GemmPrecision, batch = 1): GemmKernel {
-  return { kind: 'gemm', name, m, n, k, batch, precision };
-}
+import type { AttentionKernel, GemmKernel, Kernel } from './kernel.js';
+import { elementwiseForwardEager } from './eager-elementwise.js';
+import {
+  ACT_BYTES,
+  elementwiseTokens,
+  gemm,
+  layerGemms,
+  localTokens,
+  routedTokensPerGpu,
+  selectiveOpSplit,
+  type ShardShape,
+} from './shard-shape.js';
 
 /** dgrad and wgrad GEMMs for a forward GEMM C = A x W. */
 function backwardGemms(g: GemmKernel): GemmKernel[] {
@@ -86,62 +53,6 @@ function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward'): Kernel[] {
  */
 export function fp8WeightCastKernels(weightParams: number): Kernel[] {
   return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: FP8_CAST_TRANSPOSE_BYTES * weightParams }];
-}
-
-interface LayerGemms {
-  qkv: GemmKernel;
-  proj: GemmKernel;
-  fc1: GemmKernel;
-  fc2: GemmKernel;
-}
-
-function layerGemms(m: ModelSpec, s: ShardShape): LayerGemms {
-  const t = localTokens(s);
-  const d = headDim(m);
-  const p = gemmPrecision(s.precision);
-  const f = expertFfnHidden(m);
-  const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
-  let mlpTokens = t;
-  let mlpBatch = 1;
-  let mlpTp = s.tp;
-  if (m.moe) {
-    // Each EP rank holds experts/ep experts; tokens arrive top-k times, padded
-    // to the capacity factor. Experts are not split by TP here (expert TP = 1).
-    const expertsLocal = m.moe.experts / s.ep;
-    mlpTokens = routedTokensPerGpu(m, s) / expertsLocal;
-    mlpBatch = expertsLocal;
-    mlpTp = 1;
-  }
-  return {
-    qkv: gemm('qkv', t, ((m.heads + 2 * m.kvHeads) * d) / s.tp, m.hidden, p),
-    proj: gemm('proj', t, m.hidden, (m.heads * d) / s.tp, p),
-    fc1: gemm('fc1', mlpTokens, fc1Width / mlpTp, m.hidden, p, mlpBatch),
-    fc2: gemm('fc2', mlpTokens, m.hidden, f / mlpTp, p, mlpBatch),
-  };
-}
-
-/**
- * The layer's Linear calls in the order the forward pass makes them. Llama-family code (rotary
- * embeddings) projects q, k and v apart and the SwiGLU gate (w1) before the up projection (w3), then
- * w2; GPT-style code runs fused QKV, the projection, FC1 and FC2.
- */
-export function linearCalls(m: ModelSpec, s: ShardShape): GemmKernel[] {
-  const g = layerGemms(m, s);
-  if (m.positional !== 'rope') return [g.qkv, g.proj, g.fc1, g.fc2];
-  const d = headDim(m);
-  const part = (name: string, heads: number): GemmKernel => ({ ...g.qkv, name, n: (heads * d) / s.tp });
-  const mlp = m.ffnAct === 'swiglu' ? [{ ...g.fc1, name: 'w1', n: g.fc1.n / 2 }, { ...g.fc1, name: 'w3', n: g.fc1.n / 2 }] : [g.fc1];
-  return [part('q', m.heads), part('k', m.kvHeads), part('v', m.kvHeads), g.proj, ...mlp, g.fc2];
-}
-
-/**
- * torchtitan's per-op selective checkpointing (`selective_ac_option = "op"`): every matmul's and the
- * attention's output is saved except every second matmul's (a fresh count per block), and all else
- * is recomputed in the backward pass. Returns the Linear calls it saves and the ones it re-runs.
- */
-export function selectiveOpSplit(m: ModelSpec, s: ShardShape): { saved: GemmKernel[]; recomputed: GemmKernel[] } {
-  const calls = linearCalls(m, s);
-  return { saved: calls.filter((_, i) => i % 2 === 0), recomputed: calls.filter((_, i) => i % 2 === 1) };
 }
 
 /** The attention core (scores, softmax, context) in the forward pass. */
@@ -210,66 +121,6 @@ function elementwiseForward(m: ModelSpec, s: ShardShape): Kernel[] {
     // Router logits, top-k and the permutation of tokens to experts and back.
     out.push({ kind: 'memory', name: 'moe-permute', bytes: 4 * ACT_BYTES * t * h * m.moe.topK });
   }
-  return out;
-}
-
-/**
- * The same elementwise work as eager PyTorch reference code runs it: every op its own kernel and its
- * own pass over HBM. The inventory follows the reference implementations (Hugging Face Llama / GPT,
- * Meta's Llama reference, llm-foundry's MPT, torchtitan without fused kernels):
- *
- * - Under autocast over fp32 weights the embedding's output is fp32, so the residual stream, the
- *   residual adds and the norms' inputs and outputs are fp32 (autocast runs layer_norm in fp32), and
- *   every Linear that reads a norm's output casts it to 16 bits (read 4, write 2 bytes per element).
- *   Llama-family code projects q, k and v with three Linear modules and the SwiGLU gate and up with
- *   two, so the cast happens per consumer (GPT-2, NeoX and MPT fuse QKV into one).
- * - LayerNorm is PyTorch's native kernel (read, write). RMSNorm is the reference formula, five ops:
- *   x.float(), pow(2), mean, x * rsqrt(var + eps), weight * x.to(input dtype).
- * - Rotary embeddings: rotate_half (neg of one half, cat), q * cos, rotate_half(q) * sin, add; for q
- *   and for k.
- * - SwiGLU: silu(gate), then silu * up; GELU is one kernel.
- */
-function elementwiseForwardEager(m: ModelSpec, s: ShardShape): Kernel[] {
-  const te = elementwiseTokens(s);
-  const t = localTokens(s);
-  const h = m.hidden;
-  const d = headDim(m);
-  const f = expertFfnHidden(m);
-  const x = te * h;
-  const mlpElems = m.moe ? routedTokensPerGpu(m, s) * f : (t * f) / s.tp;
-  const r = s.weightDtype === 'fp32' ? 4 : 2; // residual stream and norm outputs, bytes per element
-  const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, bytes });
-  const norm = (name: string): Kernel[] =>
-    m.norm === 'rmsnorm'
-      ? [
-          ...(r === 2 ? [mem(`${name}.float`, 6 * x)] : []),
-          mem(`${name}.pow`, 8 * x),
-          mem(`${name}.mean`, 4 * x),
-          mem(`${name}.rsqrt-mul`, 8 * x),
-          ...(r === 2 ? [mem(`${name}.to-input-dtype`, 6 * x)] : []),
-          mem(`${name}.weight-mul`, 2 * r * x),
-        ]
-      : [mem(name, 2 * r * x)];
-  const castsFor = (name: string, consumers: number): Kernel[] =>
-    r === 4 ? Array.from({ length: consumers }, (_, i) => mem(`${name}.autocast-${i}`, 6 * x)) : [];
-  const residual = (name: string): Kernel[] => [
-    ...(m.dropout ? [mem(`${name}.dropout`, 5 * x)] : []),
-    mem(name, (2 * r + ACT_BYTES) * x),
-  ];
-  const llamaStyle = m.positional === 'rope';
-  const out: Kernel[] = [...norm('norm1'), ...castsFor('norm1', llamaStyle ? 3 : 1)];
-  if (m.positional === 'rope') {
-    for (const [which, heads] of [['q', m.heads], ['k', m.kvHeads]] as const) {
-      const e = (t * heads * d) / s.tp;
-      out.push(mem(`rotary-${which}.rotate-half`, 3 * ACT_BYTES * e), mem(`rotary-${which}.cos`, 2 * ACT_BYTES * e));
-      out.push(mem(`rotary-${which}.sin`, 2 * ACT_BYTES * e), mem(`rotary-${which}.add`, 3 * ACT_BYTES * e));
-    }
-  }
-  out.push(...residual('residual1'), ...norm('norm2'), ...castsFor('norm2', m.ffnAct === 'swiglu' ? 2 : 1));
-  if (m.ffnAct === 'swiglu') out.push(mem('silu', 2 * ACT_BYTES * mlpElems), mem('gate-mul', 3 * ACT_BYTES * mlpElems));
-  else out.push(mem('activation', 2 * ACT_BYTES * mlpElems));
-  out.push(...residual('residual2'));
-  if (m.moe) out.push(mem('moe-permute', 4 * ACT_BYTES * t * h * m.moe.topK));
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../test/support/catalog.js';
 import { resolveModel } from '../config/catalog.js';
-import type { ShardShape } from '../compute/layer-kernels.js';
+import type { ShardShape } from '../compute/shard-shape.js';
 import { layerActivationBytes } from './activations.js';
 
 // Korthikanti et al. 2022 (Eq. 1-6) for a GPT layer with dropout, a 4h GELU MLP and unfused attention.

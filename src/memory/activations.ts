@@ -9,7 +9,7 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import { isFusedAttention } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
-import { elementwiseTokens, localTokens, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/layer-kernels.js';
+import { elementwiseTokens, localTokens, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/shard-shape.js';
 
 const E = 2; // bytes per bf16/fp16 activation element
 

@@ -16,7 +16,7 @@ import {
   mlpParams,
   outputParams,
 } from '../model/transformer.js';
-import type { ShardShape } from '../compute/layer-kernels.js';
+import type { ShardShape } from '../compute/shard-shape.js';
 import {
   embeddingActivationBytes,
   fullLayerActivationBytes,

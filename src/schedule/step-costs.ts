@@ -7,16 +7,8 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
-import {
-  embeddingKernels,
-  layerKernels,
-  logitsKernels,
-  optimizerKernels,
-  fp8WeightCastKernels,
-  routedTokensPerGpu,
-  localTokens,
-  type ShardShape,
-} from '../compute/layer-kernels.js';
+import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8WeightCastKernels } from '../compute/layer-kernels.js';
+import { routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
 import { busBandwidthFactor, type NetworkModel, type CollectiveOp, type GroupPlacement } from '../network/network-model.js';
