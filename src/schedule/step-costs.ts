@@ -287,8 +287,12 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // Ring attention overlaps each KV hop with the attention block of the previous one.
   out.cp = hidden(p.comm.cp, p.attention, p.sm.cp);
   out.ep = p.comm.ep;
-  // ZeRO-3 prefetches the next layer's weights during this layer's compute.
-  out.dp = e.overlap.dp ? hidden(p.comm.dp, p.compute, p.sm.dp) : p.comm.dp;
+  // ZeRO-3 prefetches the next layer's weights on its own stream, so it runs on through the blocking
+  // TP, CP and EP collectives of this layer as well as its compute: the window is the whole pass.
+  // (Timing it against the compute alone counted the lost compute twice when compute got faster,
+  // and a property test found a faster GPU taking longer.)
+  const pass = p.compute + out.tp + out.cp + out.ep;
+  out.dp = e.overlap.dp ? hidden(p.comm.dp, pass, p.sm.dp) : p.comm.dp;
   return out;
 }
 

@@ -128,7 +128,10 @@ describe('step simulation invariants (properties)', () => {
     dp: fc.constantFrom(1, 2, 8),
     m: fc.constantFrom(1, 2, 4, 8),
     overlap: fc.constantFrom('none', 'dp', 'dp,pp', 'tp,dp,pp'),
-    recompute: fc.constantFrom('none', 'selective', 'full'),
+    recompute: fc.constantFrom('none', 'selective', 'selective-op', 'full'),
+    kernels: fc.constantFrom('fused', 'eager'),
+    weightDtype: fc.constantFrom('bf16', 'fp32'),
+    zero: fc.constantFrom(1, 3),
   });
   type Case = typeof arb extends fc.Arbitrary<infer T> ? T : never;
   const build = (x: Case) => {
@@ -145,6 +148,10 @@ describe('step simulation invariants (properties)', () => {
       gbs: m * x.dp,
       overlap: x.overlap,
       recompute: x.recompute as never,
+      kernels: x.kernels as never,
+      weightDtype: x.weightDtype as never,
+      // ZeRO-3 needs data parallelism and no pipeline (as FSDP runs); otherwise the distributed optimizer.
+      zero: x.zero === 3 && x.pp === 1 && x.dp > 1 ? 3 : 1,
     });
   };
 
@@ -161,7 +168,7 @@ describe('step simulation invariants (properties)', () => {
         }
         return Math.abs(sumBreakdown(sim.breakdown) - sim.stepTimeSeconds) < 1e-9 * sim.stepTimeSeconds;
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
     );
   });
 
@@ -182,7 +189,7 @@ describe('step simulation invariants (properties)', () => {
         const t1 = simulateStep(faster.exec, scenarioCosts(faster)).stepTimeSeconds;
         return t1 <= t0 * (1 + 1e-9);
       }),
-      { numRuns: 80 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 80) },
     );
   });
 });
