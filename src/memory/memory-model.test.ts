@@ -43,15 +43,20 @@ describe('memory model', () => {
         fc.constantFrom('llama3-8b', 'gpt3-175b', 'llama3-70b'),
         fc.constantFrom(8, 16, 32, 64),
         fc.constantFrom(1, 2, 4, 8),
-        fc.constantFrom('none', 'selective', 'full'),
-        (model, dp, tp, recompute) => {
+        fc.constantFrom('none', 'selective', 'selective-op', 'full'),
+        fc.constantFrom('bf16', 'fp32'),
+        (model, dp, tp, recompute, weightDtype) => {
           const peak = (zero: 0 | 1 | 2 | 3) =>
-            Math.max(...memoryByStage(scenario({ system: 'dgx-h100', model, gpus: dp * tp, tp, pp: 1, dp, gbs: dp * 2, zero, recompute: recompute as never })).map((m) => m.totalBytes));
+            Math.max(
+              ...memoryByStage(
+                scenario({ system: 'dgx-h100', model, gpus: dp * tp, tp, pp: 1, dp, gbs: dp * 2, zero, recompute: recompute as never, weightDtype: weightDtype as never }),
+              ).map((m) => m.totalBytes),
+            );
           const byStage = [peak(0), peak(1), peak(2), peak(3)];
           return byStage.every((x, i) => i === 0 || x <= byStage[i - 1] * (1 + 1e-12));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
     );
   });
 });
