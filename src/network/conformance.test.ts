@@ -44,7 +44,7 @@ describe.each(MODELS)('network model conformance: %s', (_name, make) => {
         const g = packedGroup(gpus, 8);
         return net.collective({ op, bytes: bytes * k, group: g }).seconds >= net.collective({ op, bytes, group: g }).seconds * (1 - 1e-12);
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
     );
   });
 
@@ -60,7 +60,7 @@ describe.each(MODELS)('network model conformance: %s', (_name, make) => {
         const t1 = make(fast, gpus).collective({ op, bytes: GiB, group: g }).seconds;
         return t1 <= t0 * (1 + 1e-9);
       }),
-      { numRuns: 24 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 24) },
     );
   });
 

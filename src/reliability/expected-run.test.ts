@@ -85,7 +85,7 @@ describe('expected-value model', () => {
         const g = (k: number) => goodputAtOptimum(reliabilityJob(seventy(64 * k), { hotSpares }), window);
         return g(hi) < g(lo);
       }),
-      { numRuns: 30 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 30) },
     );
   });
 
@@ -96,7 +96,7 @@ describe('expected-value model', () => {
         const fast = reliabilityJob(llama, { writeGBps: gbps * k, readGBps: gbps * k, asyncCheckpoint });
         return goodputAtOptimum(fast, window) > goodputAtOptimum(slow, window);
       }),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
     );
   });
 });
