@@ -270,7 +270,8 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
-    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels) ?? null,
+    // The suite's bounded runs are dense models: they do not speak for a mixture-of-experts prediction.
+    accuracy: s.model.moe ? null : (accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels) ?? null),
   };
 }
 

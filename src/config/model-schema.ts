@@ -26,6 +26,8 @@ export const ModelSpecSchema = z.object({
   heads: count(),
   /** Key/value heads (grouped-query attention); defaults to heads. */
   kvHeads: count().optional(),
+  /** Dimension of one attention head; defaults to hidden / heads (Qwen3 and Gemma decouple it). */
+  headDim: count().optional(),
   /** MLP hidden size; defaults to 4 x hidden. */
   ffnHidden: count().optional(),
   ffnAct: z.enum(FFN_ACTIVATIONS).default('gelu'),

@@ -60,7 +60,9 @@ export function scenarioModel(input: ScenarioInputParsed, catalog: PresetCatalog
   if (input.tied !== undefined) over.tiedEmbeddings = input.tied;
   if (input.dropout !== undefined) over.dropout = input.dropout;
   const m = completeModel(over);
-  if (m.hidden % m.heads !== 0) throw invalid('hidden', `hidden size ${m.hidden} must be divisible by the ${m.heads} attention heads`);
+  if (m.headDim === undefined && m.hidden % m.heads !== 0) {
+    throw invalid('hidden', `hidden size ${m.hidden} must be divisible by the ${m.heads} attention heads (or the model must set headDim)`);
+  }
   if (m.heads % m.kvHeads !== 0) throw invalid('kvHeads', `the ${m.heads} attention heads must be divisible by the ${m.kvHeads} KV heads`);
   return m;
 }

@@ -38,7 +38,7 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   bytes += r * tr * h; // norm1 input
   bytes += E * tr * h; // QKV GEMM input (norm1 output)
   bytes += (E * t * (m.heads + 2 * m.kvHeads) * d) / s.tp; // Q, K, V
-  bytes += (E * t * h) / s.tp; // projection input (attention output)
+  bytes += (E * t * m.heads * d) / s.tp; // projection input (attention output)
   bytes += mask * tr * h; // dropout mask after the projection
   bytes += r * tr * h; // norm2 input
   bytes += E * tr * h; // FC1 input (norm2 output)

@@ -5,7 +5,7 @@
 import type { ModelSpec } from '../config/model-schema.js';
 
 /** Head dimension. */
-export const headDim = (m: ModelSpec): number => m.hidden / m.heads;
+export const headDim = (m: ModelSpec): number => m.headDim ?? m.hidden / m.heads;
 
 /** Parameters of the attention block of one layer (weights and biases). */
 export function attentionParams(m: ModelSpec): number {

@@ -72,7 +72,14 @@ export function accuracyFor(
 }
 
 /** One sentence for the CLI. */
-export function accuracySentence(entry: AccuracyEntry | undefined, gpuDescription: string, precision: string, kernels: 'fused' | 'eager' = 'fused'): string {
+export function accuracySentence(
+  entry: AccuracyEntry | undefined,
+  gpuDescription: string,
+  precision: string,
+  kernels: 'fused' | 'eager' = 'fused',
+  moe = false,
+): string {
+  if (moe) return 'no bounded mixture-of-experts run is in the validation suite: this prediction is unchecked (the reported ones: `clustertwin validate --group moe`)';
   if (!entry) return `no published run on ${gpuDescription} in ${precision} with ${kernels} kernels is in the validation suite yet: this prediction is unchecked`;
   const lean = entry.meanError > 0.03 ? ', the twin running fast on average' : entry.meanError < -0.03 ? ', the twin running slow on average' : '';
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -11,6 +11,8 @@ import type { PresetCatalog } from '../../config/catalog.js';
 import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { resolveSystem } from '../../config/catalog.js';
+import { scenarioModel } from '../../config/resolve.js';
+import { parseScenarioInput } from '../../config/scenario-input.js';
 import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { planOnThreads } from '../../node/planner-pool.js';
@@ -85,9 +87,10 @@ Examples:
     // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
     const precision = request.input.precision ?? 'bf16';
     const kernels = request.input.kernels ?? 'fused';
+    const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
     const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
       const gpu = resolveSystem(catalog, name).gpu;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels), gpu.description ?? gpu.name, precision, kernels)}`;
+      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels), gpu.description ?? gpu.name, precision, kernels, moe)}`;
     });
     process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
   });

@@ -116,7 +116,7 @@ export function renderSimulation(r: SimulationResult): string {
     ]),
   );
   out.push('');
-  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, e.kernels)}.`);
+  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, e.kernels, model.moe !== undefined)}.`);
   out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
   return out.join('\n');
 }
