@@ -104,8 +104,10 @@ for (const [mb, gbps] of Object.entries(measured.addBandwidthGBps ?? {})) {
 
 // The same GPT layer measure_gpu.py builds: pre-LayerNorm, biases, GELU MLP of 4x hidden, fused attention.
 const gpt3 = resolveModel(catalog, 'gpt3-175b');
+/** The GPT shape of measure_gpu.py's layers and models: MHA, 4x GELU MLP, no dropout. */
+const gptShape = (hidden: number, heads: number, more: Partial<ModelSpec> = {}): ModelSpec => ({ ...gpt3, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, dropout: false, ...more });
 for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBackwardSeconds ?? {})) {
-  const m: ModelSpec = { ...gpt3, hidden: shape.hidden, heads: shape.heads, kvHeads: shape.heads, ffnHidden: 4 * shape.hidden, dropout: false };
+  const m = gptShape(shape.hidden, shape.heads);
   const s: ShardShape = { mbs: shape.mbs, seq: shape.seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: 'bf16', kernels: 'eager' };
   const k = layerKernels(m, s);
   row(`layer fwd+bwd ${name}`, seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
@@ -132,7 +134,7 @@ for (const [key, value] of Object.entries(measured)) {
   const idle = step.profile.spanSeconds - step.profile.kernelSeconds;
   splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms); peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`);
   const meas = measuredCategorySeconds(step.profile.kernels);
-  const twin = twinCategorySeconds(gpu, { ...gpt3, layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab, tiedEmbeddings: true, dropout: false }, {
+  const twin = twinCategorySeconds(gpu, gptShape(hidden, heads, { layers, vocab, tiedEmbeddings: true }), {
     mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
   });
   for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
@@ -145,7 +147,7 @@ for (const [key, value] of Object.entries(measured)) {
   const shape = { 'gpt3-5b': [4096, 32, 2048, 4], 'mcore-1.7b': [2048, 16, 4096, 1] }[te[1]];
   if (!shape) continue;
   const [hidden, heads, seq, mbs] = shape;
-  const m: ModelSpec = { ...gpt3, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, dropout: false };
+  const m = gptShape(hidden, heads);
   const s: ShardShape = { mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: te[2] as 'bf16' | 'fp8', recompute: 'none', weightDtype: 'bf16', kernels: 'fused' };
   const k = layerKernels(m, s);
   row(`TE layer fwd+bwd ${te[1]} ${te[2]}`, (value as { seconds: number }).seconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');

@@ -113,14 +113,7 @@ class GptLayer(torch.nn.Module):
 
 def layer_seconds(hidden, heads, seq, mbs):
     """Forward plus backward of one layer, bf16 weights and activations, seconds."""
-    layer = GptLayer(hidden, heads).cuda().to(torch.bfloat16)
-    x = torch.randn(mbs, seq, hidden, device="cuda", dtype=torch.bfloat16, requires_grad=True)
-    grad = torch.randn_like(x)
-
-    def step():
-        layer(x).backward(grad)
-
-    return timed(step, iters=10, warmup=3)
+    return timed(_layer_step(hidden, heads, seq, mbs), iters=10, warmup=3)
 
 
 def sustained_gemm(seconds=15.0, n=8192):

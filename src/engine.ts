@@ -270,8 +270,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
-    // The suite's bounded runs are dense models: they do not speak for a mixture-of-experts prediction.
-    accuracy: s.model.moe ? null : (accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels) ?? null),
+    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels, s.model.moe !== undefined) ?? null,
   };
 }
 

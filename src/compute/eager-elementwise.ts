@@ -5,7 +5,7 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { Kernel } from './kernel.js';
-import { ACT_BYTES, elementwiseTokens, localTokens, routedTokensPerGpu, type ShardShape } from './shard-shape.js';
+import { ACT_BYTES, elementwiseTokens, linearCalls, localTokens, residualStreamBytes, routedTokensPerGpu, type ShardShape } from './shard-shape.js';
 
 /**
  * The same elementwise work as eager PyTorch reference code runs it: every op its own kernel and its
@@ -31,7 +31,7 @@ export function elementwiseForwardEager(m: ModelSpec, s: ShardShape): Kernel[] {
   const f = expertFfnHidden(m);
   const x = te * h;
   const mlpElems = m.moe ? routedTokensPerGpu(m, s) * f : (t * f) / s.tp;
-  const r = s.weightDtype === 'fp32' ? 4 : 2; // residual stream and norm outputs, bytes per element
+  const r = residualStreamBytes(s); // the residual stream and the norms' outputs
   const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, bytes });
   const norm = (name: string): Kernel[] =>
     m.norm === 'rmsnorm'
@@ -50,8 +50,10 @@ export function elementwiseForwardEager(m: ModelSpec, s: ShardShape): Kernel[] {
     ...(m.dropout ? [mem(`${name}.dropout`, 5 * x)] : []),
     mem(name, (2 * r + ACT_BYTES) * x),
   ];
-  const llamaStyle = m.positional === 'rope';
-  const out: Kernel[] = [...norm('norm1'), ...castsFor('norm1', llamaStyle ? 3 : 1)];
+  // Each Linear reading a norm's output casts it: q, k and v apart or fused QKV; w1 and w3 apart or FC1.
+  const calls = linearCalls(m, s).map((g) => g.name);
+  const reading = (names: string[]): number => calls.filter((n) => names.includes(n)).length;
+  const out: Kernel[] = [...norm('norm1'), ...castsFor('norm1', reading(['q', 'k', 'v', 'qkv']))];
   if (m.positional === 'rope') {
     for (const [which, heads] of [['q', m.heads], ['k', m.kvHeads]] as const) {
       const e = (t * heads * d) / s.tp;
@@ -59,7 +61,7 @@ export function elementwiseForwardEager(m: ModelSpec, s: ShardShape): Kernel[] {
       out.push(mem(`rotary-${which}.sin`, 2 * ACT_BYTES * e), mem(`rotary-${which}.add`, 3 * ACT_BYTES * e));
     }
   }
-  out.push(...residual('residual1'), ...norm('norm2'), ...castsFor('norm2', m.ffnAct === 'swiglu' ? 2 : 1));
+  out.push(...residual('residual1'), ...norm('norm2'), ...castsFor('norm2', reading(['w1', 'w3', 'fc1'])));
   if (m.ffnAct === 'swiglu') out.push(mem('silu', 2 * ACT_BYTES * mlpElems), mem('gate-mul', 3 * ACT_BYTES * mlpElems));
   else out.push(mem('activation', 2 * ACT_BYTES * mlpElems));
   out.push(...residual('residual2'));

@@ -4,7 +4,7 @@
  * projection and FC2 by rows.
  */
 import type { ModelSpec } from '../config/model-schema.js';
-import type { AttentionKernel as AttentionImpl, Precision, RecomputeMode } from '../config/execution-schema.js';
+import type { AttentionKernel as AttentionImpl, KernelStyle, Precision, RecomputeMode } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { GemmKernel, GemmPrecision } from './kernel.js';
 
@@ -24,13 +24,19 @@ export interface ShardShape {
   /** fp32 weights are cast to 16 bits at every use, and their gradients back (PyTorch autocast). */
   weightDtype: 'bf16' | 'fp32';
   /** Fused elementwise kernels (Megatron-LM, TE) or eager PyTorch reference code. */
-  kernels: 'fused' | 'eager';
+  kernels: KernelStyle;
 }
 
 /** Bytes per activation element (bf16/fp16). */
 export const ACT_BYTES = 2;
 
 export const gemmPrecision = (p: Precision): GemmPrecision => (p === 'fp8' ? 'fp8' : p === 'fp16' ? 'fp16' : 'bf16');
+
+/**
+ * Bytes per element of the residual stream: under autocast over fp32 weights the embedding's output
+ * is fp32 (autocast leaves embeddings alone) and the residual adds keep it fp32.
+ */
+export const residualStreamBytes = (s: ShardShape): number => (s.weightDtype === 'fp32' ? 4 : ACT_BYTES);
 
 /** Tokens of the micro-batch this GPU holds along the sequence (after CP). */
 export const localTokens = (s: ShardShape): number => (s.mbs * s.seq) / s.cp;

@@ -21,10 +21,13 @@ export const PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
  */
 export const ATTENTION_KERNELS = ['flash', 'flash-triton', 'unfused'] as const;
 export const OVERLAP_KINDS = ['tp', 'dp', 'pp'] as const;
+/** Elementwise kernels: fused (Megatron-LM, Transformer Engine) or eager PyTorch reference code. */
+export const KERNEL_STYLES = ['fused', 'eager'] as const;
 
 export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
 export type Precision = (typeof PRECISIONS)[number];
 export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export type KernelStyle = (typeof KERNEL_STYLES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
 export const isFusedAttention = (a: AttentionKernel): boolean => a !== 'unfused';
@@ -81,7 +84,7 @@ export interface Execution {
    * per norm, activation and residual add), or `eager` PyTorch reference code (each op its own kernel,
    * norms and rotary embeddings as the reference implementations write them, autocast's casts).
    */
-  kernels: 'fused' | 'eager';
+  kernels: KernelStyle;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */

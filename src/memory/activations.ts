@@ -9,23 +9,16 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import { isFusedAttention } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
-import { elementwiseTokens, localTokens, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/shard-shape.js';
+import { elementwiseTokens, localTokens, residualStreamBytes, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/shard-shape.js';
 
 const E = 2; // bytes per bf16/fp16 activation element
-
-/**
- * Bytes per element of the residual stream: under autocast over fp32 weights the embedding's output
- * is fp32 (autocast leaves embeddings alone) and the residual adds keep it fp32, so the layer inputs
- * a checkpoint saves and the norms' saved inputs are fp32.
- */
-const residualBytes = (s: ShardShape): number => (s.weightDtype === 'fp32' ? 4 : E);
 
 /** Bytes saved by one layer for one micro-batch, by recompute mode. */
 export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const t = localTokens(s);
   const tr = elementwiseTokens(s);
   const h = m.hidden;
-  const r = residualBytes(s);
+  const r = residualStreamBytes(s);
   if (s.recompute === 'full') return r * tr * h; // only the layer input
   if (s.recompute === 'selective-op') return selectiveOpBytes(m, s, r);
   const d = headDim(m);
@@ -88,7 +81,7 @@ export function fullLayerActivationBytes(m: ModelSpec, s: ShardShape): number {
 
 /** Activations the first stage keeps per micro-batch for the embedding (output, dropout mask). */
 export function embeddingActivationBytes(m: ModelSpec, s: ShardShape): number {
-  return (residualBytes(s) + (m.dropout ? 1 : 0)) * elementwiseTokens(s) * m.hidden;
+  return (residualStreamBytes(s) + (m.dropout ? 1 : 0)) * elementwiseTokens(s) * m.hidden;
 }
 
 /**

@@ -200,7 +200,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const calls = e.zeroBucketParams > 0 ? Math.max(1, Math.ceil(layerParams / e.zeroBucketParams)) : 1;
   // nccl-tests convention: an all-gather's size is the gathered buffer.
   // FSDP gathers the weights in the dtype the GEMMs start from (fp32 without a param_dtype).
-  const weightBytes = e.weightDtype === 'fp32' ? 4 : 2;
+  const weightBytes = stateBytesPerParam(e).weights;
   const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dp) : 0;
   const zeroGather = calls * gatherOne;
   const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, e.dp, gatherOne);

@@ -32,7 +32,7 @@ describe('stated accuracy', () => {
   });
   it('says plainly when a prediction is unchecked, and which way the twin leans', () => {
     expect(accuracySentence(undefined, 'NVIDIA V100', 'fp16')).toMatch(/no published run on NVIDIA V100 in fp16 with fused kernels.*unchecked/);
-    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', kernels: 'fused', runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
+    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', kernels: 'fused', moe: false, runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
     expect(accuracySentence(fast, 'G', 'bf16')).toBe('3 published 16-bit runs on this GPU with fused kernels in the validation suite: median |error| 10.0%, worst 20.0% (mean +8.0%, the twin running fast on average)');
   });
 });

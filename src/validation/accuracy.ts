@@ -4,6 +4,7 @@
  * table is generated from the validation suite (`npm run accuracy` writes
  * accuracy-table.ts; a test fails when it no longer matches `validate`).
  */
+import type { KernelStyle } from '../config/execution-schema.js';
 import { isMemoryRow, type ValidationReport } from './report.js';
 
 /** bf16 and fp16 run at the same speed: their runs speak for each other. */
@@ -15,7 +16,9 @@ export interface AccuracyEntry {
   /** `16-bit` (bf16 or fp16) or `fp8`. */
   precision: string;
   /** The stacks' elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch. */
-  kernels: 'fused' | 'eager';
+  kernels: KernelStyle;
+  /** Mixture-of-experts runs (dense runs do not speak for them, nor they for dense ones). */
+  moe: boolean;
   /** Bounded training runs of the suite on this GPU and precision. */
   runs: number;
   medianAbsError: number;
@@ -29,15 +32,16 @@ export interface AccuracyEntry {
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
-  const byKey = new Map<string, { gpu: string; precision: string; kernels: 'fused' | 'eager'; errors: number[]; groups: Set<string> }>();
+  const byKey = new Map<string, { gpu: string; precision: string; kernels: KernelStyle; moe: boolean; errors: number[]; groups: Set<string> }>();
   for (const g of rep.groups) {
     for (const r of g.rows) {
       if (!r.bounded || r.gpu === undefined || r.precision === undefined || isMemoryRow(r)) continue;
       const precision = precisionClass(r.precision);
       const kernels = r.kernels ?? 'fused';
-      const key = `${r.gpu}|${precision}|${kernels}`;
+      const moe = r.moe ?? false;
+      const key = `${r.gpu}|${precision}|${kernels}|${moe}`;
       let e = byKey.get(key);
-      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, errors: [], groups: new Set() }));
+      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, moe, errors: [], groups: new Set() }));
       e.errors.push(r.error);
       e.groups.add(g.name);
     }
@@ -51,6 +55,7 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
         gpu: e.gpu,
         precision: e.precision,
         kernels: e.kernels,
+        moe: e.moe,
         runs: n,
         medianAbsError: round(median),
         worstAbsError: round(abs[n - 1]),
@@ -61,14 +66,15 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
     .sort((a, b) => a.gpu.localeCompare(b.gpu) || a.precision.localeCompare(b.precision) || a.kernels.localeCompare(b.kernels));
 }
 
-/** The accuracy the suite gives for this GPU, precision and kernel style. */
+/** The accuracy the suite gives for this GPU, precision, kernel style and kind of model (dense or MoE). */
 export function accuracyFor(
   table: readonly AccuracyEntry[],
   gpu: string,
   precision: string,
-  kernels: 'fused' | 'eager' = 'fused',
+  kernels: KernelStyle = 'fused',
+  moe = false,
 ): AccuracyEntry | undefined {
-  return table.find((e) => e.gpu === gpu && e.precision === precisionClass(precision) && e.kernels === kernels);
+  return table.find((e) => e.gpu === gpu && e.precision === precisionClass(precision) && e.kernels === kernels && e.moe === moe);
 }
 
 /** One sentence for the CLI. */
@@ -76,10 +82,10 @@ export function accuracySentence(
   entry: AccuracyEntry | undefined,
   gpuDescription: string,
   precision: string,
-  kernels: 'fused' | 'eager' = 'fused',
+  kernels: KernelStyle = 'fused',
   moe = false,
 ): string {
-  if (moe) return 'no bounded mixture-of-experts run is in the validation suite: this prediction is unchecked (the reported ones: `clustertwin validate --group moe`)';
+  if (!entry && moe) return 'no bounded mixture-of-experts run is in the validation suite: this prediction is unchecked (the reported ones: `clustertwin validate --group moe`)';
   if (!entry) return `no published run on ${gpuDescription} in ${precision} with ${kernels} kernels is in the validation suite yet: this prediction is unchecked`;
   const lean = entry.meanError > 0.03 ? ', the twin running fast on average' : entry.meanError < -0.03 ? ', the twin running slow on average' : '';
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

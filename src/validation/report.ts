@@ -2,6 +2,7 @@
  * The validation report: cases in groups, each row a published measurement
  * beside the twin's prediction, with per-group error statistics.
  */
+import type { KernelStyle } from '../config/execution-schema.js';
 import { errorStats, type ErrorStats } from './stats.js';
 
 export interface ValidationRow {
@@ -21,7 +22,9 @@ export interface ValidationRow {
   gpu?: string;
   precision?: string;
   /** Fused or eager elementwise kernels (the stack's style, which its accuracy also speaks for). */
-  kernels?: 'fused' | 'eager';
+  kernels?: KernelStyle;
+  /** Whether the model is a mixture of experts (dense runs do not speak for it). */
+  moe?: boolean;
 }
 
 export interface ValidationGroup {
@@ -43,7 +46,7 @@ export interface ValidationReport {
 }
 
 /** Memory rows are judged on their own bound, apart from the time and throughput rows. */
-export const isMemoryRow = (r: ValidationRow): boolean => r.unit === 'GiB';
+export const isMemoryRow = (r: ValidationRow): boolean => r.metric === 'allocatedMemoryGiB';
 
 export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
   return {

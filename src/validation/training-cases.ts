@@ -114,6 +114,7 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       gpu: scenario.system.gpu.name,
       precision: scenario.exec.precision,
       kernels: scenario.exec.kernels,
+      moe: scenario.model.moe !== undefined,
     };
   });
 }

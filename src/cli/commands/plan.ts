@@ -90,7 +90,7 @@ Examples:
     const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
     const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
       const gpu = resolveSystem(catalog, name).gpu;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels), gpu.description ?? gpu.name, precision, kernels, moe)}`;
+      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe), gpu.description ?? gpu.name, precision, kernels, moe)}`;
     });
     process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
   });
