@@ -20,12 +20,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "eager",
     "moe": false,
-    "runs": 11,
-    "medianAbsError": 0.0834,
+    "runs": 15,
+    "medianAbsError": 0.0663,
     "worstAbsError": 0.13,
-    "meanError": 0.0647,
+    "meanError": 0.0481,
     "groups": [
       "mosaicml-fsdp",
+      "mosaicml-fsdp-1node",
       "torchtitan-fsdp2-a100",
       "atorch-fsdp-a100"
     ]
@@ -76,12 +77,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "eager",
     "moe": false,
-    "runs": 7,
-    "medianAbsError": 0.1659,
+    "runs": 12,
+    "medianAbsError": 0.1598,
     "worstAbsError": 0.295,
-    "meanError": 0.1851,
+    "meanError": 0.1682,
     "groups": [
-      "mosaicml-fsdp"
+      "mosaicml-fsdp",
+      "mosaicml-fsdp-1node"
     ]
   },
   {
