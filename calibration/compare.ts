@@ -14,6 +14,7 @@ import { gemmFlops, kernelSeconds, kernelsSeconds, type GemmKernel } from '../sr
 import { layerKernels } from '../src/compute/layer-kernels.js';
 import type { ShardShape } from '../src/compute/shard-shape.js';
 import { simulate } from '../src/engine.js';
+import { presetForDevice } from './device-preset.js';
 import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
 
 interface Measured {
@@ -46,13 +47,6 @@ interface ModelStep {
   profile: Profile;
 }
 
-const GPU_BY_DEVICE: Array<[RegExp, string]> = [
-  [/H200/, 'h200-sxm-141g'],
-  [/H100/, 'h100-sxm-80g'],
-  [/A100.*80/, 'a100-sxm-80g'],
-  [/A100/, 'a100-sxm-40g'],
-  [/B200/, 'b200-sxm-180g'],
-];
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -66,7 +60,7 @@ const nestedAttention = measured.flashAttention as { forwardTflops: number; back
 measured.flashAttentionForwardTflops ??= nestedAttention?.forwardTflops as number;
 measured.flashAttentionBackwardTflops ??= nestedAttention?.backwardTflops as number;
 const flag = args.indexOf('--gpu');
-const presetName = flag >= 0 ? args[flag + 1] : GPU_BY_DEVICE.find(([re]) => re.test(measured.device))?.[1];
+const presetName = flag >= 0 ? args[flag + 1] : presetForDevice(measured.device);
 if (!presetName) {
   process.stderr.write(`error: --gpu: no preset known for device "${measured.device}"; name one\n`);
   process.exit(2);

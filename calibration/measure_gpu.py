@@ -349,6 +349,7 @@ def main():
     section("kernelOverheadMicroseconds", launch_overhead_us)
     if hasattr(torch, "_scaled_mm") and props.major >= 9:
         section("gemmSquareFp8Tflops", lambda: {n: gemm_tflops(n, n, n, "fp8") for n in (2048, 4096, 8192, 16384)})
+    # derive-efficiency.ts mirrors this shape (ATTENTION_FORWARD_TFLOP) and the copy's 4 GiB (COPY_GB).
     section("flashAttention", lambda: dict(zip(("forwardTflops", "backwardTflops"), attention_tflops(4, 16, 8192))))
     section("layerForwardBackwardSeconds", lambda: {name: {"shape": dict(zip(("hidden", "heads", "seq", "mbs"), sh)), "seconds": layer_seconds(*sh)} for name, sh in LAYER_SHAPES.items()})
     section("layerProfiles", lambda: {name: kernel_profile(_layer_step(*sh)) for name, sh in LAYER_SHAPES.items() if name in ("mosaicml-1b", "mosaicml-7b")})

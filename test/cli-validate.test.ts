@@ -30,4 +30,25 @@ describe('clustertwin validate', () => {
     const both = await runCli(['validate', '--markdown', '--json']);
     expect(both.code).toBe(2);
   });
+  it('runs the suite with one GPU preset standing in for another (--swap-gpu FROM=TO)', async () => {
+    const plain = JSON.parse((await runCli(['validate', '--json', '--group', 'megatron-core-h100'])).stdout);
+    const swapped = await runCli(['validate', '--json', '--group', 'megatron-core-h100', '--swap-gpu', 'h100-sxm-80g=h200-sxm-141g']);
+    expect(swapped.code).toBe(0);
+    const j = JSON.parse(swapped.stdout);
+    // The H200 preset's faster HBM (and its own figures) move every H100 prediction; the measurements stay.
+    for (const [i, row] of j.groups[0].rows.entries()) {
+      expect(row.measured).toBe(plain.groups[0].rows[i].measured);
+      expect(row.predicted).not.toBe(plain.groups[0].rows[i].predicted);
+    }
+    const table = await runCli(['validate', '--group', 'megatron-core-h100', '--swap-gpu', 'h100-sxm-80g=h200-sxm-141g']);
+    expect(table.stdout).toMatch(/^GPU preset swapped: h100-sxm-80g -> h200-sxm-141g/);
+  });
+  it('refuses a --swap-gpu that is not two known GPU presets, with exit 2 and one line', async () => {
+    for (const bad of ['h100-sxm-80g', 'h100-sxm-80g=', 'h100=h200-sxm-141g', 'h100-sxm-80g=nope']) {
+      const r = await runCli(['validate', '--swap-gpu', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/^error: --swap-gpu: [^\n]+\n$/);
+      expect(r.stdout, bad).toBe('');
+    }
+  });
 });

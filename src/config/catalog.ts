@@ -64,3 +64,14 @@ export function resolveModelPreset(catalog: PresetCatalog, model: string | unkno
 export function resolveModel(catalog: PresetCatalog, model: string | unknown, path = 'model'): ModelSpec {
   return completeModel(resolveModelPreset(catalog, model, path));
 }
+
+/**
+ * The catalog with one GPU preset standing in for another wherever a system names it (e.g. a
+ * calibrated `h100-sxm-80g-measured` for `h100-sxm-80g`), to see what a new set of figures does to
+ * every prediction that uses the GPU. Both names must be presets; `path` names the option for errors.
+ */
+export function withGpuSwapped(catalog: PresetCatalog, from: string, to: string, path: string): PresetCatalog {
+  lookupPreset(catalog, 'gpus', from, path);
+  const replacement = resolveGpu(catalog, to, path);
+  return { ...catalog, gpus: { ...catalog.gpus, [from]: replacement } };
+}

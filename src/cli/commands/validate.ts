@@ -6,6 +6,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
 import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
+import { withGpuSwapped, type PresetCatalog } from '../../config/catalog.js';
 import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
 import { runValidation, validationGroupNames } from '../../validation/run-validation.js';
@@ -19,11 +20,12 @@ export function validateCommand(): Command<any, any> {
     .option('--group <text>', 'only groups whose name contains this text')
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
+    .option('--swap-gpu <from=to>', 'run the suite with GPU preset TO wherever a system uses FROM (e.g. a calibrated preset from calibration/to-preset.ts)')
     .addOption(new Option('--json', 'print the whole report as JSON').conflicts('markdown'))
     .option('--markdown', 'print the report as Markdown tables (the README\'s accuracy section)')
     .action((opts) => {
       const data = loadValidationData();
-      const catalog = loadPresets();
+      const catalog = opts.swapGpu ? swapGpu(loadPresets(), opts.swapGpu) : loadPresets();
       const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group });
       if (rep.groups.length === 0) {
         throw invalid('--group', `no group name contains "${opts.group}"; groups: ${validationGroupNames(data).join(', ')}`);
@@ -36,8 +38,15 @@ export function validateCommand(): Command<any, any> {
         process.stdout.write(reportMarkdown(rep));
         return;
       }
-      process.stdout.write(`${renderReport(rep, Boolean(opts.sources))}\n`);
+      const swapped = opts.swapGpu ? `${heading(`GPU preset swapped: ${opts.swapGpu.replace('=', ' -> ')}`)}\n` : '';
+      process.stdout.write(`${swapped}${renderReport(rep, Boolean(opts.sources))}\n`);
     });
+}
+
+function swapGpu(catalog: PresetCatalog, spec: string): PresetCatalog {
+  const m = /^([^=\s]+)=([^=\s]+)$/.exec(spec);
+  if (!m) throw invalid('--swap-gpu', `expected FROM=TO, two GPU preset names (e.g. h100-sxm-80g=h100-sxm-80g-measured), got "${spec}"`);
+  return withGpuSwapped(catalog, m[1], m[2], '--swap-gpu');
 }
 
 export function renderReport(rep: ValidationReport, sources: boolean): string {

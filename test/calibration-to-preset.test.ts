@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GpuSpecSchema } from '../src/config/system-schema.js';
+
+const script = fileURLToPath(new URL('../calibration/to-preset.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./fixtures/calibration-synthetic.json', import.meta.url));
+const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8' });
+
+describe('calibration/to-preset.ts (on synthetic numbers: it checks the plumbing, not a GPU)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-preset-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a loadable GPU preset with each efficiency figure\'s measurement beside it', () => {
+    const out = join(dir, 'h100-measured.yaml');
+    const r = run([fixture, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith('# Written by calibration/to-preset.ts from calibration-synthetic.json')).toBe(true);
+    const preset = GpuSpecSchema.parse(parse(text));
+    expect(preset.name).toBe('h100-sxm-80g-measured');
+    expect(preset.peakTflops.bf16).toBe(989); // the base preset's published peak
+    expect(text).toMatch(/gemmPeakFraction: 0\.\d+ # sustained bf16 8192\^3 GEMMs, 700\.0 TFLOP\/s, SM clock 1755 MHz, 690 W/);
+    expect(text).toMatch(/gemmTile: \[ 256, 128 \] # kept from h100-sxm-80g/);
+    expect(r.stdout).toMatch(/^wrote .*h100-measured\.yaml \(preset h100-sxm-80g-measured\)/);
+    // Rerunning replaces its own file.
+    expect(run([fixture, '--out', out]).status).toBe(0);
+  });
+
+  it('never overwrites a file it did not write, and leaves it whole', () => {
+    const out = join(dir, 'hand-written.yaml');
+    writeFileSync(out, 'name: mine\n');
+    const r = run([fixture, '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: --out: .* was not written by this script; name another file\n$/);
+    expect(readFileSync(out, 'utf8')).toBe('name: mine\n');
+  });
+
+  it('answers bad input with one line and exit 2', () => {
+    const notJson = join(dir, 'bad.json');
+    writeFileSync(notJson, '{ nope');
+    for (const [args, pattern] of [
+      [[], /^error: RESULT\.json: name the measure_gpu\.py result/],
+      [[notJson], /^error: RESULT\.json: cannot read .* as JSON/],
+      [[fixture, '--gpu', 'no-such-gpu', '--out', join(dir, 'x.yaml')], /^error: --gpu: unknown gpu preset "no-such-gpu"/],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(run(['--help']).stdout).toMatch(/^usage: npx tsx calibration\/to-preset\.ts RESULT\.json/);
+  });
+});
