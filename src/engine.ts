@@ -228,7 +228,7 @@ export interface SimulationResult extends RunWithFailures {
 export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
-  'the activation memory of eager stacks (fp32 intermediates of reference norms, rotary embeddings and losses): the memory model is Megatron\'s, bf16 activations and fused kernels; their extra kernels are timed with kernels: eager',
+  'the activation memory inside an eager layer (a reference RMSNorm\'s fp32 copies, an autocast copy of a norm\'s output per Linear): a layer\'s saved tensors are counted as Megatron\'s fused layer keeps them; eager losses, autocast\'s weight copies and gradients freed between steps are counted',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 

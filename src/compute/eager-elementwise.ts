@@ -18,7 +18,9 @@ import { ACT_BYTES, elementwiseTokens, linearCalls, localTokens, residualStreamB
  *   Llama-family code projects q, k and v with three Linear modules and the SwiGLU gate and up with
  *   two, so the cast happens per consumer (GPT-2, NeoX and MPT fuse QKV into one).
  * - LayerNorm is PyTorch's native kernel (read, write). RMSNorm is the reference formula, five ops:
- *   x.float(), pow(2), mean, x * rsqrt(var + eps), weight * x.to(input dtype).
+ *   x.float(), pow(2), mean, x * rsqrt(var + eps), weight * x.to(input dtype). MPT's low-precision
+ *   LayerNorm casts an fp32 input to 16 bits, then runs the native kernel there; its output needs no
+ *   cast.
  * - Rotary embeddings: rotate_half (neg of one half, cat), q * cos, rotate_half(q) * sin, add; for q
  *   and for k.
  * - SwiGLU: silu(gate), then silu * up; GELU is one kernel.
@@ -33,19 +35,22 @@ export function elementwiseForwardEager(m: ModelSpec, s: ShardShape): Kernel[] {
   const mlpElems = m.moe ? routedTokensPerGpu(m, s) * f : (t * f) / s.tp;
   const r = residualStreamBytes(s); // the residual stream and the norms' outputs
   const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, bytes });
-  const norm = (name: string): Kernel[] =>
-    m.norm === 'rmsnorm'
-      ? [
-          ...(r === 2 ? [mem(`${name}.float`, 6 * x)] : []),
-          mem(`${name}.pow`, 8 * x),
-          mem(`${name}.mean`, 4 * x),
-          mem(`${name}.rsqrt-mul`, 8 * x),
-          ...(r === 2 ? [mem(`${name}.to-input-dtype`, 6 * x)] : []),
-          mem(`${name}.weight-mul`, 2 * r * x),
-        ]
-      : [mem(name, 2 * r * x)];
+  // MPT's low-precision LayerNorm casts its input to 16 bits first and normalizes there.
+  const lowPrecision = m.norm === 'low-precision-layernorm';
+  const norm = (name: string): Kernel[] => {
+    if (lowPrecision) return [...(r === 4 ? [mem(`${name}.downcast`, 6 * x)] : []), mem(name, 2 * ACT_BYTES * x)];
+    if (m.norm === 'layernorm') return [mem(name, 2 * r * x)];
+    return [
+      ...(r === 2 ? [mem(`${name}.float`, 6 * x)] : []),
+      mem(`${name}.pow`, 8 * x),
+      mem(`${name}.mean`, 4 * x),
+      mem(`${name}.rsqrt-mul`, 8 * x),
+      ...(r === 2 ? [mem(`${name}.to-input-dtype`, 6 * x)] : []),
+      mem(`${name}.weight-mul`, 2 * r * x),
+    ];
+  };
   const castsFor = (name: string, consumers: number): Kernel[] =>
-    r === 4 ? Array.from({ length: consumers }, (_, i) => mem(`${name}.autocast-${i}`, 6 * x)) : [];
+    r === 4 && !lowPrecision ? Array.from({ length: consumers }, (_, i) => mem(`${name}.autocast-${i}`, 6 * x)) : [];
   const residual = (name: string): Kernel[] => [
     ...(m.dropout ? [mem(`${name}.dropout`, 5 * x)] : []),
     mem(name, (2 * r + ACT_BYTES) * x),

@@ -29,6 +29,23 @@ export type Precision = (typeof PRECISIONS)[number];
 export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
 export type KernelStyle = (typeof KERNEL_STYLES)[number];
 
+/**
+ * What autocast's cache of 16-bit weight copies holds when the weights are fp32: every weight's copy
+ * until the forward pass ends (`forward`: PyTorch caches casts of fp32 leaf weights for the autocast
+ * region; DDP, FSDP2, FSDP1 with use_orig_params=True), or nothing (`none`: FSDP1's flat-parameter
+ * views are not leaves, so nothing is cached).
+ */
+export const AUTOCAST_CACHES = ['forward', 'none'] as const;
+
+/**
+ * The loss over the vocabulary: `fused` (Megatron-LM's vocab-parallel cross entropy, flash-attn's
+ * fused cross entropy as llm-foundry uses it) or `eager` (the logits upcast to fp32, then
+ * log_softmax: Hugging Face, torchtitan). It sets the loss's memory; its time is counted alike.
+ */
+export const LOSS_KERNELS = ['fused', 'eager'] as const;
+export type LossKernel = (typeof LOSS_KERNELS)[number];
+export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
+
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
 export const isFusedAttention = (a: AttentionKernel): boolean => a !== 'unfused';
 export type OverlapKind = (typeof OVERLAP_KINDS)[number];
@@ -85,6 +102,10 @@ export interface Execution {
    * norms and rotary embeddings as the reference implementations write them, autocast's casts).
    */
   kernels: KernelStyle;
+  /** With fp32 weights: what autocast's cache of 16-bit weight copies holds (see AUTOCAST_CACHES). */
+  autocastCache: AutocastCache;
+  /** The loss over the vocabulary (see LOSS_KERNELS); defaults to the kernel style. */
+  lossKernel: LossKernel;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -110,6 +131,7 @@ export const ExecutionDefaults = {
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',
   kernels: 'fused',
+  autocastCache: 'forward',
   tokens: 300e9,
   network: 'analytical',
   zeroBucketParams: 0,

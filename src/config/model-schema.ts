@@ -8,6 +8,8 @@ const count = () => z.number().int().positive();
 
 export const FFN_ACTIVATIONS = ['gelu', 'swiglu', 'relu2', 'relu'] as const;
 export type FfnActivation = (typeof FFN_ACTIVATIONS)[number];
+export const NORM_KINDS = ['layernorm', 'rmsnorm', 'low-precision-layernorm'] as const;
+export type NormKind = (typeof NORM_KINDS)[number];
 
 export const MoeSpecSchema = z.object({
   experts: count(),
@@ -34,7 +36,11 @@ export const ModelSpecSchema = z.object({
   vocab: count(),
   /** Input embedding and output projection share one matrix. */
   tiedEmbeddings: z.boolean().default(false),
-  norm: z.enum(['layernorm', 'rmsnorm']).default('layernorm'),
+  /**
+   * LayerNorm, RMSNorm, or MPT's low-precision LayerNorm (llm-foundry's default `norm_type`), which
+   * casts its input to 16 bits under autocast and normalizes there rather than in fp32.
+   */
+  norm: z.enum(NORM_KINDS).default('layernorm'),
   /** Linear layers carry biases (GPT-2/3 style). */
   bias: z.boolean().default(true),
   /** Dropout is applied (stores masks; GPT-3-era stacks). */

@@ -179,6 +179,8 @@ export function resolveExecution(
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     weightDtype: input.weightDtype ?? ExecutionDefaults.weightDtype,
     kernels: input.kernels ?? ExecutionDefaults.kernels,
+    autocastCache: input.autocastCache ?? ExecutionDefaults.autocastCache,
+    lossKernel: input.lossKernel ?? input.kernels ?? ExecutionDefaults.kernels,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

@@ -7,7 +7,7 @@
  * full recompute; and it extends to GQA, SwiGLU, fused attention and MoE.
  */
 import type { ModelSpec } from '../config/model-schema.js';
-import { isFusedAttention } from '../config/execution-schema.js';
+import { isFusedAttention, type LossKernel } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import { elementwiseTokens, localTokens, residualStreamBytes, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/shard-shape.js';
 
@@ -26,14 +26,16 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const mask = m.dropout ? 1 : 0;
   const f = expertFfnHidden(m);
   const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
+  // A norm keeps its input; MPT's low-precision LayerNorm keeps the 16-bit copy it casts its input to.
+  const normInput = m.norm === 'low-precision-layernorm' ? E : r;
 
   let bytes = 0;
-  bytes += r * tr * h; // norm1 input
+  bytes += normInput * tr * h; // norm1 input
   bytes += E * tr * h; // QKV GEMM input (norm1 output)
   bytes += (E * t * (m.heads + 2 * m.kvHeads) * d) / s.tp; // Q, K, V
   bytes += (E * t * m.heads * d) / s.tp; // projection input (attention output)
   bytes += mask * tr * h; // dropout mask after the projection
-  bytes += r * tr * h; // norm2 input
+  bytes += normInput * tr * h; // norm2 input
   bytes += E * tr * h; // FC1 input (norm2 output)
   if (m.moe) {
     const r = routedTokensPerGpu(m, s);
@@ -85,10 +87,21 @@ export function embeddingActivationBytes(m: ModelSpec, s: ShardShape): number {
 }
 
 /**
- * The output layer's transient peak on the last stage: bf16 logits plus their
- * fp32 copy and gradient in the vocab-parallel cross entropy (Korthikanti: 4sbv/t).
+ * Bytes per logit eager reference code holds while its loss runs: the logits upcast to fp32 (kept by
+ * the model's output until the backward pass), the shifted contiguous copy the loss reads, and
+ * log_softmax's fp32 output, which it saves (Hugging Face's LlamaForCausalLM / GPT heads:
+ * `logits.float()`, `logits[..., :-1, :].contiguous()`, `CrossEntropyLoss`). The bf16 logits are
+ * freed once upcast. torchtitan's loss (bf16 logits, `.float()`, log_softmax) holds 10.
  */
-export function logitsActivationBytes(m: ModelSpec, s: ShardShape): number {
+export const EAGER_LOSS_BYTES_PER_LOGIT = 12;
+
+/**
+ * The output layer's transient peak on the last stage: bf16 logits plus their
+ * fp32 copy and gradient in the vocab-parallel cross entropy (Korthikanti: 4sbv/t);
+ * eager code's fp32 copies with an eager loss.
+ */
+export function logitsActivationBytes(m: ModelSpec, s: ShardShape, loss: LossKernel = s.kernels): number {
   const vocabElems = (localTokens(s) * m.vocab) / s.tp;
-  return (E + 4) * vocabElems + E * elementwiseTokens(s) * m.hidden;
+  const perLogit = loss === 'eager' ? EAGER_LOSS_BYTES_PER_LOGIT : E + 4;
+  return perLogit * vocabElems + E * elementwiseTokens(s) * m.hidden;
 }

@@ -61,13 +61,35 @@ export function stateBytesPerParam(e: Pick<Execution, 'gradReduceDtype' | 'weigh
   return { weights: 2, grads: reducedGrads, reducedGrads, optimizer: 12 };
 }
 
+/**
+ * Bytes of the 16-bit weight copies alive at the end of the forward pass when the weights are fp32
+ * (`weightDtype: fp32`): one copy of every Linear weight (and bias) this GPU runs, the output layer's
+ * included. They are alive for either of two reasons:
+ * - autocast's cache (`autocastCache: forward`): PyTorch caches the low-precision cast of every fp32
+ *   leaf weight that requires grad until the outermost autocast region ends, and the region is the
+ *   whole forward pass, loss included (aten/src/ATen/autocast_mode.cpp `cached_cast`: "Do what Apex
+ *   does, and cache lower_precision_fp casts of fp32 model weights (leaves)"). Under FSDP with
+ *   original parameters the copies are of the gathered, whole weights and outlive FSDP's resharding.
+ * - autograd: without activation recompute each Linear saves its 16-bit weight for the backward pass.
+ * FSDP1's flat-parameter views are not leaves (`autocastCache: none`): under full recompute nothing is
+ * kept then. Checked by ATorch's Hugging Face Llama 2 7B runs (validation/training.yaml).
+ */
+export function autocastWeightCacheBytes(m: ModelSpec, e: Execution, stage: number, layers: number): number {
+  if (e.weightDtype !== 'fp32') return 0;
+  if (e.autocastCache === 'none' && e.recompute === 'full') return 0;
+  const linear = layerParamsPerGpu(m, e) - layerNormParams(m);
+  const output = stage === e.pp - 1 ? (m.vocab * m.hidden) / e.tp : 0;
+  return 2 * (layers * linear + output);
+}
+
 export interface StageMemory {
   stage: number;
   weightsBytes: number;
+  /** Gradients alive at the peak (none at the end of the forward pass where the loop frees them between steps). */
   gradsBytes: number;
   optimizerBytes: number;
   activationsBytes: number;
-  /** Largest short-lived buffer: logits, a re-materialized layer, or gathered ZeRO-3 weights. */
+  /** Short-lived buffers at the peak: the loss's, autocast's weight copies, a re-materialized layer, gathered ZeRO-3 weights. */
   transientBytes: number;
   reserveBytes: number;
   totalBytes: number;
@@ -86,26 +108,59 @@ export interface MemoryInput {
   inFlightFirstChunk: number;
 }
 
+/**
+ * Whether the training loop frees the gradients between steps. PyTorch-native loops (the eager stacks:
+ * FSDP, DDP, Hugging Face, torchtitan) call `optimizer.zero_grad()`, which sets them to None since
+ * PyTorch 2.0, so none exist until the backward pass makes them; Megatron-LM and NeMo keep persistent
+ * gradient buffers (main_grad) allocated for the whole run.
+ */
+export const freesGradsBetweenSteps = (e: Pick<Execution, 'kernels'>): boolean => e.kernels === 'eager';
+
+/**
+ * The stage's peak, the larger of two moments: the end of the forward pass (every activation held, the
+ * loss's buffers on the last stage, autocast's weight copies) and the backward pass (a re-materialized
+ * layer under recompute, gradients growing as activations are freed: where the loop frees gradients
+ * between steps the two trade places, so the larger of them bounds their sum).
+ */
 export function stageMemory(x: MemoryInput): StageMemory {
   const { model: m, exec: e } = x;
   const params = stageParamsPerGpu(m, e, x.stage, x.layers);
   const b = stateBytesPerParam(e);
   const weightsBytes = (params * b.weights) / (e.zero >= 3 ? e.dp : 1);
-  const gradsBytes = (params * b.grads) / (e.zero >= 2 ? e.dp : 1);
+  const allGradsBytes = (params * b.grads) / (e.zero >= 2 ? e.dp : 1);
   const optimizerBytes = (params * b.optimizer) / (e.zero >= 1 ? e.dp : 1);
 
   let activationsBytes = x.inFlightLayerMicrobatches * layerActivationBytes(m, x.shape);
   if (x.stage === 0) activationsBytes += x.inFlightFirstChunk * embeddingActivationBytes(m, x.shape);
 
-  const transients = [0];
-  if (x.stage === e.pp - 1) transients.push(logitsActivationBytes(m, x.shape));
+  // ZeRO-3 holds one gather unit's weights (a layer for FSDP, a bucket for DeepSpeed) and prefetches
+  // the next, whatever else is alive.
+  const unitParams = e.zeroBucketParams > 0 ? Math.min(e.zeroBucketParams, layerParamsPerGpu(m, e)) : layerParamsPerGpu(m, e);
+  const gatheredBytes = e.zero >= 3 ? 2 * unitParams * b.weights : 0;
+  const lossBytes = x.stage === e.pp - 1 ? logitsActivationBytes(m, x.shape, e.lossKernel) : 0;
+  const forwardEndTransient = lossBytes + autocastWeightCacheBytes(m, e, x.stage, x.layers) + gatheredBytes;
   // Recompute re-materializes one layer's activations during its backward pass.
-  if ((e.recompute === 'full' || e.recompute === 'selective-op') && x.layers > 0) transients.push(fullLayerActivationBytes(m, x.shape));
-  // ZeRO-3 gathers one layer's weights and prefetches the next.
-  if (e.zero >= 3) transients.push(2 * layerParamsPerGpu(m, e) * b.weights);
-  const transientBytes = Math.max(...transients);
+  const recomputes = (e.recompute === 'full' || e.recompute === 'selective-op') && x.layers > 0;
+  const backwardTransient = (recomputes ? fullLayerActivationBytes(m, x.shape) : 0) + gatheredBytes;
+
+  const freed = freesGradsBetweenSteps(e);
+  const forwardEnd = { grads: freed ? 0 : allGradsBytes, transient: forwardEndTransient };
+  // Freed between steps: gradients appear as activations go, so the backward holds at most the larger.
+  const backwardGrads = freed ? Math.max(0, allGradsBytes - activationsBytes) : allGradsBytes;
+  const backward = { grads: backwardGrads, transient: backwardTransient };
+  const size = (p: { grads: number; transient: number }) => p.grads + p.transient;
+  const peak = size(forwardEnd) >= size(backward) ? forwardEnd : backward;
 
   const reserveBytes = x.gpu.efficiency.runtimeReserveGiB * GIB;
-  const totalBytes = weightsBytes + gradsBytes + optimizerBytes + activationsBytes + transientBytes + reserveBytes;
-  return { stage: x.stage, weightsBytes, gradsBytes, optimizerBytes, activationsBytes, transientBytes, reserveBytes, totalBytes };
+  const totalBytes = weightsBytes + peak.grads + optimizerBytes + activationsBytes + peak.transient + reserveBytes;
+  return {
+    stage: x.stage,
+    weightsBytes,
+    gradsBytes: peak.grads,
+    optimizerBytes,
+    activationsBytes,
+    transientBytes: peak.transient,
+    reserveBytes,
+    totalBytes,
+  };
 }

@@ -31,7 +31,7 @@ export function mlpParams(m: ModelSpec): number {
 }
 
 /** Norm parameters in one layer (two norms; LayerNorm has a bias too). */
-export const layerNormParams = (m: ModelSpec): number => 2 * m.hidden * (m.norm === 'layernorm' ? 2 : 1);
+export const layerNormParams = (m: ModelSpec): number => 2 * m.hidden * (m.norm === 'rmsnorm' ? 1 : 2);
 
 /** Parameters of one transformer layer (all experts for MoE). */
 export function layerParams(m: ModelSpec): number {
@@ -50,7 +50,7 @@ export function embeddingParams(m: ModelSpec): number {
 export const outputParams = (m: ModelSpec): number => (m.tiedEmbeddings ? 0 : m.vocab * m.hidden);
 
 /** Final norm parameters. */
-export const finalNormParams = (m: ModelSpec): number => m.hidden * (m.norm === 'layernorm' ? 2 : 1);
+export const finalNormParams = (m: ModelSpec): number => m.hidden * (m.norm === 'rmsnorm' ? 1 : 2);
 
 /** All parameters. */
 export function totalParams(m: ModelSpec): number {

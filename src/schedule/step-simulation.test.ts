@@ -30,6 +30,8 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     gradReduceDtype: 'fp32',
     weightDtype: 'bf16',
     kernels: 'fused',
+    autocastCache: 'forward',
+    lossKernel: 'fused',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
