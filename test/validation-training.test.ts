@@ -76,6 +76,13 @@ describe('training validation', () => {
     const timeRows = rep.groups.flatMap((g) => g.rows.filter((r) => r.bounded && r.unit !== 'GiB'));
     expect(rep.overall.cases).toBe(timeRows.length);
   });
+  it('agrees that the published runs fit in memory (they ran), but for one known case', () => {
+    // MosaicML's 13B with activation checkpointing at micro-batch 16 on A100 40GB: the twin counts 6 bytes a
+    // logit for a fused loss (Megatron's) where flash-attn's, which llm-foundry ran, keeps 2-4: 41.6 GiB of 39.4.
+    const rows = rep.groups.flatMap((g) => g.rows.filter((r) => r.bounded && r.unit !== 'GiB')) as Array<{ fitsInMemory?: boolean; config: string }>;
+    const overflowing = rows.filter((r) => r.fitsInMemory === false).map((r) => r.config);
+    expect(overflowing).toEqual(['13B, 128 A100 40GB, FULL_SHARD, act-ckpt, mbs 16 (twin: does not fit)']);
+  });
   it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {
     const g = byName('narayanan-2021-zero3');
     expect(g.stats.cases).toBe(0);
