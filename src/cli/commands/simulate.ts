@@ -93,10 +93,10 @@ export function renderSimulation(r: SimulationResult): string {
   out.push(
     keyValues([
       ['weights', formatBytes(m.weightsBytes)],
-      ['gradients', formatBytes(m.gradsBytes)],
+      ['gradients', m.gradsBytes === 0 && e.kernels === 'eager' ? `${formatBytes(0)} at the peak (none until the backward pass: the loop frees them between steps)` : formatBytes(m.gradsBytes)],
       ['optimizer states', formatBytes(m.optimizerBytes)],
       ['activations', formatBytes(m.activationsBytes)],
-      ['largest transient', formatBytes(m.transientBytes)],
+      ['largest transient', `${formatBytes(m.transientBytes)} (loss, autocast's weight copies, a recomputed layer, gathered ZeRO-3 weights: those alive at the peak)`],
       ['runtime reserve', formatBytes(m.reserveBytes)],
     ]),
   );
