@@ -82,12 +82,21 @@ export function autocastWeightCacheBytes(m: ModelSpec, e: Execution, stage: numb
   return 2 * (layers * linear + output);
 }
 
+/** What one moment of the step holds beside the weights and optimizer states. */
+interface Moment {
+  grads: number;
+  activations: number;
+  transient: number;
+}
+
+/** A stage's memory at its peak; the parts sum to the total. */
 export interface StageMemory {
   stage: number;
   weightsBytes: number;
   /** Gradients alive at the peak (none at the end of the forward pass where the loop frees them between steps). */
   gradsBytes: number;
   optimizerBytes: number;
+  /** Activations alive at the peak. */
   activationsBytes: number;
   /** Short-lived buffers at the peak: the loss's, autocast's weight copies, a re-materialized layer, gathered ZeRO-3 weights. */
   transientBytes: number;
@@ -144,21 +153,22 @@ export function stageMemory(x: MemoryInput): StageMemory {
   const backwardTransient = (recomputes ? fullLayerActivationBytes(m, x.shape) : 0) + gatheredBytes;
 
   const freed = freesGradsBetweenSteps(e);
-  const forwardEnd = { grads: freed ? 0 : allGradsBytes, transient: forwardEndTransient };
-  // Freed between steps: gradients appear as activations go, so the backward holds at most the larger.
-  const backwardGrads = freed ? Math.max(0, allGradsBytes - activationsBytes) : allGradsBytes;
-  const backward = { grads: backwardGrads, transient: backwardTransient };
-  const size = (p: { grads: number; transient: number }) => p.grads + p.transient;
+  const forwardEnd: Moment = { grads: freed ? 0 : allGradsBytes, activations: activationsBytes, transient: forwardEndTransient };
+  // Freed between steps, gradients appear as activations go: the backward holds at most the larger.
+  const backward: Moment = freed
+    ? { grads: allGradsBytes, activations: Math.max(0, activationsBytes - allGradsBytes), transient: backwardTransient }
+    : { grads: allGradsBytes, activations: activationsBytes, transient: backwardTransient };
+  const size = (p: Moment) => p.grads + p.activations + p.transient;
   const peak = size(forwardEnd) >= size(backward) ? forwardEnd : backward;
 
   const reserveBytes = x.gpu.efficiency.runtimeReserveGiB * GIB;
-  const totalBytes = weightsBytes + peak.grads + optimizerBytes + activationsBytes + peak.transient + reserveBytes;
+  const totalBytes = weightsBytes + optimizerBytes + size(peak) + reserveBytes;
   return {
     stage: x.stage,
     weightsBytes,
     gradsBytes: peak.grads,
     optimizerBytes,
-    activationsBytes,
+    activationsBytes: peak.activations,
     transientBytes: peak.transient,
     reserveBytes,
     totalBytes,
