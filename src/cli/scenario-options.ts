@@ -91,7 +91,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--weight-dtype <t>', 'weights the GEMMs start from: bf16 working copies, or fp32 cast at every use (autocast)').choices(['bf16', 'fp32']))
     .addOption(new Option('--kernels <style>', 'elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch reference code').choices([...KERNEL_STYLES]))
     .addOption(new Option('--loss-kernel <kind>', 'the loss over the vocabulary, for its memory: fused or eager (fp32 logits); default: --kernels').choices([...LOSS_KERNELS]))
-    .addOption(new Option('--autocast-cache <what>', "with fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends, or none (FSDP1 flat parameters)").choices([...AUTOCAST_CACHES]))
+    .addOption(new Option('--autocast-cache <what>', "with fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends, or none (FSDP1)").choices([...AUTOCAST_CACHES]))
     .option('--zero-bucket-params <n>', 'parameters per ZeRO-3 gather call (0 = a layer, as FSDP; DeepSpeed: 5e7)')
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;
 }

@@ -32,8 +32,8 @@ export type KernelStyle = (typeof KERNEL_STYLES)[number];
 /**
  * What autocast's cache of 16-bit weight copies holds when the weights are fp32: every weight's copy
  * until the forward pass ends (`forward`: PyTorch caches casts of fp32 leaf weights for the autocast
- * region; DDP, FSDP2, FSDP1 with use_orig_params=True), or nothing (`none`: FSDP1's flat-parameter
- * views are not leaves, so nothing is cached).
+ * region; DDP, a single GPU, FSDP2), or nothing (`none`: FSDP1 runs the forward pass on views into its
+ * flat parameters, which are not leaves).
  */
 export const AUTOCAST_CACHES = ['forward', 'none'] as const;
 

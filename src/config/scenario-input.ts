@@ -54,7 +54,7 @@ export const ScenarioInputSchema = z
     zeroBucketParams: z.preprocess((v) => (typeof v === 'string' ? parseCount(v) : v), z.number().nonnegative()).optional().describe('Parameters per ZeRO-3 gather/reduce-scatter call; 0 = one layer per call, as FSDP (DeepSpeed default 5e7)'),
     network: z.enum(['analytical', 'flow']).optional().describe('Network model for the step: analytical (fast) or flow-level over the topology (default analytical)'),
     gradReduceDtype: z.enum(['fp32', 'bf16', 'fp16']).optional().describe('Data type of the DP gradient reduction (default fp32, as Megatron-LM)'),
-    autocastCache: z.enum(AUTOCAST_CACHES).optional().describe("With fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends (forward, default: DDP, FSDP2, FSDP1 with original parameters) or none (FSDP1's flat parameters)"),
+    autocastCache: z.enum(AUTOCAST_CACHES).optional().describe("With fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends (forward, default: DDP, a single GPU, FSDP2) or none (FSDP1, whose forward pass runs on views into flat parameters)"),
     lossKernel: z.enum(LOSS_KERNELS).optional().describe('The loss over the vocabulary, for its memory: fused (Megatron-LM, flash-attn cross entropy) or eager (fp32 logits, then log_softmax); default: the kernel style'),
     kernels: z.enum(KERNEL_STYLES).optional().describe('Elementwise kernels: fused (default; Megatron-LM, Transformer Engine) or eager PyTorch reference code (each op a kernel; Hugging Face, llm-foundry)'),
     weightDtype: z.enum(['bf16', 'fp32']).optional().describe('Weights the GEMMs start from: bf16 working copies (default, Megatron-LM) or fp32 cast by autocast at every use (plain PyTorch AMP; FSDP without param_dtype)'),

@@ -71,8 +71,9 @@ export function stateBytesPerParam(e: Pick<Execution, 'gradReduceDtype' | 'weigh
  *   does, and cache lower_precision_fp casts of fp32 model weights (leaves)"). Under FSDP with
  *   original parameters the copies are of the gathered, whole weights and outlive FSDP's resharding.
  * - autograd: without activation recompute each Linear saves its 16-bit weight for the backward pass.
- * FSDP1's flat-parameter views are not leaves (`autocastCache: none`): under full recompute nothing is
- * kept then. Checked by ATorch's Hugging Face Llama 2 7B runs (validation/training.yaml).
+ * Under FSDP1 a module's weights are views into the flat parameter during the forward pass, not leaves
+ * (torch flat_param.py `_use_unsharded_views`), so nothing is cached (`autocastCache: none`) and under
+ * full recompute no copies are kept. DDP, a single GPU and FSDP2 hand autocast leaf parameters.
  */
 export function autocastWeightCacheBytes(m: ModelSpec, e: Execution, stage: number, layers: number): number {
   if (e.weightDtype !== 'fp32') return 0;
