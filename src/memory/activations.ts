@@ -91,7 +91,9 @@ export function embeddingActivationBytes(m: ModelSpec, s: ShardShape): number {
  * the model's output until the backward pass), the shifted contiguous copy the loss reads, and
  * log_softmax's fp32 output, which it saves (Hugging Face's LlamaForCausalLM / GPT heads:
  * `logits.float()`, `logits[..., :-1, :].contiguous()`, `CrossEntropyLoss`). The bf16 logits are
- * freed once upcast. torchtitan's loss (bf16 logits, `.float()`, log_softmax) holds 10.
+ * freed once upcast. torchtitan's loss (bf16 logits, `.float()`, log_softmax) holds 10. (The first
+ * backward ops briefly hold more: Hugging Face's 16 with the loss's two fp32 gradients, while the
+ * shifted copy is gone; not counted.)
  */
 export const EAGER_LOSS_BYTES_PER_LOGIT = 12;
 
