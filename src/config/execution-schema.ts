@@ -102,7 +102,7 @@ export interface Execution {
    * norms and rotary embeddings as the reference implementations write them, autocast's casts).
    */
   kernels: KernelStyle;
-  /** With fp32 weights: what autocast's cache of 16-bit weight copies holds (see AUTOCAST_CACHES). */
+  /** With fp32 weights: what autocast's cache of 16-bit weight copies holds (see AUTOCAST_CACHES); defaults to `none` under ZeRO-3 (FSDP1), `forward` otherwise. */
   autocastCache: AutocastCache;
   /** The loss over the vocabulary (see LOSS_KERNELS); defaults to the kernel style. */
   lossKernel: LossKernel;
@@ -131,7 +131,6 @@ export const ExecutionDefaults = {
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',
   kernels: 'fused',
-  autocastCache: 'forward',
   tokens: 300e9,
   network: 'analytical',
   zeroBucketParams: 0,

@@ -179,7 +179,8 @@ export function resolveExecution(
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     weightDtype: input.weightDtype ?? ExecutionDefaults.weightDtype,
     kernels: input.kernels ?? ExecutionDefaults.kernels,
-    autocastCache: input.autocastCache ?? ExecutionDefaults.autocastCache,
+    // ZeRO-3 with fp32 weights is most often FSDP1 (no param_dtype), whose weights autocast does not cache.
+    autocastCache: input.autocastCache ?? (zero >= 3 ? 'none' : 'forward'),
     lossKernel: input.lossKernel ?? input.kernels ?? ExecutionDefaults.kernels,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,

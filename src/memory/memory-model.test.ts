@@ -78,7 +78,7 @@ describe('memory of PyTorch-native (eager) training loops', () => {
   // Llama 2 7B shape, FSDP over 8 GPUs, full activation checkpointing: the ATorch runs' setting.
   const base = {
     system: 'dgx-a100-80g', model: 'llama3-8b', kvHeads: 32, ffnHidden: 11008, vocab: 32000, gpus: 8, tp: 1, pp: 1, gbs: 32, mbs: 4, seq: 4096,
-    zero: 3, recompute: 'full', weightDtype: 'fp32', kernels: 'eager',
+    zero: 3, recompute: 'full', weightDtype: 'fp32', kernels: 'eager', autocastCache: 'forward', // FSDP2-like leaf weights
   } as const;
   const at = (over: Record<string, unknown> = {}) => memoryByStage(scenario({ ...base, ...over } as never))[0];
 
