@@ -6,15 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadPresets } from '../src/node/presets.js';
-import { ClusterTwinError } from '../src/errors.js';
-import type { GpuSpec } from '../src/config/system-schema.js';
-import { resolveGpu, resolveModel } from '../src/config/catalog.js';
+import { resolveModel } from '../src/config/catalog.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
 import { gemmFlops, kernelSeconds, kernelsSeconds, type GemmKernel } from '../src/compute/kernel.js';
 import { layerKernels } from '../src/compute/layer-kernels.js';
 import type { ShardShape } from '../src/compute/shard-shape.js';
 import { simulate } from '../src/engine.js';
-import { presetForDevice } from './device-preset.js';
+import { basePreset } from './device-preset.js';
 import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
 
 interface Measured {
@@ -60,20 +58,8 @@ const nestedAttention = measured.flashAttention as { forwardTflops: number; back
 measured.flashAttentionForwardTflops ??= nestedAttention?.forwardTflops as number;
 measured.flashAttentionBackwardTflops ??= nestedAttention?.backwardTflops as number;
 const flag = args.indexOf('--gpu');
-const presetName = flag >= 0 ? args[flag + 1] : presetForDevice(measured.device);
-if (!presetName) {
-  process.stderr.write(`error: --gpu: no preset known for device "${measured.device}"; name one\n`);
-  process.exit(2);
-}
 const catalog = loadPresets();
-let gpu: GpuSpec;
-try {
-  gpu = resolveGpu(catalog, presetName);
-} catch (err) {
-  if (!(err instanceof ClusterTwinError)) throw err;
-  process.stderr.write(`error: --gpu: ${err.message.replace(/^system\.gpu: /, '')}\n`);
-  process.exit(2);
-}
+const { name: presetName, gpu } = basePreset(catalog, flag >= 0 ? args[flag + 1] : undefined, measured.device);
 const rows: string[][] = [];
 const row = (what: string, meas: number, pred: number, unit: string) =>
   rows.push([what, `${meas.toFixed(1)} ${unit}`, `${pred.toFixed(1)} ${unit}`, `${((pred / meas - 1) * 100).toFixed(1)}%`]);

@@ -114,6 +114,11 @@ export function deriveEfficiency(base: GpuSpec, m: CalibrationResult, file: stri
   const gpuK = withEfficiency(base, { gemmHalfRateK: e.gemmHalfRateK });
   const peakBf16 = peakFlopsPerSecond(base, 'bf16') / 1e12;
   const shape = (n: number) => gemmShapeEfficiency(gpuK, n, n, n);
+  /** The square GEMM whose rate, per-kernel cost taken out, sits highest over the shape model: [n, measured, core]. */
+  const bestSquare = (points: Array<[number, number]>) =>
+    points
+      .map(([n, t]) => [n, t, withoutOverhead(t, cubeTflop(n), overhead)] as const)
+      .reduce((best, cur) => (cur[2] / shape(cur[0]) > best[2] / shape(best[0]) ? cur : best));
 
   // BF16 GEMMs: the sustained rate under the power cap when measured (what a training step sees), else
   // the best burst rate of the square sweep.
@@ -127,8 +132,7 @@ export function deriveEfficiency(base: GpuSpec, m: CalibrationResult, file: stri
     const power = m.sustainedGemmBf16.powerWattsMedian ? `, ${m.sustainedGemmBf16.powerWattsMedian} W` : '';
     provenance.gemmPeakFraction = `sustained bf16 ${SUSTAINED_GEMM_N}^3 GEMMs, ${t.toFixed(1)} TFLOP/s${clock}${power}, over ${peakBf16} x shape efficiency ${shape(SUSTAINED_GEMM_N).toFixed(3)} (${file})`;
   } else if (squares.length > 0) {
-    const cores = squares.map(([n, t]) => [n, t, withoutOverhead(t, cubeTflop(n), overhead)] as const);
-    const [n, t, core] = cores.reduce((best, cur) => (cur[2] / shape(cur[0]) > best[2] / shape(best[0]) ? cur : best));
+    const [n, t, core] = bestSquare(squares);
     e.gemmPeakFraction = round(fraction('gemmPeakFraction', core / (peakBf16 * shape(n)), `the bf16 ${n}^3 GEMM`));
     provenance.gemmPeakFraction = `best burst bf16 square GEMM, ${n}^3 at ${t.toFixed(1)} TFLOP/s, over ${peakBf16} x shape efficiency ${shape(n).toFixed(3)} (${file}; no sustained run: a burst rate, above what a long step sees)`;
   }
@@ -138,8 +142,7 @@ export function deriveEfficiency(base: GpuSpec, m: CalibrationResult, file: stri
   const fp8 = numericEntries(m.gemmSquareFp8Tflops);
   if (fp8.length > 0 && base.peakTflops.fp8) {
     const peakFp8 = peakFlopsPerSecond(base, 'fp8') / 1e12;
-    const cores = fp8.map(([n, t]) => [n, t, withoutOverhead(t, cubeTflop(n), overhead)] as const);
-    const [n, t, core] = cores.reduce((best, cur) => (cur[2] / shape(cur[0]) > best[2] / shape(best[0]) ? cur : best));
+    const [n, t, core] = bestSquare(fp8);
     const throttle = m.sustainedGemmBf16 && burst8192 ? Math.min(1, m.sustainedGemmBf16.tflops / burst8192) : 1;
     e.gemmPeakFractionFp8 = round(fraction('gemmPeakFractionFp8', (core * throttle) / (peakFp8 * shape(n)), `the fp8 ${n}^3 GEMM`));
     const scaled = throttle < 1 ? ` x ${throttle.toFixed(3)} (bf16 sustained / burst at ${SUSTAINED_GEMM_N}^3)` : '';

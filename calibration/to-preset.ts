@@ -13,11 +13,9 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, join, relative } from 'node:path';
 import { Document, isMap, isScalar, isSeq } from 'yaml';
 import { loadPresets, packageRoot } from '../src/node/presets.js';
-import { resolveGpu } from '../src/config/catalog.js';
 import { GpuSpecSchema, type GpuSpec } from '../src/config/system-schema.js';
-import { ClusterTwinError } from '../src/errors.js';
 import { CalibrationError, deriveEfficiency, type CalibrationResult } from './derive-efficiency.js';
-import { presetForDevice } from './device-preset.js';
+import { basePreset, fail } from './device-preset.js';
 
 /** The first line of every file this script writes; it overwrites only files that start with it. */
 export const GENERATED_MARK = '# Written by calibration/to-preset.ts';
@@ -29,11 +27,6 @@ Writes a GPU preset whose efficiency figures come from a measure_gpu.py result.
   --out FILE   where to write (default: presets/gpus/<BASE>-measured.yaml); an existing file is
                replaced only if this script wrote it
 `;
-
-function fail(message: string): never {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
-}
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -56,16 +49,7 @@ try {
 } catch (err) {
   fail(`RESULT.json: cannot read ${file} as JSON (${(err as Error).message.split('\n')[0]})`);
 }
-const baseName = option('--gpu') ?? presetForDevice(measured.device);
-if (!baseName) fail(`--gpu: no preset known for device "${measured.device ?? '(none in the file)'}"; name one`);
-
-let base: GpuSpec;
-try {
-  base = resolveGpu(loadPresets(), baseName);
-} catch (err) {
-  if (!(err instanceof ClusterTwinError)) throw err;
-  fail(`--gpu: ${err.message.replace(/^system\.gpu: /, '')}`);
-}
+const { gpu: base } = basePreset(loadPresets(), option('--gpu'), measured.device);
 
 const source = basename(file);
 let derived;

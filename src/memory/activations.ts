@@ -102,7 +102,7 @@ export const EAGER_LOSS_BYTES_PER_LOGIT = 12;
  * fp32 copy and gradient in the vocab-parallel cross entropy (Korthikanti: 4sbv/t);
  * eager code's fp32 copies with an eager loss.
  */
-export function logitsActivationBytes(m: ModelSpec, s: ShardShape, loss: LossKernel = s.kernels): number {
+export function logitsActivationBytes(m: ModelSpec, s: ShardShape, loss: LossKernel): number {
   const vocabElems = (localTokens(s) * m.vocab) / s.tp;
   const perLogit = loss === 'eager' ? EAGER_LOSS_BYTES_PER_LOGIT : E + 4;
   return perLogit * vocabElems + E * elementwiseTokens(s) * m.hidden;

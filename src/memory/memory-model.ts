@@ -145,7 +145,8 @@ export function stageMemory(x: MemoryInput): StageMemory {
 
   // ZeRO-3 holds one gather unit's weights (a layer for FSDP, a bucket for DeepSpeed) and prefetches
   // the next, whatever else is alive.
-  const unitParams = e.zeroBucketParams > 0 ? Math.min(e.zeroBucketParams, layerParamsPerGpu(m, e)) : layerParamsPerGpu(m, e);
+  const layerParams = layerParamsPerGpu(m, e);
+  const unitParams = e.zeroBucketParams > 0 ? Math.min(e.zeroBucketParams, layerParams) : layerParams;
   const gatheredBytes = e.zero >= 3 ? 2 * unitParams * b.weights : 0;
   const lossBytes = x.stage === e.pp - 1 ? logitsActivationBytes(m, x.shape, e.lossKernel) : 0;
   const forwardEndTransient = lossBytes + autocastWeightCacheBytes(m, e, x.stage, x.layers) + gatheredBytes;

@@ -8,6 +8,7 @@ import { accuracySentence } from '../../validation/accuracy.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
+import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
@@ -93,7 +94,7 @@ export function renderSimulation(r: SimulationResult): string {
   out.push(
     keyValues([
       ['weights', formatBytes(m.weightsBytes)],
-      ['gradients', m.gradsBytes === 0 && e.kernels === 'eager' ? `${formatBytes(0)} at the peak (none until the backward pass: the loop frees them between steps)` : formatBytes(m.gradsBytes)],
+      ['gradients', m.gradsBytes === 0 && freesGradsBetweenSteps(e) ? `${formatBytes(0)} at the peak (none until the backward pass: the loop frees them between steps)` : formatBytes(m.gradsBytes)],
       ['optimizer states', formatBytes(m.optimizerBytes)],
       ['activations', formatBytes(m.activationsBytes)],
       ['largest transient', `${formatBytes(m.transientBytes)} (loss, autocast's weight copies, a recomputed layer, gathered ZeRO-3 weights: those alive at the peak)`],
