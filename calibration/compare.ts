@@ -17,9 +17,9 @@ import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type
 
 interface Measured {
   device: string;
-  gemmSquareBf16Tflops: Record<string, number>;
-  gemmKSweepBf16Tflops: Record<string, number>;
-  hbmCopyGBps: number;
+  gemmSquareBf16Tflops?: Record<string, number>;
+  gemmKSweepBf16Tflops?: Record<string, number>;
+  hbmCopyGBps?: number;
   addBandwidthGBps?: Record<string, number>;
   flashAttentionForwardTflops: number;
   flashAttentionBackwardTflops: number;
@@ -37,12 +37,39 @@ interface Profile {
 }
 
 interface ModelStep {
-  shape: { layers: number; hidden: number; heads: number; seq: number; mbs: number; vocab: number };
+  shape: { layers: number; hidden: number; heads: number; seq: number; mbs: number; vocab: number; tied?: boolean };
   weights: 'fp32-autocast' | 'bf16';
   checkpoint: boolean;
+  /** false: forward and backward only (measure_sustained.py's 1.7B step); absent: with the optimizer. */
+  optimizer?: boolean;
   seconds: number;
-  peakAllocatedBytes: number;
+  peakAllocatedBytes?: number;
   profile: Profile;
+}
+
+/** measure_sustained.py's steps (`step.<name>`: run for tens of seconds, profiled hot) as ModelSteps. */
+interface SustainedStep {
+  shape: ModelStep['shape'];
+  weights: ModelStep['weights'];
+  optimizer: boolean;
+  settledSecondsPerCall: number;
+  settledSmMHz: number | null;
+  settledWatts: number | null;
+  hotProfile: Profile;
+}
+
+function modelSteps(measured: Record<string, unknown>): [string, ModelStep][] {
+  const out: [string, ModelStep][] = [];
+  for (const [key, value] of Object.entries(measured)) {
+    if (key.startsWith('modelStep:')) out.push([key.slice('modelStep:'.length), value as ModelStep]);
+    if (key.startsWith('step.')) {
+      const v = value as SustainedStep;
+      out.push([`${key.slice('step.'.length)} (settled, ${v.settledSmMHz ?? '?'} MHz, ${v.settledWatts ?? '?'} W)`, {
+        shape: v.shape, weights: v.weights, checkpoint: false, optimizer: v.optimizer, seconds: v.settledSecondsPerCall, profile: v.hotProfile,
+      }]);
+    }
+  }
+  return out;
 }
 
 
@@ -66,17 +93,17 @@ const row = (what: string, meas: number, pred: number, unit: string) =>
 
 const gemm = (m: number, n: number, k: number): GemmKernel => ({ kind: 'gemm', name: 'g', m, n, k, batch: 1, precision: 'bf16' });
 const tflops = (g: GemmKernel) => gemmFlops(g) / kernelSeconds(gpu, g) / 1e12;
-for (const [n, t] of Object.entries(measured.gemmSquareBf16Tflops)) row(`GEMM bf16 ${n}^3`, t, tflops(gemm(+n, +n, +n)), 'TFLOP/s');
-for (const [k, t] of Object.entries(measured.gemmKSweepBf16Tflops)) row(`GEMM bf16 8192x8192x${k}`, t, tflops(gemm(8192, 8192, +k)), 'TFLOP/s');
+for (const [n, t] of Object.entries(measured.gemmSquareBf16Tflops ?? {})) row(`GEMM bf16 ${n}^3`, t, tflops(gemm(+n, +n, +n)), 'TFLOP/s');
+for (const [k, t] of Object.entries(measured.gemmKSweepBf16Tflops ?? {})) row(`GEMM bf16 8192x8192x${k}`, t, tflops(gemm(8192, 8192, +k)), 'TFLOP/s');
 for (const [name, { mnk, tflops: t }] of Object.entries(measured.gemmLayerShapesBf16Tflops ?? {})) {
   row(`GEMM bf16 ${name} ${mnk.join('x')}`, t, tflops(gemm(...mnk)), 'TFLOP/s');
 }
 const attnFlops = 1e12;
 const attn = (pass: 'forward' | 'backward') => attnFlops / kernelSeconds(gpu, { kind: 'attention', name: 'a', pass, flops: attnFlops, implementation: 'fa2' }) / 1e12;
-row('flash attention forward', measured.flashAttentionForwardTflops, attn('forward'), 'TFLOP/s');
-row('flash attention backward', measured.flashAttentionBackwardTflops, attn('backward'), 'TFLOP/s');
+if (measured.flashAttentionForwardTflops) row('flash attention forward', measured.flashAttentionForwardTflops, attn('forward'), 'TFLOP/s');
+if (measured.flashAttentionBackwardTflops) row('flash attention backward', measured.flashAttentionBackwardTflops, attn('backward'), 'TFLOP/s');
 const copyBytes = 2 ** 32;
-row('HBM copy', measured.hbmCopyGBps, copyBytes / kernelSeconds(gpu, { kind: 'memory', name: 'copy', bytes: copyBytes }) / 1e9, 'GB/s');
+if (measured.hbmCopyGBps) row('HBM copy', measured.hbmCopyGBps, copyBytes / kernelSeconds(gpu, { kind: 'memory', name: 'copy', bytes: copyBytes }) / 1e9, 'GB/s');
 for (const [mb, gbps] of Object.entries(measured.addBandwidthGBps ?? {})) {
   const bytes = 3 * +mb * 2 ** 20;
   row(`elementwise add, ${mb} MB operands`, gbps, bytes / kernelSeconds(gpu, { kind: 'memory', name: 'add', bytes }) / 1e9, 'GB/s');
@@ -97,26 +124,27 @@ for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBac
 // elementwise, norms, optimizer, or the GPU waiting for the host: span minus summed kernel time).
 const SYSTEM_BY_GPU: Record<string, string> = { 'h100-sxm-80g': 'dgx-h100', 'h200-sxm-141g': 'nd-h200-v5', 'a100-sxm-80g': 'dgx-a100-80g', 'a100-sxm-40g': 'nd-a100-v4', 'b200-sxm-180g': 'dgx-b200' };
 const splits: string[] = [];
-for (const [key, value] of Object.entries(measured)) {
-  if (!key.startsWith('modelStep:')) continue;
-  const step = value as ModelStep;
+for (const [name, step] of modelSteps(measured)) {
   const { layers, hidden, heads, seq, mbs, vocab } = step.shape;
+  const tied = step.shape.tied ?? true;
   const result = simulate(
     {
       system: SYSTEM_BY_GPU[presetName] ?? 'dgx-h100', gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
-      tied: true, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
+      tied, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
       recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
     },
     catalog,
   );
-  const name = key.slice('modelStep:'.length);
-  row(`step ${name}`, step.seconds * 1e3, result.stepTimeSeconds * 1e3, 'ms');
+  const withOptimizer = step.optimizer ?? true;
+  const twinSeconds = result.stepTimeSeconds - (withOptimizer ? 0 : result.breakdown.optimizerSeconds);
+  row(`step ${name}${withOptimizer ? '' : ', no optimizer'}`, step.seconds * 1e3, twinSeconds * 1e3, 'ms');
   const idle = step.profile.spanSeconds - step.profile.kernelSeconds;
-  splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms); peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`);
+  const peak = step.peakAllocatedBytes === undefined ? '' : `; peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`;
+  splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms)${peak}`);
   const meas = measuredCategorySeconds(step.profile.kernels);
-  const twin = twinCategorySeconds(gpu, gptShape(hidden, heads, { layers, vocab, tiedEmbeddings: true }), {
+  const twin = twinCategorySeconds(gpu, gptShape(hidden, heads, { layers, vocab, tiedEmbeddings: tied }), {
     mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
-  });
+  }, withOptimizer);
   for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
     splits.push(`  ${cat.padEnd(12)} measured ${((meas[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms   twin ${((twin[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms`);
   }

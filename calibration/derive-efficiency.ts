@@ -11,13 +11,24 @@ import { gemmShapeEfficiency, peakFlopsPerSecond } from '../src/compute/kernel.j
 type Efficiency = GpuSpec['efficiency'];
 export type EfficiencyField = keyof Efficiency;
 
+/** A GEMM of side SUSTAINED_GEMM_N run back to back until the board settles at its power cap. */
+export interface SustainedGemm {
+  tflops: number;
+  smClockMHzMedian?: number | null;
+  powerWattsMedian?: number | null;
+  /** The file it came from, where not the main result's. */
+  source?: string;
+}
+
 /** The parts of a measure_gpu.py result this derivation reads (every one optional). */
 export interface CalibrationResult {
   device?: string;
   gemmSquareBf16Tflops?: Record<string, number>;
   gemmSquareFp8Tflops?: Record<string, number>;
   gemmKSweepBf16Tflops?: Record<string, number>;
-  sustainedGemmBf16?: { tflops: number; smClockMHzMedian?: number | null; powerWattsMedian?: number | null };
+  sustainedGemmBf16?: SustainedGemm;
+  /** From measure_sustained.py (`gemm8192.fp8`), merged in by to-preset.ts --sustained. */
+  sustainedGemmFp8?: SustainedGemm;
   flashAttention?: { forwardTflops?: number; backwardTflops?: number };
   flashAttentionForwardTflops?: number;
   flashAttentionBackwardTflops?: number;
@@ -84,6 +95,9 @@ const withoutOverhead = (rate: number, amount: number, overheadMicroseconds: num
   return seconds > 0 ? amount / seconds : Number.POSITIVE_INFINITY;
 };
 const cubeTflop = (n: number) => (2 * n ** 3) / 1e12;
+/** ", SM clock 1350 MHz, 697.85 W": the state the board settled in, where the run recorded it. */
+const settledAt = (g: SustainedGemm): string =>
+  `${g.smClockMHzMedian ? `, SM clock ${g.smClockMHzMedian} MHz` : ''}${g.powerWattsMedian ? `, ${g.powerWattsMedian} W` : ''}`;
 
 /** measure_gpu.py's attention call: batch 4, 16 heads, seq 8192, head dim 128, causal (half the work). */
 export const ATTENTION_FORWARD_TFLOP = (0.5 * 4 * 4 * 16 * 8192 ** 2 * 128) / 1e12;
@@ -128,20 +142,25 @@ export function deriveEfficiency(base: GpuSpec, m: CalibrationResult, file: stri
     const t = m.sustainedGemmBf16.tflops;
     const core = withoutOverhead(t, cubeTflop(SUSTAINED_GEMM_N), overhead);
     e.gemmPeakFraction = round(fraction('gemmPeakFraction', core / (peakBf16 * shape(SUSTAINED_GEMM_N)), 'the sustained bf16 GEMM'));
-    const clock = m.sustainedGemmBf16.smClockMHzMedian ? `, SM clock ${m.sustainedGemmBf16.smClockMHzMedian} MHz` : '';
-    const power = m.sustainedGemmBf16.powerWattsMedian ? `, ${m.sustainedGemmBf16.powerWattsMedian} W` : '';
-    provenance.gemmPeakFraction = `sustained bf16 ${SUSTAINED_GEMM_N}^3 GEMMs, ${t.toFixed(1)} TFLOP/s${clock}${power}, over ${peakBf16} x shape efficiency ${shape(SUSTAINED_GEMM_N).toFixed(3)} (${file})`;
+    provenance.gemmPeakFraction = `sustained bf16 ${SUSTAINED_GEMM_N}^3 GEMMs, ${t.toFixed(1)} TFLOP/s${settledAt(m.sustainedGemmBf16)}, over ${peakBf16} x shape efficiency ${shape(SUSTAINED_GEMM_N).toFixed(3)} (${file})`;
   } else if (squares.length > 0) {
     const [n, t, core] = bestSquare(squares);
     e.gemmPeakFraction = round(fraction('gemmPeakFraction', core / (peakBf16 * shape(n)), `the bf16 ${n}^3 GEMM`));
     provenance.gemmPeakFraction = `best burst bf16 square GEMM, ${n}^3 at ${t.toFixed(1)} TFLOP/s, over ${peakBf16} x shape efficiency ${shape(n).toFixed(3)} (${file}; no sustained run: a burst rate, above what a long step sees)`;
   }
 
-  // FP8 GEMMs: the best square rate; scaled by the bf16 sustained/burst ratio at 8192^3 when both exist,
-  // as the power cap that slows a long bf16 stream slows an FP8 one too.
+  // FP8 GEMMs: the sustained rate when measure_sustained.py measured it; else the best square rate,
+  // scaled by the bf16 sustained/burst ratio at 8192^3 when both exist, as the power cap that slows a
+  // long bf16 stream slows an FP8 one too (a proxy: on H100 it gives 1200 TFLOP/s where the direct
+  // sustained FP8 run gives 1235, results/h100-sxm-80g-2026-11-28*.json).
   const fp8 = numericEntries(m.gemmSquareFp8Tflops);
-  if (fp8.length > 0 && base.peakTflops.fp8) {
-    const peakFp8 = peakFlopsPerSecond(base, 'fp8') / 1e12;
+  const peakFp8 = base.peakTflops.fp8 ? peakFlopsPerSecond(base, 'fp8') / 1e12 : undefined;
+  if (m.sustainedGemmFp8 && m.sustainedGemmFp8.tflops > 0 && peakFp8) {
+    const t = m.sustainedGemmFp8.tflops;
+    const core = withoutOverhead(t, cubeTflop(SUSTAINED_GEMM_N), overhead);
+    e.gemmPeakFractionFp8 = round(fraction('gemmPeakFractionFp8', core / (peakFp8 * shape(SUSTAINED_GEMM_N)), 'the sustained fp8 GEMM'));
+    provenance.gemmPeakFractionFp8 = `sustained fp8 ${SUSTAINED_GEMM_N}^3 GEMMs, ${t.toFixed(1)} TFLOP/s${settledAt(m.sustainedGemmFp8)}, over ${peakFp8} x shape efficiency ${shape(SUSTAINED_GEMM_N).toFixed(3)} (${m.sustainedGemmFp8.source ?? file})`;
+  } else if (fp8.length > 0 && peakFp8) {
     const [n, t, core] = bestSquare(fp8);
     const throttle = m.sustainedGemmBf16 && burst8192 ? Math.min(1, m.sustainedGemmBf16.tflops / burst8192) : 1;
     e.gemmPeakFractionFp8 = round(fraction('gemmPeakFractionFp8', (core * throttle) / (peakFp8 * shape(n)), `the fp8 ${n}^3 GEMM`));

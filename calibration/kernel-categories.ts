@@ -48,12 +48,12 @@ export function measuredCategorySeconds(kernels: readonly ProfiledKernel[]): Par
   return out;
 }
 
-/** The twin's kernel time of one single-GPU step of `m` (all layers, embedding, logits, optimizer), by category. */
-export function twinCategorySeconds(gpu: GpuSpec, m: ModelSpec, s: ShardShape): Partial<Record<KernelCategory, number>> {
+/** The twin's kernel time of one single-GPU step of `m` (all layers, embedding, logits, and the optimizer unless left out), by category. */
+export function twinCategorySeconds(gpu: GpuSpec, m: ModelSpec, s: ShardShape, withOptimizer = true): Partial<Record<KernelCategory, number>> {
   const layer = layerKernels(m, s);
   const ends = [embeddingKernels(m, s), logitsKernels(m, s)];
   const perLayer = [...layer.forward, ...layer.recompute, ...layer.backward];
-  const once = [...ends.flatMap((e) => [...e.forward, ...e.backward]), ...optimizerKernels(totalParams(m))];
+  const once = [...ends.flatMap((e) => [...e.forward, ...e.backward]), ...(withOptimizer ? optimizerKernels(totalParams(m)) : [])];
   const out: Partial<Record<KernelCategory, number>> = {};
   const add = (k: Kernel, times: number) => {
     const c = twinCategory(k);

@@ -3,7 +3,7 @@
  * the measurement beside it as a comment. The base preset (the same GPU's published-figure preset)
  * gives everything that is not measured: peaks, memory, tile, reserve.
  *
- *   npx tsx calibration/to-preset.ts calibration/results/<gpu>-<date>.json [--gpu BASE] [--out FILE]
+ *   npx tsx calibration/to-preset.ts calibration/results/<gpu>-<date>.json [--sustained FILE] [--gpu BASE] [--out FILE]
  *
  * The default output is presets/gpus/<base>-measured.yaml, which the catalog then loads by that
  * name: `clustertwin validate --swap-gpu <base>=<base>-measured` reruns the suite with it, and
@@ -17,12 +17,20 @@ import { GpuSpecSchema, type GpuSpec } from '../src/config/system-schema.js';
 import { CalibrationError, deriveEfficiency, type CalibrationResult } from './derive-efficiency.js';
 import { basePreset, fail } from './device-preset.js';
 
+/** The part of a measure_sustained.py result this script reads. */
+interface SustainedRun {
+  device?: string;
+  'gemm8192.fp8'?: { settledTflops?: number; settledSmMHz?: number | null; settledWatts?: number | null };
+}
+
 /** The first line of every file this script writes; it overwrites only files that start with it. */
 export const GENERATED_MARK = '# Written by calibration/to-preset.ts';
 
-const USAGE = `usage: npx tsx calibration/to-preset.ts RESULT.json [--gpu BASE] [--out FILE]
+const USAGE = `usage: npx tsx calibration/to-preset.ts RESULT.json [--sustained FILE] [--gpu BASE] [--out FILE]
 
 Writes a GPU preset whose efficiency figures come from a measure_gpu.py result.
+  --sustained FILE  a measure_sustained.py result of the same GPU: its settled FP8 GEMM rate
+               (gemm8192.fp8) replaces the proxy for the FP8 figure
   --gpu BASE   the published-figure preset of the same GPU (default: from the result's device name)
   --out FILE   where to write (default: presets/gpus/<BASE>-measured.yaml); an existing file is
                replaced only if this script wrote it
@@ -40,7 +48,7 @@ const option = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) fail(`${flag}: needs a value`);
   return v;
 };
-const file = args.find((a, i) => !a.startsWith('--') && !['--gpu', '--out'].includes(args[i - 1] ?? ''));
+const file = args.find((a, i) => !a.startsWith('--') && !['--gpu', '--out', '--sustained'].includes(args[i - 1] ?? ''));
 if (!file) fail('RESULT.json: name the measure_gpu.py result to read (see --help)');
 
 let measured: CalibrationResult;
@@ -51,7 +59,25 @@ try {
 }
 const { gpu: base } = basePreset(loadPresets(), option('--gpu'), measured.device);
 
+const sustainedFile = option('--sustained');
 const source = basename(file);
+let sources = source;
+if (sustainedFile) {
+  let sustained: SustainedRun;
+  try {
+    sustained = JSON.parse(readFileSync(sustainedFile, 'utf8')) as SustainedRun;
+  } catch (err) {
+    fail(`--sustained: cannot read ${sustainedFile} as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (sustained.device !== undefined && measured.device !== undefined && sustained.device !== measured.device) {
+    fail(`--sustained: ${sustainedFile} was measured on "${sustained.device}", ${file} on "${measured.device}"; give two files of one GPU`);
+  }
+  const fp8 = sustained['gemm8192.fp8'];
+  if (!fp8?.settledTflops) fail(`--sustained: ${sustainedFile} holds no settled gemm8192.fp8 run`);
+  measured.sustainedGemmFp8 = { tflops: fp8.settledTflops, smClockMHzMedian: fp8.settledSmMHz, powerWattsMedian: fp8.settledWatts, source: basename(sustainedFile) };
+  sources = `${source} + ${basename(sustainedFile)}`;
+}
+
 let derived;
 try {
   derived = deriveEfficiency(base, measured, source);
@@ -64,13 +90,13 @@ const name = `${base.name}-measured`;
 const preset: GpuSpec = GpuSpecSchema.parse({
   ...base,
   name,
-  description: `${base.description ?? base.name}, efficiency measured on ${measured.device ?? 'the device'} (${source})`,
+  description: `${base.description ?? base.name}, efficiency measured on ${measured.device ?? 'the device'} (${sources})`,
   efficiency: derived.efficiency,
 });
 
 const doc = new Document(preset);
 doc.commentBefore =
-  ` ${GENERATED_MARK.slice(2)} from ${source}; rerun it rather than editing.\n` +
+  ` ${GENERATED_MARK.slice(2)} from ${sources}; rerun it rather than editing.\n` +
   ` Peaks, memory and the rest are ${base.name}'s (published figures, cited there); each efficiency figure names its measurement.`;
 const efficiency = doc.get('efficiency', true);
 if (isMap(efficiency)) {

@@ -25,6 +25,16 @@ describe('calibration/compare.ts (on synthetic numbers: it checks the plumbing, 
     expect(r.stdout).toMatch(/optimizer\s+measured\s+25\.0 ms/);
     expect(r.stdout).toContain("not measured: teLayer:mcore-1.7b:bf16: ModuleNotFoundError");
   });
+  it('reads a measure_sustained.py result too: steps at the state the board settled in, one without its optimizer', () => {
+    const sustained = fileURLToPath(new URL('../calibration/results/h100-sxm-80g-2026-11-28-sustained.json', import.meta.url));
+    const r = run([sustained]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/step gpt-1\.7b\.seq4096\.bf16\.noopt \(settled, 1710 MHz, 693\.11 W\), no optimizer\s+90\.2 ms/);
+    expect(r.stdout).toMatch(/gpt-1\.7b\.seq4096\.bf16\.noopt .*GPU busy/);
+    // No optimizer step measured, none predicted.
+    const split = r.stdout.slice(r.stdout.indexOf('\ngpt-1.7b.seq4096.bf16.noopt (settled'));
+    expect(split.split('\nmpt-7b')[0]).not.toMatch(/optimizer/);
+  });
   it('asks for --gpu when the device is not one it knows, with exit 2', () => {
     const r = run([fixture, '--gpu', 'no-such-gpu']);
     expect(r.status).toBe(2);

@@ -66,6 +66,19 @@ describe('calibration: deriving a preset\'s efficiency figures from measurements
     expect(provenance.gemmPeakFraction).toMatch(/^best burst bf16 square GEMM, .*a burst rate/);
   });
 
+  it('takes the FP8 figure from a settled FP8 run when there is one, naming its file, else from the throttled burst proxy', () => {
+    const target: GpuSpec = { ...h100, efficiency: { ...h100.efficiency, gemmPeakFractionFp8: 0.6 } };
+    const fp8Sustained = tflops(target, gemm(SUSTAINED_GEMM_N, SUSTAINED_GEMM_N, SUSTAINED_GEMM_N, 'fp8'));
+    const base = { ...measuredLike(h100), gemmSquareBf16Tflops: { 8192: 900 } };
+    const direct = deriveEfficiency(h100, { ...base, sustainedGemmFp8: { tflops: fp8Sustained, smClockMHzMedian: 1305, powerWattsMedian: 696, source: 's.json' } }, 'r.json');
+    expect(direct.efficiency.gemmPeakFractionFp8).toBeCloseTo(0.6, 3);
+    expect(direct.provenance.gemmPeakFractionFp8).toMatch(/^sustained fp8 8192\^3 GEMMs, \d+\.\d TFLOP\/s, SM clock 1305 MHz, 696 W, .*\(s\.json\)$/);
+    // Without it, the best burst FP8 rate is scaled by the bf16 sustained / burst ratio (here below 1).
+    const proxy = deriveEfficiency(h100, base, 'r.json');
+    expect(proxy.provenance.gemmPeakFractionFp8).toMatch(/^best fp8 square GEMM, .* x 0\.\d{3} \(bf16 sustained \/ burst at 8192\^3\)/);
+    expect(proxy.efficiency.gemmPeakFractionFp8).toBeLessThan(h100.efficiency.gemmPeakFractionFp8);
+  });
+
   it('refuses a measurement that would put a figure outside (0, 1], naming the field', () => {
     expect(() => deriveEfficiency(h100, { hbmCopyGBps: 4000 }, 'r.json')).toThrow(CalibrationError);
     expect(() => deriveEfficiency(h100, { sustainedGemmBf16: { tflops: 2000 } }, 'r.json')).toThrow(/^gemmPeakFraction: /);

@@ -31,6 +31,28 @@ describe('calibration/to-preset.ts (on synthetic numbers: it checks the plumbing
     expect(run([fixture, '--out', out]).status).toBe(0);
   });
 
+  it('reads the settled FP8 rate from a measure_sustained.py file of the same GPU (--sustained)', () => {
+    const sustained = join(dir, 'sustained.json');
+    writeFileSync(sustained, JSON.stringify({ device: 'NVIDIA H100 80GB HBM3', 'gemm8192.fp8': { settledTflops: 1235.2, settledSmMHz: 1305, settledWatts: 696.4 } }));
+    const out = join(dir, 'h100-measured-fp8.yaml');
+    const r = run([fixture, '--sustained', sustained, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/gemmPeakFractionFp8: 0\.\d+ # sustained fp8 8192\^3 GEMMs, 1235\.2 TFLOP\/s, SM clock 1305 MHz, 696\.4 W, .*\(sustained\.json\)/);
+    expect(text.startsWith('# Written by calibration/to-preset.ts from calibration-synthetic.json + sustained.json')).toBe(true);
+    // Another GPU's file, or one without the FP8 run, is refused in one line.
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ device: 'NVIDIA H200', 'gemm8192.fp8': { settledTflops: 1238 } }));
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ device: 'NVIDIA H100 80GB HBM3' }));
+    for (const [file, pattern] of [[other, /^error: --sustained: .* was measured on "NVIDIA H200"/], [empty, /^error: --sustained: .* holds no settled gemm8192\.fp8 run/]] as const) {
+      const bad = run([fixture, '--sustained', file, '--out', join(dir, 'y.yaml')]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(pattern);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('never overwrites a file it did not write, and leaves it whole', () => {
     const out = join(dir, 'hand-written.yaml');
     writeFileSync(out, 'name: mine\n');

@@ -42,6 +42,10 @@ describe('clustertwin validate', () => {
     }
     const table = await runCli(['validate', '--group', 'megatron-core-h100', '--swap-gpu', 'h100-sxm-80g=h200-sxm-141g']);
     expect(table.stdout).toMatch(/^GPU preset swapped: h100-sxm-80g -> h200-sxm-141g/);
+    // Repeatable: each FROM=TO applies, in order.
+    const two = await runCli(['validate', '--group', 'megatron-core-h100', '--swap-gpu', 'h100-sxm-80g=h200-sxm-141g', '--swap-gpu', 'a100-sxm-80g=h100-sxm-80g']);
+    expect(two.code).toBe(0);
+    expect(two.stdout).toMatch(/^GPU preset swapped: h100-sxm-80g -> h200-sxm-141g, a100-sxm-80g -> h100-sxm-80g/);
   });
   it('refuses a --swap-gpu that is not two known GPU presets, with exit 2 and one line', async () => {
     for (const bad of ['h100-sxm-80g', 'h100-sxm-80g=', 'h100=h200-sxm-141g', 'h100-sxm-80g=nope']) {

@@ -20,12 +20,17 @@ export function validateCommand(): Command<any, any> {
     .option('--group <text>', 'only groups whose name contains this text')
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
-    .option('--swap-gpu <from=to>', 'run the suite with GPU preset TO wherever a system uses FROM (e.g. a calibrated preset from calibration/to-preset.ts)')
+    .option(
+      '--swap-gpu <from=to>',
+      'run the suite with GPU preset TO wherever a system uses FROM (e.g. a calibrated preset from calibration/to-preset.ts); repeatable',
+      (spec: string, prev: string[] | undefined) => [...(prev ?? []), spec],
+    )
     .addOption(new Option('--json', 'print the whole report as JSON').conflicts('markdown'))
     .option('--markdown', 'print the report as Markdown tables (the README\'s accuracy section)')
     .action((opts) => {
       const data = loadValidationData();
-      const catalog = opts.swapGpu ? swapGpu(loadPresets(), opts.swapGpu) : loadPresets();
+      const swaps: string[] = opts.swapGpu ?? [];
+      const catalog = swaps.reduce(swapGpu, loadPresets());
       const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group });
       if (rep.groups.length === 0) {
         throw invalid('--group', `no group name contains "${opts.group}"; groups: ${validationGroupNames(data).join(', ')}`);
@@ -38,7 +43,7 @@ export function validateCommand(): Command<any, any> {
         process.stdout.write(reportMarkdown(rep));
         return;
       }
-      const swapped = opts.swapGpu ? `${heading(`GPU preset swapped: ${opts.swapGpu.replace('=', ' -> ')}`)}\n` : '';
+      const swapped = swaps.length ? `${heading(`GPU preset swapped: ${swaps.map((x) => x.replace('=', ' -> ')).join(', ')}`)}\n` : '';
       process.stdout.write(`${swapped}${renderReport(rep, Boolean(opts.sources))}\n`);
     });
 }
