@@ -24,7 +24,9 @@ describe('FP8 layer kernels', () => {
       const raw = gemmSeconds(all);
       // TE's "autocast" timing quantizes the weights every iteration too.
       const quantize = castSeconds(all) + kernelsSeconds(h200, fp8WeightCastKernels(layerParams(te5b)));
-      expect(quantize / raw).toBeGreaterThan(0.08);
+      // The twin times FP8 GEMMs at the rate the board settles at under its power cap (measured: 1235 of
+      // a 1417 TFLOP/s burst), a GEMM benchmark's short runs nearer the burst: the ratio sits lower here.
+      expect(quantize / raw).toBeGreaterThan(0.06);
       expect(quantize / raw).toBeLessThan(0.2);
     }
   });

@@ -78,9 +78,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "eager",
     "moe": false,
     "runs": 12,
-    "medianAbsError": 0.17,
-    "worstAbsError": 0.3125,
-    "meanError": 0.1833,
+    "medianAbsError": 0.0931,
+    "worstAbsError": 0.2473,
+    "meanError": 0.1168,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node"
@@ -92,9 +92,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "runs": 9,
-    "medianAbsError": 0.0553,
-    "worstAbsError": 0.2591,
-    "meanError": 0.0887,
+    "medianAbsError": 0.06,
+    "worstAbsError": 0.2089,
+    "meanError": 0.0305,
     "groups": [
       "megatron-core-h100"
     ]
@@ -105,9 +105,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "runs": 14,
-    "medianAbsError": 0.1175,
-    "worstAbsError": 0.2319,
-    "meanError": 0.1081,
+    "medianAbsError": 0.0929,
+    "worstAbsError": 0.2,
+    "meanError": 0.0791,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8"
