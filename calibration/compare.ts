@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadPresets } from '../src/node/presets.js';
-import { resolveModel } from '../src/config/catalog.js';
+import { resolveModel, withGpuSwapped } from '../src/config/catalog.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
 import { gemmFlops, kernelSeconds, kernelsSeconds, type GemmKernel } from '../src/compute/kernel.js';
 import { layerKernels } from '../src/compute/layer-kernels.js';
@@ -124,16 +124,22 @@ for (const [name, { shape, seconds }] of Object.entries(measured.layerForwardBac
 // elementwise, norms, optimizer, or the GPU waiting for the host: span minus summed kernel time).
 const SYSTEM_BY_GPU: Record<string, string> = { 'h100-sxm-80g': 'dgx-h100', 'h200-sxm-141g': 'nd-h200-v5', 'a100-sxm-80g': 'dgx-a100-80g', 'a100-sxm-40g': 'nd-a100-v4', 'b200-sxm-180g': 'dgx-b200' };
 const splits: string[] = [];
+// The steps run on the system that carries this GPU, with the GPU preset compared (--gpu) standing in.
+const stepSystem = SYSTEM_BY_GPU[presetName] ?? 'dgx-h100';
+const stepCatalog = (() => {
+  const systemGpu = (catalog.systems[stepSystem] as { gpu?: unknown } | undefined)?.gpu;
+  return typeof systemGpu === 'string' && systemGpu !== gpu.name ? withGpuSwapped(catalog, systemGpu, gpu.name, '--gpu') : catalog;
+})();
 for (const [name, step] of modelSteps(measured)) {
   const { layers, hidden, heads, seq, mbs, vocab } = step.shape;
   const tied = step.shape.tied ?? true;
   const result = simulate(
     {
-      system: SYSTEM_BY_GPU[presetName] ?? 'dgx-h100', gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
+      system: stepSystem, gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
       tied, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
       recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
     },
-    catalog,
+    stepCatalog,
   );
   const withOptimizer = step.optimizer ?? true;
   const twinSeconds = result.stepTimeSeconds - (withOptimizer ? 0 : result.breakdown.optimizerSeconds);

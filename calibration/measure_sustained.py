@@ -207,6 +207,46 @@ def gemm_sustained_fp8(seconds, n=8192):
     return run_windows(lambda: torch._scaled_mm(a, b.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16), seconds, flops=2 * n**3)
 
 
+def duty_sweep(copy_mib=(0, 256, 512, 1024, 2048, 4096), seconds=8.0, n=8192):
+    """The SM clock against the share of time the tensor cores work: an 8192^3 bf16 GEMM alternating
+    with a device copy of each size (memory-bound, few FLOPs), each pair run back to back until the board
+    settles. Per point: the settled clock and power, and the GEMM's and the copy's own times from CUDA
+    events around each kernel over the last 20 pairs, so the GEMM rate at that clock is measured."""
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16) * 0.02
+    points = []
+    for mib in copy_mib:
+        src = torch.empty(max(mib, 1) * 2**20 // 2, device="cuda", dtype=torch.bfloat16)
+        dst = torch.empty_like(src)
+
+        def pair():
+            a @ b.t()
+            if mib:
+                dst.copy_(src)
+
+        settle = run_windows(pair, seconds)
+        events = [[torch.cuda.Event(enable_timing=True) for _ in range(3)] for _ in range(20)]
+        for e0, e1, e2 in events:
+            e0.record()
+            a @ b.t()
+            e1.record()
+            if mib:
+                dst.copy_(src)
+            e2.record()
+        torch.cuda.synchronize()
+        gemm_s = sum(e0.elapsed_time(e1) for e0, e1, _ in events) / 1e3 / len(events)
+        copy_s = sum(e1.elapsed_time(e2) for _, e1, e2 in events) / 1e3 / len(events)
+        points.append({
+            "copyMiB": mib, "gemmSeconds": gemm_s, "copySeconds": copy_s, "gemmShare": gemm_s / (gemm_s + copy_s),
+            "gemmTflops": 2 * n**3 / gemm_s / 1e12, "copyGBps": (2 * mib * 2**20 / copy_s / 1e9) if mib else None,
+            "settledSmMHz": settle["settledSmMHz"], "settledWatts": settle["settledWatts"], "settledTempC": settle["settledTempC"],
+        })
+        del src, dst
+        print(f"  duty: copy {mib} MiB: GEMM share {points[-1]['gemmShare']:.2f}, {points[-1]['gemmTflops']:.0f} TFLOP/s, "
+              f"{settle['settledSmMHz']} MHz, {settle['settledWatts']} W", flush=True)
+    return {"points": points}
+
+
 WORKLOADS = [
     ("gemm8192.randn", lambda: gemm_sustained(1.0, 1.0, 20)),
     ("gemm8192.trainingMagnitudes", lambda: gemm_sustained(1.0, 0.02, 15)),
@@ -217,6 +257,7 @@ WORKLOADS = [
     ("gemm8192.fp8", lambda: gemm_sustained_fp8(15)),
     ("layerGemms.gpt3-5b.bf16", lambda: layer_gemms_sustained(4096, 8192, "bf16", 15)),
     ("layerGemms.gpt3-5b.fp8", lambda: layer_gemms_sustained(4096, 8192, "fp8", 15)),
+    ("dutySweep.bf16", duty_sweep),
 ]
 
 

@@ -41,3 +41,21 @@ describe('calibration/compare.ts (on synthetic numbers: it checks the plumbing, 
     expect(r.stderr).toMatch(/^error: /);
   });
 });
+
+describe('the H100 and H200 presets against whole training steps measured on those GPUs (2026-11-28)', () => {
+  // The calibration check: the GPU figures were chosen among measured rates as the ones that reproduce
+  // these steps (docs/sources/gpu-efficiency.md sec. 11), so a change to the kernel model that moves
+  // a step by more than a few percent shows here. They are not validation cases of the public suite.
+  it.each([
+    'h100-sxm-80g-2026-11-28.json', 'h100-sxm-80g-2026-11-28-sustained.json', 'h200-sxm-141g-2026-11-28.json',
+  ])('%s: every measured step within 8%', (file) => {
+    const r = run([fileURLToPath(new URL(`../calibration/results/${file}`, import.meta.url))]);
+    expect(r.status, r.stderr).toBe(0);
+    const steps = r.stdout.split('\n').filter((l) => l.startsWith('step '));
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    for (const line of steps) {
+      const error = Number(/(-?\d+\.\d)%$/.exec(line.trim())?.[1]);
+      expect(Math.abs(error), line).toBeLessThan(8);
+    }
+  });
+});
