@@ -98,6 +98,9 @@ for (const [k, t] of Object.entries(measured.gemmKSweepBf16Tflops ?? {})) row(`G
 for (const [name, { mnk, tflops: t }] of Object.entries(measured.gemmLayerShapesBf16Tflops ?? {})) {
   row(`GEMM bf16 ${name} ${mnk.join('x')}`, t, tflops(gemm(...mnk)), 'TFLOP/s');
 }
+for (const [name, { mnk, tflops: t }] of Object.entries((measured.gemmLayerShapesInterleavedBf16Tflops ?? {}) as Record<string, { mnk: [number, number, number]; tflops: number }>)) {
+  row(`GEMM bf16 ${name} ${mnk.join('x')}, between copies`, t, tflops(gemm(...mnk)), 'TFLOP/s');
+}
 const attnFlops = 1e12;
 const attn = (pass: 'forward' | 'backward') => attnFlops / kernelSeconds(gpu, { kind: 'attention', name: 'a', pass, flops: attnFlops, implementation: 'fa2' }) / 1e12;
 if (measured.flashAttentionForwardTflops) row('flash attention forward', measured.flashAttentionForwardTflops, attn('forward'), 'TFLOP/s');
@@ -142,8 +145,11 @@ for (const [name, step] of modelSteps(measured)) {
     stepCatalog,
   );
   const withOptimizer = step.optimizer ?? true;
-  const twinSeconds = result.stepTimeSeconds - (withOptimizer ? 0 : result.breakdown.optimizerSeconds);
-  row(`step ${name}${withOptimizer ? '' : ', no optimizer'}`, step.seconds * 1e3, twinSeconds * 1e3, 'ms');
+  // A pure-bf16 step (measure_gpu.py's 'bf16': parameters, hence AdamW's states, in bf16) moves half the
+  // optimizer bytes of the fp32 states the twin's execution always has: its optimizer time counts half.
+  const optimizerShare = !withOptimizer ? 0 : step.weights === 'bf16' ? 0.5 : 1;
+  const twinSeconds = result.stepTimeSeconds - (1 - optimizerShare) * result.breakdown.optimizerSeconds;
+  row(`step ${name}${withOptimizer ? '' : ', no optimizer'}${optimizerShare === 0.5 ? ' (bf16 AdamW states)' : ''}`, step.seconds * 1e3, twinSeconds * 1e3, 'ms');
   const idle = step.profile.spanSeconds - step.profile.kernelSeconds;
   const peak = step.peakAllocatedBytes === undefined ? '' : `; peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`;
   splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms)${peak}`);
@@ -151,8 +157,36 @@ for (const [name, step] of modelSteps(measured)) {
   const twin = twinCategorySeconds(gpu, gptShape(hidden, heads, { layers, vocab, tiedEmbeddings: tied }), {
     mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
   }, withOptimizer);
+  if (twin.optimizer !== undefined) twin.optimizer *= optimizerShare;
   for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
     splits.push(`  ${cat.padEnd(12)} measured ${((meas[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms   twin ${((twin[cat] ?? 0) * 1e3).toFixed(1).padStart(8)} ms`);
+  }
+}
+// One layer of a reference implementation (measure_inventory.py), forward and backward, by kernel kind:
+// llm-foundry's MPT block and Hugging Face's Llama block beside the twin's eager inventory of the same layer.
+interface BlockProfile extends Profile {
+  shape: { kind: 'mpt' | 'llama'; hidden: number; heads: number; seq: number; mbs: number; weights: 'fp32-autocast' | 'bf16' };
+}
+for (const [key, value] of Object.entries(measured)) {
+  if (!key.startsWith('block:')) continue;
+  const b = value as BlockProfile;
+  const { kind, hidden, heads, seq, mbs, weights } = b.shape;
+  const m: ModelSpec = kind === 'mpt'
+    ? { ...resolveModel(catalog, 'mpt-7b'), hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden }
+    : { ...resolveModel(catalog, 'llama3-8b'), hidden, heads, kvHeads: heads, ffnHidden: (11008 * hidden) / 4096 };
+  const s: ShardShape = { mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: 'none', weightDtype: weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager' };
+  const k = layerKernels(m, s);
+  const twin: Partial<Record<KernelCategory, number>> = {};
+  for (const kernel of [...k.forward, ...k.backward]) {
+    const c = kernel.kind === 'gemm' ? 'gemm' : kernel.kind === 'attention' ? 'attention' : /norm/.test(kernel.name) ? 'norm' : 'elementwise';
+    twin[c] = (twin[c] ?? 0) + kernelSeconds(gpu, kernel);
+  }
+  const meas = measuredCategorySeconds(b.kernels);
+  const name = key.slice('block:'.length);
+  row(`layer ${name} (${kind} reference block)`, b.kernelSeconds * 1e3, kernelsSeconds(gpu, [...k.forward, ...k.backward]) * 1e3, 'ms');
+  splits.push(`${name} (one layer, forward and backward, GPU time)`);
+  for (const cat of Object.keys({ ...meas, ...twin }) as KernelCategory[]) {
+    splits.push(`  ${cat.padEnd(12)} measured ${((meas[cat] ?? 0) * 1e3).toFixed(2).padStart(8)} ms   twin ${((twin[cat] ?? 0) * 1e3).toFixed(2).padStart(8)} ms`);
   }
 }
 for (const [key, value] of Object.entries(measured)) {

@@ -5,6 +5,7 @@
  */
 import type { GpuSpec } from '../src/config/system-schema.js';
 import type { ModelSpec } from '../src/config/model-schema.js';
+import type { OptimizerKernel } from '../src/config/execution-schema.js';
 import { kernelSeconds, type Kernel } from '../src/compute/kernel.js';
 import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels } from '../src/compute/layer-kernels.js';
 import type { ShardShape } from '../src/compute/shard-shape.js';
@@ -48,12 +49,12 @@ export function measuredCategorySeconds(kernels: readonly ProfiledKernel[]): Par
   return out;
 }
 
-/** The twin's kernel time of one single-GPU step of `m` (all layers, embedding, logits, and the optimizer unless left out), by category. */
-export function twinCategorySeconds(gpu: GpuSpec, m: ModelSpec, s: ShardShape, withOptimizer = true): Partial<Record<KernelCategory, number>> {
+/** The twin's kernel time of one single-GPU step of `m` (all layers, embedding, logits, and the optimizer unless left out; measure_gpu.py's steps use PyTorch's foreach AdamW), by category. */
+export function twinCategorySeconds(gpu: GpuSpec, m: ModelSpec, s: ShardShape, withOptimizer = true, optimizer: OptimizerKernel = 'foreach'): Partial<Record<KernelCategory, number>> {
   const layer = layerKernels(m, s);
   const ends = [embeddingKernels(m, s), logitsKernels(m, s)];
   const perLayer = [...layer.forward, ...layer.recompute, ...layer.backward];
-  const once = [...ends.flatMap((e) => [...e.forward, ...e.backward]), ...(withOptimizer ? optimizerKernels(totalParams(m)) : [])];
+  const once = [...ends.flatMap((e) => [...e.forward, ...e.backward]), ...(withOptimizer ? optimizerKernels(totalParams(m), optimizer) : [])];
   const out: Partial<Record<KernelCategory, number>> = {};
   const add = (k: Kernel, times: number) => {
     const c = twinCategory(k);

@@ -26,11 +26,13 @@ interface SustainedRun {
 /** The first line of every file this script writes; it overwrites only files that start with it. */
 export const GENERATED_MARK = '# Written by calibration/to-preset.ts';
 
-const USAGE = `usage: npx tsx calibration/to-preset.ts RESULT.json [--sustained FILE] [--gpu BASE] [--out FILE]
+const USAGE = `usage: npx tsx calibration/to-preset.ts RESULT.json [--sustained FILE] [--inventory FILE] [--gpu BASE] [--out FILE]
 
 Writes a GPU preset whose efficiency figures come from a measure_gpu.py result.
   --sustained FILE  a measure_sustained.py result of the same GPU: its settled FP8 GEMM rate
                (gemm8192.fp8) replaces the proxy for the FP8 figure
+  --inventory FILE  a measure_inventory.py result of the same GPU: the BF16 figure comes from its
+               layer GEMMs timed between other kernels (and the FP8 one is scaled alike)
   --gpu BASE   the published-figure preset of the same GPU (default: from the result's device name)
   --out FILE   where to write (default: presets/gpus/<BASE>-measured.yaml); an existing file is
                replaced only if this script wrote it
@@ -48,7 +50,7 @@ const option = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) fail(`${flag}: needs a value`);
   return v;
 };
-const file = args.find((a, i) => !a.startsWith('--') && !['--gpu', '--out', '--sustained'].includes(args[i - 1] ?? ''));
+const file = args.find((a, i) => !a.startsWith('--') && !['--gpu', '--out', '--sustained', '--inventory'].includes(args[i - 1] ?? ''));
 if (!file) fail('RESULT.json: name the measure_gpu.py result to read (see --help)');
 
 let measured: CalibrationResult;
@@ -75,7 +77,23 @@ if (sustainedFile) {
   const fp8 = sustained['gemm8192.fp8'];
   if (!fp8?.settledTflops) fail(`--sustained: ${sustainedFile} holds no settled gemm8192.fp8 run`);
   measured.sustainedGemmFp8 = { tflops: fp8.settledTflops, smClockMHzMedian: fp8.settledSmMHz, powerWattsMedian: fp8.settledWatts, source: basename(sustainedFile) };
-  sources = `${source} + ${basename(sustainedFile)}`;
+  sources = `${sources} + ${basename(sustainedFile)}`;
+}
+const inventoryFile = option('--inventory');
+if (inventoryFile) {
+  let inventory: CalibrationResult;
+  try {
+    inventory = JSON.parse(readFileSync(inventoryFile, 'utf8')) as CalibrationResult;
+  } catch (err) {
+    fail(`--inventory: cannot read ${inventoryFile} as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (inventory.device !== undefined && measured.device !== undefined && inventory.device !== measured.device) {
+    fail(`--inventory: ${inventoryFile} was measured on "${inventory.device}", ${file} on "${measured.device}"; give files of one GPU`);
+  }
+  if (!inventory.gemmLayerShapesInterleavedBf16Tflops) fail(`--inventory: ${inventoryFile} holds no gemmLayerShapesInterleavedBf16Tflops`);
+  measured.gemmLayerShapesInterleavedBf16Tflops = inventory.gemmLayerShapesInterleavedBf16Tflops;
+  measured.interleavedSource = basename(inventoryFile);
+  sources = `${sources} + ${basename(inventoryFile)}`;
 }
 
 let derived;

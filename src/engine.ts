@@ -229,7 +229,7 @@ export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
   'the activation memory inside an eager layer (a reference RMSNorm\'s fp32 copies, an autocast copy of a norm\'s output per Linear): a layer\'s saved tensors are counted as Megatron\'s fused layer keeps them; eager losses, autocast\'s weight copies and gradients freed between steps are counted',
-  'the SM clock against the workload mix under the power cap: each GPU type times every GEMM at one measured rate (on H100/H200, the rate GEMMs settle at back to back); GEMMs with other kernels between them ran 13% faster, and PyTorch eager steps\' elementwise kernels and foreach AdamW took longer than counted: the totals of measured H100/H200 steps agree within 7%, their split by kernel kind does not',
+  'the SM clock against the workload mix under the power cap: each GPU type times every GEMM at one measured rate (on H100/H200, their rate with other kernels between them, as in a step); GEMMs back to back for seconds ran 13% slower, and very GEMM-dense steps of large models may too',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 

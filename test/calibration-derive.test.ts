@@ -79,6 +79,20 @@ describe('calibration: deriving a preset\'s efficiency figures from measurements
     expect(proxy.efficiency.gemmPeakFractionFp8).toBeLessThan(h100.efficiency.gemmPeakFractionFp8 ?? 1);
   });
 
+  it('centres the BF16 figure on layer GEMMs timed between other kernels when given, and lifts FP8 by the same gain', () => {
+    const target: GpuSpec = { ...h100, efficiency: { ...h100.efficiency, gemmPeakFraction: 0.75 } };
+    const shapes: Array<[number, number, number]> = [[12288, 6144, 2048], [4096, 2048, 8192], [8192, 16384, 4096], [2048, 2048, 12288], [4096, 32768, 8192]];
+    const layerRates = Object.fromEntries(shapes.map((mnk, i) => [`s${i}`, { mnk, tflops: tflops(target, gemm(...mnk)) }]));
+    const settled = { tflops: tflops({ ...h100, efficiency: { ...h100.efficiency, gemmPeakFraction: 0.7 } }, gemm(8192, 8192, 8192)) };
+    const fp8 = { tflops: tflops({ ...h100, efficiency: { ...h100.efficiency, gemmPeakFractionFp8: 0.6 } }, gemm(8192, 8192, 8192, 'fp8')) };
+    const d = deriveEfficiency(h100, { sustainedGemmBf16: settled, sustainedGemmFp8: fp8, gemmLayerShapesInterleavedBf16Tflops: layerRates, interleavedSource: 'inv.json' }, 'r.json');
+    expect(d.efficiency.gemmPeakFraction).toBeCloseTo(0.75, 3);
+    expect(d.provenance.gemmPeakFraction).toMatch(/^median over 5 layer GEMMs .* timed with a 256 MiB copy between calls, as in a step; .*\(inv\.json\)$/);
+    // FP8: the settled rate times 0.75 / 0.7, the gain BF16 GEMMs showed between other kernels.
+    expect(d.efficiency.gemmPeakFractionFp8).toBeCloseTo((0.6 * 0.75) / 0.7, 2);
+    expect(d.provenance.gemmPeakFractionFp8).toMatch(/x 1\.07\d \(bf16 GEMMs between other kernels over bf16 back to back\)/);
+  });
+
   it('refuses a measurement that would put a figure outside (0, 1], naming the field', () => {
     expect(() => deriveEfficiency(h100, { hbmCopyGBps: 4000 }, 'r.json')).toThrow(CalibrationError);
     expect(() => deriveEfficiency(h100, { sustainedGemmBf16: { tflops: 2000 } }, 'r.json')).toThrow(/^gemmPeakFraction: /);

@@ -53,6 +53,20 @@ describe('calibration/to-preset.ts (on synthetic numbers: it checks the plumbing
     }
   });
 
+  it('takes the BF16 figure from a measure_inventory.py file of the same GPU (--inventory)', () => {
+    const inventory = join(dir, 'inventory.json');
+    writeFileSync(inventory, JSON.stringify({ device: 'NVIDIA H100 80GB HBM3', gemmLayerShapesInterleavedBf16Tflops: { 'h2048.t4096.fc1.fwd': { mnk: [4096, 8192, 2048], tflops: 757 }, 'h4096.t8192.qkv.fwd': { mnk: [8192, 12288, 4096], tflops: 719 } } }));
+    const out = join(dir, 'h100-measured-inv.yaml');
+    const r = run([fixture, '--inventory', inventory, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/gemmPeakFraction: 0\.\d+ # median over 2 layer GEMMs .*\(inventory\.json\)/);
+    const empty = join(dir, 'inventory-empty.json');
+    writeFileSync(empty, JSON.stringify({ device: 'NVIDIA H100 80GB HBM3' }));
+    const bad = run([fixture, '--inventory', empty, '--out', join(dir, 'z.yaml')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --inventory: .* holds no gemmLayerShapesInterleavedBf16Tflops\n$/);
+  });
+
   it('never overwrites a file it did not write, and leaves it whole', () => {
     const out = join(dir, 'hand-written.yaml');
     writeFileSync(out, 'name: mine\n');

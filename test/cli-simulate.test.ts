@@ -61,12 +61,21 @@ describe('clustertwin simulate', () => {
     expect(j.config.execution.tokens).toBe(16e6);
   });
 
+  it('takes the optimizer step\'s kernels (--optimizer-kernel), foreach by default with eager kernels', async () => {
+    const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout);
+    expect(eager.config.execution.optimizerKernel).toBe('foreach');
+    const fused = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--optimizer-kernel', 'fused', '--json'])).stdout);
+    expect(fused.config.execution.optimizerKernel).toBe('fused');
+    expect(fused.breakdown.optimizerSeconds).toBeLessThan(eager.breakdown.optimizerSeconds);
+  });
+
   it.each([
     [['--tp', '7'], /^error: --tp: TP 7 must divide the model's 96 attention heads; allowed: /],
     [['--gpus', '1000', '--tp', '8', '--pp', '8'], /^error: --gpus: 1000 GPUs are not divisible by TP x PP x CP = 8 x 8 x 1 = 64/],
     [['--gbs', '1000'], /^error: --gbs: global batch 1000 is not divisible by micro-batch x DP = 1 x 16 = 16/],
     [['--system', 'dgx-h10'], /^error: --system: unknown system preset "dgx-h10"; nearest: dgx-h100/],
     [['--recompute', 'sometimes'], /^error: option '--recompute <mode>' argument 'sometimes' is invalid\. Allowed choices are none, selective, selective-op, full\./],
+    [['--optimizer-kernel', 'apex'], /^error: option '--optimizer-kernel <kind>' argument 'apex' is invalid\. Allowed choices are fused, foreach\./],
     [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
     [['--cp', '3'], /^error: --/],
     [['--config', '/nonexistent/x.yaml'], /^error: --config: cannot read \/nonexistent\/x.yaml \(ENOENT\)/],

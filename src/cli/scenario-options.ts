@@ -9,7 +9,7 @@ import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, RECOMPUTE_MODES } from '../config/execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, RECOMPUTE_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (for error messages). */
 export const FLAG_OF_KEY: Record<string, string> = {
@@ -47,6 +47,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   kernels: '--kernels',
   autocastCache: '--autocast-cache',
   lossKernel: '--loss-kernel',
+  optimizerKernel: '--optimizer-kernel',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };
@@ -91,6 +92,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--weight-dtype <t>', 'weights the GEMMs start from: bf16 working copies, or fp32 cast at every use (autocast)').choices(['bf16', 'fp32']))
     .addOption(new Option('--kernels <style>', 'elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch reference code').choices([...KERNEL_STYLES]))
     .addOption(new Option('--loss-kernel <kind>', 'the loss over the vocabulary, for its memory: fused or eager (fp32 logits); default: --kernels').choices([...LOSS_KERNELS]))
+    .addOption(new Option('--optimizer-kernel <kind>', 'the optimizer step: fused (one pass) or foreach (PyTorch\'s default AdamW, ~80 B a parameter); default: fused with --kernels fused, foreach with eager').choices([...OPTIMIZER_KERNELS]))
     .addOption(new Option('--autocast-cache <what>', "with fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends, or none (FSDP1)").choices([...AUTOCAST_CACHES]))
     .option('--zero-bucket-params <n>', 'parameters per ZeRO-3 gather call (0 = a layer, as FSDP; DeepSpeed: 5e7)')
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;

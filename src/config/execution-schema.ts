@@ -44,6 +44,13 @@ export const AUTOCAST_CACHES = ['forward', 'none'] as const;
  */
 export const LOSS_KERNELS = ['fused', 'eager'] as const;
 export type LossKernel = (typeof LOSS_KERNELS)[number];
+/**
+ * The optimizer step's kernels: `fused` (Apex/Transformer Engine FusedAdam, PyTorch's fused=True: one
+ * pass over the states) or `foreach` (PyTorch's default multi-tensor AdamW and loops like Composer's
+ * DecoupledAdamW: each op of the update its own pass over HBM, about 80 bytes a parameter).
+ */
+export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
+export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -106,6 +113,8 @@ export interface Execution {
   autocastCache: AutocastCache;
   /** The loss over the vocabulary (see LOSS_KERNELS); defaults to the kernel style. */
   lossKernel: LossKernel;
+  /** The optimizer step's kernels (see OPTIMIZER_KERNELS); defaults to fused with fused kernels, foreach with eager. */
+  optimizerKernel: OptimizerKernel;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */

@@ -182,6 +182,8 @@ export function resolveExecution(
     // ZeRO-3 with fp32 weights is most often FSDP1 (no param_dtype), whose weights autocast does not cache.
     autocastCache: input.autocastCache ?? (zero >= 3 ? 'none' : 'forward'),
     lossKernel: input.lossKernel ?? input.kernels ?? ExecutionDefaults.kernels,
+    // Stacks of eager reference code step PyTorch's default (multi-tensor) AdamW; Megatron-LM and NeMo a fused Adam.
+    optimizerKernel: input.optimizerKernel ?? ((input.kernels ?? ExecutionDefaults.kernels) === 'eager' ? 'foreach' : 'fused'),
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

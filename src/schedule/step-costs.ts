@@ -420,7 +420,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
     const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e)) : [];
-    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1)), ...fp8Weights]);
+    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;

@@ -32,6 +32,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     kernels: 'fused',
     autocastCache: 'forward',
     lossKernel: 'fused',
+    optimizerKernel: 'fused',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
