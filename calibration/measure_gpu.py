@@ -184,13 +184,15 @@ def kernel_profile(fn, steps=2):
 
 
 class GptModel(torch.nn.Module):
-    """Embedding, GPT layers, final LayerNorm and a tied output layer, as MPT (llm-foundry) builds them."""
+    """Embedding, GPT layers, final LayerNorm and the output layer, as MPT (llm-foundry) builds them (tied to
+    the embedding), or untied as Megatron-Core's GPT does by default."""
 
-    def __init__(self, layers, hidden, heads, vocab, checkpoint):
+    def __init__(self, layers, hidden, heads, vocab, checkpoint, tied=True):
         super().__init__()
         self.emb = torch.nn.Embedding(vocab, hidden)
         self.layers = torch.nn.ModuleList(GptLayer(hidden, heads) for _ in range(layers))
         self.ln = torch.nn.LayerNorm(hidden)
+        self.out = None if tied else torch.nn.Linear(hidden, vocab, bias=False)
         self.checkpoint = checkpoint
 
     def forward(self, tokens):
@@ -200,7 +202,7 @@ class GptModel(torch.nn.Module):
                 x = torch.utils.checkpoint.checkpoint(layer, x, use_reentrant=False)
             else:
                 x = layer(x)
-        return torch.nn.functional.linear(self.ln(x), self.emb.weight)
+        return torch.nn.functional.linear(self.ln(x), self.emb.weight if self.out is None else self.out.weight)
 
 
 def model_step(layers, hidden, heads, seq, mbs, weights, checkpoint, vocab=50368):
@@ -298,6 +300,25 @@ def layer_gemms(tokens, hidden):
     return shapes
 
 
+def save_result(result, path):
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+def run_section(result, key, fn, path):
+    """One measurement on its own: one failing (an OOM, an API a PyTorch version lacks) loses only itself,
+    recorded under `errors`, and the file on disk is complete after every section, so a run cut short by
+    its time limit keeps what it measured. Shared by the calibration scripts."""
+    t0 = time.time()
+    try:
+        result[key] = fn()
+    except Exception as err:  # noqa: BLE001 - recorded in the output, the run goes on
+        result["errors"][key] = f"{type(err).__name__}: {err}"[:500]
+        torch.cuda.empty_cache()
+    result["sectionSeconds"][key] = round(time.time() - t0, 2)
+    save_result(result, path)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -315,24 +336,10 @@ def main():
         "sectionSeconds": {},
     }
 
-    def save():
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=2)
-
     def section(key, fn):
-        """Each measurement on its own: one failing (an OOM, an API a PyTorch version lacks) loses only itself,
-        and the file on disk is complete after every section, so a timeout keeps what was measured."""
-        if key in skip:
-            return
-        t0 = time.time()
-        try:
-            result[key] = fn()
-        except Exception as err:  # noqa: BLE001 - recorded in the output, the run goes on
-            result["errors"][key] = f"{type(err).__name__}: {err}"[:500]
-            torch.cuda.empty_cache()
-        result["sectionSeconds"][key] = round(time.time() - t0, 2)
-        save()
-        print(f"[{time.strftime('%H:%M:%S')}] {key}: {result['sectionSeconds'][key]} s", flush=True)
+        if key not in skip:
+            run_section(result, key, fn, args.out)
+            print(f"[{time.strftime('%H:%M:%S')}] {key}: {result['sectionSeconds'][key]} s", flush=True)
 
     section("environment", environment)
     section("gemmSquareBf16Tflops", lambda: {n: gemm_tflops(n, n, n, "bf16") for n in (1024, 2048, 4096, 8192, 16384)})
@@ -364,7 +371,7 @@ def main():
     if "flashAttention" in result:
         result["flashAttentionForwardTflops"] = result["flashAttention"]["forwardTflops"]
         result["flashAttentionBackwardTflops"] = result["flashAttention"]["backwardTflops"]
-    save()
+    save_result(result, args.out)
     print(json.dumps({k: v for k, v in result.items() if not k.startswith(("modelStep", "layerProfiles", "teLayer"))}, indent=2))
 
 

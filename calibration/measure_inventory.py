@@ -20,7 +20,6 @@ Run once on a lent machine (about a minute):
     python3 calibration/measure_inventory.py --out "$OUT/gpu-inventory.json"
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -29,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure_gpu import environment, kernel_profile, layer_gemms  # noqa: E402
+from measure_gpu import environment, kernel_profile, layer_gemms, run_section  # noqa: E402
 
 
 def interleaved_gemm_tflops(m, n, k, copy_mib=256, calls=30):
@@ -183,17 +182,8 @@ def main():
     result = {"device": props.name, "torch": torch.__version__, "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "environment": environment(), "errors": {}, "sectionSeconds": {}}
     for key, fn in SECTIONS:
-        t0 = time.time()
-        try:
-            result[key] = fn()
-        except Exception as err:  # noqa: BLE001 - recorded, the rest go on
-            result["errors"][key] = f"{type(err).__name__}: {err}"[:500]
-            torch.cuda.empty_cache()
-        result["sectionSeconds"][key] = round(time.time() - t0, 2)
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
+        run_section(result, key, fn, args.out)
         print(f"[{time.strftime('%H:%M:%S')}] {key}: {result['sectionSeconds'][key]} s {result['errors'].get(key, '')}", flush=True)
-
 
 if __name__ == "__main__":
     main()

@@ -22,7 +22,6 @@ Run once on a lent machine (about two and a half minutes):
     python3 calibration/measure_sustained.py --out "$OUT/gpu-sustained.json"
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure_gpu import GptLayer, environment, kernel_profile  # noqa: E402
+from measure_gpu import GptModel, environment, kernel_profile, run_section, save_result  # noqa: E402
 
 
 class Sampler:
@@ -109,27 +108,11 @@ def gemm_sustained(scale_a, scale_b, seconds, n=8192):
     return run_windows(lambda: a @ b.t(), seconds, flops=2 * n**3)
 
 
-class Gpt(torch.nn.Module):
-    def __init__(self, layers, hidden, heads, vocab, tied):
-        super().__init__()
-        self.emb = torch.nn.Embedding(vocab, hidden)
-        self.layers = torch.nn.ModuleList(GptLayer(hidden, heads) for _ in range(layers))
-        self.ln = torch.nn.LayerNorm(hidden)
-        self.out = None if tied else torch.nn.Linear(hidden, vocab, bias=False)
-
-    def forward(self, tokens):
-        x = self.emb(tokens)
-        for layer in self.layers:
-            x = layer(x)
-        x = self.ln(x)
-        return torch.nn.functional.linear(x, self.emb.weight if self.out is None else self.out.weight)
-
-
 def step_sustained(layers, hidden, heads, seq, mbs, vocab, tied, weights, optimizer, seconds):
     """A training step run back to back for `seconds`, then profiled hot. `weights`: 'fp32-autocast'
     (fp32 parameters, bf16 autocast) or 'bf16'. `optimizer`: False leaves the optimizer step out."""
     with torch.device("cuda"):
-        model = Gpt(layers, hidden, heads, vocab, tied)
+        model = GptModel(layers, hidden, heads, vocab, checkpoint=False, tied=tied)
     if weights == "bf16":
         model = model.to(torch.bfloat16)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=True) if optimizer else None
@@ -271,26 +254,14 @@ def main():
     result = {"device": props.name, "torch": torch.__version__, "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "environment": environment(), "errors": {}, "sectionSeconds": {}}
 
-    def save():
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
-
     for key, fn in WORKLOADS:
         if only and key not in only:
             continue
-        t0 = time.time()
-        try:
-            result[key] = fn()
-        except Exception as err:  # noqa: BLE001 - recorded, the rest go on
-            result["errors"][key] = f"{type(err).__name__}: {err}"[:500]
-            torch.cuda.empty_cache()
-        result["sectionSeconds"][key] = round(time.time() - t0, 2)
-        save()
+        run_section(result, key, fn, args.out)
         r = result.get(key, {})
         print(f"[{time.strftime('%H:%M:%S')}] {key}: first {r.get('firstWindowSecondsPerCall')} settled {r.get('settledSecondsPerCall')} "
-              f"TFLOP/s {r.get('settledTflops')} {r.get('settledSmMHz')} MHz {r.get('settledWatts')} W", flush=True)
-    save()
-
+              f"TFLOP/s {r.get('settledTflops')} {r.get('settledSmMHz')} MHz {r.get('settledWatts')} W {result['errors'].get(key, '')}", flush=True)
+    save_result(result, args.out)
 
 if __name__ == "__main__":
     main()

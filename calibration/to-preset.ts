@@ -61,37 +61,34 @@ try {
 }
 const { gpu: base } = basePreset(loadPresets(), option('--gpu'), measured.device);
 
-const sustainedFile = option('--sustained');
+/** A second result file of the same GPU, named by `flag`: parsed, or one line and exit 2. */
+function companion<T extends { device?: string }>(flag: string, path: string): T {
+  let other: T;
+  try {
+    other = JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    fail(`${flag}: cannot read ${path} as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (other.device !== undefined && measured.device !== undefined && other.device !== measured.device) {
+    fail(`${flag}: ${path} was measured on "${other.device}", ${file} on "${measured.device}"; give files of one GPU`);
+  }
+  return other;
+}
+
 const source = basename(file);
 let sources = source;
+const sustainedFile = option('--sustained');
 if (sustainedFile) {
-  let sustained: SustainedRun;
-  try {
-    sustained = JSON.parse(readFileSync(sustainedFile, 'utf8')) as SustainedRun;
-  } catch (err) {
-    fail(`--sustained: cannot read ${sustainedFile} as JSON (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (sustained.device !== undefined && measured.device !== undefined && sustained.device !== measured.device) {
-    fail(`--sustained: ${sustainedFile} was measured on "${sustained.device}", ${file} on "${measured.device}"; give two files of one GPU`);
-  }
-  const fp8 = sustained['gemm8192.fp8'];
+  const fp8 = companion<SustainedRun>('--sustained', sustainedFile)['gemm8192.fp8'];
   if (!fp8?.settledTflops) fail(`--sustained: ${sustainedFile} holds no settled gemm8192.fp8 run`);
   measured.sustainedGemmFp8 = { tflops: fp8.settledTflops, smClockMHzMedian: fp8.settledSmMHz, powerWattsMedian: fp8.settledWatts, source: basename(sustainedFile) };
   sources = `${sources} + ${basename(sustainedFile)}`;
 }
 const inventoryFile = option('--inventory');
 if (inventoryFile) {
-  let inventory: CalibrationResult;
-  try {
-    inventory = JSON.parse(readFileSync(inventoryFile, 'utf8')) as CalibrationResult;
-  } catch (err) {
-    fail(`--inventory: cannot read ${inventoryFile} as JSON (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (inventory.device !== undefined && measured.device !== undefined && inventory.device !== measured.device) {
-    fail(`--inventory: ${inventoryFile} was measured on "${inventory.device}", ${file} on "${measured.device}"; give files of one GPU`);
-  }
-  if (!inventory.gemmLayerShapesInterleavedBf16Tflops) fail(`--inventory: ${inventoryFile} holds no gemmLayerShapesInterleavedBf16Tflops`);
-  measured.gemmLayerShapesInterleavedBf16Tflops = inventory.gemmLayerShapesInterleavedBf16Tflops;
+  const rates = companion<CalibrationResult>('--inventory', inventoryFile).gemmLayerShapesInterleavedBf16Tflops;
+  if (!rates) fail(`--inventory: ${inventoryFile} holds no gemmLayerShapesInterleavedBf16Tflops`);
+  measured.gemmLayerShapesInterleavedBf16Tflops = rates;
   measured.interleavedSource = basename(inventoryFile);
   sources = `${sources} + ${basename(inventoryFile)}`;
 }
