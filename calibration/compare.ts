@@ -13,7 +13,7 @@ import { layerKernels } from '../src/compute/layer-kernels.js';
 import type { ShardShape } from '../src/compute/shard-shape.js';
 import { simulate } from '../src/engine.js';
 import { basePreset } from './device-preset.js';
-import { measuredCategorySeconds, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
+import { measuredCategorySeconds, twinCategory, twinCategorySeconds, type KernelCategory, type ProfiledKernel } from './kernel-categories.js';
 
 interface Measured {
   device: string;
@@ -178,7 +178,7 @@ for (const [key, value] of Object.entries(measured)) {
   const k = layerKernels(m, s);
   const twin: Partial<Record<KernelCategory, number>> = {};
   for (const kernel of [...k.forward, ...k.backward]) {
-    const c = kernel.kind === 'gemm' ? 'gemm' : kernel.kind === 'attention' ? 'attention' : /norm/.test(kernel.name) ? 'norm' : 'elementwise';
+    const c = twinCategory(kernel);
     twin[c] = (twin[c] ?? 0) + kernelSeconds(gpu, kernel);
   }
   const meas = measuredCategorySeconds(b.kernels);

@@ -31,7 +31,7 @@ export function kernelCategory(name: string): KernelCategory {
 }
 
 /** A twin kernel's category, from its name in src/compute/layer-kernels.ts. */
-function twinCategory(k: Kernel): KernelCategory {
+export function twinCategory(k: Kernel): KernelCategory {
   if (k.kind === 'gemm') return 'gemm';
   if (k.kind === 'attention') return 'attention';
   if (/adam/.test(k.name)) return 'optimizer';

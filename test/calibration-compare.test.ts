@@ -58,4 +58,11 @@ describe('the H100 and H200 presets against whole training steps measured on tho
       expect(Math.abs(error), line).toBeLessThan(8);
     }
   });
+  it('one layer of llm-foundry\'s MPT block and of Hugging Face\'s Llama block, each within 10%', () => {
+    const r = run([fileURLToPath(new URL('../calibration/results/h100-sxm-80g-2026-11-28-inventory.json', import.meta.url))]);
+    expect(r.status, r.stderr).toBe(0);
+    const blocks = r.stdout.split('\n').filter((l) => l.includes('reference block)'));
+    expect(blocks.length).toBe(5);
+    for (const line of blocks) expect(Math.abs(Number(/(-?\d+\.\d)%$/.exec(line.trim())?.[1])), line).toBeLessThan(10);
+  });
 });
