@@ -15,9 +15,13 @@ clock and the power, and profiles a step once the board is hot:
 - MPT-1B's training step (24 layers, fp32 weights under autocast, foreach AdamW), as llm-foundry ran;
 - a 1.7B GPT (Megatron-Core's shape: 24 layers, hidden 2048, seq 4096, vocabulary 131,072, untied,
   bf16), forward and backward without the optimizer (the distributed optimizer shards it 48 ways);
-- four layers of MPT-7B's shape (fp32 weights under autocast).
+- four layers of MPT-7B's shape (fp32 weights under autocast);
+- added after its first run: 8192^3 FP8 GEMMs; a GPT layer's twelve GEMMs back to back in bf16 and in
+  FP8 (with an amax-and-cast before each, as Transformer Engine's recipe does); and a duty sweep, an
+  8192^3 GEMM alternating with copies of growing size, for the clock and the GEMM rate against the
+  share of time the tensor cores work.
 
-Run once on a lent machine (about two and a half minutes):
+Run once on a lent machine (about three and a half minutes; `--only a,b` picks workloads):
 
     python3 calibration/measure_sustained.py --out "$OUT/gpu-sustained.json"
 """
