@@ -205,14 +205,15 @@ class GptModel(torch.nn.Module):
         return torch.nn.functional.linear(self.ln(x), self.emb.weight if self.out is None else self.out.weight)
 
 
-def model_step(layers, hidden, heads, seq, mbs, weights, checkpoint, vocab=50368):
-    """One training step on one GPU: forward, loss, backward, AdamW. `weights` = 'fp32-autocast'
-    (fp32 parameters, bf16 autocast: Composer's DEFAULT of mid-2023) or 'bf16' (bf16 parameters)."""
+def training_step(layers, hidden, heads, seq, mbs, vocab, weights, checkpoint=False, tied=True, optimizer=True):
+    """One training step on one GPU, as a function, and its model and optimizer (for the caller to free):
+    forward, loss, backward and, unless `optimizer` is False, PyTorch's foreach AdamW. `weights` =
+    'fp32-autocast' (fp32 parameters, bf16 autocast: Composer's DEFAULT of mid-2023) or 'bf16'."""
     with torch.device("cuda"):  # built on the GPU: initialising 1B parameters on the host would take longer than the step
-        model = GptModel(layers, hidden, heads, vocab, checkpoint)
+        model = GptModel(layers, hidden, heads, vocab, checkpoint, tied)
     if weights == "bf16":
         model = model.to(torch.bfloat16)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=True) if optimizer else None
     tokens = torch.randint(0, vocab, (mbs, seq), device="cuda")
 
     def step():
@@ -220,15 +221,22 @@ def model_step(layers, hidden, heads, seq, mbs, weights, checkpoint, vocab=50368
             logits = model(tokens)
             loss = torch.nn.functional.cross_entropy(logits.view(-1, vocab).float(), tokens.view(-1))
         loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        if opt is not None:
+            opt.step()
+        model.zero_grad(set_to_none=True)
 
+    return step, model, opt
+
+
+def model_step(layers, hidden, heads, seq, mbs, weights, checkpoint, vocab=50368):
+    """One training step on one GPU (training_step), timed, profiled, and its peak memory."""
+    step, model, opt = training_step(layers, hidden, heads, seq, mbs, vocab, weights, checkpoint)
     try:
         seconds = timed(step, iters=4, warmup=2)
         profile_ = kernel_profile(step, steps=1)
         peak = torch.cuda.max_memory_allocated()
     finally:
-        del model, opt
+        del step, model, opt
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     return {
@@ -300,6 +308,13 @@ def layer_gemms(tokens, hidden):
     return shapes
 
 
+def new_result(**more):
+    """The head every calibration result starts with: the device, the software, when, and room for errors."""
+    props = torch.cuda.get_device_properties(0)
+    return {"device": props.name, **more, "torch": torch.__version__, "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "errors": {}, "sectionSeconds": {}}
+
+
 def save_result(result, path):
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
@@ -326,15 +341,7 @@ def main():
     args = p.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     props = torch.cuda.get_device_properties(0)
-    result = {
-        "device": props.name,
-        "smCount": props.multi_processor_count,
-        "memoryBytes": props.total_memory,
-        "torch": torch.__version__,
-        "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "errors": {},
-        "sectionSeconds": {},
-    }
+    result = new_result(smCount=props.multi_processor_count, memoryBytes=props.total_memory)
 
     def section(key, fn):
         if key not in skip:

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure_gpu import environment, kernel_profile, layer_gemms, run_section  # noqa: E402
+from measure_gpu import environment, kernel_profile, layer_gemms, new_result, run_section  # noqa: E402
 
 
 def interleaved_gemm_tflops(m, n, k, copy_mib=256, calls=30):
@@ -178,9 +178,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     args = p.parse_args()
-    props = torch.cuda.get_device_properties(0)
-    result = {"device": props.name, "torch": torch.__version__, "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "environment": environment(), "errors": {}, "sectionSeconds": {}}
+    result = new_result(environment=environment())
     for key, fn in SECTIONS:
         run_section(result, key, fn, args.out)
         print(f"[{time.strftime('%H:%M:%S')}] {key}: {result['sectionSeconds'][key]} s {result['errors'].get(key, '')}", flush=True)

@@ -35,7 +35,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure_gpu import GptModel, environment, kernel_profile, run_section, save_result  # noqa: E402
+from measure_gpu import environment, kernel_profile, new_result, run_section, save_result, training_step  # noqa: E402
 
 
 class Sampler:
@@ -115,22 +115,7 @@ def gemm_sustained(scale_a, scale_b, seconds, n=8192):
 def step_sustained(layers, hidden, heads, seq, mbs, vocab, tied, weights, optimizer, seconds):
     """A training step run back to back for `seconds`, then profiled hot. `weights`: 'fp32-autocast'
     (fp32 parameters, bf16 autocast) or 'bf16'. `optimizer`: False leaves the optimizer step out."""
-    with torch.device("cuda"):
-        model = GptModel(layers, hidden, heads, vocab, checkpoint=False, tied=tied)
-    if weights == "bf16":
-        model = model.to(torch.bfloat16)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=True) if optimizer else None
-    tokens = torch.randint(0, vocab, (mbs, seq), device="cuda")
-
-    def step():
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=weights != "bf16"):
-            logits = model(tokens)
-            loss = torch.nn.functional.cross_entropy(logits.view(-1, vocab).float(), tokens.view(-1))
-        loss.backward()
-        if opt is not None:
-            opt.step()
-        model.zero_grad(set_to_none=True)
-
+    step, model, opt = training_step(layers, hidden, heads, seq, mbs, vocab, weights, tied=tied, optimizer=optimizer)
     try:
         for _ in range(2):
             step()
@@ -138,7 +123,7 @@ def step_sustained(layers, hidden, heads, seq, mbs, vocab, tied, weights, optimi
         out = run_windows(step, seconds)
         out["hotProfile"] = kernel_profile(step, steps=1)
     finally:
-        del model, opt
+        del step, model, opt
         torch.cuda.empty_cache()
     out["shape"] = {"layers": layers, "hidden": hidden, "heads": heads, "seq": seq, "mbs": mbs, "vocab": vocab, "tied": tied}
     out["weights"], out["optimizer"] = weights, optimizer
@@ -254,9 +239,7 @@ def main():
     p.add_argument("--only", default="", help="comma-separated workload names (default: all)")
     args = p.parse_args()
     only = set(filter(None, args.only.split(",")))
-    props = torch.cuda.get_device_properties(0)
-    result = {"device": props.name, "torch": torch.__version__, "measuredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "environment": environment(), "errors": {}, "sectionSeconds": {}}
+    result = new_result(environment=environment())
 
     for key, fn in WORKLOADS:
         if only and key not in only:

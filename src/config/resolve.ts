@@ -156,6 +156,7 @@ export function resolveExecution(
     throw invalid('precision', `${system.gpu.name} has no bf16 tensor cores (allowed: ${allowed})`);
   }
   const tokens = input.tokens ?? ExecutionDefaults.tokens;
+  const kernels = input.kernels ?? ExecutionDefaults.kernels;
 
   return {
     gpus,
@@ -178,12 +179,12 @@ export function resolveExecution(
     attention: input.attention ?? ExecutionDefaults.attention,
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,
     weightDtype: input.weightDtype ?? ExecutionDefaults.weightDtype,
-    kernels: input.kernels ?? ExecutionDefaults.kernels,
+    kernels,
     // ZeRO-3 with fp32 weights is most often FSDP1 (no param_dtype), whose weights autocast does not cache.
     autocastCache: input.autocastCache ?? (zero >= 3 ? 'none' : 'forward'),
-    lossKernel: input.lossKernel ?? input.kernels ?? ExecutionDefaults.kernels,
+    lossKernel: input.lossKernel ?? kernels,
     // Stacks of eager reference code step PyTorch's default (multi-tensor) AdamW; Megatron-LM and NeMo a fused Adam.
-    optimizerKernel: input.optimizerKernel ?? ((input.kernels ?? ExecutionDefaults.kernels) === 'eager' ? 'foreach' : 'fused'),
+    optimizerKernel: input.optimizerKernel ?? (kernels === 'eager' ? 'foreach' : 'fused'),
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,
