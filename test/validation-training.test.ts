@@ -98,6 +98,18 @@ describe('training validation', () => {
     expect(predicted[3]).toBeGreaterThan(predicted[4]);
     expect(predicted[4]).toBeGreaterThan(predicted[5]);
   });
+  it('reports the bounded training rows by GPU and the year of their software, each row once', () => {
+    const training = rep.groups.filter((g) => !g.name.startsWith('collectives'));
+    const rows = training.flatMap((g) => g.rows.filter((r) => r.bounded && r.unit !== 'GiB'));
+    for (const r of rows) expect(r.softwareYear, r.id).toBeGreaterThanOrEqual(2021);
+    expect(rep.byGpuAndYear.reduce((n, c) => n + c.stats.cases, 0)).toBe(rows.length);
+    const h100 = rep.byGpuAndYear.filter((c) => c.gpu === 'h100-sxm-80g');
+    expect(h100.map((c) => c.softwareYear)).toEqual([2023, 2024, 2025]);
+    // The signed mean of a cell is the mean of its rows' errors (a cell with one sign cannot hide it).
+    const cell = h100[0];
+    const errs = rows.filter((r) => r.gpu === cell.gpu && r.softwareYear === cell.softwareYear).map((r) => r.error);
+    expect(cell.meanError).toBeCloseTo(errs.reduce((a, b) => a + b, 0) / errs.length, 12);
+  });
   it('gives every case a source', () => {
     for (const g of rep.groups) for (const r of g.rows) expect(r.source.length).toBeGreaterThan(10);
     expect(errorStats([0.1, -0.2, 0.3]).medianAbsError).toBeCloseTo(0.2);

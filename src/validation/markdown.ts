@@ -26,6 +26,13 @@ export function reportMarkdown(rep: ValidationReport): string {
   out.push(`| **all bounded time and throughput rows** | ${o.cases} | ${pct(o.meanAbsError)} | ${pct(o.medianAbsError)} | ${pct(o.worstAbsError)} |`);
   const mem = rep.memory;
   if (mem.cases > 0) out.push(`| **all bounded memory rows** | ${mem.cases} | ${pct(mem.meanAbsError)} | ${pct(mem.medianAbsError)} | ${pct(mem.worstAbsError)} |`);
+  if (rep.byGpuAndYear.length > 0) {
+    out.push('', 'Bounded training rows by GPU and the year of the software that ran them (mean error above zero: the twin runs faster than the runs did):', '');
+    out.push('| GPU | software of | rows | median abs error | worst | mean error |', '|---|---|---|---|---|---|');
+    for (const c of rep.byGpuAndYear) {
+      out.push(`| ${c.gpu} | ${c.softwareYear} | ${c.stats.cases} | ${pct(c.stats.medianAbsError)} | ${pct(c.stats.worstAbsError)} | ${signedPct(c.meanError)} |`);
+    }
+  }
   for (const g of rep.groups.filter((x) => listed(x.name))) {
     out.push('', `<details><summary>${g.name}: ${g.description}</summary>`, '', '| case | measured | predicted | error |', '|---|---|---|---|');
     for (const r of g.rows) {

@@ -25,6 +25,8 @@ export interface ValidationRow {
   kernels?: KernelStyle;
   /** Whether the model is a mixture of experts (dense runs do not speak for it). */
   moe?: boolean;
+  /** The year of the software that produced a training case's measurement. */
+  softwareYear?: number;
 }
 
 export interface ValidationGroup {
@@ -43,6 +45,19 @@ export interface ValidationReport {
   overall: ErrorStats;
   /** Statistics over every bounded per-GPU memory row. */
   memory: ErrorStats;
+  /**
+   * The bounded time and throughput rows of training runs by GPU and the year of their software
+   * (by GPU, then oldest first): where the twin's error follows the software rather than the hardware.
+   */
+  byGpuAndYear: GpuYearStats[];
+}
+
+export interface GpuYearStats {
+  gpu: string;
+  softwareYear: number;
+  stats: ErrorStats;
+  /** Mean signed error: above zero, the twin runs faster than these runs did. */
+  meanError: number;
 }
 
 /** Memory rows are judged on their own bound, apart from the time and throughput rows. */
@@ -60,9 +75,30 @@ export function group(name: string, description: string, rows: ValidationRow[]):
 
 export function report(groups: ValidationGroup[]): ValidationReport {
   const bounded = groups.flatMap((g) => g.rows.filter((r) => r.bounded));
+  const timeRows = bounded.filter((r) => !isMemoryRow(r));
   return {
     groups,
-    overall: errorStats(bounded.filter((r) => !isMemoryRow(r)).map((r) => r.error)),
+    overall: errorStats(timeRows.map((r) => r.error)),
     memory: errorStats(bounded.filter(isMemoryRow).map((r) => r.error)),
+    byGpuAndYear: byGpuAndYear(timeRows),
   };
+}
+
+function byGpuAndYear(rows: readonly ValidationRow[]): GpuYearStats[] {
+  const cells = new Map<string, { gpu: string; softwareYear: number; errors: number[] }>();
+  for (const r of rows) {
+    if (r.gpu === undefined || r.softwareYear === undefined) continue;
+    const key = `${r.gpu}@${r.softwareYear}`;
+    const cell = cells.get(key) ?? { gpu: r.gpu, softwareYear: r.softwareYear, errors: [] };
+    cell.errors.push(r.error);
+    cells.set(key, cell);
+  }
+  return [...cells.values()]
+    .sort((a, b) => a.gpu.localeCompare(b.gpu) || a.softwareYear - b.softwareYear)
+    .map((c) => ({
+      gpu: c.gpu,
+      softwareYear: c.softwareYear,
+      stats: errorStats(c.errors),
+      meanError: c.errors.reduce((a, b) => a + b, 0) / c.errors.length,
+    }));
 }

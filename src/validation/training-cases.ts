@@ -36,6 +36,11 @@ export const TrainingGroupSchema = z.object({
   description: z.string(),
   source: z.string(),
   metric: z.enum(TRAINING_METRICS),
+  /**
+   * The year the software that produced the measurement was released (framework, kernels, NCCL):
+   * the same GPU runs faster as its software matures, and the report shows error by GPU and year.
+   */
+  softwareYear: z.number().int().min(2015).max(2100),
   bound: z.number().positive(),
   /** False for cases reported beside the suite but not held to its bound (each such group says why). */
   bounded: z.boolean().default(true),
@@ -112,6 +117,7 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       fitsInMemory: result.fitsInMemory,
       peakMemoryBytesPerGpu: result.peakMemoryBytesPerGpu,
       gpu: scenario.system.gpu.name,
+      softwareYear: g.softwareYear,
       precision: scenario.exec.precision,
       kernels: scenario.exec.kernels,
       moe: scenario.model.moe !== undefined,

@@ -80,6 +80,16 @@ export function renderReport(rep: ValidationReport, sources: boolean): string {
   if (o.cases > 0) out.push(heading(`All groups: ${o.cases} bounded time and throughput rows, mean |error| ${pct(o.meanAbsError)}, median ${pct(o.medianAbsError)}, worst ${pct(o.worstAbsError)}`));
   const m = rep.memory;
   if (m.cases > 0) out.push(heading(`Memory: ${m.cases} bounded per-GPU memory rows, mean |error| ${pct(m.meanAbsError)}, median ${pct(m.medianAbsError)}, worst ${pct(m.worstAbsError)}`));
+  if (rep.byGpuAndYear.length > 0) {
+    out.push(heading('Training rows by GPU and the year of their software (mean error above zero: the twin runs faster than they did)'));
+    out.push(
+      table(
+        ['GPU', 'software of', 'rows', 'median |error|', 'worst', 'mean error'],
+        rep.byGpuAndYear.map((c) => [c.gpu, String(c.softwareYear), String(c.stats.cases), pct(c.stats.medianAbsError), pct(c.stats.worstAbsError), signedPct(c.meanError)]),
+        [1, 2, 3, 4, 5],
+      ),
+    );
+  }
   return out.join('\n');
 }
 
