@@ -5,7 +5,7 @@
  * accuracy-table.ts; a test fails when it no longer matches `validate`).
  */
 import type { KernelStyle } from '../config/execution-schema.js';
-import { isMemoryRow, type ValidationReport } from './report.js';
+import { isMemoryRow, speedError, type ValidationReport } from './report.js';
 
 /** bf16 and fp16 run at the same speed: their runs speak for each other. */
 export const precisionClass = (p: string): string => (p === 'bf16' || p === 'fp16' ? '16-bit' : p);
@@ -23,7 +23,7 @@ export interface AccuracyEntry {
   runs: number;
   medianAbsError: number;
   worstAbsError: number;
-  /** Mean of predicted / measured - 1: above 0, the twin predicts these runs too fast. */
+  /** Mean error as speed (predicted speed / measured - 1; time rows inverted): above 0, the twin predicts these runs too fast. */
   meanError: number;
   /** Validation groups the runs come from. */
   groups: string[];
@@ -32,7 +32,7 @@ export interface AccuracyEntry {
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
-  const byKey = new Map<string, { gpu: string; precision: string; kernels: KernelStyle; moe: boolean; errors: number[]; groups: Set<string> }>();
+  const byKey = new Map<string, { gpu: string; precision: string; kernels: KernelStyle; moe: boolean; errors: number[]; speed: number[]; groups: Set<string> }>();
   for (const g of rep.groups) {
     for (const r of g.rows) {
       if (!r.bounded || r.gpu === undefined || r.precision === undefined || isMemoryRow(r)) continue;
@@ -41,8 +41,9 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
       const moe = r.moe ?? false;
       const key = `${r.gpu}|${precision}|${kernels}|${moe}`;
       let e = byKey.get(key);
-      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, moe, errors: [], groups: new Set() }));
+      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, moe, errors: [], speed: [], groups: new Set() }));
       e.errors.push(r.error);
+      e.speed.push(speedError(r));
       e.groups.add(g.name);
     }
   }
@@ -59,7 +60,7 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
         runs: n,
         medianAbsError: round(median),
         worstAbsError: round(abs[n - 1]),
-        meanError: round(e.errors.reduce((a, b) => a + b, 0) / n),
+        meanError: round(e.speed.reduce((a, b) => a + b, 0) / n),
         groups: [...e.groups],
       };
     })

@@ -56,12 +56,18 @@ export interface GpuYearStats {
   gpu: string;
   softwareYear: number;
   stats: ErrorStats;
-  /** Mean signed error: above zero, the twin runs faster than these runs did. */
+  /** Mean signed error as speed (speedError): above zero, the twin runs faster than these runs did. */
   meanError: number;
 }
 
 /** Memory rows are judged on their own bound, apart from the time and throughput rows. */
 export const isMemoryRow = (r: ValidationRow): boolean => r.metric === 'allocatedMemoryGiB';
+
+/**
+ * A row's error as speed: predicted speed over measured, less 1, so that above zero always means the
+ * twin runs faster than the measurement (a step-time row's error has the opposite sign).
+ */
+export const speedError = (r: ValidationRow): number => (r.metric === 'stepTimeSeconds' ? 1 / (1 + r.error) - 1 : r.error);
 
 export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
   return {
@@ -85,12 +91,13 @@ export function report(groups: ValidationGroup[]): ValidationReport {
 }
 
 function byGpuAndYear(rows: readonly ValidationRow[]): GpuYearStats[] {
-  const cells = new Map<string, { gpu: string; softwareYear: number; errors: number[] }>();
+  const cells = new Map<string, { gpu: string; softwareYear: number; errors: number[]; speed: number[] }>();
   for (const r of rows) {
     if (r.gpu === undefined || r.softwareYear === undefined) continue;
     const key = `${r.gpu}@${r.softwareYear}`;
-    const cell = cells.get(key) ?? { gpu: r.gpu, softwareYear: r.softwareYear, errors: [] };
+    const cell = cells.get(key) ?? { gpu: r.gpu, softwareYear: r.softwareYear, errors: [], speed: [] };
     cell.errors.push(r.error);
+    cell.speed.push(speedError(r));
     cells.set(key, cell);
   }
   return [...cells.values()]
@@ -99,6 +106,6 @@ function byGpuAndYear(rows: readonly ValidationRow[]): GpuYearStats[] {
       gpu: c.gpu,
       softwareYear: c.softwareYear,
       stats: errorStats(c.errors),
-      meanError: c.errors.reduce((a, b) => a + b, 0) / c.errors.length,
+      meanError: c.speed.reduce((a, b) => a + b, 0) / c.speed.length,
     }));
 }
