@@ -91,12 +91,15 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "fused",
     "moe": false,
-    "runs": 9,
-    "medianAbsError": 0.0591,
+    "runs": 30,
+    "medianAbsError": 0.0716,
     "worstAbsError": 0.2733,
-    "meanError": 0.0941,
+    "meanError": 0.079,
     "groups": [
-      "megatron-core-h100"
+      "megatron-core-h100",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100"
     ]
   },
   {
@@ -104,13 +107,16 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
-    "runs": 14,
-    "medianAbsError": 0.1482,
+    "runs": 35,
+    "medianAbsError": 0.0879,
     "worstAbsError": 0.2734,
-    "meanError": 0.1399,
+    "meanError": 0.0818,
     "groups": [
       "nemo-24.07-h100-fp8",
-      "megatron-bridge-25.11-fp8"
+      "megatron-bridge-25.11-fp8",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100"
     ]
   }
 ];
