@@ -40,8 +40,9 @@ describe('training validation', () => {
   it('holds the median |error| over every bounded row (training and collectives) near the 5% target', () => {
     // Regression guard, not the target: the median was 4.9% over 105 rows; the 42 rows of NVIDIA's DGX
     // Cloud recipes (NeMo 24.09-25.04 on up to 2,304 H100, median 6%, the twin 2-15% fast) took it to 5.3%.
-    expect(rep.overall.cases).toBeGreaterThanOrEqual(147);
-    expect(rep.overall.medianAbsError).toBeLessThan(0.055);
+    // The 12 GB200 rows of the same recipes (the twin 17-27% fast) took it to 5.6%.
+    expect(rep.overall.cases).toBeGreaterThanOrEqual(159);
+    expect(rep.overall.medianAbsError).toBeLessThan(0.06);
   });
   it('holds today\'s accuracy on the H100 groups, which miss the 15% target (known gap)', () => {
     // Regression guards, not the target: median and worst as of this commit, with a little room.
@@ -64,6 +65,16 @@ describe('training validation', () => {
     const nemo = byName('nemo-24.07-h100-fp8').stats;
     expect(nemo.medianAbsError).toBeLessThan(0.17); // with the squared-ReLU Nemotron 8B/22B rows (+20%, +16%)
     expect(nemo.worstAbsError).toBeLessThan(0.29);
+  });
+  it('holds today\'s accuracy on GB200 at scale, where the derived preset runs fast (known gap)', () => {
+    // Regression guard, not the target (2026-11-28): NVIDIA's DGX GB200 runs of NeMo 25.04 (Llama 3.1 405B,
+    // Nemotron-4 340B, 128-512 GPUs) take 17-27% longer than the twin gives; the GB200 preset's GEMM and
+    // attention figures are derived from best-shape sweeps and Hopper's ratios, not measured.
+    const g = byName('dgxc-nemo-25.04-gb200');
+    expect(g.stats.cases).toBe(12);
+    for (const r of g.rows) expect(r.error, r.config).toBeLessThan(0); // every row: the twin is fast
+    expect(g.stats.medianAbsError).toBeLessThan(0.25);
+    expect(g.stats.worstAbsError).toBeLessThan(0.29);
   });
   it('on one node with the same code, keeps the A100 side of the MosaicML pairs within 10% and holds the H100 side', () => {
     const rows = byName('mosaicml-fsdp-1node').rows;
@@ -99,6 +110,9 @@ describe('training validation', () => {
       '13B, 128 A100 40GB, FULL_SHARD, act-ckpt, mbs 16 (twin: does not fit)',
       'Nemotron-4 340B BF16, 128 GPUs, TP8 PP8 VP12, gbs 32 (twin: does not fit)',
       'Nemotron-4 340B FP8, 128 GPUs, TP8 PP8 VP12, gbs 32 (twin: does not fit)',
+      // Llama 3.1 405B on 128 GB200 (TP4 PP8 CP2 VP8, DP 2): 190 GiB of 173 in the twin, for the same reason.
+      'Llama 3.1 405B BF16, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
+      'Llama 3.1 405B FP8, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
     ]);
   });
   it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {

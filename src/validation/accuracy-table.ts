@@ -61,15 +61,29 @@ export const ACCURACY: readonly AccuracyEntry[] = [
   },
   {
     "gpu": "gb200-186g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "moe": false,
+    "runs": 6,
+    "medianAbsError": 0.2192,
+    "worstAbsError": 0.2318,
+    "meanError": 0.2847,
+    "groups": [
+      "dgxc-nemo-25.04-gb200"
+    ]
+  },
+  {
+    "gpu": "gb200-186g",
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
-    "runs": 1,
-    "medianAbsError": 0.0869,
-    "worstAbsError": 0.0869,
-    "meanError": 0.0869,
+    "runs": 7,
+    "medianAbsError": 0.19,
+    "worstAbsError": 0.273,
+    "meanError": 0.2439,
     "groups": [
-      "megatron-bridge-25.11-fp8"
+      "megatron-bridge-25.11-fp8",
+      "dgxc-nemo-25.04-gb200"
     ]
   },
   {
