@@ -112,9 +112,12 @@ describe('clustertwin simulate', () => {
     expect(text.stdout).toMatch(/Accuracy: \d+ published 16-bit runs on this GPU with fused kernels in the validation suite: median \|error\| \d+\.\d%/);
     const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout);
     expect(eager.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', kernels: 'eager' });
-    // Dense runs do not speak for a mixture of experts: the suite's MoE runs are reported, not bounded.
-    const moe = await runCli(['simulate', '--system', 'dgx-h100', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256']);
-    expect(moe.stdout).toMatch(/Accuracy: no bounded mixture-of-experts run is in the validation suite: this prediction is unchecked/);
+    // Dense runs do not speak for a mixture of experts: on H100 the bounded Grok-1 runs do; elsewhere MoE is unchecked.
+    const moe = JSON.parse((await runCli(['simulate', '--system', 'dgx-h100', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256', '--json'])).stdout);
+    expect(moe.accuracy).toMatchObject({ gpu: 'h100-sxm-80g', moe: true });
+    expect(moe.accuracy.groups).toEqual(['dgxc-nemo-24.12-moe-h100', 'dgxc-nemo-25.04-moe-h100']);
+    const moeA100 = await runCli(['simulate', '--system', 'dgx-a100-80g', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256']);
+    expect(moeA100.stdout).toMatch(/Accuracy: no bounded mixture-of-experts run on NVIDIA A100.* in bf16 is in the validation suite: this prediction is unchecked/);
     const v100 = JSON.parse((await runCli(['simulate', '--system', 'nd40rs-v2', '--precision', 'fp16', '--recompute', 'full', '--json'])).stdout);
     expect(v100.accuracy).toBeNull();
   });

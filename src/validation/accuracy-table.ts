@@ -118,6 +118,20 @@ export const ACCURACY: readonly AccuracyEntry[] = [
   },
   {
     "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "moe": true,
+    "runs": 3,
+    "medianAbsError": 0.1785,
+    "worstAbsError": 0.1883,
+    "meanError": 0.1242,
+    "groups": [
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
@@ -131,6 +145,20 @@ export const ACCURACY: readonly AccuracyEntry[] = [
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "moe": true,
+    "runs": 3,
+    "medianAbsError": 0.2637,
+    "worstAbsError": 0.2795,
+    "meanError": 0.2752,
+    "groups": [
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100"
     ]
   }
 ];

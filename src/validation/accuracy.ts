@@ -86,7 +86,7 @@ export function accuracySentence(
   kernels: KernelStyle = 'fused',
   moe = false,
 ): string {
-  if (!entry && moe) return 'no bounded mixture-of-experts run is in the validation suite: this prediction is unchecked (the reported ones: `clustertwin validate --group moe`)';
+  if (!entry && moe) return `no bounded mixture-of-experts run on ${gpuDescription} in ${precision} is in the validation suite: this prediction is unchecked (the suite's MoE runs: \`clustertwin validate --group moe\`)`;
   if (!entry) return `no published run on ${gpuDescription} in ${precision} with ${kernels} kernels is in the validation suite yet: this prediction is unchecked`;
   const lean = entry.meanError > 0.03 ? ', the twin running fast on average' : entry.meanError < -0.03 ? ', the twin running slow on average' : '';
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
