@@ -230,6 +230,7 @@ export const NOT_MODELLED = [
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
   'the activation memory inside an eager layer (a reference RMSNorm\'s fp32 copies, an autocast copy of a norm\'s output per Linear): a layer\'s saved tensors are counted as Megatron\'s fused layer keeps them; eager losses, autocast\'s weight copies and gradients freed between steps are counted',
   'the SM clock against the workload mix under the power cap: each GPU type times every GEMM at one measured rate (on H100/H200, their rate with other kernels between them, as in a step); GEMMs back to back for seconds ran 13% slower, and very GEMM-dense steps of large models may too',
+  'what overlapped communication costs the compute beside it beyond the SMs it takes (HBM contention, per-split synchronisation): TP overlap (--overlap tp) is credited as the method intends, where measurements of Transformer Engine\'s overlap hide much less (FLUX: 20% of TP communication on average on H800), so predictions with it may run fast (docs/sources/tp-overlap.md)',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 
