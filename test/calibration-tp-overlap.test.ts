@@ -1,0 +1,27 @@
+/**
+ * The twin's TP overlap against FLUX's operator measurements (docs/sources/tp-overlap.md): the GEMMs
+ * it overlaps are timed right, and the overlap it credits is more than Transformer Engine achieved.
+ */
+import { describe, expect, it } from 'vitest';
+import { fluxCases, h800Like, meanEfficiency } from '../calibration/tp-overlap-flux.js';
+
+const cases = fluxCases(h800Like());
+const at4096 = cases.find((c) => c.tokens === 4096)!;
+
+describe('TP overlap on FLUX\'s cases (GPT-3 175B shapes, TP 8, 8x H800)', () => {
+  it('times the overlapped GEMMs within 5% of FLUX\'s unsplit cuBLAS runs', () => {
+    // bytedance/flux docs/performance_report.md @79807b71, H800, M 4096: AG+GEMM "Torch GEMM" 0.846 ms
+    // (K 12288, N 49152 / 8), GEMM+RS 0.818 ms (K 49152 / 8, N 12288).
+    expect(Math.abs(at4096.gemmSeconds.fc1 / 0.846e-3 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(at4096.gemmSeconds.fc2 / 0.818e-3 - 1)).toBeLessThan(0.05);
+  });
+  it('credits more overlap than TE measured there (known gap: FLUX, TE 1.4.0, mean 20%)', () => {
+    // Regression guard, not a target: the twin hides 64% on average where TE hid 20% (range -40..80%).
+    const e = meanEfficiency(cases);
+    expect(e).toBeGreaterThan(0.2);
+    expect(e).toBeLessThan(0.75);
+    // Like TE, the twin's overlap is worst at the smallest m.
+    const ag = cases.map((c) => c.efficiency.allGather);
+    expect(ag[0]).toBeLessThan(ag[ag.length - 1]);
+  });
+});
