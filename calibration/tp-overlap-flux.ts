@@ -10,6 +10,8 @@
  * H800 is H100 compute with NVLink cut to 200 GB/s a direction (8 links instead of 18); the default
  * models it as the dgx-h100 preset with that NVLink and no NVLink SHARP.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadPresets } from '../src/node/presets.js';
 import { resolveScenario } from '../src/engine.js';
@@ -69,7 +71,8 @@ export function h800Like(nvlinkGBps = 200): SystemSpec {
   return { ...base, node: { ...base.node, nvlinkGBpsPerGpu: nvlinkGBps, nvls: false } };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (not when a test imports it).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const { values } = parseArgs({ options: { 'nvlink-gbps': { type: 'string', default: '200' } } });
   const cases = fluxCases(h800Like(Number(values['nvlink-gbps'])));
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
