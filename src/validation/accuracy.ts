@@ -5,7 +5,8 @@
  * accuracy-table.ts; a test fails when it no longer matches `validate`).
  */
 import type { KernelStyle } from '../config/execution-schema.js';
-import { isMemoryRow, speedError, type ValidationReport } from './report.js';
+import { isMemoryRow, meanSpeedError, type ValidationReport, type ValidationRow } from './report.js';
+import { errorStats } from './stats.js';
 
 /** bf16 and fp16 run at the same speed: their runs speak for each other. */
 export const precisionClass = (p: string): string => (p === 'bf16' || p === 'fp16' ? '16-bit' : p);
@@ -32,7 +33,7 @@ export interface AccuracyEntry {
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
-  const byKey = new Map<string, { gpu: string; precision: string; kernels: KernelStyle; moe: boolean; errors: number[]; speed: number[]; groups: Set<string> }>();
+  const byKey = new Map<string, { gpu: string; precision: string; kernels: KernelStyle; moe: boolean; rows: ValidationRow[]; groups: Set<string> }>();
   for (const g of rep.groups) {
     for (const r of g.rows) {
       if (!r.bounded || r.gpu === undefined || r.precision === undefined || isMemoryRow(r)) continue;
@@ -41,26 +42,23 @@ export function accuracyTable(rep: ValidationReport): AccuracyEntry[] {
       const moe = r.moe ?? false;
       const key = `${r.gpu}|${precision}|${kernels}|${moe}`;
       let e = byKey.get(key);
-      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, moe, errors: [], speed: [], groups: new Set() }));
-      e.errors.push(r.error);
-      e.speed.push(speedError(r));
+      if (!e) byKey.set(key, (e = { gpu: r.gpu, precision, kernels, moe, rows: [], groups: new Set() }));
+      e.rows.push(r);
       e.groups.add(g.name);
     }
   }
   return [...byKey.values()]
     .map((e) => {
-      const abs = e.errors.map(Math.abs).sort((a, b) => a - b);
-      const n = abs.length;
-      const median = n % 2 ? abs[(n - 1) / 2] : (abs[n / 2 - 1] + abs[n / 2]) / 2;
+      const stats = errorStats(e.rows.map((r) => r.error));
       return {
         gpu: e.gpu,
         precision: e.precision,
         kernels: e.kernels,
         moe: e.moe,
-        runs: n,
-        medianAbsError: round(median),
-        worstAbsError: round(abs[n - 1]),
-        meanError: round(e.speed.reduce((a, b) => a + b, 0) / n),
+        runs: stats.cases,
+        medianAbsError: round(stats.medianAbsError),
+        worstAbsError: round(stats.worstAbsError),
+        meanError: round(meanSpeedError(e.rows)),
         groups: [...e.groups],
       };
     })

@@ -69,6 +69,9 @@ export const isMemoryRow = (r: ValidationRow): boolean => r.metric === 'allocate
  */
 export const speedError = (r: ValidationRow): number => (r.metric === 'stepTimeSeconds' ? 1 / (1 + r.error) - 1 : r.error);
 
+/** Mean of the rows' errors as speed (above zero: the twin runs fast on average). */
+export const meanSpeedError = (rows: readonly ValidationRow[]): number => rows.reduce((s, r) => s + speedError(r), 0) / rows.length;
+
 export function group(name: string, description: string, rows: ValidationRow[]): ValidationGroup {
   return {
     name,
@@ -91,13 +94,12 @@ export function report(groups: ValidationGroup[]): ValidationReport {
 }
 
 function byGpuAndYear(rows: readonly ValidationRow[]): GpuYearStats[] {
-  const cells = new Map<string, { gpu: string; softwareYear: number; errors: number[]; speed: number[] }>();
+  const cells = new Map<string, { gpu: string; softwareYear: number; rows: ValidationRow[] }>();
   for (const r of rows) {
     if (r.gpu === undefined || r.softwareYear === undefined) continue;
     const key = `${r.gpu}@${r.softwareYear}`;
-    const cell = cells.get(key) ?? { gpu: r.gpu, softwareYear: r.softwareYear, errors: [], speed: [] };
-    cell.errors.push(r.error);
-    cell.speed.push(speedError(r));
+    const cell = cells.get(key) ?? { gpu: r.gpu, softwareYear: r.softwareYear, rows: [] };
+    cell.rows.push(r);
     cells.set(key, cell);
   }
   return [...cells.values()]
@@ -105,7 +107,7 @@ function byGpuAndYear(rows: readonly ValidationRow[]): GpuYearStats[] {
     .map((c) => ({
       gpu: c.gpu,
       softwareYear: c.softwareYear,
-      stats: errorStats(c.errors),
-      meanError: c.speed.reduce((a, b) => a + b, 0) / c.speed.length,
+      stats: errorStats(c.rows.map((r) => r.error)),
+      meanError: meanSpeedError(c.rows),
     }));
 }
