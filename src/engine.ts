@@ -35,16 +35,21 @@ import { runEstimate, type RunEstimate } from './run/run-model.js';
 import { runWithFailures, type RunWithFailures } from './reliability/run-with-failures.js';
 import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
 import { GIB } from './units.js';
+import { checkFabricHolds } from './topology/fat-tree-geometry.js';
 
 /** Phase 1: resolve what the user wrote into a runnable scenario (choosing TP and PP when unset). */
 export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, catalog: PresetCatalog): Scenario {
   const parsed = parseScenarioInput(input);
   const system = scenarioSystem(parsed, catalog);
   const model = scenarioModel(parsed, catalog);
-  if (parsed.tp !== undefined && parsed.pp !== undefined) {
-    return { system, model, exec: resolveExecution({ ...parsed, tp: parsed.tp, pp: parsed.pp }, model, system) };
-  }
-  return { system, model, exec: chooseSplit(parsed, model, system) };
+  if (parsed.gpus !== undefined) checkFabricHolds(system, parsed.gpus);
+  const exec =
+    parsed.tp !== undefined && parsed.pp !== undefined
+      ? resolveExecution({ ...parsed, tp: parsed.tp, pp: parsed.pp }, model, system)
+      : chooseSplit(parsed, model, system);
+  // GPUs may come from --dp x the split rather than --gpus.
+  checkFabricHolds(system, exec.gpus, parsed.gpus === undefined ? 'dp' : 'gpus');
+  return { system, model, exec };
 }
 
 /**
@@ -82,6 +87,16 @@ function chooseSplit(parsed: ScenarioInputParsed, model: ModelSpec, system: Syst
   }
   if (!best) {
     if (firstError instanceof ClusterTwinError) throw firstError;
+    // Nothing was tried: no PP of the candidates divides the GPUs with this TP. Say why in terms of the TP given.
+    if (parsed.tp !== undefined) {
+      // resolveExecution checks the model's divisibility first; on one replica it names what is wrong with the TP.
+      try {
+        resolveExecution({ ...parsed, tp: parsed.tp, pp: 1, gpus: undefined, dp: 1 }, model, system);
+      } catch (err) {
+        if (err instanceof ClusterTwinError && err.path === 'tp') throw err;
+      }
+      if (gpus % parsed.tp !== 0) throw new ClusterTwinError('not_divisible', 'tp', `TP ${parsed.tp} does not divide the ${gpus} GPUs`);
+    }
     throw new ClusterTwinError('invalid_value', 'tp', 'no valid TP x PP split for this model and GPU count; set --tp and --pp');
   }
   return best.exec;

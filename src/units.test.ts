@@ -23,7 +23,16 @@ describe('parseBytes', () => {
     expect(parseBytes('64M')).toBe(64 * 1024 ** 2);
     expect(parseBytes('8G')).toBe(8 * 1024 ** 3);
     expect(parseBytes('64MiB')).toBe(64 * 1024 ** 2);
+    expect(parseBytes('1KiB')).toBe(1024);
+    expect(parseBytes('512')).toBe(512);
+    expect(parseBytes('512B')).toBe(512);
     expect(parseBytes('x')).toBeNaN();
+    expect(parseBytes('1Kx')).toBeNaN();
+  });
+  it('reads KB, MB, GB as decimal (SI), as they say', () => {
+    expect(parseBytes('1KB')).toBe(1000);
+    expect(parseBytes('64MB')).toBe(64e6);
+    expect(parseBytes('8gb')).toBe(8e9);
   });
 });
 

@@ -22,6 +22,7 @@ export const tflopsToFlopsPerSecond = (tflops: number): number => tflops * TERA;
 
 const COUNT_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
 const BYTE_SUFFIX: Record<string, number> = { k: KIB, m: MIB, g: GIB, t: 1024 ** 4 };
+const DECIMAL_BYTE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
 
 /**
  * Parses counts such as `300e9`, `300B`, `16M`, `1.5k`, `1,024` (decimal
@@ -38,17 +39,20 @@ export function parseCount(text: string | number): number {
 }
 
 /**
- * Parses byte sizes as nccl-tests writes them: `1K` = 1024, `8G` = 8 GiB.
- * A trailing `B`/`iB` is accepted (`64MB`, `64MiB`). Returns NaN otherwise.
+ * Parses byte sizes. A bare suffix is binary, as nccl-tests writes its sizes (`1K` = 1,024,
+ * `8G` = 8 GiB), and so is an explicit `KiB`/`MiB`/`GiB`/`TiB`; `KB`/`MB`/`GB`/`TB` are decimal
+ * (SI: 1KB = 1,000). Returns NaN otherwise.
  */
 export function parseBytes(text: string | number): number {
   if (typeof text === 'number') return text;
   const t = text.trim().replace(/[_,]/g, '');
-  const m = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgt])?(?:i?b)?$/i.exec(t);
+  const m = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?:([kmgt])(i?b)?|b)?$/i.exec(t);
   if (!m) return Number.NaN;
   const base = Number(m[1]);
   const suffix = m[2]?.toLowerCase();
-  return suffix ? base * BYTE_SUFFIX[suffix] : base;
+  if (!suffix) return base;
+  const decimal = m[3] !== undefined && m[3].toLowerCase() === 'b';
+  return base * (decimal ? DECIMAL_BYTE_SUFFIX[suffix] : BYTE_SUFFIX[suffix]);
 }
 
 /** Formats a byte count with a binary suffix, e.g. `64 MiB`. */

@@ -26,7 +26,7 @@ describe('clustertwin collective', () => {
   });
   it.each([
     [['--op', 'allsum'], /^error: option '--op <op>' argument 'allsum' is invalid/],
-    [['--min-bytes', 'lots'], /^error: --min-bytes: expected a size such as 1K, 64M or 8G/],
+    [['--min-bytes', 'lots'], /^error: --min-bytes: expected a size from 1 to 1T, such as 1K, 64M or 8G/],
     [['--gpus', '8', '--algo', 'tree'], /^error: --algo: tree cannot run allreduce on 8 GPUs over 1 NVLink domain/],
     [['--system', 'dgx-a100-80g', '--algo', 'nvls'], /^error: --algo: nvls cannot run/],
   ])('rejects %j with exit code 2', async (args, message) => {

@@ -72,15 +72,15 @@ describe('clustertwin reliability', () => {
   });
 
   it.each([
-    [['--days', '0'], /^error: --days: expected a number of days above 0, got "0"/],
+    [['--days', '0'], /^error: --days: expected a number of days above 0 and at most 36,500, got "0"/],
     [['--days', 'soon'], /^error: --days: expected a number of days above 0/],
-    [['--checkpoint-interval', 'often'], /^error: --checkpoint-interval: expected a duration such as 600, 45s, 20m, 1.5h or 2d, got "often"/],
-    [['--hot-spares', '-1'], /^error: --hot-spares: expected a whole number of nodes or auto, got "-1"/],
-    [['--hot-spares', '2.5'], /^error: --hot-spares: expected a whole number of nodes or auto/],
+    [['--checkpoint-interval', 'often'], /^error: --checkpoint-interval: expected a duration such as 600, 45s, 20m, 1.5h or 2d, above 0 to 3650d, got "often"/],
+    [['--hot-spares', '-1'], /^error: --hot-spares: expected a whole number of nodes \(or auto\) from 0 to 1,000,000, got "-1"/],
+    [['--hot-spares', '2.5'], /^error: --hot-spares: expected a whole number of nodes \(or auto\)/],
     [['--trials', 'many'], /^error: --trials: expected a whole number of trials/],
-    [['--seed', '1.5'], /^error: --seed: expected a whole number, got "1.5"/],
+    [['--seed', '1.5'], /^error: --seed: expected a whole number from -1e15 to 1e15, got "1.5"/],
     [['--failure-model', 'llama'], /^error: --failure-model: unknown reliability preset "llama"; nearest: /],
-    [['--checkpoint-write-gbps', '0'], /^error: --checkpoint-write-gbps: expected GB\/s above 0/],
+    [['--checkpoint-write-gbps', '0'], /^error: --checkpoint-write-gbps: expected a number of GB\/s above 0/],
     [['--restart', 'later'], /^error: --restart: expected a duration/],
     [['--tp', '7'], /^error: --tp: TP 7 must divide/],
   ])('rejects %j with one line and exit code 2', async (args, message) => {

@@ -15,6 +15,15 @@ import { planCommand } from './commands/plan.js';
 import { sweepCommand } from './commands/sweep.js';
 
 export const EXIT_USAGE = 2;
+/** An error of ours, not the user's (BSD sysexits EX_SOFTWARE): the one-line message asks for a report. */
+export const EXIT_INTERNAL = 70;
+/** The longest error line printed: anything longer is cut (a value echoed whole could be megabytes). */
+const MAX_ERROR_LINE_CHARS = 400;
+
+const oneLine = (s: string): string => {
+  const flat = s.replace(/\s*\n\s*/g, ' ').trim();
+  return flat.length > MAX_ERROR_LINE_CHARS ? `${flat.slice(0, MAX_ERROR_LINE_CHARS - 3)}...` : flat;
+};
 
 export function buildProgram(): Command {
   const program = new Command('clustertwin')
@@ -42,8 +51,13 @@ export function buildProgram(): Command {
 export function userErrorLine(err: ClusterTwinError): string {
   // Scenario keys name their flag; other simple field names are flags in kebab case.
   const path = FLAG_OF_KEY[err.path] ?? (/^[a-z][a-zA-Z]*$/.test(err.path) ? `--${err.path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : err.path);
-  const message = err.path ? err.message.slice(err.path.length + 2) : err.message;
-  return `error: ${path ? `${path}: ` : ''}${message}`;
+  return oneLine(`error: ${path ? `${path}: ` : ''}${err.detail}`);
+}
+
+/** The line for an exception that is not the user's: a bug of ours, to be reported. */
+export function internalErrorLine(err: unknown): string {
+  const what = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  return oneLine(`error: internal error: ${what} (a bug in clustertwin: please report it with the command line; CLUSTERTWIN_DEBUG=1 prints the stack)`);
 }
 
 /** Runs the CLI; resolves to the exit code. */
@@ -63,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (process.env.CLUSTERTWIN_DEBUG) throw err;
-    process.stderr.write(`error: internal error: ${(err as Error).message} (set CLUSTERTWIN_DEBUG=1 for details)\n`);
-    return 1;
+    process.stderr.write(`${internalErrorLine(err)}\n`);
+    return EXIT_INTERNAL;
   }
 }

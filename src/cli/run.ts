@@ -1,5 +1,5 @@
 /** Entry point of the `clustertwin` executable. */
-import { main } from './main.js';
+import { EXIT_INTERNAL, internalErrorLine, main } from './main.js';
 
 // A reader that stops early (`clustertwin plan | head`) closes the pipe: that is not an error of ours,
 // so leave quietly instead of printing Node's stack trace for EPIPE.
@@ -15,7 +15,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    // Only CLUSTERTWIN_DEBUG lets an exception out of main: then the stack is what was asked for.
+    if (process.env.CLUSTERTWIN_DEBUG) console.error(err);
+    else process.stderr.write(`${internalErrorLine(err)}\n`);
+    process.exitCode = EXIT_INTERNAL;
   },
 );

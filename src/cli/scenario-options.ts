@@ -3,7 +3,7 @@
  * flags, a --config file and the default scenario combine: flags override the
  * config file, which overrides the default scenario.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
 import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
@@ -98,29 +98,78 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;
 }
 
-/** Reads a YAML or JSON scenario file. */
-export function readConfigFile(file: string): unknown {
-  let text: string;
+/** The largest scenario file read: a scenario is a few hundred bytes, an inline system a few KB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases at most (a "billion laughs" file expands a few aliases into gigabytes). */
+const MAX_YAML_ALIASES = 100;
+/** Mappings and lists nested at most this deep (a scenario is 3 levels; deeper is hostile). */
+const MAX_CONFIG_DEPTH = 32;
+
+const configError = (file: string, why: string): ClusterTwinError => new ClusterTwinError('config_file', '--config', `${file}: ${why}`);
+
+/** Reads at most MAX_CONFIG_BYTES of a regular file (a FIFO or /dev/zero would never end). */
+function readBounded(file: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    const st = statSync(file);
+    if (st.isDirectory()) throw configError(file, 'is a folder, not a scenario file');
+    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw configError(file, 'is not a file');
+    fd = openSync(file, 'r');
   } catch (err) {
+    if (err instanceof ClusterTwinError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ClusterTwinError('config_file', '--config', `cannot read ${file} (${code})`);
   }
   try {
-    const data = parse(text);
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new ClusterTwinError('config_file', '--config', `${file} must hold a mapping of scenario fields`);
-    }
-    return data;
-  } catch (err) {
-    if (err instanceof ClusterTwinError) throw err;
-    if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      throw new ClusterTwinError('config_file', '--config', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`);
-    }
-    throw err;
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES / 1024} KiB; a scenario file is a few KB`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** The deepest nesting of mappings and lists in a parsed value (iterative: no stack to overflow). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > MAX_CONFIG_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/** Reads a YAML or JSON scenario file (JSON strictly, by its .json name). */
+export function readConfigFile(file: string): unknown {
+  const text = readBounded(file);
+  let data: unknown;
+  if (/\.json$/i.test(file)) {
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw configError(file, `not valid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    try {
+      data = parse(text, { maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      if (err instanceof YAMLParseError) {
+        const pos = err.linePos?.[0];
+        throw new ClusterTwinError('config_file', '--config', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`);
+      }
+      // The yaml package throws plain errors for alias bombs ("Excessive alias count") and deep nesting.
+      throw configError(file, `not a valid scenario file: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw configError(file, 'must hold a mapping of scenario fields');
+  if (depthOf(data) > MAX_CONFIG_DEPTH) throw configError(file, `nests deeper than ${MAX_CONFIG_DEPTH} levels; a scenario is a few`);
+  return data;
 }
 
 /**
@@ -169,7 +218,7 @@ export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): Scenari
       parseScenarioInput(file);
     } catch (err) {
       if (err instanceof ClusterTwinError) {
-        throw new ClusterTwinError(err.code, `${opts.config as string}: ${err.path}`, err.message.slice(err.path.length + 2));
+        throw new ClusterTwinError(err.code, [opts.config as string, err.path].filter(Boolean).join(': '), err.detail);
       }
       throw err;
     }

@@ -3,8 +3,10 @@
  * GPT-style shape (MHA, 4x GELU MLP, LayerNorm with biases).
  */
 import { z } from 'zod';
+import { BOUNDS, rangeText, type Bound } from './bounds.js';
 
-const count = () => z.number().int().positive();
+/** A count within its stated bound (src/config/bounds.ts). */
+const count = (b: Bound) => z.number().int().min(b.min, { error: () => `expected ${rangeText(b)}` }).max(b.max, { error: () => `expected ${rangeText(b)}` });
 
 export const FFN_ACTIVATIONS = ['gelu', 'swiglu', 'relu2', 'relu'] as const;
 export type FfnActivation = (typeof FFN_ACTIVATIONS)[number];
@@ -12,28 +14,28 @@ export const NORM_KINDS = ['layernorm', 'rmsnorm', 'low-precision-layernorm'] as
 export type NormKind = (typeof NORM_KINDS)[number];
 
 export const MoeSpecSchema = z.object({
-  experts: count(),
-  topK: count(),
+  experts: count(BOUNDS.experts),
+  topK: count(BOUNDS.experts),
   /** FFN hidden size of one expert; defaults to the model's ffnHidden. */
-  expertFfnHidden: count().optional(),
+  expertFfnHidden: count(BOUNDS.ffnHidden).optional(),
   /** Token capacity per expert relative to an even split. */
-  capacityFactor: z.number().positive().default(1),
+  capacityFactor: z.number().positive().max(1024).default(1),
 });
 
 export const ModelSpecSchema = z.object({
-  name: z.string(),
-  description: z.string().optional(),
-  layers: count(),
-  hidden: count(),
-  heads: count(),
+  name: z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max),
+  description: z.string().max(BOUNDS.textChars.max).optional(),
+  layers: count(BOUNDS.layers),
+  hidden: count(BOUNDS.hidden),
+  heads: count(BOUNDS.heads),
   /** Key/value heads (grouped-query attention); defaults to heads. */
-  kvHeads: count().optional(),
+  kvHeads: count(BOUNDS.heads).optional(),
   /** Dimension of one attention head; defaults to hidden / heads (Qwen3 and Gemma decouple it). */
-  headDim: count().optional(),
+  headDim: count(BOUNDS.headDim).optional(),
   /** MLP hidden size; defaults to 4 x hidden. */
-  ffnHidden: count().optional(),
+  ffnHidden: count(BOUNDS.ffnHidden).optional(),
   ffnAct: z.enum(FFN_ACTIVATIONS).default('gelu'),
-  vocab: count(),
+  vocab: count(BOUNDS.vocab),
   /** Input embedding and output projection share one matrix. */
   tiedEmbeddings: z.boolean().default(false),
   /**
@@ -48,7 +50,7 @@ export const ModelSpecSchema = z.object({
   /** Learned absolute positions (GPT-3, OPT), rotary (Llama) or ALiBi biases (BLOOM). */
   positional: z.enum(['learned', 'rope', 'alibi']).default('learned'),
   /** Context length the model was trained with (a default for `seq`). */
-  maxSeq: count().optional(),
+  maxSeq: count(BOUNDS.seq).optional(),
   moe: MoeSpecSchema.optional(),
 });
 

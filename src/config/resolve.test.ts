@@ -31,8 +31,8 @@ describe('scenario resolution', () => {
     [{ ...base, vp: 13 }, 'vp', /needs at least 13 layers/],
     [{ ...base, layersPerStage: [12, 12] }, 'layersPerStage', /must list 8 stages/],
     [{ ...base, recompute: 'some' }, 'recompute', /must be one of "none", "selective", "selective-op", "full"/],
-    [{ ...base, gpus: 'many' }, 'gpus', /expected a number/],
-    [{ ...base, seq: -1 }, 'seq', /at least|greater than/],
+    [{ ...base, gpus: 'many' }, 'gpus', /expected a whole number from 1 to 4,194,304 .*got "many"/],
+    [{ ...base, seq: -1 }, 'seq', /expected a whole number from 1 to .*got -1/],
     [{ ...base, turbo: true }, '', /unknown field turbo/],
   ])('rejects %o on %s', (input, path, message) => {
     const e = errorOf(() => scenario(input as never));

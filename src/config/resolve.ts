@@ -15,6 +15,7 @@ import {
 import type { ScenarioInputParsed } from './scenario-input.js';
 import { resolveModelPreset, resolveSystem, type PresetCatalog } from './catalog.js';
 import { checkLayerSplit, defaultLayerSplit } from '../parallel/stage-split.js';
+import { BOUNDS, MAX_PIPELINE_PASSES, rangeText } from './bounds.js';
 
 /** A runnable scenario: the three axes, resolved. */
 export interface Scenario {
@@ -28,6 +29,8 @@ export function parseOverlap(v: ScenarioInputParsed['overlap']): OverlapSwitches
   if (v === undefined) return { ...ExecutionDefaults.overlap };
   if (typeof v === 'object' && !Array.isArray(v)) return { ...ExecutionDefaults.overlap, ...v };
   const items = (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim().toLowerCase()).filter(Boolean);
+  // An empty list would silently mean "none": make the user say so.
+  if (items.length === 0) throw invalid('overlap', 'is empty; give a comma list of tp, dp, pp, or none');
   const out: OverlapSwitches = { tp: false, dp: false, pp: false };
   for (const item of items) {
     if (item === 'none') continue;
@@ -103,11 +106,17 @@ export function resolveExecution(
 
   const modelParallel = tp * pp * cp;
   let gpus = input.gpus;
+  const perNode = system.node.gpusPerNode;
   let dp = input.dp;
   if (gpus === undefined && dp === undefined) throw invalid('gpus', 'give --gpus (or --dp)');
   if (gpus === undefined) gpus = modelParallel * (dp as number);
+  if (gpus > BOUNDS.gpus.max) throw new ClusterTwinError('out_of_range', input.gpus === undefined ? 'dp' : 'gpus', `${gpus.toLocaleString('en-US')} GPUs; expected ${rangeText(BOUNDS.gpus)}`);
   if (gpus % modelParallel !== 0) {
     throw new ClusterTwinError('not_divisible', 'gpus', `${gpus} GPUs are not divisible by TP x PP x CP = ${tp} x ${pp} x ${cp} = ${modelParallel}`);
+  }
+  // A job takes whole nodes (or part of one): 8 GPUs on 3-GPU nodes would be 3 nodes with one a third used.
+  if (gpus > perNode && gpus % perNode !== 0) {
+    throw new ClusterTwinError('not_divisible', 'gpus', `${gpus} GPUs are not whole nodes of ${perNode} (${system.name}); use a multiple of ${perNode}, or at most ${perNode}`);
   }
   if (dp === undefined) dp = gpus / modelParallel;
   else if (dp * modelParallel !== gpus) {
@@ -130,6 +139,13 @@ export function resolveExecution(
     throw new ClusterTwinError('not_divisible', 'gbs', `global batch ${gbs} is not divisible by micro-batch x DP = ${mbs} x ${dp} = ${mbs * dp}`);
   }
   const microbatches = gbs / (mbs * dp);
+  if (pp * vp * microbatches > MAX_PIPELINE_PASSES) {
+    throw new ClusterTwinError(
+      'out_of_range',
+      'gbs',
+      `${microbatches.toLocaleString('en-US')} micro-batches per pipeline x PP ${pp} x VP ${vp} is past the ${MAX_PIPELINE_PASSES.toLocaleString('en-US')} passes the step simulation takes; lower --gbs or raise --mbs`,
+    );
+  }
 
   if (vp > 1) {
     if (pp === 1) throw invalid('vp', 'virtual pipeline stages need PP > 1');

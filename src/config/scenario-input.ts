@@ -5,53 +5,50 @@
  */
 import { z } from 'zod';
 import { ClusterTwinError } from '../errors.js';
-import { parseCount } from '../units.js';
+import { BOUNDS, boundedNumber } from './bounds.js';
 import { ModelSpecSchema, FFN_ACTIVATIONS } from './model-schema.js';
 import { SystemSpecSchema } from './system-schema.js';
 import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OverlapInputSchema, PRECISIONS, RECOMPUTE_MODES } from './execution-schema.js';
 
-/** A count that may be written as `300e9`, `300B`, `16M`. */
-const countField = (integer = true) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? parseCount(v) : v),
-    integer ? z.number().int().positive() : z.number().positive(),
-  );
+/** A count that may be written as `300e9`, `300B`, `16M`, within its stated bound. */
+const countField = boundedNumber;
+const nameField = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
 
 const boolField = () =>
   z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 export const ScenarioInputSchema = z
   .object({
-    system: z.union([z.string(), SystemSpecSchema]).optional().describe('System preset name (see `clustertwin presets systems`) or an inline system description'),
-    gpus: countField().optional().describe('Number of GPUs in the job'),
-    model: z.union([z.string(), ModelSpecSchema]).optional().describe('Model preset name (see `clustertwin presets models`) or an inline model description'),
-    layers: countField().optional().describe('Override: transformer layers'),
-    hidden: countField().optional().describe('Override: hidden size'),
-    heads: countField().optional().describe('Override: attention heads'),
-    kvHeads: countField().optional().describe('Override: key/value heads (grouped-query attention)'),
-    ffnHidden: countField().optional().describe('Override: MLP hidden size'),
+    system: z.union([nameField(), SystemSpecSchema]).optional().describe('System preset name (see `clustertwin presets systems`) or an inline system description'),
+    gpus: countField(BOUNDS.gpus).optional().describe('Number of GPUs in the job'),
+    model: z.union([nameField(), ModelSpecSchema]).optional().describe('Model preset name (see `clustertwin presets models`) or an inline model description'),
+    layers: countField(BOUNDS.layers).optional().describe('Override: transformer layers'),
+    hidden: countField(BOUNDS.hidden).optional().describe('Override: hidden size'),
+    heads: countField(BOUNDS.heads).optional().describe('Override: attention heads'),
+    kvHeads: countField(BOUNDS.heads).optional().describe('Override: key/value heads (grouped-query attention)'),
+    ffnHidden: countField(BOUNDS.ffnHidden).optional().describe('Override: MLP hidden size'),
     ffnAct: z.enum(FFN_ACTIVATIONS).optional().describe('Override: MLP activation'),
-    vocab: countField().optional().describe('Override: vocabulary size'),
+    vocab: countField(BOUNDS.vocab).optional().describe('Override: vocabulary size'),
     tied: boolField().optional().describe('Override: input embedding and output layer share weights'),
     dropout: boolField().optional().describe('Override: dropout after attention and MLP (its masks cost time and memory)'),
-    seq: countField().optional().describe('Sequence length, tokens (default: the model\'s maxSeq, else 2048)'),
-    gbs: countField().optional().describe('Global batch, sequences (default: about 4M tokens)'),
-    mbs: countField().optional().describe('Micro-batch, sequences (default 1)'),
-    tp: countField().optional().describe('Tensor-parallel size (default: chosen with pp as the fastest split that fits)'),
-    pp: countField().optional().describe('Pipeline-parallel size (default: chosen with tp)'),
-    dp: countField().optional().describe('Data-parallel size (default: gpus / (tp x pp x cp))'),
-    cp: countField().optional().describe('Context-parallel size (default 1)'),
-    ep: countField().optional().describe('Expert-parallel size, MoE models (default 1)'),
-    vp: countField().optional().describe('Virtual pipeline stages per GPU; > 1 is interleaved 1F1B (default 1)'),
+    seq: countField(BOUNDS.seq).optional().describe('Sequence length, tokens (default: the model\'s maxSeq, else 2048)'),
+    gbs: countField(BOUNDS.gbs).optional().describe('Global batch, sequences (default: about 4M tokens)'),
+    mbs: countField(BOUNDS.mbs).optional().describe('Micro-batch, sequences (default 1)'),
+    tp: countField(BOUNDS.parallel).optional().describe('Tensor-parallel size (default: chosen with pp as the fastest split that fits)'),
+    pp: countField(BOUNDS.parallel).optional().describe('Pipeline-parallel size (default: chosen with tp)'),
+    dp: countField(BOUNDS.parallel).optional().describe('Data-parallel size (default: gpus / (tp x pp x cp))'),
+    cp: countField(BOUNDS.parallel).optional().describe('Context-parallel size (default 1)'),
+    ep: countField(BOUNDS.parallel).optional().describe('Expert-parallel size, MoE models (default 1)'),
+    vp: countField(BOUNDS.parallel).optional().describe('Virtual pipeline stages per GPU; > 1 is interleaved 1F1B (default 1)'),
     sp: boolField().optional().describe('Sequence parallelism (default: on when tp > 1)'),
     zero: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)])).optional().describe('ZeRO stage 0-3; 1 is Megatron\'s distributed optimizer (default 1)'),
     recompute: z.enum(RECOMPUTE_MODES).optional().describe('Activation recompute (default selective)'),
     precision: z.enum(PRECISIONS).optional().describe('GEMM precision (default bf16, fp16 on GPUs without bf16)'),
     overlap: OverlapInputSchema.optional().describe('Communication overlapped with compute: comma list of tp, dp, pp, or none (default dp,pp)'),
-    tokens: countField(false).optional().describe('Training tokens for the whole run (default 300B)'),
-    layersPerStage: z.array(z.number().int().nonnegative()).optional().describe('Layers on each pipeline stage (default: balanced, ends one lighter when uneven)'),
+    tokens: countField(BOUNDS.tokens).optional().describe('Training tokens for the whole run (default 300B)'),
+    layersPerStage: z.array(z.number().int().nonnegative().max(BOUNDS.layers.max)).max(BOUNDS.layers.max).optional().describe('Layers on each pipeline stage (default: balanced, ends one lighter when uneven)'),
     attention: z.enum(ATTENTION_KERNELS).optional().describe('Attention kernel: fused FlashAttention-2 (flash), fused FlashAttention in Triton (flash-triton), or unfused softmax (default flash)'),
-    zeroBucketParams: z.preprocess((v) => (typeof v === 'string' ? parseCount(v) : v), z.number().nonnegative()).optional().describe('Parameters per ZeRO-3 gather/reduce-scatter call; 0 = one layer per call, as FSDP (DeepSpeed default 5e7)'),
+    zeroBucketParams: countField(BOUNDS.zeroBucketParams).optional().describe('Parameters per ZeRO-3 gather/reduce-scatter call; 0 = one layer per call, as FSDP (DeepSpeed default 5e7)'),
     network: z.enum(['analytical', 'flow']).optional().describe('Network model for the step: analytical (fast) or flow-level over the topology (default analytical)'),
     gradReduceDtype: z.enum(['fp32', 'bf16', 'fp16']).optional().describe('Data type of the DP gradient reduction (default fp32, as Megatron-LM)'),
     autocastCache: z.enum(AUTOCAST_CACHES).optional().describe("With fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends (forward: DDP, a single GPU, FSDP2) or none (FSDP1, whose forward pass runs on views into flat parameters); default none under ZeRO-3, forward otherwise"),
@@ -68,11 +65,21 @@ export type ScenarioInputParsed = z.infer<typeof ScenarioInputSchema>;
 /** Keys a scenario accepts, for messages and the config reference. */
 export const SCENARIO_KEYS = Object.keys(ScenarioInputSchema.shape);
 
+/** What a length bound counts: characters of a string, items of a list. */
+const sizeUnit = (origin: unknown): string => (origin === 'string' ? ' characters' : origin === 'array' ? ' items' : '');
+
 /** Turns the first zod issue into one sentence naming the field and what is allowed. */
-export function zodIssueToError(error: z.ZodError, prefix = ''): ClusterTwinError {
+export function zodIssueToError(error: z.ZodError | { issues: z.core.$ZodIssue[] }, prefix = ''): ClusterTwinError {
   const issue = error.issues[0];
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  // A preset name or an inline description: when the user wrote a description, say what is wrong inside it.
+  if (issue.code === 'invalid_union') {
+    const inner = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
+    if (inner) return zodIssueToError({ issues: inner }, path);
+  }
   let message: string;
+  // Our own messages (the bounds') start with a lower-case "expected": they say the range already.
+  if (issue.message.startsWith('expected ')) return new ClusterTwinError(issue.code === 'too_big' || issue.code === 'too_small' ? 'out_of_range' : 'invalid_value', path, issue.message);
   switch (issue.code) {
     case 'invalid_value':
       message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -84,10 +91,10 @@ export function zodIssueToError(error: z.ZodError, prefix = ''): ClusterTwinErro
       message = `expected ${issue.expected}${'input' in issue && issue.input === undefined ? ' (missing)' : ''}`;
       break;
     case 'too_small':
-      message = `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${String(issue.minimum)}`;
+      message = `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${String(issue.minimum)}${sizeUnit(issue.origin)}`;
       break;
     case 'too_big':
-      message = `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`;
+      message = `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}${sizeUnit(issue.origin)}`;
       break;
     case 'invalid_union':
       message = 'is neither a preset name nor a valid inline description';

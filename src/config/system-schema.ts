@@ -5,8 +5,17 @@
  */
 import { z } from 'zod';
 import { FailureModelInputSchema, type FailureModelSpec } from './reliability-schema.js';
+import { BOUNDS } from './bounds.js';
 
-const positive = () => z.number().positive();
+/**
+ * A spec-sheet figure (GB/s, TFLOP/s, GiB, W): above 0 and at most 1e9 of its unit, so that
+ * products of several stay finite (1e9 TFLOP/s is a million times any GPU).
+ */
+const positive = () => z.number().positive().max(1e9);
+/** A small count of parts (GPUs in a node, NICs, ports): 1 to `max`. */
+const parts = (max: number) => z.number().int().positive().max(max);
+const name = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
+const text = () => z.string().max(BOUNDS.textChars.max);
 const fraction = () => z.number().gt(0).lte(1);
 
 /** Dense (no sparsity) peak throughput per precision, TFLOP/s. */
@@ -29,9 +38,9 @@ export const GpuEfficiencySchema = z.object({
   /** FP8 GEMMs reach a lower fraction of their (doubled) peak; defaults to gemmPeakFraction. */
   gemmPeakFractionFp8: fraction().optional(),
   /** Output tile (rows x cols) of the largest GEMM kernel; small GEMMs lose to tile and wave quantization. */
-  gemmTile: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  gemmTile: z.tuple([parts(4096), parts(4096)]),
   /** Reduction-dimension length at which a GEMM reaches half of its k-limited rate (prologue/epilogue cost). */
-  gemmHalfRateK: z.number().nonnegative(),
+  gemmHalfRateK: z.number().nonnegative().max(1e9),
   /** Fused (flash) attention forward rate as a fraction of peak. */
   flashAttentionForwardFraction: fraction(),
   /** Fused (flash) attention backward rate as a fraction of peak. */
@@ -39,35 +48,36 @@ export const GpuEfficiencySchema = z.object({
   /** Achieved fraction of HBM bandwidth for streaming (memory-bound) kernels. */
   hbmBandwidthFraction: fraction(),
   /** Fixed cost per kernel (launch and tail), microseconds. */
-  kernelOverheadMicroseconds: z.number().nonnegative(),
+  kernelOverheadMicroseconds: z.number().nonnegative().max(1e6),
   /** Memory the runtime keeps for itself (CUDA context, NCCL buffers, allocator slack), GiB. */
-  runtimeReserveGiB: z.number().nonnegative(),
+  runtimeReserveGiB: z.number().nonnegative().max(1e9),
 });
 
 export const GpuSpecSchema = z.object({
-  name: z.string(),
-  description: z.string().optional(),
+  name: name(),
+  description: text().optional(),
   peakTflops: PeakTflopsSchema,
   hbmGiB: positive(),
   hbmBandwidthGBps: positive(),
   tdpWatts: positive(),
-  smCount: z.number().int().positive(),
+  smCount: parts(100_000),
   efficiency: GpuEfficiencySchema,
 });
 
 export const NodeSpecSchema = z.object({
-  gpusPerNode: z.number().int().positive(),
+  /** At most 1,024: twice the largest NVLink domain announced (NVL576). */
+  gpusPerNode: parts(1024),
   /** NVLink bandwidth per GPU, per direction (NVIDIA's "900 GB/s" for H100 is bidirectional: 450 here). */
   nvlinkGBpsPerGpu: positive(),
   /** GPUs in one NVLink domain (8 in a DGX; 72 in an NVL72 rack). Defaults to gpusPerNode. */
-  nvlinkDomainGpus: z.number().int().positive().optional(),
+  nvlinkDomainGpus: parts(1024).optional(),
   /** Whether NVSwitch can reduce in the switch (NVLS, NVLink SHARP; Hopper and later). */
   nvls: z.boolean().default(false),
   /** Achieved fraction of NVLink bandwidth by NCCL's ring algorithm. */
   nvlinkAchievedFraction: fraction(),
   /** NVLS all-reduce algorithm bandwidth as a fraction of the NVLink line rate (when nvls). */
   nvlsAlgbwFraction: fraction().optional(),
-  nicsPerNode: z.number().int().positive(),
+  nicsPerNode: parts(1024),
   /** Line rate of one NIC, Gb/s. */
   nicGbps: positive(),
   /** Achieved fraction of NIC line rate by NCCL. */
@@ -80,18 +90,19 @@ export const NodeSpecSchema = z.object({
 export const FabricSpecSchema = z.object({
   kind: z.enum(['infiniband', 'roce', 'ethernet']),
   /** Link generation, e.g. EDR, HDR, NDR, XDR (InfiniBand) or 400GbE. */
-  generation: z.string(),
+  generation: z.string().max(BOUNDS.nameChars.max),
   tiers: z.number().int().min(1).max(3),
-  switchRadix: z.number().int().positive(),
+  /** Ports of one switch: 2 to 4,096 (today's largest have 144 to 512). */
+  switchRadix: z.number().int().min(2).max(4096),
   /**
    * Downlink:uplink ratio (1 = full bisection): one number for the leaf tier,
    * or [leaf, spine] to oversubscribe the spine's uplinks to the core too.
    */
-  oversubscription: z.union([z.number().min(1), z.array(z.number().min(1)).min(1).max(2)]).default(1),
+  oversubscription: z.union([z.number().min(1).max(1024), z.array(z.number().min(1).max(1024)).min(1).max(2)]).default(1),
   /** One-way latency through one switch, microseconds. */
-  switchLatencyMicroseconds: z.number().nonnegative(),
+  switchLatencyMicroseconds: z.number().nonnegative().max(1e6),
   /** One-way NIC + software latency per message, microseconds. */
-  nicLatencyMicroseconds: z.number().nonnegative(),
+  nicLatencyMicroseconds: z.number().nonnegative().max(1e6),
   /** In-network reduction (InfiniBand SHARP) available. */
   sharp: z.boolean().default(false),
   /** One NIC per GPU, each on its own leaf switch (rail-optimized). */
@@ -113,23 +124,23 @@ export const StorageSpecSchema = z.object({
 });
 
 export const SystemSpecSchema = z.object({
-  name: z.string(),
-  description: z.string().optional(),
+  name: name(),
+  description: text().optional(),
   /** A GPU preset name, or a GPU described inline. */
-  gpu: z.union([z.string(), GpuSpecSchema]),
+  gpu: z.union([name(), GpuSpecSchema]),
   node: NodeSpecSchema,
   fabric: FabricSpecSchema,
   storage: StorageSpecSchema,
   /** Failure rates and recovery times: a reliability preset name, or one inline (default: the `default` preset). */
-  reliability: z.union([z.string(), FailureModelInputSchema]).optional(),
+  reliability: z.union([name(), FailureModelInputSchema]).optional(),
   pricing: z.object({ usdPerGpuHour: positive() }),
   power: z.object({
     /** Power usage effectiveness of the data centre. */
-    pue: z.number().min(1),
+    pue: z.number().min(1).max(10),
     /** Average GPU power over a training run as a fraction of TDP. */
     gpuPowerFractionOfTdp: fraction(),
     /** Everything else in a node (CPUs, memory, NICs, fans), watts. */
-    hostWattsPerNode: z.number().nonnegative(),
+    hostWattsPerNode: z.number().nonnegative().max(1e9),
   }),
 });
 

@@ -19,6 +19,7 @@ import { ExecutionDefaults } from '../config/execution-schema.js';
 import { ClusterTwinError, invalid } from '../errors.js';
 import { defaultNetwork, evaluateScenario, hbmBytes, resolveScenario } from '../engine.js';
 import { formatBytes } from '../units.js';
+import { checkFabricHolds, fabricCapacityGpus } from '../topology/fat-tree-geometry.js';
 import { objectiveScore, tokensPerDollar, type Objective } from './objectives.js';
 import { paretoFront } from './pareto.js';
 import { simulateArgs } from './replay.js';
@@ -178,7 +179,13 @@ export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup
   for (const sys of systems) {
     const system = scenarioSystem({ ...req.input, system: sys }, catalog);
     const network = defaultNetwork(system);
-    for (const gpus of gpuCounts(req, system.node.gpusPerNode)) {
+    // Up to --max-gpus alone, the doubling stops at what the fabric holds; a count the user named must fit, checked before any work.
+    const capacity = fabricCapacityGpus(system);
+    const searched = req.gpus === undefined && req.input.gpus === undefined;
+    const counts = gpuCounts(req, system.node.gpusPerNode).filter((g) => !searched || g <= capacity);
+    if (searched && counts.length > 0 && req.maxGpus !== undefined && req.maxGpus > capacity && counts[counts.length - 1] !== capacity) counts.push(capacity);
+    for (const gpus of counts) {
+      checkFabricHolds(system, gpus, '--gpus');
       for (const gbs of req.gbs ?? [req.input.gbs ?? defaultGbs(seq)]) {
         const input = { ...base, system: sys, gpus, gbs, seq, tokens: req.input.tokens ?? ExecutionDefaults.tokens } as ScenarioInputParsed;
         const workload: Workload = { system, model, gpus, gbs, seq, fixed };

@@ -11,7 +11,8 @@ import type { CheckpointCost } from './checkpoint.js';
 import type { ComponentCounts } from './components.js';
 import { expectedRun, optimalIntervalSeconds, type ExpectedRun, type Horizon, type WallTimeBreakdown } from './expected-run.js';
 import { reliabilityJob, type Interruption, type ReliabilityOptions } from './job.js';
-import { monteCarlo, type MonteCarloResult } from './monte-carlo.js';
+import { GIVE_UP_FACTOR, monteCarlo, type MonteCarloResult } from './monte-carlo.js';
+import { MAX_MONTE_CARLO_EVENTS } from '../config/bounds.js';
 import { dalyIntervalSeconds } from './young-daly.js';
 
 export interface AnalysisOptions extends ReliabilityOptions {
@@ -82,6 +83,21 @@ export interface ReliabilityReport {
   costUsd: number;
   sweep: SweepPoint[];
   monteCarlo?: MonteCarloResult;
+  /**
+   * Present when the Monte Carlo ran fewer trials than asked (or none): the interruptions it would
+   * draw were past its budget of MAX_MONTE_CARLO_EVENTS, so it stays within a few seconds.
+   */
+  monteCarloLimit?: { requestedTrials: number; trials: number; expectedEventsPerTrial: number; reason: string };
+}
+
+/**
+ * Interruptions one Monte Carlo trial is expected to draw: every cause's rate over the time the
+ * trial runs (the window, or the expected wall-clock time up to where a trial gives up).
+ */
+function eventsPerTrial(job: ReturnType<typeof reliabilityJob>, horizon: Horizon, expectedWallSeconds: number): number {
+  const rate = job.interruptions.reduce((a, i) => a + i.perSecond, 0);
+  const span = horizon.kind === 'window' ? horizon.seconds : Math.min(expectedWallSeconds, GIVE_UP_FACTOR * horizon.seconds * job.stragglerStretch);
+  return 1 + rate * span;
 }
 
 /** Intervals around the optimum, by factors of two, with the one used. */
@@ -101,10 +117,25 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
   const mtbfSeconds = unplannedRate > 0 ? 1 / unplannedRate : Infinity;
   const days = run.wallSeconds / SECONDS_PER_DAY;
 
-  const trials = Math.max(0, Math.floor(opts.trials ?? 0));
+  const requestedTrials = Math.max(0, Math.floor(opts.trials ?? 0));
   const seed = opts.seed ?? 1;
-  const sweepTrials = trials > 0 ? Math.max(1, Math.floor(opts.sweepTrials ?? Math.min(trials, 200))) : 0;
+  const requestedSweepTrials = requestedTrials > 0 ? Math.max(1, Math.floor(opts.sweepTrials ?? Math.min(requestedTrials, 200))) : 0;
   const intervals = sweepIntervals(optimal, used, job.checkpoint.minIntervalSeconds);
+  // Keep the draws within budget: fewer trials (all of the study alike) rather than minutes of drawing.
+  const mainEvents = eventsPerTrial(job, horizon, run.wallSeconds);
+  const planned = requestedTrials * mainEvents + intervals.reduce((a, i) => a + requestedSweepTrials * eventsPerTrial(job, horizon, expectedRun(job, i, horizon).wallSeconds), 0);
+  const scale = planned > MAX_MONTE_CARLO_EVENTS ? MAX_MONTE_CARLO_EVENTS / planned : 1;
+  const trials = Math.floor(requestedTrials * scale);
+  const sweepTrials = trials > 0 ? Math.max(1, Math.floor(requestedSweepTrials * scale)) : 0;
+  const limit =
+    scale < 1 && requestedTrials > 0
+      ? {
+          requestedTrials,
+          trials,
+          expectedEventsPerTrial: mainEvents,
+          reason: `each trial draws about ${Math.round(mainEvents).toLocaleString('en-US')} interruptions; the Monte Carlo draws at most ${MAX_MONTE_CARLO_EVENTS.toLocaleString('en-US')} in all`,
+        }
+      : undefined;
   const total = trials + intervals.length * sweepTrials;
   let done = 0;
   const progress = (n: number): void => opts.onProgress?.(done + n, total);
@@ -165,5 +196,6 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
     costUsd: run.costUsd,
     sweep,
     ...(mc ? { monteCarlo: mc } : {}),
+    ...(limit ? { monteCarloLimit: limit } : {}),
   };
 }

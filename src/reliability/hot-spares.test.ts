@@ -19,6 +19,23 @@ describe('hot spares', () => {
     expect(autoSpareNodes(repair, 0, 0.01)).toBe(0);
   });
 
+  it('sizes spares for thousands of nodes in repair, where exp(-mean) underflows (it once never returned)', () => {
+    for (const mean of [745, 800, 5_000, 1e5, 1e6]) {
+      const s = autoSpareNodes(mean, 1, 0.01);
+      // The 99th percentile of a Poisson(mean) is about mean + 2.33 sqrt(mean).
+      expect(s).toBeGreaterThan(mean + 2 * Math.sqrt(mean));
+      expect(s).toBeLessThan(mean + 2.7 * Math.sqrt(mean) + 2);
+      expect(poissonTail(mean, s)).toBeLessThanOrEqual(0.01);
+      expect(poissonTail(mean, s - 1)).toBeGreaterThan(0.01);
+    }
+  });
+
+  it('answers at once for a spare count far past the mean', () => {
+    expect(poissonTail(10, 1e15)).toBe(0);
+    expect(poissonTail(1e6, Number.MAX_SAFE_INTEGER)).toBe(0);
+    expect(poissonTail(1e6, 0)).toBe(1);
+  });
+
   it('without spares, a job whose nodes fail often is always waiting', () => {
     expect(spareShortfallShare(0, 72 * 3600, 1 / 3600)).toBeCloseTo(1, 9);
     expect(expectedSpareWaitSeconds(0, 3600, 0)).toBe(0);

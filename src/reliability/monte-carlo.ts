@@ -131,6 +131,11 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
       let d = baseDowntime[cause];
       if (replacesNode[cause]) {
         while (head < repairQueue.length && repairQueue[head] <= at) head++;
+        // Drop the returned nodes now and then, so a trial of millions of failures keeps a short queue.
+        if (head > 4096 && head * 2 > repairQueue.length) {
+          repairQueue = repairQueue.slice(head);
+          head = 0;
+        }
         const inRepair = repairQueue.length - head;
         repairQueue.push(at + repair);
         // No spare free: wait for the (inRepair - spares + 1)-th return, the new failure's own included.

@@ -4,7 +4,8 @@
  * switch and a pod, and how many GPUs it can hold. Both network models read
  * their fabric from here, so they agree on where traffic must climb a tier.
  */
-import type { FabricSpec, NodeSpec } from '../config/system-schema.js';
+import type { FabricSpec, NodeSpec, SystemSpec } from '../config/system-schema.js';
+import { ClusterTwinError } from '../errors.js';
 
 export interface FatTreeGeometry {
   tiers: 1 | 2 | 3;
@@ -53,4 +54,25 @@ export function fatTreeGeometry(fabric: FabricSpec, node: NodeSpec): FatTreeGeom
   // A core switch has one port per pod.
   const maxNodes = tiers === 3 ? nodesPerPod * k : nodesPerPod;
   return { tiers, radix: k, oversubscription: o, leafDown, leafUp, spineDown, spineUp, rails, railOptimized, nodesPerLeaf, leavesPerPod, nodesPerPod, maxNodes };
+}
+
+/** The most GPUs a system's fabric holds (whole nodes under its fat tree). */
+export function fabricCapacityGpus(system: Pick<SystemSpec, 'fabric' | 'node'>): number {
+  return fatTreeGeometry(system.fabric, system.node).maxNodes * system.node.gpusPerNode;
+}
+
+/**
+ * Refuses a job larger than the fabric holds. Both network models ask this, so the analytical
+ * one no longer times a collective over GPUs the flow model cannot place.
+ */
+export function checkFabricHolds(system: Pick<SystemSpec, 'fabric' | 'node' | 'name'>, gpus: number, path = 'gpus'): void {
+  const node = system.node;
+  const geo = fatTreeGeometry(system.fabric, node);
+  const nodes = Math.ceil(gpus / node.gpusPerNode);
+  if (nodes <= geo.maxNodes) return;
+  throw new ClusterTwinError(
+    'out_of_range',
+    path,
+    `${gpus.toLocaleString('en-US')} GPUs need ${nodes.toLocaleString('en-US')} nodes, but ${system.name}'s ${geo.tiers}-tier fat tree of radix-${geo.radix} switches holds ${geo.maxNodes.toLocaleString('en-US')} (${(geo.maxNodes * node.gpusPerNode).toLocaleString('en-US')} GPUs); add a tier (fabric.tiers) or use larger switches (fabric.switchRadix)`,
+  );
 }

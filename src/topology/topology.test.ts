@@ -54,6 +54,6 @@ describe('topology', () => {
     expect(names(2, 8 + 3)).toEqual(['nvlink', 'nvlink', 'pcie', 'net', 'net', 'pcie']);
   });
   it('refuses a job larger than its fabric can hold', () => {
-    expect(() => buildTopology(resolveSystem(catalog, 'ndm-a100-v4'), 16384)).toThrow(/holds 1600 \(12800 GPUs\)/);
+    expect(() => buildTopology(resolveSystem(catalog, 'ndm-a100-v4'), 16384)).toThrow(/holds 1,600 \(12,800 GPUs\)/);
   });
 });

@@ -8,9 +8,8 @@
  * their figures (link rate, switch latency, radix).
  */
 import type { SystemSpec } from '../config/system-schema.js';
-import { ClusterTwinError } from '../errors.js';
 import { gbpsToBytesPerSecond } from '../units.js';
-import { fatTreeGeometry, type FatTreeGeometry } from './fat-tree-geometry.js';
+import { checkFabricHolds, fatTreeGeometry, type FatTreeGeometry } from './fat-tree-geometry.js';
 
 export type DeviceKind = 'gpu' | 'nic' | 'nvswitch' | 'leaf' | 'spine' | 'core';
 export type LinkKind = 'nvlink' | 'nvls' | 'pcie' | 'net' | 'trunk';
@@ -85,13 +84,7 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
   const G = node.gpusPerNode;
   const nodes = Math.ceil(gpus / G);
   const geo = fatTreeGeometry(system.fabric, node);
-  if (nodes > geo.maxNodes) {
-    throw new ClusterTwinError(
-      'invalid_value',
-      'gpus',
-      `${gpus} GPUs need ${nodes} nodes, but a ${geo.tiers}-tier fat tree of radix ${geo.radix} switches holds ${geo.maxNodes} (${geo.maxNodes * G} GPUs); add a tier (fabric.tiers) or use larger switches`,
-    );
-  }
+  checkFabricHolds(system, gpus);
   const devices: Device[] = [];
   const links: Link[] = [];
   const addDevice = (kind: DeviceKind, name: string): number => {

@@ -4,11 +4,18 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { loadPresets } from '../../node/presets.js';
 import { resolveSystem } from '../../config/catalog.js';
-import { ClusterTwinError, invalid } from '../../errors.js';
+import { ClusterTwinError, echo, invalid } from '../../errors.js';
 import { COLLECTIVE_ALGORITHMS, COLLECTIVE_OPS, busBandwidthFactor, packedGroup, type CollectiveAlgorithm, type CollectiveOp } from '../../network/network-model.js';
 import { NETWORK_KINDS, makeNetwork, type NetworkKind } from '../../network/make-network.js';
 import type { FlowNetworkModel } from '../../network/flow/flow-network.js';
-import { formatBytesShort, parseBytes, parseCount } from '../../units.js';
+import { formatBytesShort, parseBytes } from '../../units.js';
+import { MAX_GPUS } from '../../config/bounds.js';
+import { checkFabricHolds } from '../../topology/fat-tree-geometry.js';
+import { numberFlag } from '../flag-values.js';
+
+/** The largest message: 1 TiB, 128x nccl-tests' usual 8G top. */
+const MAX_MESSAGE_BYTES = 1024 ** 4;
+const MAX_ROWS = 1000;
 import { table } from '../format.js';
 
 export interface SweepRow {
@@ -26,8 +33,8 @@ export function collectiveCommand(): Command<any, any> {
     .addOption(new Option('--op <op>', 'operation').choices(COLLECTIVE_OPS).default('allreduce'))
     .option('--system <preset>', 'system preset', 'nd-h100-v5')
     .option('--gpus <n>', 'GPUs in the communicator (packed into nodes)', '8')
-    .option('--min-bytes <size>', 'smallest message (1K = 1024)', '1K')
-    .option('--max-bytes <size>', 'largest message', '8G')
+    .option('--min-bytes <size>', 'smallest message; sizes are binary as in nccl-tests: 1K = 1KiB = 1,024 bytes (KB and KiB accepted)', '1K')
+    .option('--max-bytes <size>', 'largest message (at most 1T)', '8G')
     .option('--step-factor <f>', 'multiply the size by this between rows (nccl-tests -f)', '2')
     .addOption(new Option('--algo <algo>', 'algorithm (auto picks as NCCL would)').choices(COLLECTIVE_ALGORITHMS).default('auto'))
     .addOption(new Option('--network <model>', 'network model').choices(NETWORK_KINDS).default('analytical'))
@@ -46,14 +53,19 @@ Examples:
     .action((opts) => {
       const catalog = loadPresets();
       const system = resolveSystem(catalog, opts.system);
-      const gpus = parseCount(opts.gpus);
-      if (!Number.isInteger(gpus) || gpus < 1) throw invalid('--gpus', `expected a whole number of GPUs, got "${opts.gpus}"`);
+      // A collective over one GPU moves nothing: its bandwidth would be a division by zero.
+      const gpus = numberFlag(opts.gpus, '--gpus', { min: 2, max: MAX_GPUS, integer: true, unit: 'GPUs' });
+      checkFabricHolds(system, gpus, '--gpus');
       const minBytes = parseBytes(opts.minBytes);
       const maxBytes = parseBytes(opts.maxBytes);
-      const factor = Number(opts.stepFactor);
-      if (!(minBytes > 0)) throw invalid('--min-bytes', `expected a size such as 1K, 64M or 8G, got "${opts.minBytes}"`);
-      if (!(maxBytes >= minBytes)) throw invalid('--max-bytes', `expected a size of at least --min-bytes, got "${opts.maxBytes}"`);
-      if (!(factor > 1)) throw invalid('--step-factor', `expected a number above 1, got "${opts.stepFactor}"`);
+      if (!(minBytes >= 1 && minBytes <= MAX_MESSAGE_BYTES)) throw invalid('--min-bytes', `expected a size from 1 to 1T, such as 1K, 64M or 8G (1K = 1,024 bytes), got ${echo(opts.minBytes)}`);
+      if (!(maxBytes >= minBytes && maxBytes <= MAX_MESSAGE_BYTES)) throw invalid('--max-bytes', `expected a size from --min-bytes to 1T (1K = 1,024 bytes), got ${echo(opts.maxBytes)}`);
+      const factor = numberFlag(opts.stepFactor, '--step-factor', { min: 1, max: 1024, exclusiveMin: true });
+      // Rows at most: nccl-tests' own default sweep has a few dozen.
+      if (Math.log(maxBytes / minBytes) / Math.log(factor) > MAX_ROWS) {
+        throw invalid('--step-factor', `${factor} from ${opts.minBytes} to ${opts.maxBytes} makes more than ${MAX_ROWS} rows; use a larger factor`);
+      }
+      if (opts.links && opts.network !== 'flow') throw new ClusterTwinError('invalid_value', '--links', 'needs --network flow');
       const net = makeNetwork(opts.network as NetworkKind, system, gpus);
       const group = packedGroup(gpus, system.node.gpusPerNode, system.node.nvlinkDomainGpus);
       const rows: SweepRow[] = [];
@@ -75,7 +87,6 @@ Examples:
           )}\n`,
       );
       if (opts.links) {
-        if (opts.network !== 'flow') throw new ClusterTwinError('invalid_value', '--links', 'needs --network flow');
         // The busiest few of each kind of link (NVLink, PCIe, NIC, trunks...).
         const all = (net as FlowNetworkModel).lastLinkLoads().sort((a, b) => b.utilisation - a.utilisation || b.bytes - a.bytes);
         const perKind = new Map<string, number>();

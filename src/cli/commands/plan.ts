@@ -9,6 +9,8 @@ import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { invalid } from '../../errors.js';
+import { BOUNDS } from '../../config/bounds.js';
+import { numberFlag } from '../flag-values.js';
 import { loadPresets } from '../../node/presets.js';
 import { resolveSystem } from '../../config/catalog.js';
 import { scenarioModel } from '../../config/resolve.js';
@@ -110,11 +112,11 @@ function withoutDefaultSplit(catalog: PresetCatalog): PresetCatalog {
 }
 
 function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): PlanRequest {
-  const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true });
-  const gbs = opts.gbs === undefined ? undefined : parseRange(String(opts.gbs), '--gbs', { integer: true });
+  const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true, bound: BOUNDS.gpus });
+  const gbs = opts.gbs === undefined ? undefined : parseRange(String(opts.gbs), '--gbs', { integer: true, bound: BOUNDS.gbs });
   const systems = opts.system === undefined ? undefined : String(opts.system).split(',').map((s) => s.trim());
   if (systems?.some((s) => s === '')) throw invalid('--system', `"${String(opts.system)}" has an empty item; write a list like dgx-h100,dgx-b200`);
-  const maxGpus = opts.maxGpus === undefined ? undefined : positiveInt(opts.maxGpus, '--max-gpus');
+  const maxGpus = opts.maxGpus === undefined ? undefined : numberFlag(opts.maxGpus, '--max-gpus', { min: 1, max: BOUNDS.gpus.max, integer: true, unit: 'GPUs' });
   const maxMemoryFraction = Number(opts.maxMemoryFraction);
   if (!(maxMemoryFraction > 0 && maxMemoryFraction <= 1)) {
     throw invalid('--max-memory-fraction', `expected a fraction above 0 and at most 1, got "${String(opts.maxMemoryFraction)}"`);

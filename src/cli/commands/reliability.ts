@@ -12,10 +12,11 @@ import type { PresetCatalog } from '../../config/catalog.js';
 import { lookupPreset } from '../../config/catalog.js';
 import { resolveFailureModel } from '../../config/failure-model.js';
 import type { Scenario } from '../../config/resolve.js';
-import { invalid } from '../../errors.js';
+import { ClusterTwinError } from '../../errors.js';
+import { MAX_FAILURE_RATE_SCALE, MAX_TRIALS, MAX_WINDOW_DAYS } from '../../config/bounds.js';
+import { durationFlag, numberFlag } from '../flag-values.js';
 import { loadPresets } from '../../node/presets.js';
 import { analyzeReliability, type AnalysisOptions, type ReliabilityReport } from '../../reliability/analysis.js';
-import { parseDurationSeconds } from '../../reliability/duration.js';
 import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
@@ -57,11 +58,15 @@ Examples:
     const opts = raw as Record<string, unknown>;
     const catalog = loadPresets();
     const analysis = analysisOptions(opts, catalog);
+    // A window of days replaces the token budget: given both, one would be silently ignored.
+    if (opts.days !== undefined && opts.tokens !== undefined) {
+      throw new ClusterTwinError('invalid_value', '--days', 'studies a wall-clock window instead of the token budget; give --days or --tokens, not both');
+    }
     const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
     const result = evaluateScenario(scenario);
     const horizon: Horizon =
       opts.days !== undefined
-        ? { kind: 'window', seconds: positiveNumber(opts.days, '--days', 'a number of days') * SECONDS_PER_DAY }
+        ? { kind: 'window', seconds: numberFlag(opts.days, '--days', { min: 0, max: MAX_WINDOW_DAYS, exclusiveMin: true, unit: 'days' }) * SECONDS_PER_DAY }
         : { kind: 'work', seconds: result.timeToTrainSeconds };
     const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
     let report: ReliabilityReport;
@@ -87,49 +92,26 @@ Examples:
   });
 }
 
-function positiveNumber(v: unknown, flag: string, what: string, allowZero = false): number {
-  const x = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || x < 0 || (!allowZero && x === 0)) {
-    throw invalid(flag, `expected ${what}${allowZero ? '' : ' above 0'}, got "${String(v)}"`);
-  }
-  return x;
-}
-
-function duration(v: unknown, flag: string): number {
-  const x = parseDurationSeconds(String(v));
-  if (!Number.isFinite(x) || x <= 0) throw invalid(flag, `expected a duration such as 600, 45s, 20m, 1.5h or 2d, got "${String(v)}"`);
-  return x;
-}
+const DAY = SECONDS_PER_DAY;
+const YEAR = 365 * DAY;
 
 /** The reliability flags as library options (checked before any work). */
 function analysisOptions(opts: Record<string, unknown>, catalog: PresetCatalog): AnalysisOptions {
   const out: AnalysisOptions = {};
   const interval = String(opts.checkpointInterval ?? 'optimal');
-  if (interval !== 'optimal') out.intervalSeconds = duration(interval, '--checkpoint-interval');
+  if (interval !== 'optimal') out.intervalSeconds = durationFlag(interval, '--checkpoint-interval', { min: 0, max: 10 * YEAR, exclusiveMin: true });
   out.asyncCheckpoint = Boolean(opts.asyncCheckpoint);
   const spares = String(opts.hotSpares ?? 'auto');
-  if (spares !== 'auto') {
-    const n = Number(spares);
-    if (!/^\d+$/.test(spares.trim()) || !Number.isSafeInteger(n)) throw invalid('--hot-spares', `expected a whole number of nodes or auto, got "${spares}"`);
-    out.hotSpares = n;
-  }
+  if (spares !== 'auto') out.hotSpares = numberFlag(spares, '--hot-spares', { min: 0, max: 1e6, integer: true, unit: 'nodes (or auto)' });
   if (opts.failureModel !== undefined) {
     out.failureModel = resolveFailureModel((name, at) => lookupPreset(catalog, 'reliability', name, at), String(opts.failureModel), '--failure-model');
   }
-  if (opts.failureRateScale !== undefined) out.rateScale = positiveNumber(opts.failureRateScale, '--failure-rate-scale', 'a factor', true);
-  if (opts.checkpointWriteGbps !== undefined) out.writeGBps = positiveNumber(opts.checkpointWriteGbps, '--checkpoint-write-gbps', 'GB/s');
-  if (opts.checkpointReadGbps !== undefined) out.readGBps = positiveNumber(opts.checkpointReadGbps, '--checkpoint-read-gbps', 'GB/s');
-  if (opts.restart !== undefined) {
-    const x = parseDurationSeconds(String(opts.restart));
-    if (!Number.isFinite(x) || x < 0) throw invalid('--restart', `expected a duration such as 300, 5m or 1h, got "${String(opts.restart)}"`);
-    out.restartSeconds = x;
-  }
-  const trials = String(opts.trials ?? DEFAULT_TRIALS);
-  if (!/^\d+$/.test(trials.trim()) || Number(trials) > 1e7) throw invalid('--trials', `expected a whole number of trials (0 to 10,000,000), got "${trials}"`);
-  out.trials = Number(trials);
-  const seed = String(opts.seed ?? '1');
-  if (!/^-?\d+$/.test(seed.trim()) || !Number.isSafeInteger(Number(seed))) throw invalid('--seed', `expected a whole number, got "${seed}"`);
-  out.seed = Number(seed);
+  if (opts.failureRateScale !== undefined) out.rateScale = numberFlag(opts.failureRateScale, '--failure-rate-scale', { min: 0, max: MAX_FAILURE_RATE_SCALE, unit: 'a factor' });
+  if (opts.checkpointWriteGbps !== undefined) out.writeGBps = numberFlag(opts.checkpointWriteGbps, '--checkpoint-write-gbps', { min: 0, max: 1e9, exclusiveMin: true, unit: 'GB/s' });
+  if (opts.checkpointReadGbps !== undefined) out.readGBps = numberFlag(opts.checkpointReadGbps, '--checkpoint-read-gbps', { min: 0, max: 1e9, exclusiveMin: true, unit: 'GB/s' });
+  if (opts.restart !== undefined) out.restartSeconds = durationFlag(opts.restart, '--restart', { min: 0, max: YEAR });
+  out.trials = numberFlag(opts.trials ?? DEFAULT_TRIALS, '--trials', { min: 0, max: MAX_TRIALS, integer: true, unit: 'trials' });
+  out.seed = numberFlag(opts.seed ?? '1', '--seed', { min: -1e15, max: 1e15, integer: true });
   return out;
 }
 
@@ -186,7 +168,7 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
   out.push(heading('Interruptions (expected)'));
   out.push(
     keyValues([
-      ['unplanned', `${r.interruptions.toFixed(1)} (${r.interruptionsPerDay.toFixed(2)} per day, one every ${formatDuration(r.mtbfSeconds)})`],
+      ['unplanned', Number.isFinite(r.mtbfSeconds) ? `${r.interruptions.toFixed(1)} (${r.interruptionsPerDay.toFixed(2)} per day, one every ${formatDuration(r.mtbfSeconds)})` : 'none (no unplanned failure rate)'],
       ['planned', r.plannedInterruptions.toFixed(1)],
     ]),
   );
@@ -209,7 +191,7 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
   out.push(heading('Checkpoint interval (training time between checkpoints)'));
   out.push(
     keyValues([
-      ['Young/Daly', `${formatDuration(r.youngDalyIntervalSeconds)} (first answer)`],
+      ['Young/Daly', Number.isFinite(r.youngDalyIntervalSeconds) ? `${formatDuration(r.youngDalyIntervalSeconds)} (first answer)` : 'none: without unplanned failures no checkpoint pays for itself'],
       [
         'optimal',
         `${formatDuration(r.optimalCheckpointIntervalSeconds)} (renewal model)${
@@ -245,6 +227,11 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
     out.push(pc.red(`  the job practically never finishes: ${waiting ? 'it waits for spare nodes nearly all the time (try more --hot-spares)' : 'interruptions take nearly all of its time'}`));
   }
   if (r.goodput >= 1e-3) out.push(keyValues([['GPU-hours', `${int(r.gpuHours)} held (spares included), ${int(r.lostGpuHours)} not useful`], ['cost', usd(r.costUsd)]]));
+  if (r.monteCarloLimit) {
+    const l = r.monteCarloLimit;
+    out.push('');
+    out.push(pc.yellow(`Monte Carlo: ${l.trials === 0 ? 'skipped' : `${int(l.trials)} of the ${int(l.requestedTrials)} trials asked`}: ${l.reason}`));
+  }
   if (r.monteCarlo) {
     const mc = r.monteCarlo;
     out.push('');

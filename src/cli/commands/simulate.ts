@@ -4,6 +4,7 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
+import { invalid } from '../../errors.js';
 import { accuracySentence } from '../../validation/accuracy.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
@@ -33,6 +34,7 @@ Examples:
     .addOption(new Option('--timeline', 'include every event of the step in --json output'));
   return cmd.action((raw) => {
     const opts = raw as Record<string, unknown>;
+    if (opts.timeline && !opts.json) throw invalid('--timeline', 'adds the step\'s events to --json output; give --json too');
     const catalog = loadPresets();
     const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
     const result = evaluateScenario(scenario, { timeline: Boolean(opts.timeline) });

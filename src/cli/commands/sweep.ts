@@ -3,7 +3,6 @@
  * one row per combination, as CSV or JSON lines. Thin: parse, call the
  * engine (or the planner, with --plan) for each row, print.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
@@ -12,6 +11,7 @@ import { evaluateScenario, resolveScenario, type SimulationResult } from '../../
 import type { PresetCatalog } from '../../config/catalog.js';
 import type { ScenarioInputParsed } from '../../config/scenario-input.js';
 import { loadPresets } from '../../node/presets.js';
+import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS } from '../../planner/plan.js';
@@ -65,6 +65,7 @@ Examples:
     const objective = parseObjective(String(opts.objective));
 
     const out = typeof opts.out === 'string' ? opts.out : undefined;
+    if (out !== undefined) checkOutputFile(out);
     const bar = !jsonl && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'sweep |{bar}| {value}/{total} scenarios | {duration_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
     // Rows stream to a pipe; to a file or a terminal with a progress bar they wait until the end.
     const lines: string[] = [];
@@ -85,7 +86,7 @@ Examples:
     } finally {
       bar?.stop();
     }
-    if (out) writeWhole(out, lines);
+    if (out) writeOutputFile(out, `${lines.join('\n')}\n`);
     else if (bar) process.stdout.write(`${lines.join('\n')}\n`);
   });
 }
@@ -112,16 +113,5 @@ async function evaluateRow(
   } catch (err) {
     if (err instanceof ClusterTwinError) return { error: err.message };
     throw err;
-  }
-}
-
-/** Writes beside the target, then renames: a failed sweep leaves no half-written file. */
-function writeWhole(file: string, lines: string[]): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, `${lines.join('\n')}\n`);
-    renameSync(tmp, file);
-  } catch (err) {
-    throw new ClusterTwinError('config_file', '--out', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
