@@ -142,6 +142,20 @@ describe('clustertwin plan', () => {
     await expectReplays(best.plans[0]);
   });
 
+  it('keeps 10% of HBM free by default, for the allocator fragmentation the memory model does not count', async () => {
+    const job = ['--system', 'dgx-h100', '--model', 'llama3-405b', '--gpus', '16384', '--seq', '8192', '--gbs', '2048', '--tokens', '15.6T', '--top', '3', '--recheck', '3'];
+    const held = await planJson(job);
+    expect(held.maxMemoryFraction).toBe(0.9);
+    for (const p of held.plans) expect(p.peakMemoryBytesPerGpu).toBeLessThanOrEqual(0.9 * p.memoryCapacityBytesPerGpu);
+    // Without the headroom the best plan fills 98% of the GPU: one allocator hiccup from out of memory.
+    const full = await planJson([...job, '--max-memory-fraction', '1']);
+    expect(full.plans[0].peakMemoryBytesPerGpu / full.plans[0].memoryCapacityBytesPerGpu).toBeGreaterThan(0.97);
+    expect(full.plans[0].stepTimeSeconds).toBeLessThan(held.plans[0].stepTimeSeconds);
+    const help = spawnCli(['plan', '--help']);
+    expect(help.stdout).toMatch(/--max-memory-fraction <f>[\s\S]*\(default: "0\.9"\)/);
+    expect(help.stdout).toContain('GMLake');
+  });
+
   it("finds a split of GPT-3 175B on 1,024 A100 at least as fast as Megatron's TP 8 x PP 8", async () => {
     const best = await planJson(['--top', '1']);
     // Korthikanti et al. (2022) train GPT-3 175B with TP 8 x PP 8 (the default scenario); here with its best VP and micro-batch.
@@ -172,9 +186,26 @@ describe('clustertwin plan', () => {
     expect(r.stdout).toMatch(/Accuracy dgx-a100-80g: \d+ published 16-bit runs on this GPU/);
   });
 
+  it('shows no figures for a point where nothing fits, and says so', async () => {
+    const args = ['--model', 'llama3-70b', '--system', 'dgx-h100', '--gpus', '8,64', '--seq', '4096', '--gbs', '64', '--top', '2'];
+    const j = await planJson(args);
+    const empty = j.points.find((p: any) => p.gpus === 8);
+    expect(empty).toMatchObject({ best: null, evaluated: 0 });
+    expect(empty.prunedByMemory).toBe(empty.considered);
+    for (const p of j.plans) expect(p.gpus).toBe(64);
+    const r = await runCli(['plan', ...args]);
+    const row = r.stdout.split('\n').find((l) => /│ dgx-h100 │ +8 │/.test(l))!;
+    expect(row).toContain('no plan: nothing fits in 90% of HBM');
+    expect(row).not.toMatch(/\d+(\.\d+)? (s|days|GiB)|\$/);
+  });
+
   it.each([
     [['--tp', '7'], /^error: --tp: TP 7 must divide the model's 96 attention heads/],
-    [['--gpus', '8'], /^error: --gpus: none of the [0-9,]+ valid splits of gpt3-175b fits in 79\.\d GiB per GPU/],
+    [['--gpus', '8'], /^error: --gpus: none of the [0-9,]+ valid splits of gpt3-175b fits in 71\.\d GiB per GPU \(90% of its 79\.2 GiB, the rest kept for allocator fragmentation\), so there is no plan to report/],
+    [
+      ['--model', 'llama3-405b', '--system', 'dgx-h100', '--gpus', '1024', '--seq', '8192', '--gbs', '512', '--tp', '8', '--pp', '32', '--cp', '1', '--mbs', '1', '--recompute', 'selective'],
+      /no plan to report; 1 would fit without that headroom \(--max-memory-fraction 1\), at the risk of running out of memory/,
+    ],
     [['--gpus', '64..8'], /^error: --gpus: range 64..8 ends before it starts/],
     [['--system', 'dgx-h100,'], /^error: --system: "dgx-h100," has an empty item/],
     [['--max-memory-fraction', '1.5'], /^error: --max-memory-fraction: expected a fraction above 0 and at most 1/],

@@ -20,6 +20,7 @@ import { ExecutionDefaults } from '../config/execution-schema.js';
 import { ClusterTwinError, invalid } from '../errors.js';
 import { defaultNetwork, evaluateScenario, hbmBytes, resolveScenario } from '../engine.js';
 import { formatBytes } from '../units.js';
+import { PLANNING_MEMORY_FRACTION } from '../memory/headroom.js';
 import type { Objective } from './objectives.js';
 import { paretoFront } from './pareto.js';
 import { estimatedPlan, simulatedPlan, type Plan, type PlanVariant, type ScoredPlan } from './figures.js';
@@ -40,7 +41,7 @@ export interface PlanRequest {
   gbs?: number[];
   maxGpus?: number;
   objective?: Objective;
-  /** Largest fraction of a GPU's HBM a plan may use (default 1). */
+  /** Largest fraction of a GPU's HBM a plan may use (default 0.9: headroom for allocator fragmentation, memory/headroom.ts). */
   maxMemoryFraction?: number;
   /** Plans to report (default 10): different splits, unless `allVariants`. */
   top?: number;
@@ -50,7 +51,8 @@ export interface PlanRequest {
   allVariants?: boolean;
 }
 
-export const PLAN_DEFAULTS = { objective: 'time', maxMemoryFraction: 1, top: 10, recheck: 16 } as const;
+/** maxMemoryFraction: the headroom real stacks need for allocator fragmentation, with its sources in memory/headroom.ts. */
+export const PLAN_DEFAULTS = { objective: 'time', maxMemoryFraction: PLANNING_MEMORY_FRACTION, top: 10, recheck: 16 } as const;
 
 /**
  * Variants (VP, micro-batch) of each re-checked split that the event
@@ -300,11 +302,17 @@ export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], cat
     // Everything refused by the engine (a fixed layer split it rejects, say): its own message says why.
     if (total.rejected === total.considered) throw noSplitError(setup.points[0]);
     const w = setup.points[0].context.workload;
-    const limit = setup.maxMemoryFraction * hbmBytes(w.system);
+    const capacity = hbmBytes(w.system);
+    const limit = setup.maxMemoryFraction * capacity;
+    const held = setup.maxMemoryFraction < 1 ? ` (${Math.round(setup.maxMemoryFraction * 100)}% of its ${formatBytes(capacity)}, the rest kept for allocator fragmentation)` : '';
+    const headroomOnly =
+      total.prunedByHeadroom > 0
+        ? `; ${total.prunedByHeadroom.toLocaleString('en-US')} would fit without that headroom (--max-memory-fraction 1), at the risk of running out of memory`
+        : '';
     throw new ClusterTwinError(
       'does_not_fit',
       'gpus',
-      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU; add GPUs or shorten the sequence`,
+      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU${held}, so there is no plan to report${headroomOnly}; add GPUs or shorten the sequence`,
     );
   }
   const withBest = points.filter((p) => p.best !== null);

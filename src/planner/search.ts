@@ -45,6 +45,8 @@ export interface SearchCounts {
   /** Generated but refused by the engine's checks (the generator mirrors them: expected 0). */
   rejected: number;
   prunedByMemory: number;
+  /** Of those pruned by memory, the ones that would fit in the whole HBM (refused for the headroom alone). */
+  prunedByHeadroom: number;
   /** Estimated with the closed form. */
   evaluated: number;
   /** Different plans among the evaluated: families of VP and micro-batch variants (each split alone with `allVariants`), recompute twins as one. */
@@ -75,13 +77,14 @@ export interface SearchResult {
   best: Family[];
 }
 
-export const zeroCounts = (): SearchCounts => ({ considered: 0, rejected: 0, prunedByMemory: 0, evaluated: 0, distinctSplits: 0 });
+export const zeroCounts = (): SearchCounts => ({ considered: 0, rejected: 0, prunedByMemory: 0, prunedByHeadroom: 0, evaluated: 0, distinctSplits: 0 });
 
 export function addCounts(a: SearchCounts, b: SearchCounts): SearchCounts {
   return {
     considered: a.considered + b.considered,
     rejected: a.rejected + b.rejected,
     prunedByMemory: a.prunedByMemory + b.prunedByMemory,
+    prunedByHeadroom: a.prunedByHeadroom + b.prunedByHeadroom,
     evaluated: a.evaluated + b.evaluated,
     distinctSplits: a.distinctSplits + b.distinctSplits,
   };
@@ -163,6 +166,7 @@ export function searchGroups(ctx: SearchContext, groupIndices: readonly number[]
       for (const stage of memoryByStage(s)) if (stage.totalBytes > peak) peak = stage.totalBytes;
       if (peak > limitBytes) {
         counts.prunedByMemory++;
+        if (peak <= ctx.capacityBytes) counts.prunedByHeadroom++;
         return;
       }
       counts.evaluated++;

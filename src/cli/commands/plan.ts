@@ -46,6 +46,13 @@ each point (and their best ${RECHECKED_VARIANTS} variants) are re-checked with t
 simulation and ranked by it; plans beyond them (--top above --recheck) come
 from the closed form, ranked by it, marked ~.
 
+Memory: by default a plan uses at most 90% of each GPU's HBM (--max-memory-fraction
+0.9), on top of the memory model's runtime reserve (CUDA context, NCCL buffers):
+the rest is headroom for the PyTorch caching allocator's fragmentation, which
+the model does not count. GMLake (ASPLOS 2024) measured it at 9.2 GB on average
+(up to 25 GB) on A100 80 GB over eight LLMs; STWeaver (2025) up to 43% with
+virtual stages and recompute. --max-memory-fraction 1 searches the whole HBM.
+
 --objective time ranks by the failure-free time to train, cost by the
 failure-free cost; the table shows both with failures too (interruptions,
 restarts and checkpoints: the expected-value model simulate uses).
@@ -63,7 +70,7 @@ Examples:
   addScenarioOptions(cmd)
     .addOption(new Option('--objective <goal>', 'what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))
     .option('--max-gpus <n>', 'use at most this many GPUs; without --gpus, searches one node, doubling, up to it')
-    .option('--max-memory-fraction <f>', "use at most this fraction of each GPU's memory", String(PLAN_DEFAULTS.maxMemoryFraction))
+    .option('--max-memory-fraction <f>', "use at most this fraction of each GPU's memory (the rest: headroom for allocator fragmentation)", String(PLAN_DEFAULTS.maxMemoryFraction))
     .option('--top <n>', 'plans to print (different splits, unless --all-variants)', String(PLAN_DEFAULTS.top))
     .option('--recheck <n>', 'best splits of each point re-checked with the event simulation; the rest of --top from the closed form', String(PLAN_DEFAULTS.recheck))
     .option('--all-variants', 'list VP and micro-batch variants of a split as plans of their own')
