@@ -18,7 +18,7 @@ import type { ScenarioInputParsed } from '../config/scenario-input.js';
 import { resolveExecution, scenarioModel, scenarioSystem } from '../config/resolve.js';
 import { ExecutionDefaults } from '../config/execution-schema.js';
 import { ClusterTwinError, invalid } from '../errors.js';
-import { defaultNetwork, evaluateScenario, hbmBytes, resolveScenario } from '../engine.js';
+import { defaultNetwork, hbmBytes } from '../engine.js';
 import { formatBytes } from '../units.js';
 import { PLANNING_MEMORY_FRACTION } from '../memory/headroom.js';
 import type { Objective } from './objectives.js';
