@@ -88,3 +88,21 @@ await suite(
   { tp: 8, pp: 8, cp: 1 },
 );
 closedFormRate({ system: 'dgx-h100', model: 'llama3-405b', gpus: 16384, seq: 8192, gbs: 2048, tokens: 15.6e12 }, 2000);
+
+/**
+ * A long list: every plan of a space (`plan --top 100000`). Only the best
+ * `recheck` splits are event-simulated; the rest come from the closed form,
+ * so the list costs about what the search does (it once event-simulated
+ * every plan and kept a sorted insertion list: 177 s for this space).
+ */
+function longList(): void {
+  const input = parseScenarioInput({ system: 'dgx-h100', model: 'llama3-8b', gpus: 64 });
+  console.log('\nPlanner: every plan of Llama 3 8B on 64 H100 (dgx-h100), as plan --top 100000');
+  const short = timed(() => plan({ input, top: 10 }, catalog));
+  const long = timed(() => plan({ input, top: 100_000 }, catalog));
+  const r = long.value;
+  printFigure('space', `${int(r.considered)} configurations, ${int(r.evaluated)} fit, ${int(r.distinctSplits)} different splits`);
+  printFigure('top 10', `${short.seconds.toFixed(2)} s`);
+  printFigure(`top 100,000 (${int(r.plans.length)} plans, ${r.rechecked} event simulations)`, `${long.seconds.toFixed(2)} s`);
+}
+longList();

@@ -27,6 +27,7 @@ import type { NetworkModel } from './network/network-model.js';
 import { parallelLayout, type ParallelLayout } from './parallel/layout.js';
 import { chunkLayers } from './parallel/stage-split.js';
 import { stageMemory, type StageMemory } from './memory/memory-model.js';
+import { planningLimitBytes } from './memory/headroom.js';
 import { stagePeakInFlight, type InFlight } from './schedule/in-flight.js';
 import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js';
 import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
@@ -55,13 +56,17 @@ export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, cata
 /**
  * When TP or PP is not given: the fastest split (by the closed-form estimate)
  * among TP in powers of two up to the NVLink domain and PP dividing the GPUs,
- * that fits in memory; if none fits, the one needing least memory.
+ * that fits in memory with the planner's headroom for allocator fragmentation
+ * (memory/headroom.ts); else the fastest that fits at all; if none fits, the
+ * one needing least memory.
  */
 function chooseSplit(parsed: ScenarioInputParsed, model: ModelSpec, system: SystemSpec): Execution {
   const domain = system.node.nvlinkDomainGpus ?? system.node.gpusPerNode;
   const tps = parsed.tp !== undefined ? [parsed.tp] : [1, 2, 4, 8, 16, 32, 64].filter((t) => t <= domain);
   const gpus = parsed.gpus ?? 0;
-  let best: { exec: Execution; seconds: number; fits: boolean; memory: number } | undefined;
+  // 2: fits with the headroom, 1: fits in the whole HBM, 0: does not fit.
+  const limits = [planningLimitBytes(hbmBytes(system)), hbmBytes(system)];
+  let best: { exec: Execution; seconds: number; fit: number; memory: number } | undefined;
   let firstError: unknown;
   for (const tp of tps) {
     const pps =
@@ -77,12 +82,12 @@ function chooseSplit(parsed: ScenarioInputParsed, model: ModelSpec, system: Syst
       const scenario = { system, model, exec };
       const seconds = estimateStep(scenario).stepTimeSeconds;
       const memory = Math.max(...memoryByStage(scenario).map((s) => s.totalBytes));
-      const fits = memory <= hbmBytes(system);
+      const fit = memory <= limits[0] ? 2 : memory <= limits[1] ? 1 : 0;
       const better =
         !best ||
-        (fits && !best.fits) ||
-        (fits === best.fits && (fits ? seconds < best.seconds * (1 - 1e-9) : memory < best.memory));
-      if (better) best = { exec, seconds, fits, memory };
+        fit > best.fit ||
+        (fit === best.fit && (fit > 0 ? seconds < best.seconds * (1 - 1e-9) : memory < best.memory));
+      if (better) best = { exec, seconds, fit, memory };
     }
   }
   if (!best) {

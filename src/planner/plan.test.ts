@@ -5,9 +5,9 @@ import { estimateStep, evaluateScenario, hbmBytes, memoryByStage, resolveScenari
 import { parseScenarioInput, type ScenarioInput } from '../config/scenario-input.js';
 import { resolveExecution, scenarioModel, scenarioSystem } from '../config/resolve.js';
 import { ClusterTwinError } from '../errors.js';
-import { finishPlan, plan, preparePlan, runPlanTask } from './plan.js';
+import { finishPlan, plan, preparePlan, runPlanTask, type Plan } from './plan.js';
 import { paretoFront } from './pareto.js';
-import { compareCandidates, mergeBest, type Candidate } from './search.js';
+import { compareCandidates, compareFamilies, mergeBest, type Candidate, type Family } from './search.js';
 import { forEachSplit, splitGroups } from './space.js';
 
 const small: ScenarioInput = { system: 'dgx-h100', model: 'llama3-8b', gpus: 16, seq: 4096, gbs: 64, tokens: 1e11 };
@@ -51,6 +51,22 @@ describe('plan', () => {
       const sim = evaluateScenario(resolveScenario({ ...input, tp: p.tp, pp: p.pp, cp: p.cp, ep: p.ep, vp: p.vp, mbs: p.mbs, zero: p.zero, recompute: p.recompute, sp: p.sp }, catalog));
       expect(p.stepTimeSeconds).toBe(sim.stepTimeSeconds);
       expect(p.costUsd).toBe(sim.costUsd);
+    }
+  });
+
+  it('stands each plan for exactly the other VP and micro-batch variants of its split that fit', () => {
+    const input = parseScenarioInput(small);
+    const grouped = plan({ input, top: 100_000, recheck: 2 }, catalog);
+    const all = plan({ input, top: 100_000, recheck: 2, allVariants: true }, catalog);
+    expect(all.plans).toHaveLength(all.distinctSplits);
+    const family = (p: Plan): string => [p.tp, p.pp, p.cp, p.ep, p.zero, p.recompute, p.sp].join('|');
+    const members = new Map<string, Plan[]>();
+    for (const p of all.plans) members.set(family(p), [...(members.get(family(p)) ?? []), p]);
+    expect(grouped.plans).toHaveLength(members.size);
+    for (const p of grouped.plans) {
+      const m = members.get(family(p))!;
+      expect(p.variants.length + 1).toBe(m.length);
+      expect(new Set([p, ...p.variants].map((v) => `${v.vp}|${v.mbs}`))).toEqual(new Set(m.map((v) => `${v.vp}|${v.mbs}`)));
     }
   });
 
@@ -104,10 +120,10 @@ describe('mergeBest', () => {
         const all = raw
           .filter((c) => !seen.has(`${c.group}|${c.index}`) && seen.add(`${c.group}|${c.index}`))
           .map((c) => ({ ...c, split: {} as Candidate['split'], dp: 1, closedFormStepTimeSeconds: c.score, peakMemoryBytesPerGpu: 0 }));
-        const shards: Candidate[][] = [[], [], [], []];
-        all.forEach((c, i) => shards[owners[i] ?? 0].push(c));
-        const merged = mergeBest(shards.map((s) => [...s].sort(compareCandidates).slice(0, keep)), keep);
-        expect(merged).toEqual([...all].sort(compareCandidates).slice(0, keep));
+        const shards: Family[][] = [[], [], [], []];
+        all.forEach((c, i) => shards[owners[i] ?? 0].push({ variants: [c] }));
+        const merged = mergeBest(shards.map((s) => [...s].sort(compareFamilies).slice(0, keep)), keep);
+        expect(merged.map((f) => f.variants[0])).toEqual([...all].sort(compareCandidates).slice(0, keep));
       }),
     );
   });

@@ -4,8 +4,9 @@
  *   request ─► points ─► tasks ─────────► search (closed form) ─► re-check ─► report
  *   (systems   (one per   (groups of      (any thread: validity,   (event       (best plans,
  *    x GPUs     system x   TP x CP x PP    memory, step estimate,   simulation   Pareto front
- *    x batch)   GPUs x     splits)         objective, best few)     of the best) over points)
- *              batch)
+ *    x batch)   GPUs x     splits)         objective, best few     of the best, over points)
+ *              batch)                      families of VP/mbs      closed form
+ *                                          variants)               for the rest)
  *
  * `plan` runs it all in one thread; `src/node/planner-pool.ts` runs the tasks
  * on worker threads and gives the same report, because tasks are fixed
@@ -17,14 +18,17 @@ import type { ScenarioInputParsed } from '../config/scenario-input.js';
 import { resolveExecution, scenarioModel, scenarioSystem } from '../config/resolve.js';
 import { ExecutionDefaults } from '../config/execution-schema.js';
 import { ClusterTwinError, invalid } from '../errors.js';
-import { defaultNetwork, evaluateScenario, hbmBytes, resolveScenario } from '../engine.js';
+import { defaultNetwork, hbmBytes } from '../engine.js';
 import { formatBytes } from '../units.js';
 import { checkFabricHolds, fabricCapacityGpus } from '../topology/fat-tree-geometry.js';
-import { objectiveScore, tokensPerDollar, type Objective } from './objectives.js';
+import { PLANNING_MEMORY_FRACTION } from '../memory/headroom.js';
+import type { Objective } from './objectives.js';
 import { paretoFront } from './pareto.js';
-import { simulateArgs } from './replay.js';
-import { addCounts, mergeBest, searchGroups, zeroCounts, type Candidate, type SearchContext, type SearchCounts } from './search.js';
-import { SPLIT_KEYS, groupSize, splitGroups, splitOf, type FixedDims, type Split, type Workload } from './space.js';
+import { estimatedPlan, simulatedPlan, type Plan, type PlanVariant, type ScoredPlan } from './figures.js';
+import { addCounts, compareCandidates, mergeBest, searchGroups, zeroCounts, type Family, type SearchContext, type SearchCounts } from './search.js';
+import { SPLIT_KEYS, groupSize, splitGroups, type FixedDims, type Workload } from './space.js';
+
+export type { Plan, PlanVariant } from './figures.js';
 
 /** What the user asks. */
 export interface PlanRequest {
@@ -38,15 +42,25 @@ export interface PlanRequest {
   gbs?: number[];
   maxGpus?: number;
   objective?: Objective;
-  /** Largest fraction of a GPU's HBM a plan may use (default 1). */
+  /** Largest fraction of a GPU's HBM a plan may use (default 0.9: headroom for allocator fragmentation, memory/headroom.ts). */
   maxMemoryFraction?: number;
-  /** Plans to report (default 10). */
+  /** Plans to report (default 10): different splits, unless `allVariants`. */
   top?: number;
-  /** Best configurations of each point re-checked with the event simulation (default 16). */
+  /** Best splits of each point re-checked with the event simulation (default 16); the rest of `top` come from the closed form. */
   recheck?: number;
+  /** Report VP and micro-batch variants of a split as plans of their own (default: one plan stands for them). */
+  allVariants?: boolean;
 }
 
-export const PLAN_DEFAULTS = { objective: 'time', maxMemoryFraction: 1, top: 10, recheck: 16 } as const;
+/** maxMemoryFraction: the headroom real stacks need for allocator fragmentation, with its sources in memory/headroom.ts. */
+export const PLAN_DEFAULTS = { objective: 'time', maxMemoryFraction: PLANNING_MEMORY_FRACTION, top: 10, recheck: 16 } as const;
+
+/**
+ * Variants (VP, micro-batch) of each re-checked split that the event
+ * simulation re-checks too: its closed-form best and the next two, since the
+ * two step models can order close pipeline schedules differently.
+ */
+export const RECHECKED_VARIANTS = 3;
 
 /** Splits per task: small enough to spread over threads, large enough that messages cost nothing. */
 const TASK_SPLITS = 4096;
@@ -71,6 +85,9 @@ export interface PlanSetup {
   maxMemoryFraction: number;
   top: number;
   recheck: number;
+  allVariants: boolean;
+  /** Families each task and point keeps: enough for the report and the re-check. */
+  keep: number;
   points: PlanPoint[];
   tasks: PlanTask[];
   /** Splits in the whole space. */
@@ -80,30 +97,7 @@ export interface PlanSetup {
 export interface TaskResult {
   task: number;
   counts: SearchCounts;
-  best: Candidate[];
-}
-
-/** One plan: a split, its event-simulated figures and the arguments that replay it. */
-export interface Plan extends Split {
-  system: string;
-  gpus: number;
-  gbs: number;
-  seq: number;
-  dp: number;
-  stepTimeSeconds: number;
-  /** The closed-form estimate the search ranked it by. */
-  closedFormStepTimeSeconds: number;
-  tokensPerSecond: number;
-  mfu: number;
-  peakMemoryBytesPerGpu: number;
-  memoryCapacityBytesPerGpu: number;
-  timeToTrainSeconds: number;
-  gpuHours: number;
-  energyMWh: number;
-  costUsd: number;
-  tokensPerDollar: number;
-  /** `clustertwin simulate` arguments that reproduce these figures. */
-  simulate: string[];
+  best: Family[];
 }
 
 /** The best plan of one point, and whether it is on the time-cost Pareto front. */
@@ -118,9 +112,17 @@ export interface PointReport extends SearchCounts {
 export interface PlanReport extends SearchCounts {
   model: string;
   objective: Objective;
+  /** The HBM fraction plans were held to. */
+  maxMemoryFraction: number;
+  /** Whether each plan stands for its VP and micro-batch variants (false with `allVariants`). */
+  variantsGrouped: boolean;
   /** Configurations re-checked with the event simulation. */
   rechecked: number;
-  /** Best first. */
+  /**
+   * Best first: the plans re-checked with the event simulation, ranked by it,
+   * then (when `top` asks for more than were re-checked) plans from the closed
+   * form, ranked by it; each plan's `method` says which.
+   */
   plans: Plan[];
   points: PointReport[];
 }
@@ -211,11 +213,15 @@ export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup
   });
   const total = points.reduce((a, p) => a + p.size, 0);
   if (total === 0) throw noSplitError(points[0]);
+  const top = req.top ?? PLAN_DEFAULTS.top;
+  const recheck = Math.max(1, req.recheck ?? PLAN_DEFAULTS.recheck);
   return {
     objective: req.objective ?? PLAN_DEFAULTS.objective,
     maxMemoryFraction: req.maxMemoryFraction ?? PLAN_DEFAULTS.maxMemoryFraction,
-    top: req.top ?? PLAN_DEFAULTS.top,
-    recheck: Math.max(1, req.recheck ?? PLAN_DEFAULTS.recheck, req.top ?? PLAN_DEFAULTS.top),
+    top,
+    recheck,
+    allVariants: req.allVariants ?? false,
+    keep: Math.max(top, recheck),
     points,
     tasks,
     total,
@@ -228,7 +234,8 @@ export function runPlanTask(setup: PlanSetup, taskIndex: number): TaskResult {
   const r = searchGroups(setup.points[task.point].context, task.groups, {
     objective: setup.objective,
     maxMemoryFraction: setup.maxMemoryFraction,
-    keep: setup.recheck,
+    keep: setup.keep,
+    allVariants: setup.allVariants,
   });
   return { task: taskIndex, counts: r.counts, best: r.best };
 }
@@ -238,40 +245,39 @@ export interface FinishOptions {
   replayPrefix?: string[];
 }
 
-/** Re-checks one candidate with the event simulation, on exactly the scenario its replay arguments give. */
-function recheck(point: PlanPoint, c: Candidate, objective: Objective, catalog: PresetCatalog, prefix: string[]): { plan: Plan; score: number } {
-  const input: ScenarioInputParsed = { ...point.input, ...c.split };
-  // The point's network answers for an identical system, and its memo is warm.
-  const r = evaluateScenario(resolveScenario(input, catalog), { network: point.context.network });
-  const e = r.config.execution;
-  const run = { timeToTrainSeconds: r.timeToTrainSeconds, costUsd: r.costUsd, tokensTrained: r.steps * r.tokensPerStep };
-  const plan: Plan = {
-    system: r.config.system.name,
-    gpus: e.gpus,
-    gbs: e.gbs,
-    seq: e.seq,
-    ...splitOf(e),
-    dp: e.dp,
-    stepTimeSeconds: r.stepTimeSeconds,
-    closedFormStepTimeSeconds: c.closedFormStepTimeSeconds,
-    tokensPerSecond: r.tokensPerSecond,
-    mfu: r.mfu,
-    peakMemoryBytesPerGpu: r.peakMemoryBytesPerGpu,
-    memoryCapacityBytesPerGpu: r.memoryCapacityBytesPerGpu,
-    timeToTrainSeconds: r.timeToTrainSeconds,
-    gpuHours: r.gpuHours,
-    energyMWh: r.energyMWh,
-    costUsd: r.costUsd,
-    tokensPerDollar: tokensPerDollar(run),
-    simulate: [...prefix, ...simulateArgs(input).args],
-  };
-  return { plan, score: objectiveScore(objective, run) };
+const variantOf = (c: Family['variants'][number], stepTimeSeconds?: number): PlanVariant => ({
+  vp: c.split.vp,
+  mbs: c.split.mbs,
+  closedFormStepTimeSeconds: c.closedFormStepTimeSeconds,
+  ...(stepTimeSeconds === undefined ? {} : { stepTimeSeconds }),
+  peakMemoryBytesPerGpu: c.peakMemoryBytesPerGpu,
+});
+
+/**
+ * Re-checks a family with the event simulation: its best few variants by the
+ * closed form, of which the simulation's best is the plan; the others are listed.
+ */
+function recheckFamily(point: PlanPoint, f: Family, objective: Objective, catalog: PresetCatalog, prefix: string[]): ScoredPlan & { simulations: number } {
+  const checked = f.variants.slice(0, RECHECKED_VARIANTS).map((c, rank) => ({ c, rank, ...simulatedPlan(point.input, c, point.context.network, objective, catalog, prefix) }));
+  checked.sort((a, b) => a.score - b.score || a.rank - b.rank);
+  const [best, ...others] = checked;
+  const rest = f.variants.slice(RECHECKED_VARIANTS).map((c) => variantOf(c));
+  best.plan.variants = [...others.sort((a, b) => compareCandidates(a.c, b.c)).map((o) => variantOf(o.c, o.plan.stepTimeSeconds)), ...rest];
+  return { plan: best.plan, score: best.score, simulations: checked.length };
+}
+
+/** A family from the closed form alone: its best variant's figures, the others listed. */
+function estimateFamily(point: PlanPoint, f: Family, objective: Objective, prefix: string[]): ScoredPlan {
+  const [best, ...others] = f.variants;
+  const r = estimatedPlan(point.input, point.context.workload, best, objective, prefix);
+  r.plan.variants = others.map((c) => variantOf(c));
+  return r;
 }
 
 /** Merges task results, re-checks the best of each point and ranks the plans. */
 export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], catalog: PresetCatalog, opts: FinishOptions = {}): PlanReport {
   const prefix = opts.replayPrefix ?? [];
-  const byPoint = setup.points.map(() => ({ counts: zeroCounts(), lists: [] as Candidate[][] }));
+  const byPoint = setup.points.map(() => ({ counts: zeroCounts(), lists: [] as Family[][] }));
   for (const r of results) {
     const slot = byPoint[setup.tasks[r.task].point];
     slot.counts = addCounts(slot.counts, r.counts);
@@ -279,33 +285,51 @@ export function finishPlan(setup: PlanSetup, results: readonly TaskResult[], cat
   }
   let total = zeroCounts();
   let rechecked = 0;
-  const ranked: Array<{ plan: Plan; score: number; point: number; rank: number }> = [];
+  type Ranked = ScoredPlan & { point: number; rank: number };
+  const simulated: Ranked[] = [];
+  const estimated: Ranked[] = [];
   const points: PointReport[] = setup.points.map((p, pi) => {
     const { counts, lists } = byPoint[pi];
     total = addCounts(total, counts);
-    const checked = mergeBest(lists, setup.recheck).map((c, rank) => ({ ...recheck(p, c, setup.objective, catalog, prefix), point: pi, rank }));
-    rechecked += checked.length;
+    const families = mergeBest(lists, setup.keep);
+    const checked = families.slice(0, setup.recheck).map((f, rank) => {
+      const r = recheckFamily(p, f, setup.objective, catalog, prefix);
+      rechecked += r.simulations;
+      return { plan: r.plan, score: r.score, point: pi, rank };
+    });
     checked.sort((a, b) => a.score - b.score || a.rank - b.rank);
-    ranked.push(...checked);
+    simulated.push(...checked);
+    // Beyond the re-checked, only as many as the report can show: from the closed form, linear in them.
+    const more = Math.max(0, setup.top - checked.length);
+    families.slice(setup.recheck, setup.recheck + more).forEach((f, i) => estimated.push({ ...estimateFamily(p, f, setup.objective, prefix), point: pi, rank: setup.recheck + i }));
     const w = p.context.workload;
     return { system: w.system.name, gpus: w.gpus, gbs: w.gbs, ...counts, best: checked[0]?.plan ?? null, pareto: false };
   });
-  if (ranked.length === 0) {
+  if (simulated.length === 0) {
     // Everything refused by the engine (a fixed layer split it rejects, say): its own message says why.
     if (total.rejected === total.considered) throw noSplitError(setup.points[0]);
     const w = setup.points[0].context.workload;
-    const limit = setup.maxMemoryFraction * hbmBytes(w.system);
+    const capacity = hbmBytes(w.system);
+    const limit = setup.maxMemoryFraction * capacity;
+    const held = setup.maxMemoryFraction < 1 ? ` (${Math.round(setup.maxMemoryFraction * 100)}% of its ${formatBytes(capacity)}, the rest kept for allocator fragmentation)` : '';
+    const headroomOnly =
+      total.prunedByHeadroom > 0
+        ? `; ${total.prunedByHeadroom.toLocaleString('en-US')} would fit without that headroom (--max-memory-fraction 1), at the risk of running out of memory`
+        : '';
     throw new ClusterTwinError(
       'does_not_fit',
       'gpus',
-      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU; add GPUs or shorten the sequence`,
+      `none of the ${total.considered.toLocaleString('en-US')} valid splits of ${w.model.name} fits in ${formatBytes(limit)} per GPU${held}, so there is no plan to report${headroomOnly}; add GPUs or shorten the sequence`,
     );
   }
   const withBest = points.filter((p) => p.best !== null);
   paretoFront(withBest.map((p) => p.best as Plan)).forEach((on, i) => (withBest[i].pareto = on));
-  ranked.sort((a, b) => a.score - b.score || a.point - b.point || a.rank - b.rank);
+  const order = (a: Ranked, b: Ranked): number => a.score - b.score || a.point - b.point || a.rank - b.rank;
+  simulated.sort(order);
+  estimated.sort(order);
+  const plans = [...simulated, ...estimated].slice(0, setup.top).map((r) => r.plan);
   const model = setup.points[0].context.workload.model.name;
-  return { model, objective: setup.objective, ...total, rechecked, plans: ranked.slice(0, setup.top).map((r) => r.plan), points };
+  return { model, objective: setup.objective, maxMemoryFraction: setup.maxMemoryFraction, variantsGrouped: !setup.allVariants, ...total, rechecked, plans, points };
 }
 
 export interface PlanOptions extends FinishOptions {

@@ -19,13 +19,14 @@ import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
-import { PLAN_DEFAULTS, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
+import { PLAN_DEFAULTS, RECHECKED_VARIANTS, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
 import { parseRange } from '../../planner/ranges.js';
 import { shellQuote } from '../../planner/replay.js';
 import { SPLIT_KEYS } from '../../planner/space.js';
 import { formatBytes, formatDuration } from '../../units.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
-import { heading, int, pct, table, usd } from '../format.js';
+import { heading, int, pct, usd } from '../format.js';
+import { boxTable } from '../box-table.js';
 
 export function planCommand(): Command<any, any> {
   const cmd = new Command('plan')
@@ -38,6 +39,25 @@ virtual stages, micro-batch, ZeRO stage, recompute, sequence parallelism),
 drops those that do not fit in memory, ranks the rest with the closed-form
 step estimate, re-checks the best with the event simulation and prints them.
 Any split flag given (--tp 8, --recompute full, ...) is fixed, not searched.
+
+Each plan is a different split (TP, PP, DP, CP, EP, ZeRO, recompute, SP): the
+splits that differ from it only in VP and micro-batch are its variants, and
+the "variants" column says how many more fit (--all-variants lists each one;
+--json lists them under each plan's "variants"). The best --recheck splits of
+each point (and their best ${RECHECKED_VARIANTS} variants) are re-checked with the event
+simulation and ranked by it; plans beyond them (--top above --recheck) come
+from the closed form, ranked by it, marked ~.
+
+Memory: by default a plan uses at most 90% of each GPU's HBM (--max-memory-fraction
+0.9), on top of the memory model's runtime reserve (CUDA context, NCCL buffers):
+the rest is headroom for the PyTorch caching allocator's fragmentation, which
+the model does not count. GMLake (ASPLOS 2024) measured it at 9.2 GB on average
+(up to 25 GB) on A100 80 GB over eight LLMs; STWeaver (2025) up to 43% with
+virtual stages and recompute. --max-memory-fraction 1 searches the whole HBM.
+
+--objective time ranks by the failure-free time to train, cost by the
+failure-free cost; the table shows both with failures too (interruptions,
+restarts and checkpoints: the expected-value model simulate uses).
 
 --gpus, --gbs and --system take lists: 512,1024 or 512..16384 (doubling) or
 256..2048:256 (a step); several points print the best plan at each and the
@@ -52,9 +72,10 @@ Examples:
   addScenarioOptions(cmd)
     .addOption(new Option('--objective <goal>', 'what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))
     .option('--max-gpus <n>', 'use at most this many GPUs; without --gpus, searches one node, doubling, up to it')
-    .option('--max-memory-fraction <f>', "use at most this fraction of each GPU's memory", String(PLAN_DEFAULTS.maxMemoryFraction))
-    .option('--top <n>', 'plans to print', String(PLAN_DEFAULTS.top))
-    .option('--recheck <n>', 'best configurations of each point re-checked with the event simulation', String(PLAN_DEFAULTS.recheck))
+    .option('--max-memory-fraction <f>', "use at most this fraction of each GPU's memory (the rest: headroom for allocator fragmentation)", String(PLAN_DEFAULTS.maxMemoryFraction))
+    .option('--top <n>', 'plans to print (different splits, unless --all-variants)', String(PLAN_DEFAULTS.top))
+    .option('--recheck <n>', 'best splits of each point re-checked with the event simulation; the rest of --top from the closed form', String(PLAN_DEFAULTS.recheck))
+    .option('--all-variants', 'list VP and micro-batch variants of a split as plans of their own')
     .option('--threads <n>', 'threads to search with (default: every core)')
     .option('--json', 'print one JSON object instead of tables');
   return cmd.action(async (raw) => {
@@ -134,6 +155,7 @@ function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): Pla
     maxMemoryFraction,
     top: positiveInt(opts.top, '--top'),
     recheck: positiveInt(opts.recheck, '--recheck'),
+    allVariants: opts.allVariants === true,
   };
 }
 
@@ -159,6 +181,9 @@ function progressBar(): cliProgress.SingleBar {
 const splitText = (p: Plan): string =>
   `TP ${p.tp} · PP ${p.pp} · DP ${p.dp} · CP ${p.cp}${p.ep > 1 ? ` · EP ${p.ep}` : ''} · VP ${p.vp} · mbs ${p.mbs} · ZeRO ${p.zero} · ${p.recompute} · SP ${p.sp ? 'on' : 'off'}`;
 
+/** A plan's step time, marked when it comes from the closed form rather than the event simulation. */
+const stepText = (p: Plan): string => `${p.method === 'closed-form' ? '~' : ''}${formatDuration(p.stepTimeSeconds)}`;
+
 /** The human-readable report. */
 export function renderPlan(r: PlanReport, threads: number, seconds: number, accuracy: readonly string[] = []): string {
   const out: string[] = [];
@@ -167,45 +192,71 @@ export function renderPlan(r: PlanReport, threads: number, seconds: number, accu
   const where = multi
     ? `${[...new Set(r.points.map((p) => p.system))].join(', ')} · ${[...new Set(r.points.map((p) => int(p.gpus)))].join(', ')} GPUs`
     : `${int(first.gpus)} GPUs of ${first.system}`;
-  out.push(`${heading(`Plans for ${r.model} on ${where}`)} (objective: ${r.objective})`);
+  const ranks = r.objective === 'tokens-per-dollar' ? 'tokens per dollar' : `failure-free ${r.objective === 'time' ? 'time to train' : 'cost'}`;
+  out.push(`${heading(`Plans for ${r.model} on ${where}`)} (objective: ${r.objective}, ranked by ${ranks})`);
   out.push(
     `  sequence ${int(first.seq)}, batch ${[...new Set(r.points.map((p) => int(p.gbs)))].join(', ')} sequences; searched ${int(r.considered)} configurations in ${formatDuration(seconds)} on ${threads} thread${threads > 1 ? 's' : ''}:`,
   );
+  out.push(`  ${int(r.prunedByMemory)} do not fit in ${memoryLimitText(r, first.memoryCapacityBytesPerGpu)}, ${int(r.evaluated)} estimated with the closed form`);
   out.push(
-    `  ${int(r.prunedByMemory)} do not fit in memory, ${int(r.evaluated)} estimated with the closed form, the best ${int(r.rechecked)} re-checked with the event simulation`,
+    `  (${int(r.distinctSplits)} different splits${r.variantsGrouped ? ', VP and micro-batch variants grouped' : ''}), ${int(r.rechecked)} of the best re-checked with the event simulation`,
   );
   out.push('');
   const pointCols = multi ? ['system', 'GPUs'] : [];
+  const variantCol = r.variantsGrouped ? ['variants'] : [];
+  const head = ['#', ...pointCols, 'TP', 'PP', 'DP', 'CP', 'EP', 'VP', 'mbs', 'ZeRO', 'recompute', 'SP', 'step time', 'MFU', 'memory/GPU', 'time to train', 'with failures', 'cost', 'with failures', ...variantCol];
+  const left = new Set(['system', 'recompute', 'SP']);
   out.push(
-    table(
-      ['#', ...pointCols, 'TP', 'PP', 'DP', 'CP', 'EP', 'VP', 'mbs', 'ZeRO', 'recompute', 'SP', 'step time', 'MFU', 'memory/GPU', 'time to train', 'cost'],
+    boxTable(
+      head,
       r.plans.map((p, i) => [
         String(i + 1),
         ...(multi ? [p.system, int(p.gpus)] : []),
         ...[p.tp, p.pp, p.dp, p.cp, p.ep, p.vp, p.mbs, p.zero].map(String),
         p.recompute,
         p.sp ? 'on' : 'off',
-        formatDuration(p.stepTimeSeconds),
+        stepText(p),
         pct(p.mfu),
         formatBytes(p.peakMemoryBytesPerGpu),
         formatDuration(p.timeToTrainSeconds),
+        formatDuration(p.timeToTrainWithFailuresSeconds),
         usd(p.costUsd),
+        usd(p.costWithFailuresUsd),
+        ...(r.variantsGrouped ? [p.variants.length > 0 ? `+${p.variants.length}` : ''] : []),
       ]),
-      multi ? [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15],
+      head.flatMap((h, i) => (left.has(h) ? [] : [i])),
     ),
   );
+  out.push(`  time to train and cost: failure-free; with failures: interruptions, restarts and checkpoints counted (as simulate reports).`);
+  if (r.variantsGrouped) out.push(`  variants: other VP and micro-batch choices of the same split that fit (--all-variants lists them).`);
+  const estimated = r.plans.filter((p) => p.method === 'closed-form').length;
+  if (estimated > 0) {
+    out.push(`  ~ ${int(estimated)} plans beyond the re-checked ones are closed-form estimates, ranked by it (raise --recheck to simulate more).`);
+  }
   if (multi) {
     out.push('');
     out.push(heading('Best plan at each point (* = on the time-cost Pareto front)'));
     out.push(
-      table(
-        ['', 'system', 'GPUs', 'batch', 'split', 'step time', 'MFU', 'time to train', 'cost'],
+      boxTable(
+        ['', 'system', 'GPUs', 'batch', 'split', 'step time', 'MFU', 'time to train', 'with failures', 'cost', 'with failures'],
         r.points.map((p) =>
           p.best
-            ? [p.pareto ? pc.green('*') : '', p.system, int(p.gpus), int(p.gbs), splitText(p.best), formatDuration(p.best.stepTimeSeconds), pct(p.best.mfu), formatDuration(p.best.timeToTrainSeconds), usd(p.best.costUsd)]
-            : ['', p.system, int(p.gpus), int(p.gbs), pc.dim(p.considered ? 'nothing fits in memory' : 'no valid split'), '', '', '', ''],
+            ? [
+                p.pareto ? pc.green('*') : '',
+                p.system,
+                int(p.gpus),
+                int(p.gbs),
+                splitText(p.best),
+                formatDuration(p.best.stepTimeSeconds),
+                pct(p.best.mfu),
+                formatDuration(p.best.timeToTrainSeconds),
+                formatDuration(p.best.timeToTrainWithFailuresSeconds),
+                usd(p.best.costUsd),
+                usd(p.best.costWithFailuresUsd),
+              ]
+            : ['', p.system, int(p.gpus), int(p.gbs), pc.dim(p.considered ? `no plan: nothing fits in ${memoryLimitText(r)}` : 'no plan: no valid split'), '', '', '', '', '', ''],
         ),
-        [2, 3, 5, 6, 7, 8],
+        [2, 3, 5, 6, 7, 8, 9, 10],
       ),
     );
   }
@@ -213,4 +264,10 @@ export function renderPlan(r: PlanReport, threads: number, seconds: number, accu
   for (const line of accuracy) out.push(`${pc.bold('Accuracy')} ${line}.`);
   out.push(`Replay the best: clustertwin simulate ${first.simulate.map(shellQuote).join(' ')}`);
   return out.join('\n');
+}
+
+/** The memory a plan may use: the fraction of HBM, and what it comes to on one GPU when the systems share a capacity. */
+function memoryLimitText(r: PlanReport, capacityBytes?: number): string {
+  const share = `${pct(r.maxMemoryFraction, 0)} of HBM`;
+  return capacityBytes === undefined || r.points.length > 1 ? share : `${formatBytes(r.maxMemoryFraction * capacityBytes)} per GPU (${share})`;
 }
