@@ -37,6 +37,7 @@ describe('clustertwin reliability', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.horizon.kind).toBe('work');
+    expect(j).toMatchObject({ tokens: 300e9, tokensSource: 'model preset' });
     expect(j.horizon.seconds).toBeCloseTo(j.failureFreeTimeToTrainSeconds, 6);
     expect(j.wallSeconds).toBeGreaterThan(j.failureFreeTimeToTrainSeconds);
     expect(j.checkpointIntervalSeconds).toBe(1200);

@@ -42,6 +42,20 @@ describe('clustertwin simulate', () => {
     expect(j.mfu).toBeLessThan(0.55);
   });
 
+  it("trains the model's published tokens unless told otherwise, and says where the tokens came from", async () => {
+    const gpt3 = JSON.parse((await runCli(['simulate', '--json'])).stdout);
+    expect(gpt3.config.execution).toMatchObject({ tokens: 300e9, tokensSource: 'model preset' });
+    expect((await runCli(['simulate'])).stdout).toContain("Run: 300.0B tokens (the model's published training tokens; set --tokens)");
+    // Another model brings its own budget (it used to stay at 300B whatever the model).
+    const llama = JSON.parse((await runCli(['simulate', '--system', 'dgx-h100', '--model', 'llama3-70b', '--gpus', '512', '--json'])).stdout);
+    expect(llama.config.execution).toMatchObject({ tokens: 15e12, tokensSource: 'model preset' });
+    const mixtral = await runCli(['simulate', '--system', 'dgx-h100', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256']);
+    expect(mixtral.stdout).toMatch(/Run: 934\.1B tokens \(20 a parameter, Chinchilla's rule: the model states no training tokens; set --tokens\)/);
+    const given = await runCli(['simulate', '--tokens', '1.5T']);
+    expect(given.stdout).toContain('Run: 1.5T tokens (set by --tokens)');
+    expect(JSON.parse((await runCli(['simulate', '--tokens', '1.5T', '--json'])).stdout).config.execution.tokensSource).toBe('given');
+  });
+
   it('reads a YAML config and lets flags override it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-'));
     const file = join(dir, 'run.yaml');

@@ -23,6 +23,7 @@ import { objectiveScore, tokensPerDollar, type Objective } from './objectives.js
 import { paretoFront } from './pareto.js';
 import { simulateArgs } from './replay.js';
 import { addCounts, mergeBest, searchGroups, zeroCounts, type Candidate, type SearchContext, type SearchCounts } from './search.js';
+import { runTokens } from '../config/training-tokens.js';
 import { SPLIT_KEYS, groupSize, splitGroups, splitOf, type FixedDims, type Split, type Workload } from './space.js';
 
 /** What the user asks. */
@@ -180,7 +181,7 @@ export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup
     const network = defaultNetwork(system);
     for (const gpus of gpuCounts(req, system.node.gpusPerNode)) {
       for (const gbs of req.gbs ?? [req.input.gbs ?? defaultGbs(seq)]) {
-        const input = { ...base, system: sys, gpus, gbs, seq, tokens: req.input.tokens ?? ExecutionDefaults.tokens } as ScenarioInputParsed;
+        const input = { ...base, system: sys, gpus, gbs, seq, tokens: runTokens(req.input.tokens, model).tokens } as ScenarioInputParsed;
         const workload: Workload = { system, model, gpus, gbs, seq, fixed };
         const groups = splitGroups(workload);
         const context: SearchContext = { workload, input, groups, network, capacityBytes: hbmBytes(system) };

@@ -20,6 +20,7 @@ import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { runTokensText, tokensGivenBy } from '../describe-scenario.js';
 
 const DEFAULT_TRIALS = 1000;
 
@@ -74,6 +75,7 @@ Examples:
       system: scenario.system.name,
       model: scenario.model.name,
       tokens: scenario.exec.tokens,
+      tokensSource: scenario.exec.tokensSource,
       stepTimeSeconds: result.stepTimeSeconds,
       tokensPerSecond: result.tokensPerSecond,
       failureFreeTimeToTrainSeconds: result.timeToTrainSeconds,
@@ -83,7 +85,7 @@ Examples:
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderReliability(scenario, report, result.timeToTrainSeconds, result.tokensPerSecond)}\n`);
+    process.stdout.write(`${renderReliability(scenario, report, result.timeToTrainSeconds, result.tokensPerSecond, tokensGivenBy(opts))}\n`);
   });
 }
 
@@ -159,7 +161,7 @@ const hours = (s: number): string => (Number.isFinite(s) ? `${(s / SECONDS_PER_H
 const dur = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : 'never finishes');
 
 /** The human-readable reliability report. */
-export function renderReliability(s: Scenario, r: ReliabilityReport, failureFreeSeconds: number, tokensPerSecond: number): string {
+export function renderReliability(s: Scenario, r: ReliabilityReport, failureFreeSeconds: number, tokensPerSecond: number, givenBy = 'the scenario'): string {
   const out: string[] = [];
   const c = r.components;
   const ck = r.checkpoint;
@@ -169,7 +171,7 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
   const horizon =
     r.horizon.kind === 'window'
       ? `a ${(r.horizon.seconds / SECONDS_PER_DAY).toFixed(1)}-day window`
-      : `the run: ${formatCount(s.exec.tokens)} tokens, ${formatDuration(failureFreeSeconds)} without failures`;
+      : `the run: ${runTokensText(s.exec, givenBy)}, ${formatDuration(failureFreeSeconds)} without failures`;
   out.push(
     keyValues([
       ['horizon', horizon],

@@ -10,6 +10,7 @@ import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { runTokensText, tokensGivenBy } from '../describe-scenario.js';
 import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
 export function simulateCommand(): Command<any, any> {
@@ -19,8 +20,10 @@ export function simulateCommand(): Command<any, any> {
       'after',
       `
 With no flags it runs the default scenario: GPT-3 175B on 1,024 A100 80GB
-(ndm-a100-v4) with TP 8 x PP 8, 300B tokens. Flags override it; --config FILE
-reads a YAML or JSON scenario whose keys are these flags in camelCase. Counts
+(ndm-a100-v4) with TP 8 x PP 8, for GPT-3's published 300B tokens. Flags
+override it; --config FILE reads a YAML or JSON scenario whose keys are these
+flags in camelCase. Without --tokens a run trains the model's published
+tokens, or 20 a parameter (Chinchilla) where its preset states none. Counts
 accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
 Examples:
@@ -40,12 +43,17 @@ Examples:
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderSimulation(result)}\n`);
+    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts) })}\n`);
   });
 }
 
+export interface RenderOptions {
+  /** What set the tokens when the scenario gave them (`--tokens`, the config file). */
+  tokensGivenBy?: string;
+}
+
 /** The human-readable summary of a simulation. */
-export function renderSimulation(r: SimulationResult): string {
+export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}): string {
   const { system, model, execution: e } = r.config;
   const out: string[] = [];
   out.push(
@@ -102,7 +110,7 @@ export function renderSimulation(r: SimulationResult): string {
     ]),
   );
   out.push('');
-  out.push(heading(`Run: ${formatCount(e.tokens)} tokens`));
+  out.push(heading(`Run: ${runTokensText(e, opts.tokensGivenBy ?? 'the scenario')}`));
   out.push(
     keyValues([
       ['steps', int(r.steps)],
