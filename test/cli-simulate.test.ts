@@ -72,7 +72,17 @@ describe('clustertwin simulate', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.config.model).toMatchObject({ layers: 48, hidden: 6144, heads: 64 });
+    expect(j.config.model.overrides).toEqual({ layers: 48, hidden: 6144, heads: 64 });
     expect(j.config.execution.tokens).toBe(16e6);
+  });
+
+  it('names the overrides in the title: a reshaped preset is not the published model', async () => {
+    const r = await runCli(['simulate', '--layers', '48', '--hidden', '6144', '--heads', '64', '--gpus', '8', '--tp', '8', '--pp', '1', '--gbs', '4', '--mbs', '4']);
+    expect(r.stdout.split('\n')[0]).toBe('GPT-3 175B (overridden: 48 layers, hidden 6144, 64 heads) on 8 x NVIDIA A100 SXM4 80GB (HBM2e) (ndm-a100-v4)');
+    // An override equal to the preset's own value changes nothing and is not named.
+    expect((await runCli(['simulate', '--layers', '96'])).stdout.split('\n')[0]).toBe('GPT-3 175B on 1,024 x NVIDIA A100 SXM4 80GB (HBM2e) (ndm-a100-v4)');
+    const rel = await runCli(['reliability', '--vocab', '32000', '--no-dropout', '--trials', '0']);
+    expect(rel.stdout.split('\n')[0]).toMatch(/^GPT-3 175B \(overridden: vocabulary 32,000, no dropout\) on 1,024 x /);
   });
 
   it('takes the optimizer step\'s kernels (--optimizer-kernel), foreach by default with eager kernels', async () => {

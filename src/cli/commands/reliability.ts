@@ -20,7 +20,7 @@ import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
-import { runTokensText, tokensGivenBy } from '../describe-scenario.js';
+import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
 
 const DEFAULT_TRIALS = 1000;
 
@@ -166,7 +166,7 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
   const c = r.components;
   const ck = r.checkpoint;
   out.push(
-    `${heading(s.model.description ?? s.model.name)} on ${int(s.exec.gpus)} x ${s.system.gpu.description ?? s.system.gpu.name} (${s.system.name}), failure model ${r.failureModel}`,
+    `${heading(modelTitle(s.model))} on ${int(s.exec.gpus)} x ${s.system.gpu.description ?? s.system.gpu.name} (${s.system.name}), failure model ${r.failureModel}`,
   );
   const horizon =
     r.horizon.kind === 'window'

@@ -10,7 +10,7 @@ import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
-import { runTokensText, tokensGivenBy } from '../describe-scenario.js';
+import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
 import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
 export function simulateCommand(): Command<any, any> {
@@ -57,7 +57,7 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
   const { system, model, execution: e } = r.config;
   const out: string[] = [];
   out.push(
-    `${heading(model.description ?? model.name)} on ${int(e.gpus)} x ${system.gpu.description ?? system.gpu.name} (${system.name})`,
+    `${heading(modelTitle(model))} on ${int(e.gpus)} x ${system.gpu.description ?? system.gpu.name} (${system.name})`,
   );
   out.push(
     keyValues([
