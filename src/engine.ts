@@ -200,6 +200,11 @@ export interface SimulationResult extends RunWithFailures {
   peakMemoryBytesPerGpu: number;
   memoryCapacityBytesPerGpu: number;
   fitsInMemory: boolean;
+  /**
+   * Whether the job can run as configured. False when it does not fit in memory: every time, cost
+   * and energy figure is then what it would take if it fitted, not something the machine can do.
+   */
+  achievable: boolean;
   /** Memory of the fullest stage's GPU, bytes by kind. */
   memory: StageMemory;
   /** Where the step time goes, seconds by kind (sums to stepTimeSeconds). */
@@ -258,6 +263,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     peakMemoryBytesPerGpu: fullest.totalBytes,
     memoryCapacityBytesPerGpu: capacity,
     fitsInMemory: fullest.totalBytes <= capacity,
+    achievable: fullest.totalBytes <= capacity,
     memory: fullest,
     breakdown,
     criticalStage,

@@ -56,6 +56,30 @@ describe('clustertwin simulate', () => {
     expect(JSON.parse((await runCli(['simulate', '--tokens', '1.5T', '--json'])).stdout).config.execution.tokensSource).toBe('given');
   });
 
+  it('shows the time to train and the cost both without and with failures', async () => {
+    const j = JSON.parse((await runCli(['simulate', '--json'])).stdout);
+    expect(j.costWithFailuresUsd).toBeGreaterThan(j.costUsd);
+    expect(j.gpuHoursWithFailures).toBeGreaterThan(j.gpuHours);
+    expect(j.costWithFailuresUsd).toBeCloseTo(j.gpuHoursWithFailures * j.config.system.pricing.usdPerGpuHour, 6);
+    const text = (await runCli(['simulate'])).stdout;
+    const usd = (x: number) => `$${(x / 1e6).toFixed(2)}M`;
+    expect(text).toMatch(/^ {17}no failures {2}with failures$/m);
+    expect(text).toMatch(new RegExp(`^  cost {11}\\${usd(j.costUsd)} +\\${usd(j.costWithFailuresUsd)}$`, 'm'));
+    expect(text).toMatch(/^  time to train {2}21\.9 days {4}22\.7 days$/m);
+  });
+
+  it('marks a configuration that does not fit: its figures are not achievable', async () => {
+    const meta = ['simulate', '--system', 'dgx-h100', '--model', 'llama3-405b', '--gpus', '16384', '--tp', '8', '--pp', '16', '--seq', '8192', '--gbs', '2048', '--vp', '2'];
+    const j = JSON.parse((await runCli([...meta, '--json'])).stdout);
+    expect(j).toMatchObject({ fitsInMemory: false, achievable: false });
+    const text = (await runCli(meta)).stdout;
+    expect(text.split('\n')[5]).toBe('does not fit in GPU memory: the step, run time and cost below are what it would take if it fitted; not achievable as configured');
+    expect(text).toMatch(/^Run: .*\n {2}not achievable as configured: it does not fit in memory/m);
+    const ok = await runCli(['simulate']);
+    expect(ok.stdout).not.toContain('not achievable');
+    expect(JSON.parse((await runCli(['simulate', '--json'])).stdout).achievable).toBe(true);
+  });
+
   it('reads a YAML config and lets flags override it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-'));
     const file = join(dir, 'run.yaml');

@@ -7,7 +7,7 @@
 import { Command } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
-import { evaluateScenario, resolveScenario } from '../../engine.js';
+import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { lookupPreset } from '../../config/catalog.js';
 import { resolveFailureModel } from '../../config/failure-model.js';
@@ -79,13 +79,15 @@ Examples:
       stepTimeSeconds: result.stepTimeSeconds,
       tokensPerSecond: result.tokensPerSecond,
       failureFreeTimeToTrainSeconds: result.timeToTrainSeconds,
+      fitsInMemory: result.fitsInMemory,
+      achievable: result.achievable,
       ...report,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderReliability(scenario, report, result.timeToTrainSeconds, result.tokensPerSecond, tokensGivenBy(opts))}\n`);
+    process.stdout.write(`${renderReliability(scenario, report, result, tokensGivenBy(opts))}\n`);
   });
 }
 
@@ -160,8 +162,17 @@ function progressBar(off: boolean): { update: (done: number, total: number) => v
 const hours = (s: number): string => (Number.isFinite(s) ? `${(s / SECONDS_PER_HOUR).toFixed(1)} h` : 'never');
 const dur = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : 'never finishes');
 
-/** The human-readable reliability report. */
-export function renderReliability(s: Scenario, r: ReliabilityReport, failureFreeSeconds: number, tokensPerSecond: number, givenBy = 'the scenario'): string {
+/** What the report needs from the simulated step. */
+export type StepFigures = Pick<SimulationResult, 'timeToTrainSeconds' | 'tokensPerSecond' | 'achievable' | 'peakMemoryBytesPerGpu' | 'memoryCapacityBytesPerGpu'>;
+
+/**
+ * The human-readable reliability report. A job that does not fit in memory is reported, marked:
+ * its interruptions, checkpoint cost and interval depend only on the GPUs, nodes and state it holds,
+ * which stay true; its time to train, useful tokens and cost stand on a step it cannot run.
+ */
+export function renderReliability(s: Scenario, r: ReliabilityReport, step: StepFigures, givenBy = 'the scenario'): string {
+  const failureFreeSeconds = step.timeToTrainSeconds;
+  const tokensPerSecond = step.tokensPerSecond;
   const out: string[] = [];
   const c = r.components;
   const ck = r.checkpoint;
@@ -172,6 +183,13 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, failureFree
     r.horizon.kind === 'window'
       ? `a ${(r.horizon.seconds / SECONDS_PER_DAY).toFixed(1)}-day window`
       : `the run: ${runTokensText(s.exec, givenBy)}, ${formatDuration(failureFreeSeconds)} without failures`;
+  if (!step.achievable) {
+    out.push(
+      pc.red(
+        `does not fit in GPU memory (${formatBytes(step.peakMemoryBytesPerGpu)} of ${formatBytes(step.memoryCapacityBytesPerGpu)}): the interruptions and checkpoints below hold for these GPUs, but the time to train, useful tokens and cost are what it would take if it fitted; not achievable as configured`,
+      ),
+    );
+  }
   out.push(
     keyValues([
       ['horizon', horizon],

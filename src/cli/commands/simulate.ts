@@ -11,7 +11,7 @@ import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
-import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
+import { columns, heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
 export function simulateCommand(): Command<any, any> {
   const cmd = new Command('simulate')
@@ -70,6 +70,7 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
       ['layers/stage', compactSplit(e.layersPerStage)],
     ]),
   );
+  if (!r.achievable) out.push(pc.red(NOT_ACHIEVABLE_LONG));
   out.push('');
   out.push(heading('Step'));
   out.push(
@@ -111,17 +112,18 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
   );
   out.push('');
   out.push(heading(`Run: ${runTokensText(e, opts.tokensGivenBy ?? 'the scenario')}`));
+  if (!r.achievable) out.push(pc.red(`  ${NOT_ACHIEVABLE}`));
+  const price = system.pricing.usdPerGpuHour;
   out.push(
-    keyValues([
+    columns([
       ['steps', int(r.steps)],
-      ['time to train', `${formatDuration(r.timeToTrainSeconds)} (no failures counted)`],
-      [
-        'with failures',
-        `${formatDuration(r.timeToTrainWithFailuresSeconds)} (goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)})`,
-      ],
-      ['GPU-hours', int(r.gpuHours)],
-      ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue})`],
-      ['cost', `${usd(r.costUsd)} at $${system.pricing.usdPerGpuHour}/GPU-hour`],
+      ['', 'no failures', 'with failures'],
+      ['time to train', formatDuration(r.timeToTrainSeconds), formatDuration(r.timeToTrainWithFailuresSeconds)],
+      ['GPU-hours', int(r.gpuHours), int(r.gpuHoursWithFailures)],
+      ['cost', usd(r.costUsd), usd(r.costWithFailuresUsd)],
+      ['failures', `goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)} (expected; clustertwin reliability for more)`],
+      ['prices', `$${price}/GPU-hour; with failures, the job's GPUs and ${int(r.hotSpareNodes)} hot spare node${r.hotSpareNodes === 1 ? '' : 's'} over the whole wall-clock time`],
+      ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue}), no failures counted`],
     ]),
   );
   out.push('');
@@ -129,6 +131,10 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
   out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
   return out.join('\n');
 }
+
+/** Said when the configuration does not fit: the figures are hypothetical. */
+const NOT_ACHIEVABLE_LONG = 'does not fit in GPU memory: the step, run time and cost below are what it would take if it fitted; not achievable as configured';
+const NOT_ACHIEVABLE = 'not achievable as configured: it does not fit in memory (figures as if it did)';
 
 function overlapText(o: { tp: boolean; dp: boolean; pp: boolean }): string {
   const on = (['tp', 'dp', 'pp'] as const).filter((k) => o[k]);
