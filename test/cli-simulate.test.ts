@@ -80,6 +80,14 @@ describe('clustertwin simulate', () => {
     expect(JSON.parse((await runCli(['simulate', '--json'])).stdout).achievable).toBe(true);
   });
 
+  it('ends with one line pointing to what is not modelled, the list itself in --json', async () => {
+    const j = JSON.parse((await runCli(['simulate', '--json'])).stdout);
+    expect(j.notModelled.length).toBeGreaterThan(3);
+    const last = (await runCli(['simulate'])).stdout.trimEnd().split('\n').at(-1) as string;
+    expect(last).toBe(`Not modelled: ${j.notModelled.length} effects, listed in --json's notModelled and the README's "What is not modelled yet".`);
+    expect(last.length).toBeLessThan(120);
+  });
+
   it('reads a YAML config and lets flags override it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-'));
     const file = join(dir, 'run.yaml');

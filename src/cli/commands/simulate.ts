@@ -128,7 +128,8 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
   );
   out.push('');
   out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, e.kernels, model.moe !== undefined)}.`);
-  out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
+  // The list itself is long (~1,700 characters) and the same every run: point to it instead.
+  out.push(pc.dim(`Not modelled: ${r.notModelled.length} effects, listed in --json's notModelled and the README's "What is not modelled yet".`));
   return out.join('\n');
 }
 
