@@ -10,8 +10,7 @@
  * Every phase is a function of the one before; nothing here touches files,
  * the terminal or Node, so the same engine runs in the browser.
  */
-import { accuracyFor, type AccuracyEntry } from './validation/accuracy.js';
-import { ACCURACY } from './validation/accuracy-table.js';
+import { accuracyKeyOf, type AccuracyKey } from './config/accuracy-key.js';
 import type { PresetCatalog } from './config/catalog.js';
 import type { Execution } from './config/execution-schema.js';
 import { parseScenarioInput, type ScenarioInput, type ScenarioInputParsed } from './config/scenario-input.js';
@@ -223,10 +222,11 @@ export interface SimulationResult extends RunWithFailures {
   /** What the result does not include yet. */
   notModelled: string[];
   /**
-   * How close the twin came to the published runs of the validation suite on the same GPU and
-   * precision (null when the suite has none): the accuracy to read this prediction with.
+   * What the stated accuracy of this prediction depends on (GPU, precision, kernels, MoE, sharded
+   * weights): look it up in the validation suite's table (validation/accuracy.ts, accuracyForKey).
+   * The engine does not look it up itself, so it never imports the suite above it.
    */
-  accuracy: AccuracyEntry | null;
+  accuracyKey: AccuracyKey;
   timeline?: TimelineEvent[];
 }
 
@@ -278,7 +278,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
-    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels, s.model.moe !== undefined) ?? null,
+    accuracyKey: accuracyKeyOf(s),
   };
 }
 

@@ -159,6 +159,16 @@ describe('clustertwin simulate', () => {
       expect(r.stdout).toMatch(/Usage: clustertwin/);
     }
   });
+  it('quotes the ZeRO-3 record for a ZeRO-3 scenario, not the replicated runs on the same GPU', async () => {
+    const zero3 = ['simulate', '--zero', '3', '--pp', '1', '--tp', '8'];
+    const j = JSON.parse((await runCli([...zero3, '--json'])).stdout);
+    expect(j.accuracyKey).toEqual({ gpu: 'a100-sxm-80g', precision: '16-bit', kernels: 'fused', moe: false, shardedWeights: true });
+    expect(j.accuracy).toMatchObject({ runs: 0, reported: { runs: 6, groups: ['narayanan-2021-zero3'] } });
+    const line = (await runCli(zero3)).stdout.split('\n').find((l) => l.startsWith('Accuracy'));
+    expect(line).toMatch(/^Accuracy: no bounded published run on NVIDIA A100.* with fused kernels and weights sharded \(ZeRO-3\/FSDP\) is in the validation suite: this prediction is unchecked; the suite's 6 runs of this kind reported but not held to its bound were 42\.6%-118\.7% off/);
+    expect(line).not.toContain('24 published');
+  });
+
   it('states its accuracy: the validation suite\'s errors on the same GPU and precision', async () => {
     const r = await runCli(['simulate', '--json']);
     const j = JSON.parse(r.stdout);
@@ -166,8 +176,12 @@ describe('clustertwin simulate', () => {
     expect(j.accuracy.runs).toBeGreaterThan(10);
     const text = await runCli(['simulate']);
     expect(text.stdout).toMatch(/Accuracy: \d+ published 16-bit runs on this GPU with fused kernels in the validation suite: median \|error\| \d+\.\d%/);
-    const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout);
-    expect(eager.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', kernels: 'eager' });
+    // Eager stacks in the suite are FSDP ones: they speak for eager kernels with sharded weights, and
+    // nothing speaks for eager kernels over replicated weights on A100.
+    const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--zero', '3', '--pp', '1', '--json'])).stdout);
+    expect(eager.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', kernels: 'eager', shardedWeights: true });
+    expect(eager.accuracy.groups).toContain('mosaicml-fsdp');
+    expect(JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout).accuracy).toBeNull();
     // Dense runs do not speak for a mixture of experts: on H100 the bounded Grok-1 runs do; elsewhere MoE is unchecked.
     const moe = JSON.parse((await runCli(['simulate', '--system', 'dgx-h100', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256', '--json'])).stdout);
     expect(moe.accuracy).toMatchObject({ gpu: 'h100-sxm-80g', moe: true });

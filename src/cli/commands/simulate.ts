@@ -4,7 +4,8 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
-import { accuracySentence } from '../../validation/accuracy.js';
+import { accuracyForKey, accuracySentence, type AccuracyEntry } from '../../validation/accuracy.js';
+import { ACCURACY } from '../../validation/accuracy-table.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
@@ -39,17 +40,21 @@ Examples:
     const catalog = loadPresets();
     const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
     const result = evaluateScenario(scenario, { timeline: Boolean(opts.timeline) });
+    // The suite's record for this kind of prediction, looked up here at the edge (see accuracyKey).
+    const accuracy = accuracyForKey(ACCURACY, result.accuracyKey) ?? null;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...result, accuracy }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts) })}\n`);
+    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts), accuracy })}\n`);
   });
 }
 
 export interface RenderOptions {
   /** What set the tokens when the scenario gave them (`--tokens`, the config file). */
   tokensGivenBy?: string;
+  /** The validation suite's record for the result's accuracyKey (null or absent: none). */
+  accuracy?: AccuracyEntry | null;
 }
 
 /** The human-readable summary of a simulation. */
@@ -127,7 +132,8 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
     ]),
   );
   out.push('');
-  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, e.kernels, model.moe !== undefined)}.`);
+  const k = r.accuracyKey;
+  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(opts.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, k.kernels, k.moe, k.shardedWeights)}.`);
   // The list itself is long (~1,700 characters) and the same every run: point to it instead.
   out.push(pc.dim(`Not modelled: ${r.notModelled.length} effects, listed in --json's notModelled and the README's "What is not modelled yet".`));
   return out.join('\n');
