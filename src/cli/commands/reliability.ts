@@ -37,7 +37,7 @@ nodes, NICs and fabric links. The expected-value model gives the answer; a
 seeded Monte Carlo gives its distribution (--trials 0 to skip it).
 
 Examples:
-  clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --days 54
+  clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full --days 54
   clustertwin reliability --model llama3-70b --gpus 1024 --async-checkpoint --checkpoint-interval 10m
   clustertwin reliability --system dgx-h100 --gpus 4096 --hot-spares 4 --json`,
     );

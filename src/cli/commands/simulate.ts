@@ -29,7 +29,7 @@ accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
 Examples:
   clustertwin simulate
-  clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048
+  clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full
   clustertwin simulate --model llama3-70b --gpus 512 --json`,
     );
   addScenarioOptions(cmd)
