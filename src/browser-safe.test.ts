@@ -42,3 +42,10 @@ describe('the engine runs in a browser', () => {
     });
   }
 });
+
+describe('the engine does not reach up', () => {
+  it('engine.ts reaches nothing of the validation suite: a result carries its accuracyKey and the caller looks the record up', () => {
+    const up = [...reach('engine.ts').keys()].map((f) => f.slice(srcDir.length + 1)).filter((f) => f.startsWith('validation/'));
+    expect(up).toEqual([]);
+  });
+});

@@ -10,8 +10,7 @@
  * Every phase is a function of the one before; nothing here touches files,
  * the terminal or Node, so the same engine runs in the browser.
  */
-import { accuracyFor, type AccuracyEntry } from './validation/accuracy.js';
-import { ACCURACY } from './validation/accuracy-table.js';
+import { accuracyKeyOf, type AccuracyKey } from './config/accuracy-key.js';
 import type { PresetCatalog } from './config/catalog.js';
 import type { Execution } from './config/execution-schema.js';
 import { parseScenarioInput, type ScenarioInput, type ScenarioInputParsed } from './config/scenario-input.js';
@@ -220,6 +219,11 @@ export interface SimulationResult extends RunWithFailures {
   peakMemoryBytesPerGpu: number;
   memoryCapacityBytesPerGpu: number;
   fitsInMemory: boolean;
+  /**
+   * Whether the job can run as configured. False when it does not fit in memory: every time, cost
+   * and energy figure is then what it would take if it fitted, not something the machine can do.
+   */
+  achievable: boolean;
   /** Memory of the fullest stage's GPU, bytes by kind. */
   memory: StageMemory;
   /** Where the step time goes, seconds by kind (sums to stepTimeSeconds). */
@@ -238,10 +242,11 @@ export interface SimulationResult extends RunWithFailures {
   /** What the result does not include yet. */
   notModelled: string[];
   /**
-   * How close the twin came to the published runs of the validation suite on the same GPU and
-   * precision (null when the suite has none): the accuracy to read this prediction with.
+   * What the stated accuracy of this prediction depends on (GPU, precision, kernels, MoE, sharded
+   * weights): look it up in the validation suite's table (validation/accuracy.ts, accuracyForKey).
+   * The engine does not look it up itself, so it never imports the suite above it.
    */
-  accuracy: AccuracyEntry | null;
+  accuracyKey: AccuracyKey;
   timeline?: TimelineEvent[];
 }
 
@@ -278,6 +283,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     peakMemoryBytesPerGpu: fullest.totalBytes,
     memoryCapacityBytesPerGpu: capacity,
     fitsInMemory: fullest.totalBytes <= capacity,
+    achievable: fullest.totalBytes <= capacity,
     memory: fullest,
     breakdown,
     criticalStage,
@@ -292,7 +298,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     network: netName,
     config: { system: s.system, model: s.model, execution: e },
     notModelled: NOT_MODELLED,
-    accuracy: accuracyFor(ACCURACY, s.system.gpu.name, s.exec.precision, s.exec.kernels, s.model.moe !== undefined) ?? null,
+    accuracyKey: accuracyKeyOf(s),
   };
 }
 

@@ -26,6 +26,22 @@ export function keyValues(rows: Array<[string, string]>): string {
   return trimLines(t.toString());
 }
 
+// eslint-disable-next-line no-control-regex
+const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/**
+ * Borderless rows laid out as keyValues lays them, where a row may have more cells than two: each
+ * column is as wide as its widest cell among the rows that go on past it, so a long last cell (a
+ * note) does not push the columns of the other rows apart.
+ */
+export function columns(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.slice(0, -1).forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  return rows
+    .map((r) => `  ${r.map((cell, i) => (i < r.length - 1 ? cell + ' '.repeat(widths[i] - visibleLength(cell)) : cell)).join('  ')}`.replace(/\s+$/, ''))
+    .join('\n');
+}
+
 const trimLines = (s: string): string =>
   s
     .split('\n')

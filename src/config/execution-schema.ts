@@ -4,6 +4,7 @@
  * checks that the split is valid for the model and GPU count.
  */
 import { z } from 'zod';
+import type { TokensSource } from './training-tokens.js';
 
 /**
  * Activation recompute: `selective` re-runs the attention core (Korthikanti et al.); `selective-op`
@@ -92,6 +93,8 @@ export interface Execution {
   overlap: OverlapSwitches;
   /** Training tokens for the whole run. */
   tokens: number;
+  /** Where `tokens` came from: given by the scenario, the model's published figure, or Chinchilla's 20 a parameter. */
+  tokensSource: TokensSource;
   /** Layers held by each pipeline stage (length pp, sums to the model's layers). */
   layersPerStage: number[];
   attention: AttentionKernel;
@@ -140,7 +143,6 @@ export const ExecutionDefaults = {
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',
   kernels: 'fused',
-  tokens: 300e9,
   network: 'analytical',
   zeroBucketParams: 0,
 } as const;

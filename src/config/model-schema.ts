@@ -51,14 +51,35 @@ export const ModelSpecSchema = z.object({
   positional: z.enum(['learned', 'rope', 'alibi']).default('learned'),
   /** Context length the model was trained with (a default for `seq`). */
   maxSeq: count(BOUNDS.seq).optional(),
+  /**
+   * Tokens the model was trained on, as its authors published them (the default token budget of a
+   * run; without it a run takes 20 tokens a parameter, Chinchilla's rule). Cite the source beside it.
+   */
+  trainingTokens: z.number().positive().max(BOUNDS.tokens.max).optional(),
   moe: MoeSpecSchema.optional(),
 });
 
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type ModelSpecParsed = z.infer<typeof ModelSpecSchema>;
 export type MoeSpec = z.infer<typeof MoeSpecSchema>;
-/** A model with every default filled in. */
-export type ModelSpec = Omit<ModelSpecParsed, 'kvHeads' | 'ffnHidden'> & { kvHeads: number; ffnHidden: number };
+/**
+ * A model with every default filled in. `overrides` holds the fields a scenario changed on its preset
+ * (only those that differ), so output can say the model is no longer the preset it is named after.
+ */
+export type ModelSpec = Omit<ModelSpecParsed, 'kvHeads' | 'ffnHidden'> & { kvHeads: number; ffnHidden: number; overrides?: ModelOverrides };
+
+/** Model fields a scenario may override on a preset (the override flags). */
+export interface ModelOverrides {
+  layers?: number;
+  hidden?: number;
+  heads?: number;
+  kvHeads?: number;
+  ffnHidden?: number;
+  ffnAct?: FfnActivation;
+  vocab?: number;
+  tiedEmbeddings?: boolean;
+  dropout?: boolean;
+}
 
 export function completeModel(m: ModelSpecParsed): ModelSpec {
   return { ...m, kvHeads: m.kvHeads ?? m.heads, ffnHidden: m.ffnHidden ?? 4 * m.hidden };

@@ -4,7 +4,8 @@
  * and divisibility rule checked, each failure naming its field.
  */
 import { ClusterTwinError, invalid } from '../errors.js';
-import { completeModel, type ModelSpec } from './model-schema.js';
+import { completeModel, type ModelOverrides, type ModelSpec } from './model-schema.js';
+import { totalParams } from '../model/transformer.js';
 import type { SystemSpec } from './system-schema.js';
 import {
   ExecutionDefaults,
@@ -14,6 +15,7 @@ import {
 } from './execution-schema.js';
 import type { ScenarioInputParsed } from './scenario-input.js';
 import { resolveModelPreset, resolveSystem, type PresetCatalog } from './catalog.js';
+import { runTokens } from './training-tokens.js';
 import { checkLayerSplit, defaultLayerSplit } from '../parallel/stage-split.js';
 import { BOUNDS, MAX_PIPELINE_PASSES, rangeText } from './bounds.js';
 
@@ -62,12 +64,37 @@ export function scenarioModel(input: ScenarioInputParsed, catalog: PresetCatalog
   if (input.vocab !== undefined) over.vocab = input.vocab;
   if (input.tied !== undefined) over.tiedEmbeddings = input.tied;
   if (input.dropout !== undefined) over.dropout = input.dropout;
+  const preset = completeModel(base);
   const m = completeModel(over);
   if (m.headDim === undefined && m.hidden % m.heads !== 0) {
     throw invalid('hidden', `hidden size ${m.hidden} must be divisible by the ${m.heads} attention heads (or the model must set headDim)`);
   }
   if (m.heads % m.kvHeads !== 0) throw invalid('kvHeads', `the ${m.heads} attention heads must be divisible by the ${m.kvHeads} KV heads`);
+  const overrides = modelOverrides(input, preset, m);
+  if (overrides) {
+    m.overrides = overrides;
+    // The published token count belongs to the published model; a reshaped one is another model.
+    if (totalParams(m) !== totalParams(preset)) delete m.trainingTokens;
+  }
   return m;
+}
+
+/** The override fields the scenario gave that differ from the preset (undefined when none do). */
+function modelOverrides(input: ScenarioInputParsed, preset: ModelSpec, m: ModelSpec): ModelOverrides | undefined {
+  const given: Array<[keyof ModelOverrides, unknown]> = [
+    ['layers', input.layers],
+    ['hidden', input.hidden],
+    ['heads', input.heads],
+    ['kvHeads', input.kvHeads],
+    ['ffnHidden', input.ffnHidden],
+    ['ffnAct', input.ffnAct],
+    ['vocab', input.vocab],
+    ['tiedEmbeddings', input.tied],
+    ['dropout', input.dropout],
+  ];
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of given) if (value !== undefined && value !== preset[key]) out[key] = m[key];
+  return Object.keys(out).length ? (out as ModelOverrides) : undefined;
 }
 
 const divisors = (n: number): number[] => {
@@ -171,7 +198,7 @@ export function resolveExecution(
   if (precision === 'bf16' && !hasBf16) {
     throw invalid('precision', `${system.gpu.name} has no bf16 tensor cores (allowed: ${allowed})`);
   }
-  const tokens = input.tokens ?? ExecutionDefaults.tokens;
+  const { tokens, tokensSource } = runTokens(input.tokens, model);
   const kernels = input.kernels ?? ExecutionDefaults.kernels;
 
   return {
@@ -191,6 +218,7 @@ export function resolveExecution(
     precision,
     overlap: parseOverlap(input.overlap),
     tokens,
+    tokensSource,
     layersPerStage,
     attention: input.attention ?? ExecutionDefaults.attention,
     gradReduceDtype: input.gradReduceDtype ?? ExecutionDefaults.gradReduceDtype,

@@ -45,7 +45,7 @@ export const ScenarioInputSchema = z
     recompute: z.enum(RECOMPUTE_MODES).optional().describe('Activation recompute (default selective)'),
     precision: z.enum(PRECISIONS).optional().describe('GEMM precision (default bf16, fp16 on GPUs without bf16)'),
     overlap: OverlapInputSchema.optional().describe('Communication overlapped with compute: comma list of tp, dp, pp, or none (default dp,pp)'),
-    tokens: countField(BOUNDS.tokens).optional().describe('Training tokens for the whole run (default 300B)'),
+    tokens: countField(BOUNDS.tokens).optional().describe("Training tokens for the whole run (default: the model's published training tokens, else 20 a parameter, Chinchilla's rule)"),
     layersPerStage: z.array(z.number().int().nonnegative().max(BOUNDS.layers.max)).max(BOUNDS.layers.max).optional().describe('Layers on each pipeline stage (default: balanced, ends one lighter when uneven)'),
     attention: z.enum(ATTENTION_KERNELS).optional().describe('Attention kernel: fused FlashAttention-2 (flash), fused FlashAttention in Triton (flash-triton), or unfused softmax (default flash)'),
     zeroBucketParams: countField(BOUNDS.zeroBucketParams).optional().describe('Parameters per ZeRO-3 gather/reduce-scatter call; 0 = one layer per call, as FSDP (DeepSpeed default 5e7)'),

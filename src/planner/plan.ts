@@ -26,6 +26,7 @@ import type { Objective } from './objectives.js';
 import { paretoFront } from './pareto.js';
 import { estimatedPlan, simulatedPlan, type Plan, type PlanVariant, type ScoredPlan } from './figures.js';
 import { addCounts, compareCandidates, mergeBest, searchGroups, zeroCounts, type Family, type SearchContext, type SearchCounts } from './search.js';
+import { runTokens } from '../config/training-tokens.js';
 import { SPLIT_KEYS, groupSize, splitGroups, type FixedDims, type Workload } from './space.js';
 
 export type { Plan, PlanVariant } from './figures.js';
@@ -189,7 +190,7 @@ export function preparePlan(req: PlanRequest, catalog: PresetCatalog): PlanSetup
     for (const gpus of counts) {
       checkFabricHolds(system, gpus, '--gpus');
       for (const gbs of req.gbs ?? [req.input.gbs ?? defaultGbs(seq)]) {
-        const input = { ...base, system: sys, gpus, gbs, seq, tokens: req.input.tokens ?? ExecutionDefaults.tokens } as ScenarioInputParsed;
+        const input = { ...base, system: sys, gpus, gbs, seq, tokens: runTokens(req.input.tokens, model).tokens } as ScenarioInputParsed;
         const workload: Workload = { system, model, gpus, gbs, seq, fixed };
         const groups = splitGroups(workload);
         const context: SearchContext = { workload, input, groups, network, capacityBytes: hbmBytes(system) };

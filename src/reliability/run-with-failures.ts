@@ -18,6 +18,10 @@ export interface RunWithFailures {
   checkpointIntervalSeconds: number;
   /** Model and optimizer state saved per checkpoint, bytes. */
   checkpointBytes: number;
+  /** GPU-hours held over that wall-clock time: the job's GPUs and its hot spares. */
+  gpuHoursWithFailures: number;
+  /** Hot spare nodes held beside the job (sized so it waits for a node at most 1% of the time). */
+  hotSpareNodes: number;
   /** Cost of the GPUs (and hot spares) over that wall-clock time. */
   costWithFailuresUsd: number;
 }
@@ -33,6 +37,8 @@ export function runWithFailures(s: Scenario, timeToTrainSeconds: number): RunWit
     expectedInterruptions: run.interruptions,
     checkpointIntervalSeconds: run.intervalSeconds,
     checkpointBytes: job.checkpoint.bytes,
+    gpuHoursWithFailures: run.gpuHours,
+    hotSpareNodes: job.hotSpareNodes,
     costWithFailuresUsd: run.costUsd,
   };
 }

@@ -25,6 +25,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     precision: 'bf16',
     overlap: { tp: false, dp: true, pp: true },
     tokens: 1e9,
+    tokensSource: 'given',
     layersPerStage: Array(pp).fill(vp),
     attention: 'flash',
     gradReduceDtype: 'fp32',

@@ -7,6 +7,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "eager",
     "moe": false,
+    "shardedWeights": true,
     "runs": 2,
     "medianAbsError": 0.0266,
     "worstAbsError": 0.0336,
@@ -20,6 +21,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "eager",
     "moe": false,
+    "shardedWeights": true,
     "runs": 15,
     "medianAbsError": 0.0638,
     "worstAbsError": 0.1279,
@@ -29,13 +31,24 @@ export const ACCURACY: readonly AccuracyEntry[] = [
       "mosaicml-fsdp-1node",
       "torchtitan-fsdp2-a100",
       "atorch-fsdp-a100"
-    ]
+    ],
+    "reported": {
+      "runs": 1,
+      "medianAbsError": 0.2217,
+      "worstAbsError": 0.2217,
+      "meanError": 0.2217,
+      "groups": [
+        "torchtitan-fsdp2-a100"
+      ],
+      "bestAbsError": 0.2217
+    }
   },
   {
     "gpu": "a100-sxm-80g",
     "precision": "16-bit",
     "kernels": "fused",
     "moe": false,
+    "shardedWeights": false,
     "runs": 24,
     "medianAbsError": 0.034,
     "worstAbsError": 0.1349,
@@ -47,10 +60,33 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     ]
   },
   {
+    "gpu": "a100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "moe": false,
+    "shardedWeights": true,
+    "runs": 0,
+    "medianAbsError": 0,
+    "worstAbsError": 0,
+    "meanError": 0,
+    "groups": [],
+    "reported": {
+      "runs": 6,
+      "medianAbsError": 0.7382,
+      "worstAbsError": 1.1871,
+      "meanError": 0.7537,
+      "groups": [
+        "narayanan-2021-zero3"
+      ],
+      "bestAbsError": 0.4262
+    }
+  },
+  {
     "gpu": "b200-sxm-180g",
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
+    "shardedWeights": false,
     "runs": 1,
     "medianAbsError": 0.046,
     "worstAbsError": 0.046,
@@ -60,10 +96,33 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     ]
   },
   {
+    "gpu": "b200-sxm-180g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "moe": true,
+    "shardedWeights": false,
+    "runs": 0,
+    "medianAbsError": 0,
+    "worstAbsError": 0,
+    "meanError": 0,
+    "groups": [],
+    "reported": {
+      "runs": 1,
+      "medianAbsError": 2.3127,
+      "worstAbsError": 2.3127,
+      "meanError": 2.3127,
+      "groups": [
+        "megatron-bridge-25.11-moe"
+      ],
+      "bestAbsError": 2.3127
+    }
+  },
+  {
     "gpu": "gb200-186g",
     "precision": "16-bit",
     "kernels": "fused",
     "moe": false,
+    "shardedWeights": false,
     "runs": 6,
     "medianAbsError": 0.2192,
     "worstAbsError": 0.2318,
@@ -77,6 +136,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
+    "shardedWeights": false,
     "runs": 7,
     "medianAbsError": 0.19,
     "worstAbsError": 0.273,
@@ -87,14 +147,51 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     ]
   },
   {
+    "gpu": "gb200-186g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "moe": true,
+    "shardedWeights": false,
+    "runs": 0,
+    "medianAbsError": 0,
+    "worstAbsError": 0,
+    "meanError": 0,
+    "groups": [],
+    "reported": {
+      "runs": 1,
+      "medianAbsError": 0.4255,
+      "worstAbsError": 0.4255,
+      "meanError": 0.4255,
+      "groups": [
+        "megatron-bridge-25.11-moe"
+      ],
+      "bestAbsError": 0.4255
+    }
+  },
+  {
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "kernels": "eager",
     "moe": false,
-    "runs": 12,
-    "medianAbsError": 0.1693,
+    "shardedWeights": false,
+    "runs": 1,
+    "medianAbsError": 0.3128,
+    "worstAbsError": 0.3128,
+    "meanError": 0.3128,
+    "groups": [
+      "mosaicml-fsdp"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "eager",
+    "moe": false,
+    "shardedWeights": true,
+    "runs": 11,
+    "medianAbsError": 0.1631,
     "worstAbsError": 0.3179,
-    "meanError": 0.182,
+    "meanError": 0.1701,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node"
@@ -105,6 +202,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "fused",
     "moe": false,
+    "shardedWeights": false,
     "runs": 30,
     "medianAbsError": 0.0716,
     "worstAbsError": 0.2733,
@@ -121,6 +219,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "16-bit",
     "kernels": "fused",
     "moe": true,
+    "shardedWeights": false,
     "runs": 3,
     "medianAbsError": 0.1785,
     "worstAbsError": 0.1883,
@@ -135,10 +234,11 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "precision": "fp8",
     "kernels": "fused",
     "moe": false,
-    "runs": 35,
-    "medianAbsError": 0.0879,
+    "shardedWeights": false,
+    "runs": 34,
+    "medianAbsError": 0.0908,
     "worstAbsError": 0.2734,
-    "meanError": 0.0818,
+    "meanError": 0.0858,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -151,7 +251,22 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "gpu": "h100-sxm-80g",
     "precision": "fp8",
     "kernels": "fused",
+    "moe": false,
+    "shardedWeights": true,
+    "runs": 1,
+    "medianAbsError": 0.0545,
+    "worstAbsError": 0.0545,
+    "meanError": -0.0545,
+    "groups": [
+      "megatron-bridge-25.11-fp8"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "fp8",
+    "kernels": "fused",
     "moe": true,
+    "shardedWeights": false,
     "runs": 3,
     "medianAbsError": 0.2637,
     "worstAbsError": 0.2795,
@@ -159,6 +274,16 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
-    ]
+    ],
+    "reported": {
+      "runs": 1,
+      "medianAbsError": 1.602,
+      "worstAbsError": 1.602,
+      "meanError": 1.602,
+      "groups": [
+        "megatron-bridge-25.11-moe"
+      ],
+      "bestAbsError": 1.602
+    }
   }
 ];

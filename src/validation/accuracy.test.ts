@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../test/support/catalog.js';
+import { catalog, scenario } from '../../test/support/catalog.js';
+import { accuracyKeyOf } from '../config/accuracy-key.js';
 import { loadValidationData } from '../node/validation-data.js';
 import { runValidation } from './run-validation.js';
-import { accuracyFor, accuracySentence, accuracyTable, type AccuracyEntry } from './accuracy.js';
+import { accuracyFor, accuracyForKey, accuracySentence, accuracyTable, type AccuracyEntry } from './accuracy.js';
 import { accuracyModule } from './accuracy-module.js';
 import { ACCURACY } from './accuracy-table.js';
 
@@ -24,15 +25,37 @@ describe('stated accuracy', () => {
   });
   it('keeps the record of fused-kernel stacks apart from eager PyTorch stacks', () => {
     const fused = accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'fused');
-    const eager = accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'eager');
+    const eager = accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'eager', false, true);
     expect(fused?.groups).toContain('megatron-core-h100');
     for (const g of ['mosaicml-fsdp', 'mosaicml-fsdp-1node']) expect(fused?.groups).not.toContain(g);
     expect(eager?.groups).toEqual(['mosaicml-fsdp', 'mosaicml-fsdp-1node']);
     expect(accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16')).toBe(fused);
   });
+  it('keeps the record of runs with sharded weights (ZeRO-3, FSDP) apart, bounded or only reported', () => {
+    // The suite's A100 runs with fused kernels and ZeRO-3 are DeepSpeed's 2021 ones: reported, not bounded, 43-119% off.
+    const zero3 = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'fused', false, true);
+    expect(zero3).toMatchObject({ runs: 0, shardedWeights: true, reported: { runs: 6, groups: ['narayanan-2021-zero3'] } });
+    expect(zero3?.reported?.bestAbsError).toBeGreaterThan(0.4);
+    expect(zero3?.reported?.worstAbsError).toBeGreaterThan(1.1);
+    const replicated = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'fused');
+    expect(replicated?.groups).not.toContain('narayanan-2021-zero3');
+    expect(replicated?.reported).toBeUndefined();
+    expect(accuracySentence(zero3, 'NVIDIA A100', 'bf16', 'fused', false, true)).toBe(
+      "no bounded published run on NVIDIA A100 in bf16 with fused kernels and weights sharded (ZeRO-3/FSDP) is in the validation suite: this prediction is unchecked; the suite's 6 runs of this kind reported but not held to its bound were 42.6%-118.7% off (mean +75.4%, the twin running fast on average)",
+    );
+    // FSDP runs of eager stacks are bounded: they are quoted as such.
+    const fsdp = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'eager', false, true);
+    expect(fsdp?.groups).toContain('mosaicml-fsdp');
+    expect(fsdp?.runs).toBeGreaterThan(10);
+  });
+  it('builds its key from a scenario', () => {
+    const s = scenario({ system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tp: 1, pp: 1, gbs: 64, zero: 3, kernels: 'eager', precision: 'fp16' });
+    expect(accuracyKeyOf(s)).toEqual({ gpu: 'h100-sxm-80g', precision: '16-bit', kernels: 'eager', moe: false, shardedWeights: true });
+    expect(accuracyForKey(ACCURACY, accuracyKeyOf(s))).toBe(accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16', 'eager', false, true));
+  });
   it('says plainly when a prediction is unchecked, and which way the twin leans', () => {
     expect(accuracySentence(undefined, 'NVIDIA V100', 'fp16')).toMatch(/no published run on NVIDIA V100 in fp16 with fused kernels.*unchecked/);
-    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', kernels: 'fused', moe: false, runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
+    const fast: AccuracyEntry = { gpu: 'g', precision: '16-bit', kernels: 'fused', moe: false, shardedWeights: false, runs: 3, medianAbsError: 0.1, worstAbsError: 0.2, meanError: 0.08, groups: ['x'] };
     expect(accuracySentence(fast, 'G', 'bf16')).toBe('3 published 16-bit runs on this GPU with fused kernels in the validation suite: median |error| 10.0%, worst 20.0% (mean +8.0%, the twin running fast on average)');
   });
 });

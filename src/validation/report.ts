@@ -25,6 +25,8 @@ export interface ValidationRow {
   kernels?: KernelStyle;
   /** Whether the model is a mixture of experts (dense runs do not speak for it). */
   moe?: boolean;
+  /** Whether the weights are sharded and gathered every layer (ZeRO-3, FSDP full shard): such runs err apart. */
+  shardedWeights?: boolean;
   /** The year of the software that produced a training case's measurement. */
   softwareYear?: number;
 }

@@ -121,6 +121,7 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       precision: scenario.exec.precision,
       kernels: scenario.exec.kernels,
       moe: scenario.model.moe !== undefined,
+      shardedWeights: scenario.exec.zero >= 3,
     };
   });
 }

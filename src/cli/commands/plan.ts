@@ -113,7 +113,10 @@ Examples:
     const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
     const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
       const gpu = resolveSystem(catalog, name).gpu;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe), gpu.description ?? gpu.name, precision, kernels, moe)}`;
+      // The best plan of this system says whether its weights are sharded (ZeRO-3), which errs apart.
+      const best = report.plans.find((p) => p.system === name);
+      const sharded = (best?.zero ?? 0) >= 3;
+      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
     });
     process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
   });

@@ -7,7 +7,7 @@
 import { Command } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
-import { evaluateScenario, resolveScenario } from '../../engine.js';
+import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import { lookupPreset } from '../../config/catalog.js';
 import { resolveFailureModel } from '../../config/failure-model.js';
@@ -21,6 +21,7 @@ import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
 
 const DEFAULT_TRIALS = 1000;
 
@@ -37,7 +38,7 @@ nodes, NICs and fabric links. The expected-value model gives the answer; a
 seeded Monte Carlo gives its distribution (--trials 0 to skip it).
 
 Examples:
-  clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --days 54
+  clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full --days 54
   clustertwin reliability --model llama3-70b --gpus 1024 --async-checkpoint --checkpoint-interval 10m
   clustertwin reliability --system dgx-h100 --gpus 4096 --hot-spares 4 --json`,
     );
@@ -79,16 +80,19 @@ Examples:
       system: scenario.system.name,
       model: scenario.model.name,
       tokens: scenario.exec.tokens,
+      tokensSource: scenario.exec.tokensSource,
       stepTimeSeconds: result.stepTimeSeconds,
       tokensPerSecond: result.tokensPerSecond,
       failureFreeTimeToTrainSeconds: result.timeToTrainSeconds,
+      fitsInMemory: result.fitsInMemory,
+      achievable: result.achievable,
       ...report,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderReliability(scenario, report, result.timeToTrainSeconds, result.tokensPerSecond)}\n`);
+    process.stdout.write(`${renderReliability(scenario, report, result, tokensGivenBy(opts))}\n`);
   });
 }
 
@@ -140,18 +144,34 @@ function progressBar(off: boolean): { update: (done: number, total: number) => v
 const hours = (s: number): string => (Number.isFinite(s) ? `${(s / SECONDS_PER_HOUR).toFixed(1)} h` : 'never');
 const dur = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : 'never finishes');
 
-/** The human-readable reliability report. */
-export function renderReliability(s: Scenario, r: ReliabilityReport, failureFreeSeconds: number, tokensPerSecond: number): string {
+/** What the report needs from the simulated step. */
+export type StepFigures = Pick<SimulationResult, 'timeToTrainSeconds' | 'tokensPerSecond' | 'achievable' | 'peakMemoryBytesPerGpu' | 'memoryCapacityBytesPerGpu'>;
+
+/**
+ * The human-readable reliability report. A job that does not fit in memory is reported, marked:
+ * its interruptions, checkpoint cost and interval depend only on the GPUs, nodes and state it holds,
+ * which stay true; its time to train, useful tokens and cost stand on a step it cannot run.
+ */
+export function renderReliability(s: Scenario, r: ReliabilityReport, step: StepFigures, givenBy = 'the scenario'): string {
+  const failureFreeSeconds = step.timeToTrainSeconds;
+  const tokensPerSecond = step.tokensPerSecond;
   const out: string[] = [];
   const c = r.components;
   const ck = r.checkpoint;
   out.push(
-    `${heading(s.model.description ?? s.model.name)} on ${int(s.exec.gpus)} x ${s.system.gpu.description ?? s.system.gpu.name} (${s.system.name}), failure model ${r.failureModel}`,
+    `${heading(modelTitle(s.model))} on ${int(s.exec.gpus)} x ${s.system.gpu.description ?? s.system.gpu.name} (${s.system.name}), failure model ${r.failureModel}`,
   );
   const horizon =
     r.horizon.kind === 'window'
       ? `a ${(r.horizon.seconds / SECONDS_PER_DAY).toFixed(1)}-day window`
-      : `the run: ${formatCount(s.exec.tokens)} tokens, ${formatDuration(failureFreeSeconds)} without failures`;
+      : `the run: ${runTokensText(s.exec, givenBy)}, ${formatDuration(failureFreeSeconds)} without failures`;
+  if (!step.achievable) {
+    out.push(
+      pc.red(
+        `does not fit in GPU memory (${formatBytes(step.peakMemoryBytesPerGpu)} of ${formatBytes(step.memoryCapacityBytesPerGpu)}): the interruptions and checkpoints below hold for these GPUs, but the time to train, useful tokens and cost are what it would take if it fitted; not achievable as configured`,
+      ),
+    );
+  }
   out.push(
     keyValues([
       ['horizon', horizon],

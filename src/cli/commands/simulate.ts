@@ -5,13 +5,15 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { pc } from '../color.js';
 import { invalid } from '../../errors.js';
-import { accuracySentence } from '../../validation/accuracy.js';
+import { accuracyForKey, accuracySentence, type AccuracyEntry } from '../../validation/accuracy.js';
+import { ACCURACY } from '../../validation/accuracy-table.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
-import { heading, int, keyValues, pct, shareTable, usd } from '../format.js';
+import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
+import { columns, heading, int, keyValues, pct, shareTable, usd } from '../format.js';
 
 export function simulateCommand(): Command<any, any> {
   const cmd = new Command('simulate')
@@ -20,13 +22,15 @@ export function simulateCommand(): Command<any, any> {
       'after',
       `
 With no flags it runs the default scenario: GPT-3 175B on 1,024 A100 80GB
-(ndm-a100-v4) with TP 8 x PP 8, 300B tokens. Flags override it; --config FILE
-reads a YAML or JSON scenario whose keys are these flags in camelCase. Counts
+(ndm-a100-v4) with TP 8 x PP 8, for GPT-3's published 300B tokens. Flags
+override it; --config FILE reads a YAML or JSON scenario whose keys are these
+flags in camelCase. Without --tokens a run trains the model's published
+tokens, or 20 a parameter (Chinchilla) where its preset states none. Counts
 accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
 Examples:
   clustertwin simulate
-  clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048
+  clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full
   clustertwin simulate --model llama3-70b --gpus 512 --json`,
     );
   addScenarioOptions(cmd)
@@ -38,20 +42,29 @@ Examples:
     const catalog = loadPresets();
     const scenario = resolveScenario(scenarioFromOptions(opts, catalog), catalog);
     const result = evaluateScenario(scenario, { timeline: Boolean(opts.timeline) });
+    // The suite's record for this kind of prediction, looked up here at the edge (see accuracyKey).
+    const accuracy = accuracyForKey(ACCURACY, result.accuracyKey) ?? null;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...result, accuracy }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderSimulation(result)}\n`);
+    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts), accuracy })}\n`);
   });
 }
 
+export interface RenderOptions {
+  /** What set the tokens when the scenario gave them (`--tokens`, the config file). */
+  tokensGivenBy?: string;
+  /** The validation suite's record for the result's accuracyKey (null or absent: none). */
+  accuracy?: AccuracyEntry | null;
+}
+
 /** The human-readable summary of a simulation. */
-export function renderSimulation(r: SimulationResult): string {
+export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}): string {
   const { system, model, execution: e } = r.config;
   const out: string[] = [];
   out.push(
-    `${heading(model.description ?? model.name)} on ${int(e.gpus)} x ${system.gpu.description ?? system.gpu.name} (${system.name})`,
+    `${heading(modelTitle(model))} on ${int(e.gpus)} x ${system.gpu.description ?? system.gpu.name} (${system.name})`,
   );
   out.push(
     keyValues([
@@ -64,6 +77,7 @@ export function renderSimulation(r: SimulationResult): string {
       ['layers/stage', compactSplit(e.layersPerStage)],
     ]),
   );
+  if (!r.achievable) out.push(pc.red(NOT_ACHIEVABLE_LONG));
   out.push('');
   out.push(heading('Step'));
   out.push(
@@ -104,25 +118,32 @@ export function renderSimulation(r: SimulationResult): string {
     ]),
   );
   out.push('');
-  out.push(heading(`Run: ${formatCount(e.tokens)} tokens`));
+  out.push(heading(`Run: ${runTokensText(e, opts.tokensGivenBy ?? 'the scenario')}`));
+  if (!r.achievable) out.push(pc.red(`  ${NOT_ACHIEVABLE}`));
+  const price = system.pricing.usdPerGpuHour;
   out.push(
-    keyValues([
+    columns([
       ['steps', int(r.steps)],
-      ['time to train', `${formatDuration(r.timeToTrainSeconds)} (no failures counted)`],
-      [
-        'with failures',
-        `${formatDuration(r.timeToTrainWithFailuresSeconds)} (goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)})`,
-      ],
-      ['GPU-hours', int(r.gpuHours)],
-      ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue})`],
-      ['cost', `${usd(r.costUsd)} at $${system.pricing.usdPerGpuHour}/GPU-hour`],
+      ['', 'no failures', 'with failures'],
+      ['time to train', formatDuration(r.timeToTrainSeconds), formatDuration(r.timeToTrainWithFailuresSeconds)],
+      ['GPU-hours', int(r.gpuHours), int(r.gpuHoursWithFailures)],
+      ['cost', usd(r.costUsd), usd(r.costWithFailuresUsd)],
+      ['failures', `goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)} (expected; clustertwin reliability for more)`],
+      ['prices', `$${price}/GPU-hour; with failures, the job's GPUs and ${int(r.hotSpareNodes)} hot spare node${r.hotSpareNodes === 1 ? '' : 's'} over the whole wall-clock time`],
+      ['energy', `${r.energyMWh.toFixed(1)} MWh (PUE ${system.power.pue}), no failures counted`],
     ]),
   );
   out.push('');
-  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(r.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, e.kernels, model.moe !== undefined)}.`);
-  out.push(pc.dim(`Not modelled: ${r.notModelled.join('; ')}.`));
+  const k = r.accuracyKey;
+  out.push(`${pc.bold('Accuracy')}: ${accuracySentence(opts.accuracy ?? undefined, system.gpu.description ?? system.gpu.name, e.precision, k.kernels, k.moe, k.shardedWeights)}.`);
+  // The list itself is long (~1,700 characters) and the same every run: point to it instead.
+  out.push(pc.dim(`Not modelled: ${r.notModelled.length} effects, listed in --json's notModelled and the README's "What is not modelled yet".`));
   return out.join('\n');
 }
+
+/** Said when the configuration does not fit: the figures are hypothetical. */
+const NOT_ACHIEVABLE_LONG = 'does not fit in GPU memory: the step, run time and cost below are what it would take if it fitted; not achievable as configured';
+const NOT_ACHIEVABLE = 'not achievable as configured: it does not fit in memory (figures as if it did)';
 
 function overlapText(o: { tp: boolean; dp: boolean; pp: boolean }): string {
   const on = (['tp', 'dp', 'pp'] as const).filter((k) => o[k]);

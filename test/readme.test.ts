@@ -1,0 +1,61 @@
+/**
+ * The README's figures come from the tool: its generated blocks (example outputs, the model list)
+ * must be what `npm run readme` writes now, each example command it shows must run and be
+ * achievable, and the figures its prose quotes from the reliability example must hold.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyBlocks, readmeBlocks, README_EXAMPLES } from '../scripts/readme-blocks.js';
+import { catalog } from './support/catalog.js';
+import { runCli } from './support/cli.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+/** The `npx clustertwin ...` commands of the README's Examples block, continuation lines joined. */
+function exampleCommands(): string[][] {
+  const block = /## Examples\n\n```sh\n([\s\S]*?)```/.exec(readme);
+  expect(block, 'README lacks its Examples block').not.toBeNull();
+  return block![1]
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((l) => l.startsWith('npx clustertwin '))
+    .map((l) => l.slice('npx clustertwin '.length).trim().split(/\s+/));
+}
+
+describe('README', () => {
+  it('shows what the tool prints now (run `npm run readme` when output moves)', async () => {
+    expect(readme).toBe(applyBlocks(readme, await readmeBlocks()));
+  });
+
+  it('keeps exactly the two set-up commands', () => {
+    expect(readme).toContain('```sh\nnpm install && npx clustertwin simulate\n```');
+    expect(readme).toContain('```sh\nnpm test\n```');
+  });
+
+  it('runs every example it shows, and each one fits (is achievable as configured)', async () => {
+    const commands = exampleCommands().filter((args) => !args.includes('--config'));
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const args of [...commands, ...README_EXAMPLES.map((e) => e.args)]) {
+      const r = await runCli(args);
+      expect(r.code, `clustertwin ${args.join(' ')}`).toBe(0);
+      if (args[0] === 'simulate' || args[0] === 'reliability') {
+        const json = args.includes('--json') ? args : [...args, '--json', ...(args[0] === 'reliability' ? ['--trials', '0'] : [])];
+        expect(JSON.parse((await runCli(json)).stdout).achievable, `clustertwin ${args.join(' ')}`).toBe(true);
+      }
+    }
+  });
+
+  it("quotes the reliability example's figures with the preset's own store and with asynchronous checkpoints", async () => {
+    const args = [...README_EXAMPLES.find((e) => e.name === 'reliability-llama3')!.args.filter((a, i, all) => !/^--checkpoint-(write|read)-gbps$/.test(a) && !/^--checkpoint-(write|read)-gbps$/.test(all[i - 1] ?? '')), '--trials', '0', '--json'];
+    const own = JSON.parse((await runCli(args)).stdout);
+    const async = JSON.parse((await runCli([...args, '--async-checkpoint'])).stdout);
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    expect(readme).toContain(`the same job checkpoints every ${Math.round(own.checkpointIntervalSeconds / 60)} min and keeps ${pct(own.goodput)};`);
+    expect(readme).toMatch(new RegExp(`brings it back to ${pct(async.goodput)}`));
+  });
+
+  it('names every system preset', () => {
+    const systems = /- \*\*System\*\*[\s\S]*?\n- \*\*Model\*\*/.exec(readme)![0];
+    for (const name of Object.keys(catalog.systems)) expect(systems).toContain(`\`${name}\``);
+  });
+});
