@@ -187,21 +187,45 @@ export function memoryByStage(s: Scenario): StageMemory[] {
   });
 }
 
-/** Model FLOPs (no recompute) and hardware FLOPs (with recompute) of one step, whole job. */
-export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: number } {
+/**
+ * FLOPs of one step, whole job, three ways:
+ * - modelFlops: the model's, no recompute, attention over the full unmasked sequence (the
+ *   Megatron-LM / PaLM / torchtitan convention that published MFU figures use);
+ * - hardwareFlops: modelFlops plus the recompute, in the same convention (what Megatron-LM papers
+ *   report as hardware FLOPs);
+ * - executedFlops: what the GPUs run as the step's kernels time it: a fused attention kernel skips
+ *   the masked half of a causal sequence and recomputes its scores inside its backward (2.5x its
+ *   forward, Dao 2023), so it runs 1.75 forward passes of causal attention where the convention
+ *   counts 3 of unmasked. HFU is this over the peak, so it can never pass 100%; at contexts where
+ *   attention dominates, MFU (the convention) can.
+ */
+export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: number; executedFlops: number } {
   const { model: m, exec: e } = s;
   const perSeq = forwardFlopsPerSequence(m, e.seq);
   const modelFlops = 3 * perSeq * e.gbs;
   const logits = 2 * e.seq * m.hidden * m.vocab;
   const layersForward = perSeq - logits;
+  // Scores and context of every layer, forward, over the unmasked sequence.
+  const attentionForward = m.layers * 2 * 2 * e.seq * e.seq * m.heads * headDim(m);
+  const fused = e.attention !== 'unfused';
   let recompute = 0;
-  if (e.recompute === 'full') recompute = layersForward;
-  else if (e.recompute === 'selective') recompute = m.layers * 2 * 2 * e.seq * e.seq * m.heads * headDim(m);
-  else if (e.recompute === 'selective-op') {
+  let recomputeExecuted = 0;
+  if (e.recompute === 'full') {
+    recompute = layersForward;
+    recomputeExecuted = layersForward - (fused ? 0.5 * attentionForward : 0);
+  } else if (e.recompute === 'selective') {
+    recompute = attentionForward;
+    // A fused kernel keeps no scores to recompute: its backward already does (counted below).
+    recomputeExecuted = fused ? 0 : attentionForward;
+  } else if (e.recompute === 'selective-op') {
     const one = { ...shardShape(e), mbs: 1, tp: 1, cp: 1, ep: 1, sp: false };
     recompute = m.layers * selectiveOpSplit(m, one).recomputed.reduce((n, g) => n + gemmFlops(g), 0);
+    recomputeExecuted = recompute;
   }
-  return { modelFlops, hardwareFlops: modelFlops + recompute * e.gbs };
+  // Fused attention: 0.5 (causal) x (1 forward + 2.5 backward) = 1.75 forward units, not 3.
+  const attentionExecuted = fused ? 1.75 * attentionForward : 3 * attentionForward;
+  const executedPerSeq = 3 * perSeq - 3 * attentionForward + attentionExecuted + recomputeExecuted;
+  return { modelFlops, hardwareFlops: modelFlops + recompute * e.gbs, executedFlops: executedPerSeq * e.gbs };
 }
 
 /** The `--json` contract of `simulate`. */
@@ -210,7 +234,7 @@ export interface SimulationResult extends RunWithFailures {
   tokensPerSecond: number;
   /** Model FLOPs utilization: model FLOPs (no recompute) over the dense peak of the chosen precision. */
   mfu: number;
-  /** Hardware FLOPs utilization: FLOPs including recompute, same peak. */
+  /** Hardware FLOPs utilization: the FLOPs the GPUs execute (recompute included, causal attention as a fused kernel runs it), same peak; never above 1. */
   hfu: number;
   /** Model TFLOP/s per GPU. */
   tflopsPerGpu: number;
@@ -277,7 +301,7 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
     stepTimeSeconds,
     tokensPerSecond: run.tokensPerStep / stepTimeSeconds,
     mfu: flops.modelFlops / stepTimeSeconds / peak,
-    hfu: flops.hardwareFlops / stepTimeSeconds / peak,
+    hfu: flops.executedFlops / stepTimeSeconds / peak,
     tflopsPerGpu: flops.modelFlops / stepTimeSeconds / e.gpus / 1e12,
     hardwareTflopsPerGpu: flops.hardwareFlops / stepTimeSeconds / e.gpus / 1e12,
     peakMemoryBytesPerGpu: fullest.totalBytes,
