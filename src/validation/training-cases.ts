@@ -10,6 +10,7 @@ import type { Scenario } from '../config/resolve.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../engine.js';
 import { relativeError } from './stats.js';
 import { GIB } from '../units.js';
+import { ClusterTwinError } from '../errors.js';
 import type { ValidationRow } from './report.js';
 
 export const TRAINING_METRICS = [
@@ -99,12 +100,29 @@ export interface TrainingRow extends ValidationRow {
   peakMemoryBytesPerGpu: number;
 }
 
-export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): TrainingRow[] {
-  return g.cases.map((c) => {
-    const scenario = resolveScenario({ ...g.defaults, ...c.scenario } as never, catalog);
+/** A case the twin could not run on the catalog given (a swapped GPU without FP8, say), and why. */
+export interface SkippedCase {
+  id: string;
+  reason: string;
+}
+
+/**
+ * The group's rows. With `skipped`, a case the engine refuses (only possible on a catalog the
+ * user changed, e.g. --swap-gpu) is listed there instead of aborting the suite.
+ */
+export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog, skipped?: SkippedCase[]): TrainingRow[] {
+  return g.cases.flatMap((c) => {
+    let scenario;
+    try {
+      scenario = resolveScenario({ ...g.defaults, ...c.scenario } as never, catalog);
+    } catch (err) {
+      if (!skipped || !(err instanceof ClusterTwinError)) throw err;
+      skipped.push({ id: `${g.name}.${c.id}`, reason: err.message });
+      return [];
+    }
     const result = evaluateScenario(scenario);
     const predicted = metricOf(g.metric, scenario, result);
-    return {
+    return [{
       id: `${g.name}.${c.id}`,
       config: result.fitsInMemory ? c.config : `${c.config} (twin: does not fit)`,
       metric: g.metric,
@@ -122,6 +140,6 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog): Trai
       kernels: scenario.exec.kernels,
       moe: scenario.model.moe !== undefined,
       shardedWeights: scenario.exec.zero >= 3,
-    };
+    }];
   });
 }

@@ -10,6 +10,7 @@ import { withGpuSwapped, type PresetCatalog } from '../../config/catalog.js';
 import { loadValidationData } from '../../node/validation-data.js';
 import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
 import { runValidation, validationGroupNames } from '../../validation/run-validation.js';
+import type { SkippedCase } from '../../validation/training-cases.js';
 import type { ValidationReport } from '../../validation/report.js';
 import { fmt, reportMarkdown, signedPct } from '../../validation/markdown.js';
 import { heading, pct, table } from '../format.js';
@@ -31,19 +32,22 @@ export function validateCommand(): Command<any, any> {
       const data = loadValidationData();
       const swaps: string[] = opts.swapGpu ?? [];
       const catalog = swaps.reduce(swapGpu, loadPresets());
-      const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group });
+      // With a swapped GPU some cases may not run at all (FP8 on a GPU without it): list them, run the rest.
+      const skipped: SkippedCase[] = [];
+      const rep = runValidation(data, catalog, { network: opts.network as NetworkKind, only: opts.group, ...(swaps.length ? { skipped } : {}) });
       if (rep.groups.length === 0) {
         throw invalid('--group', `no group name contains "${opts.group}"; groups: ${validationGroupNames(data).join(', ')}`);
       }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(swaps.length ? { ...rep, skipped } : rep, null, 2)}\n`);
         return;
       }
       if (opts.markdown) {
         process.stdout.write(reportMarkdown(rep));
         return;
       }
-      const swapped = swaps.length ? `${heading(`GPU preset swapped: ${swaps.map((x) => x.replace('=', ' -> ')).join(', ')}`)}\n` : '';
+      const notRun = skipped.length ? `${pc.yellow(`${skipped.length} case${skipped.length > 1 ? 's' : ''} cannot run with the swapped GPU and ${skipped.length > 1 ? 'are' : 'is'} left out, e.g. ${skipped[0].id}: ${skipped[0].reason}`)}\n` : '';
+      const swapped = swaps.length ? `${heading(`GPU preset swapped: ${swaps.map((x) => x.replace('=', ' -> ')).join(', ')}`)}\n${notRun}` : '';
       process.stdout.write(`${swapped}${renderReport(rep, Boolean(opts.sources))}\n`);
     });
 }
