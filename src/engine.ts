@@ -36,6 +36,7 @@ import { runWithFailures, type RunWithFailures } from './reliability/run-with-fa
 import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
 import { GIB } from './units.js';
 import { checkFabricHolds } from './topology/fat-tree-geometry.js';
+import { MAX_FLOW_STEP_GPUS } from './config/bounds.js';
 
 /** Phase 1: resolve what the user wrote into a runnable scenario (choosing TP and PP when unset). */
 export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, catalog: PresetCatalog): Scenario {
@@ -49,6 +50,13 @@ export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, cata
       : chooseSplit(parsed, model, system);
   // GPUs may come from --dp x the split rather than --gpus.
   checkFabricHolds(system, exec.gpus, parsed.gpus === undefined ? 'dp' : 'gpus');
+  if (exec.network === 'flow' && exec.gpus > MAX_FLOW_STEP_GPUS) {
+    throw new ClusterTwinError(
+      'out_of_range',
+      'network',
+      `the flow-level network times a step of at most ${MAX_FLOW_STEP_GPUS.toLocaleString('en-US')} GPUs (it solves every flow: minutes beyond); use --network analytical for ${exec.gpus.toLocaleString('en-US')}`,
+    );
+  }
   return { system, model, exec };
 }
 

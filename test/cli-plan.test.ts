@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './support/cli.js';
+import { testDir } from './support/temp-dir.js';
 
 const small = ['--system', 'dgx-h100', '--model', 'llama3-8b', '--gpus', '16', '--seq', '4096', '--gbs', '64', '--tokens', '100B'];
 
@@ -123,7 +123,7 @@ describe('clustertwin plan', () => {
   });
 
   it('replays plans of an inline model through the same scenario file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-plan-'));
+    const dir = testDir('ct-plan-');
     const file = join(dir, 'tiny.yaml');
     writeFileSync(file, 'system: dgx-h100\nmodel:\n  name: tiny\n  layers: 8\n  hidden: 2048\n  heads: 16\n  vocab: 32000\ngpus: 16\nseq: 2048\ngbs: 32\ntokens: 10B\n');
     const j = await planJson(['--config', file, '--top', '2', '--zero', '1']);

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './support/cli.js';
+import { testDir } from './support/temp-dir.js';
 
 describe('clustertwin simulate', () => {
   it('runs the default scenario and prints a readable summary', async () => {
@@ -89,7 +89,7 @@ describe('clustertwin simulate', () => {
   });
 
   it('reads a YAML config and lets flags override it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-'));
+    const dir = testDir('ct-');
     const file = join(dir, 'run.yaml');
     writeFileSync(file, 'system: dgx-h100\nmodel: llama3-70b\ngpus: 256\ntp: 4\npp: 4\ngbs: 512\nseq: 4096\n');
     const r = await runCli(['simulate', '--config', file, '--tp', '8', '--pp', '2', '--json']);

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
+import { testDir } from './support/temp-dir.js';
 
 const job = ['--system', 'dgx-h100', '--model', 'llama3-70b', '--gpus', '256', '--tp', '8', '--pp', '4', '--seq', '4096', '--gbs', '256'];
 
@@ -53,7 +53,7 @@ describe('clustertwin sweep', () => {
   });
 
   it('writes --out whole, and nothing when the input is bad', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-sweep-'));
+    const dir = testDir('ct-sweep-');
     const ok = join(dir, 'ok.csv');
     const r = await runCli(['sweep', ...job, '--set', 'fabric.oversubscription=1,2', '--out', ok]);
     expect(r.code).toBe(0);

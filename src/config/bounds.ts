@@ -51,6 +51,13 @@ export const BOUNDS = {
  */
 export const MAX_PIPELINE_PASSES = 4_194_304;
 
+/**
+ * The flow-level network solves every flow of every collective of a step together: about 12 s at
+ * 16,384 GPUs and 50 s at 65,536 on this project's 2-core machine (measured 2026-12-01). Past this
+ * a step with --network flow is refused (the analytical model answers at any size).
+ */
+export const MAX_FLOW_STEP_GPUS = 16_384;
+
 /** Reliability: the longest wall-clock window studied, days (a century). */
 export const MAX_WINDOW_DAYS = 36_500;
 /** Reliability: the largest what-if multiplier of the failure rates. */

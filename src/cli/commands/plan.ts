@@ -11,6 +11,9 @@ import type { PresetCatalog } from '../../config/catalog.js';
 import { invalid } from '../../errors.js';
 import { BOUNDS } from '../../config/bounds.js';
 import { numberFlag } from '../flag-values.js';
+
+/** Worker threads at most: each holds the catalog and a search; more than a few per core only costs memory. */
+export const MAX_THREADS = 256;
 import { loadPresets } from '../../node/presets.js';
 import { resolveSystem } from '../../config/catalog.js';
 import { scenarioModel } from '../../config/resolve.js';
@@ -82,7 +85,7 @@ Examples:
     const opts = raw as Record<string, unknown>;
     const catalog = loadPresets();
     const request = planRequest(opts, catalog);
-    const threads = opts.threads === undefined ? availableParallelism() : positiveInt(opts.threads, '--threads');
+    const threads = opts.threads === undefined ? availableParallelism() : numberFlag(opts.threads, '--threads', { min: 1, max: MAX_THREADS, integer: true, unit: 'threads' });
     const bar = !opts.json && process.stdout.isTTY ? progressBar() : undefined;
     const started = performance.now();
     let barStarted = false;
@@ -122,11 +125,6 @@ Examples:
   });
 }
 
-function positiveInt(v: unknown, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw invalid(flag, `expected a whole number of at least 1, got "${String(v)}"`);
-  return n;
-}
 
 /** The default scenario without its split: the planner chooses the split. */
 function withoutDefaultSplit(catalog: PresetCatalog): PresetCatalog {
@@ -156,8 +154,9 @@ function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): Pla
     maxGpus,
     objective: parseObjective(String(opts.objective)),
     maxMemoryFraction,
-    top: positiveInt(opts.top, '--top'),
-    recheck: positiveInt(opts.recheck, '--recheck'),
+    top: numberFlag(opts.top, '--top', { min: 1, max: 1e9, integer: true, unit: 'plans' }),
+    // Each re-check is an event simulation (up to milliseconds at scale).
+    recheck: numberFlag(opts.recheck, '--recheck', { min: 1, max: 10_000, integer: true, unit: 'configurations' }),
     allVariants: opts.allVariants === true,
   };
 }

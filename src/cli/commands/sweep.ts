@@ -6,12 +6,14 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { ClusterTwinError, invalid } from '../../errors.js';
+import { ClusterTwinError } from '../../errors.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import type { ScenarioInputParsed } from '../../config/scenario-input.js';
 import { loadPresets } from '../../node/presets.js';
 import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
+import { numberFlag } from '../flag-values.js';
+import { MAX_THREADS } from './plan.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS } from '../../planner/plan.js';
@@ -60,8 +62,7 @@ Examples:
     const base = sweepBase(scenarioFromOptions(opts, catalog), axes, userKeys(opts), { plan: planRows });
     checkSweep(base, axes, catalog);
     const jsonl = Boolean(opts.json) || opts.format === 'jsonl';
-    const threads = opts.threads === undefined ? availableParallelism() : Number(opts.threads);
-    if (!Number.isInteger(threads) || threads < 1) throw invalid('--threads', `expected a whole number of at least 1, got "${String(opts.threads)}"`);
+    const threads = opts.threads === undefined ? availableParallelism() : numberFlag(opts.threads, '--threads', { min: 1, max: MAX_THREADS, integer: true, unit: 'threads' });
     const objective = parseObjective(String(opts.objective));
 
     const out = typeof opts.out === 'string' ? opts.out : undefined;
