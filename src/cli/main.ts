@@ -62,8 +62,9 @@ export function internalErrorLine(err: unknown): string {
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    // Inside the boundary: building the commands reads the presets, which can fail too.
+    const program = buildProgram();
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
