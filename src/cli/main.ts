@@ -28,9 +28,7 @@ const oneLine = (s: string): string => {
 export function buildProgram(): Command {
   const program = new Command('clustertwin')
     .description('A digital twin of an AI supercomputer: training step time, memory, time to train, cost and energy.')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .version('0.1.0');
   program.addCommand(simulateCommand());
   program.addCommand(presetsCommand());
   program.addCommand(collectiveCommand());
@@ -41,6 +39,8 @@ export function buildProgram(): Command {
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
+    // Commander's own usage errors are one line too ("unknown option ... (Did you mean ...?)").
+    c.configureOutput({ outputError: (str, write) => write(`${oneLine(str)} (see --help)\n`) });
     c.commands.forEach((sub) => override(sub as Command<any, any>));
   };
   override(program as Command<any, any>);
