@@ -40,17 +40,23 @@ export function buildProgram(): Command {
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
     // Commander's own usage errors are one line too ("unknown option ... (Did you mean ...?)").
-    c.configureOutput({ outputError: (str, write) => write(`${oneLine(str)} (see --help)\n`) });
+    c.configureOutput({ outputError: (str, write) => write(`${oneLine(`${shortenQuoted(str)} (see --help)`)}\n`) });
     c.commands.forEach((sub) => override(sub as Command<any, any>));
   };
   override(program as Command<any, any>);
   return program;
 }
 
+/** Commander quotes the user's value whole ('xxxx...'): cut a long one as our own messages do. */
+const shortenQuoted = (s: string): string => s.replace(/'([^']{81,})'/g, (_, v: string) => `'${v.slice(0, 80)}...' (${v.length.toLocaleString('en-US')} characters)`);
+
 /** Formats an error the user can act on as one line. */
 export function userErrorLine(err: ClusterTwinError): string {
   // Scenario keys name their flag; other simple field names are flags in kebab case.
-  const path = FLAG_OF_KEY[err.path] ?? (/^[a-z][a-zA-Z]*$/.test(err.path) ? `--${err.path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : err.path);
+  // A path into a flag's value (layersPerStage.0) names the flag and the item.
+  const [head, ...rest] = err.path.split('.');
+  const inFlag = FLAG_OF_KEY[head] !== undefined && rest.length > 0 ? `${FLAG_OF_KEY[head]} ${/^\d+$/.test(rest[0]) ? `item ${Number(rest[0]) + 1}` : rest.join('.')}` : undefined;
+  const path = FLAG_OF_KEY[err.path] ?? inFlag ?? (/^[a-z][a-zA-Z]*$/.test(err.path) ? `--${err.path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : err.path);
   return oneLine(`error: ${path ? `${path}: ` : ''}${err.detail}`);
 }
 

@@ -70,6 +70,12 @@ export interface ReliabilityReport {
   causes: CauseReport[];
   /** Useful (failure-free training) fraction of wall-clock time. */
   goodput: number;
+  /**
+   * False when the run never finishes in expectation (interruptions come faster than it can
+   * recover and commit work): its wall-clock time, interruption counts and cost are then infinite,
+   * which JSON writes as null.
+   */
+  finishes: boolean;
   checkpointIntervalSeconds: number;
   optimalCheckpointIntervalSeconds: number;
   youngDalyIntervalSeconds: number;
@@ -184,6 +190,7 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
     byCause: run.byCause,
     causes,
     goodput: run.goodput,
+    finishes: Number.isFinite(run.wallSeconds) && run.goodput > 0,
     checkpointIntervalSeconds: run.intervalSeconds,
     optimalCheckpointIntervalSeconds: optimal,
     youngDalyIntervalSeconds: Math.max(dalyIntervalSeconds(job.checkpoint.stallSeconds, mtbfSeconds), job.checkpoint.minIntervalSeconds),
