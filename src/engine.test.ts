@@ -30,3 +30,24 @@ describe('engine', () => {
     expect(r.peakMemoryBytesPerGpu / r.memoryCapacityBytesPerGpu).toBeGreaterThan(PLANNING_MEMORY_FRACTION);
   });
 });
+
+describe('utilisation is physical (property)', () => {
+  it('HFU is at most 100% at any sequence length, kernel, recompute and GPU; MFU is above 0', async () => {
+    const fc = (await import('fast-check')).default;
+    const cat = loadPresets();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ndm-a100-v4', 'dgx-h100', 'dgx-b200', 'nd40rs-v2'),
+        fc.constantFrom('llama3-8b', 'gpt3-175b', 'mixtral-8x7b'),
+        fc.integer({ min: 7, max: 27 }),
+        fc.constantFrom('flash', 'unfused', 'flash-triton'),
+        fc.constantFrom('none', 'selective', 'full', 'selective-op'),
+        (system, model, log2Seq, attention, recompute) => {
+          const r = simulate({ system, model, gpus: 8, tp: 8, pp: 1, seq: 2 ** log2Seq, gbs: 8, attention, recompute } as never, cat);
+          return r.hfu > 0 && r.hfu <= 1 && r.mfu > 0 && Number.isFinite(r.mfu);
+        },
+      ),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
+    );
+  });
+});

@@ -37,6 +37,29 @@ describe.each(MODELS)('network model conformance: %s', (_name, make) => {
     expect(busbw(net, 'allreduce', 1024, g)).toBeLessThan(0.01 * busbw(net, 'allreduce', 8 * GiB, g));
   });
 
+  it('never moves data faster than a GPU\'s links carry, in and out together (property)', () => {
+    // Issue #13: an all-reduce of 1 GB over 10^9 GPUs once took 6.8 ms. A rank's share of any
+    // collective goes in or out through its NVLink and NIC; both directions at once is the ceiling.
+    fc.assert(
+      fc.property(
+        fc.constantFrom('nd-h100-v5', 'dgx-h100', 'ndm-a100-v4', 'gb200-nvl72', 'dgx-b200'),
+        fc.constantFrom(...COLLECTIVE_OPS),
+        fc.constantFrom(2, 4, 8, 16, 64, 256, 1024),
+        fc.double({ min: 1e3, max: 1e10, noNaN: true }),
+        (name, op, gpus, bytes) => {
+          const s = sys(name);
+          const n = s.node;
+          const ceiling = 2 * Math.max(n.nvlinkGBpsPerGpu, (n.nicsPerNode * n.nicGbps) / 8 / n.gpusPerNode);
+          const g = packedGroup(gpus, n.gpusPerNode, n.nvlinkDomainGpus);
+          const t = make(s, gpus).collective({ op, bytes, group: g }).seconds;
+          const algbw = bytes / t / 1e9;
+          return t > 0 && Number.isFinite(t) && algbw <= ceiling && algbw * busBandwidthFactor(op, gpus) <= ceiling;
+        },
+      ),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
+    );
+  });
+
   it('never gets faster with more bytes (property)', () => {
     const net = make(sys('ndm-a100-v4'), 256);
     fc.assert(
