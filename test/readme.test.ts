@@ -27,6 +27,20 @@ describe('README', () => {
     expect(readme).toBe(applyBlocks(readme, await readmeBlocks()));
   });
 
+  it('quotes each bad-input example as the tool prints it now', async () => {
+    // Lines "$ npx clustertwin ARGS" followed by the "error: ..." line the README says it prints.
+    const pairs = [...readme.matchAll(/^\$ npx clustertwin (.+)\n(error: .+)$/gm)];
+    expect(pairs.length).toBeGreaterThanOrEqual(3);
+    for (const [, args, quoted] of pairs) {
+      const r = await runCli(args.trim().split(/\s+/));
+      expect(r.code, args).toBe(2);
+      const printed = r.stderr.trim();
+      // The README may shorten a long list with "...)".
+      if (quoted.endsWith('...)')) expect(printed.startsWith(quoted.slice(0, -4)), `${args}: ${printed}`).toBe(true);
+      else expect(printed, args).toBe(quoted);
+    }
+  });
+
   it('keeps exactly the two set-up commands', () => {
     expect(readme).toContain('```sh\nnpm install && npx clustertwin simulate\n```');
     expect(readme).toContain('```sh\nnpm test\n```');
