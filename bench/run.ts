@@ -7,3 +7,4 @@ await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
 await import('./planner.js');
+await import('./extreme.js');
