@@ -36,7 +36,7 @@ import { runWithFailures, type RunWithFailures } from './reliability/run-with-fa
 import { forwardFlopsPerSequence, headDim } from './model/transformer.js';
 import { GIB } from './units.js';
 import { checkFabricHolds } from './topology/fat-tree-geometry.js';
-import { MAX_FLOW_STEP_GPUS } from './config/bounds.js';
+import { MAX_FLOW_STEP_GPUS, MAX_TIMELINE_PASSES } from './config/bounds.js';
 
 /** Phase 1: resolve what the user wrote into a runnable scenario (choosing TP and PP when unset). */
 export function resolveScenario(input: ScenarioInput | ScenarioInputParsed, catalog: PresetCatalog): Scenario {
@@ -336,6 +336,14 @@ function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown
 
 /** Phases 2-4 with the event simulation: the full answer for one scenario. */
 export function evaluateScenario(s: Scenario, opts: SimulateOptions = {}): SimulationResult {
+  const passes = s.exec.pp * s.exec.vp * s.exec.microbatches;
+  if (opts.timeline && passes > MAX_TIMELINE_PASSES) {
+    throw new ClusterTwinError(
+      'out_of_range',
+      'timeline',
+      `the step has ${passes.toLocaleString('en-US')} micro-batch passes (PP x VP x micro-batches); --timeline keeps every event of at most ${MAX_TIMELINE_PASSES.toLocaleString('en-US')}: lower --gbs or raise --mbs`,
+    );
+  }
   const net = opts.network ?? scenarioNetwork(s);
   const costs = scenarioCosts(s, net);
   const sim = simulateStep(s.exec, costs, { keepTimeline: opts.timeline ?? false });

@@ -52,6 +52,12 @@ export const BOUNDS = {
 export const MAX_PIPELINE_PASSES = 4_194_304;
 
 /**
+ * `--timeline` keeps every event of the step (a few per micro-batch pass and stage) in the JSON:
+ * past this many passes that is hundreds of MB of output, which no chart needs.
+ */
+export const MAX_TIMELINE_PASSES = 65_536;
+
+/**
  * The flow-level network solves every flow of every collective of a step together: about 12 s at
  * 16,384 GPUs and 50 s at 65,536 on this project's 2-core machine (measured 2026-12-01). Past this
  * a step with --network flow is refused (the analytical model answers at any size).

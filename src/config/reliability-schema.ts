@@ -15,20 +15,29 @@ export type FailureComponent = (typeof FAILURE_COMPONENTS)[number];
 /** How a failure shows itself: a process dies (found at once) or the job hangs (found by a timeout). */
 export const DETECTIONS = ['crash', 'hang'] as const;
 
-const positive = () => z.number().positive();
-const nonnegative = () => z.number().nonnegative();
+/**
+ * Bounds wide enough for any fleet and tight enough that rates, times and their products stay
+ * finite: a count or fleet size up to 1e9, a duration up to 1e7 of its unit.
+ */
+const positive = () => z.number().min(1e-6).max(1e9);
+const nonnegative = () => z.number().nonnegative().max(1e9);
+/** A unit that fails once an hour on average is already past any fleet measured. */
+const perHour = () => z.number().nonnegative().max(1);
+const seconds = () => z.number().nonnegative().max(1e7);
+const hours = () => z.number().min(1e-3).max(1e5);
+const name = () => z.string().min(1).max(200);
 
 export const FailureCauseSchema = z
   .object({
     /** Short key, e.g. `faulty-gpu`. */
-    name: z.string(),
+    name: name(),
     /** What reports call it, e.g. `Faulty GPU`. */
-    label: z.string(),
+    label: name(),
     component: z.enum(FAILURE_COMPONENTS),
     /** Interruptions counted on the reference fleet (`observed`) over its period. */
     count: nonnegative().optional(),
     /** Or: interruptions per unit per hour. */
-    perUnitHour: nonnegative().optional(),
+    perUnitHour: perHour().optional(),
     detection: z.enum(DETECTIONS).default('crash'),
     /** Recovery needs another node (a hot spare, or the failed one back from repair). */
     replacesNode: z.boolean().default(false),
@@ -41,35 +50,35 @@ export const FailureCauseSchema = z
 /** The fleet a cause table was counted on: its size in each component, and the period. */
 export const ObservedFleetSchema = z
   .object({
-    hours: positive(),
-    gpus: positive(),
-    nodes: positive(),
-    nics: positive(),
-    fabricLinks: positive(),
+    hours: z.number().min(1).max(1e9),
+    gpus: z.number().min(1).max(1e9),
+    nodes: z.number().min(1).max(1e9),
+    nics: z.number().min(1).max(1e9),
+    fabricLinks: z.number().min(1).max(1e9),
   })
   .strict();
 
 /** A slow GPU or link that slows the whole synchronous job until it is found and removed. */
 export const StragglerSchema = z
   .object({
-    perNodeHour: nonnegative(),
+    perNodeHour: perHour(),
     /** Fraction of throughput the job loses while the straggler is in it. */
     slowdown: z.number().gt(0).lt(1),
     /** How long until it is found and removed, hours. */
-    durationHours: positive(),
+    durationHours: hours(),
   })
   .strict();
 
 export const RecoverySchema = z
   .object({
     /** From a crash to the job being torn down, seconds. */
-    crashDetectSeconds: nonnegative(),
+    crashDetectSeconds: seconds(),
     /** From a hang to the collective timeout firing, seconds. */
-    hangDetectSeconds: nonnegative(),
+    hangDetectSeconds: seconds(),
     /** Rescheduling and re-initializing the job (not loading the checkpoint), seconds. */
-    restartSeconds: nonnegative(),
+    restartSeconds: seconds(),
     /** Until a failed node is back in the pool of spares, hours. */
-    nodeRepairHours: positive(),
+    nodeRepairHours: hours(),
     /** With automatic hot spares: the accepted chance that a failure finds none left. */
     spareShortfallProbability: z.number().gt(0).lt(1),
     /** GPU to host-memory copy rate for an asynchronous checkpoint when the system gives no pcieGBps, GB/s per GPU. */
@@ -80,14 +89,14 @@ export const RecoverySchema = z
 /** A failure model as written (a preset file or inline); `extends` may leave parts to its base. */
 export const FailureModelInputSchema = z
   .object({
-    name: z.string().optional(),
-    description: z.string().optional(),
+    name: name().optional(),
+    description: z.string().max(2000).optional(),
     /** A failure-model preset whose fields this one inherits. */
-    extends: z.string().optional(),
+    extends: name().optional(),
     /** Multiplies every unplanned rate (the base's too); planned maintenance is a policy, not a fleet's reliability. */
-    rateScale: positive().optional(),
+    rateScale: z.number().min(0).max(1e4).optional(),
     observed: ObservedFleetSchema.optional(),
-    causes: z.array(FailureCauseSchema).optional(),
+    causes: z.array(FailureCauseSchema).max(1000).optional(),
     stragglers: StragglerSchema.optional(),
     recovery: RecoverySchema.partial().optional(),
   })

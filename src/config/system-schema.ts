@@ -8,15 +8,17 @@ import { FailureModelInputSchema, type FailureModelSpec } from './reliability-sc
 import { BOUNDS } from './bounds.js';
 
 /**
- * A spec-sheet figure (GB/s, TFLOP/s, GiB, W): above 0 and at most 1e9 of its unit, so that
- * products of several stay finite (1e9 TFLOP/s is a million times any GPU).
+ * A spec-sheet figure (GB/s, TFLOP/s, GiB, W): from 1e-6 to 1e9 of its unit, so that products and
+ * quotients of several stay finite (1e9 TFLOP/s is a million times any GPU; 1e-300 GB/s once made
+ * a run take Infinity seconds).
  */
-const positive = () => z.number().positive().max(1e9);
+const positive = () => z.number().min(1e-6).max(1e9);
 /** A small count of parts (GPUs in a node, NICs, ports): 1 to `max`. */
 const parts = (max: number) => z.number().int().positive().max(max);
 const name = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
 const text = () => z.string().max(BOUNDS.textChars.max);
-const fraction = () => z.number().gt(0).lte(1);
+/** An efficiency: at least 0.01% (below that, times overflow to Infinity) and at most 100%. */
+const fraction = () => z.number().min(1e-4).max(1);
 
 /** Dense (no sparsity) peak throughput per precision, TFLOP/s. */
 export const PeakTflopsSchema = z.object({

@@ -103,7 +103,9 @@ export interface ReliabilityReport {
 function eventsPerTrial(job: ReturnType<typeof reliabilityJob>, horizon: Horizon, expectedWallSeconds: number): number {
   const rate = job.interruptions.reduce((a, i) => a + i.perSecond, 0);
   const span = horizon.kind === 'window' ? horizon.seconds : Math.min(expectedWallSeconds, GIVE_UP_FACTOR * horizon.seconds * job.stragglerStretch);
-  return 1 + rate * span;
+  // Each trial also starts with the nodes already in repair, one draw each.
+  const replaceRate = job.interruptions.reduce((a, i) => a + (i.replacesNode ? i.perSecond : 0), 0);
+  return 1 + rate * span + replaceRate * job.nodeRepairSeconds;
 }
 
 /** Intervals around the optimum, by factors of two, with the one used. */

@@ -20,7 +20,7 @@ describe('hot spares', () => {
   });
 
   it('sizes spares for thousands of nodes in repair, where exp(-mean) underflows (it once never returned)', () => {
-    for (const mean of [745, 800, 5_000, 1e5, 1e6]) {
+    for (const mean of [745, 800, 5_000, 1e5, 1e6, 1e7, 1e12]) {
       const s = autoSpareNodes(mean, 1, 0.01);
       // The 99th percentile of a Poisson(mean) is about mean + 2.33 sqrt(mean).
       expect(s).toBeGreaterThan(mean + 2 * Math.sqrt(mean));
@@ -28,6 +28,13 @@ describe('hot spares', () => {
       expect(poissonTail(mean, s)).toBeLessThanOrEqual(0.01);
       expect(poissonTail(mean, s - 1)).toBeGreaterThan(0.01);
     }
+  });
+
+  it('agrees across the switch from the exact walk to the normal approximation (past a mean of 1e6)', () => {
+    const exact = autoSpareNodes(1e6, 1, 0.01);
+    const approximate = autoSpareNodes(1e6 + 1, 1, 0.01);
+    expect(Math.abs(approximate - exact - 1)).toBeLessThanOrEqual(2);
+    expect(Math.abs(poissonTail(1e6 + 1, exact) - poissonTail(1e6, exact))).toBeLessThan(1e-3);
   });
 
   it('answers at once for a spare count far past the mean', () => {

@@ -31,11 +31,29 @@ function walkPoissonTail(mean: number, stop: (k: number, tail: number) => boolea
   return last;
 }
 
+/**
+ * Past this mean the normal approximation (with continuity correction) is used: its error in a
+ * tail probability is below 1e-4 there (skewness 1/sqrt(mean) = 1e-3), and walking a CDF of
+ * millions of terms would take seconds.
+ */
+const NORMAL_FROM_MEAN = 1e6;
+
+/** erfc(x), Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). */
+function erfc(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return x >= 0 ? y : 2 - y;
+}
+
+/** P(K > n), K ~ Normal(mean, mean) standing in for Poisson(mean). */
+const normalTail = (mean: number, n: number): number => 0.5 * erfc((n + 0.5 - mean) / Math.sqrt(2 * mean));
+
 /** P(K > n) for K ~ Poisson(mean). */
 export function poissonTail(mean: number, n: number): number {
   if (mean <= 0) return 0;
   if (n < 0) return 1;
   if (n >= tailEnd(mean)) return 0;
+  if (mean > NORMAL_FROM_MEAN) return normalTail(mean, n);
   let tail = 0;
   walkPoissonTail(mean, (k, t) => {
     tail = t;
@@ -62,5 +80,16 @@ export function expectedSpareWaitSeconds(spares: number, repairSeconds: number, 
 export function autoSpareNodes(repairSeconds: number, replaceRatePerSecond: number, shortfall: number): number {
   const mean = replaceRatePerSecond * repairSeconds;
   if (!(mean > 0)) return 0;
+  if (mean > NORMAL_FROM_MEAN) {
+    // The fewest n with P(K > n) <= shortfall, by bisection on the normal tail.
+    let lo = Math.floor(mean);
+    let hi = Math.ceil(tailEnd(mean));
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (normalTail(mean, mid) <= shortfall) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
   return walkPoissonTail(mean, (_, tail) => tail <= shortfall);
 }

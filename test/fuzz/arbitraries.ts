@@ -155,6 +155,19 @@ export const scenarioFile: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc
     .tuple(fc.constantFrom(...SYSTEM_PATHS), fc.constantFrom('value', 'delete', 'nest') as fc.Arbitrary<'value' | 'delete' | 'nest'>, hostileValue, fc.constantFrom('8', '64', '1024', '100000'))
     .map(([path, how, value, gpus]) => ({ system: mutate(HYPERSCALE, path, how, value), model: 'llama3-8b', gpus })),
+  // The hyperscale system with an inline failure model built on a preset, its numbers hostile.
+  fc
+    .record({
+      rateScale: fc.oneof(hostileValue, fc.constantFrom(0, 1, 100, 1e4)),
+      nodeRepairHours: fc.oneof(hostileValue, fc.constantFrom(0.001, 72, 1e5)),
+      restartSeconds: fc.oneof(hostileValue, fc.constantFrom(0, 600, 1e7)),
+      gpus: fc.constantFrom('64', '4096', '100000'),
+    })
+    .map(({ rateScale, nodeRepairHours, restartSeconds, gpus }) => ({
+      system: { ...HYPERSCALE, reliability: { extends: 'meta-rsc-a100', rateScale, recovery: { nodeRepairHours, restartSeconds } } },
+      model: 'llama3-8b',
+      gpus,
+    })),
   // An inline model, one field changed.
   fc
     .tuple(fc.constantFrom(...MODEL_PATHS), fc.constantFrom('value', 'delete') as fc.Arbitrary<'value' | 'delete'>, hostileValue, fc.constantFrom(8, 64))
