@@ -62,7 +62,7 @@ describe('clustertwin sweep', () => {
     const bad = join(dir, 'bad.csv');
     const e = await runCli(['sweep', ...job, '--set', 'node.nicGbps=400,0', '--out', bad]);
     expect(e.code).toBe(2);
-    expect(e.stderr.trim()).toBe('error: --set: node.nicGbps=0: system.node.nicGbps: must be greater than 0');
+    expect(e.stderr.trim()).toBe('error: --set: node.nicGbps=0: system.node.nicGbps: expected a number above 0 (from 1e-6 to 1e9 of its unit)');
     expect(existsSync(bad)).toBe(false);
   });
 

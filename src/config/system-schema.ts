@@ -12,13 +12,15 @@ import { BOUNDS } from './bounds.js';
  * quotients of several stay finite (1e9 TFLOP/s is a million times any GPU; 1e-300 GB/s once made
  * a run take Infinity seconds).
  */
-const positive = () => z.number().min(1e-6).max(1e9);
+const SPEC_RANGE = 'expected a number above 0 (from 1e-6 to 1e9 of its unit)';
+const positive = () => z.number({ error: SPEC_RANGE }).min(1e-6, { error: SPEC_RANGE }).max(1e9, { error: SPEC_RANGE });
 /** A small count of parts (GPUs in a node, NICs, ports): 1 to `max`. */
 const parts = (max: number) => z.number().int().positive().max(max);
 const name = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
 const text = () => z.string().max(BOUNDS.textChars.max);
 /** An efficiency: at least 0.01% (below that, times overflow to Infinity) and at most 100%. */
-const fraction = () => z.number().min(1e-4).max(1);
+const FRACTION_RANGE = 'expected a fraction from 0.0001 to 1';
+const fraction = () => z.number({ error: FRACTION_RANGE }).min(1e-4, { error: FRACTION_RANGE }).max(1, { error: FRACTION_RANGE });
 
 /** Dense (no sparsity) peak throughput per precision, TFLOP/s. */
 export const PeakTflopsSchema = z.object({

@@ -72,7 +72,7 @@ describe('sweep rows', () => {
   });
 
   it('checks every value before any row runs', () => {
-    expect(() => checkSweep(base, [parseSweepAxis('node.nicGbps=400,-1')], catalog)).toThrow(/node\.nicGbps=-1: system\.node\.nicGbps: must be greater than 0/);
+    expect(() => checkSweep(base, [parseSweepAxis('node.nicGbps=400,-1')], catalog)).toThrow(/node\.nicGbps=-1: system\.node\.nicGbps: expected a number above 0/);
     expect(() => checkSweep(base, [parseSweepAxis('system=dgx-h100,dgx-h10')], catalog)).toThrow(/system=dgx-h10: .*unknown system preset/);
     expect(() => checkSweep(base, [], catalog)).toThrow(/at least one field/);
     expect(() => checkSweep(base, [parseSweepAxis('node.nicGbps=1..1000:1'), parseSweepAxis('gbs=1..1000:1')], catalog)).toThrow(/more than 100,000/);

@@ -150,17 +150,20 @@ const MODEL_PATHS = leafPaths(INLINE_MODEL);
 /** A scenario file's content: plain keys, an inline system or an inline model, each possibly broken. */
 export const scenarioFile: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   // Top-level keys of the schema (and one it lacks), plausible or hostile.
-  fc.dictionary(fc.constantFrom(...SCENARIO_KEYS, 'unknownKey'), fc.oneof(fc.constantFrom(...Object.values(PLAUSIBLE).flat()), hostileValue), { maxKeys: 6 }),
-  // The hyperscale inline system, one field changed.
-  fc
-    .tuple(fc.constantFrom(...SYSTEM_PATHS), fc.constantFrom('value', 'delete', 'nest') as fc.Arbitrary<'value' | 'delete' | 'nest'>, hostileValue, fc.constantFrom('8', '64', '1024', '100000'))
-    .map(([path, how, value, gpus]) => ({ system: mutate(HYPERSCALE, path, how, value), model: 'llama3-8b', gpus })),
+  { weight: 2, arbitrary: fc.dictionary(fc.constantFrom(...SCENARIO_KEYS, 'unknownKey'), fc.oneof(fc.constantFrom(...Object.values(PLAUSIBLE).flat()), hostileValue), { maxKeys: 6 }) },
+  // The hyperscale inline system, one field changed (or none: the valid base is fuzzed at sizes too).
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...SYSTEM_PATHS), fc.constantFrom('value', 'delete', 'nest', 'none') as fc.Arbitrary<'value' | 'delete' | 'nest' | 'none'>, hostileValue, fc.constantFrom('8', '64', '1024', '100000'))
+      .map(([path, how, value, gpus]) => ({ system: how === 'none' ? HYPERSCALE : mutate(HYPERSCALE, path, how, value), model: 'llama3-8b', gpus })),
+  },
   // The hyperscale system with an inline failure model built on a preset, its numbers hostile.
   fc
     .record({
-      rateScale: fc.oneof(hostileValue, fc.constantFrom(0, 1, 100, 1e4)),
-      nodeRepairHours: fc.oneof(hostileValue, fc.constantFrom(0.001, 72, 1e5)),
-      restartSeconds: fc.oneof(hostileValue, fc.constantFrom(0, 600, 1e7)),
+      rateScale: fc.oneof(hostileValue, { weight: 3, arbitrary: fc.constantFrom(0, 1, 100, 1e4) }),
+      nodeRepairHours: fc.oneof(hostileValue, { weight: 3, arbitrary: fc.constantFrom(0.001, 72, 1e5) }),
+      restartSeconds: fc.oneof(hostileValue, { weight: 3, arbitrary: fc.constantFrom(0, 600, 1e7) }),
       gpus: fc.constantFrom('64', '4096', '100000'),
     })
     .map(({ rateScale, nodeRepairHours, restartSeconds, gpus }) => ({
