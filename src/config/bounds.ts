@@ -58,9 +58,10 @@ export const MAX_PIPELINE_PASSES = 4_194_304;
 export const MAX_TIMELINE_PASSES = 65_536;
 
 /**
- * The flow-level network solves every flow of every collective of a step together: about 12 s at
- * 16,384 GPUs and 50 s at 65,536 on this project's 2-core machine (measured 2026-12-01). Past this
- * a step with --network flow is refused (the analytical model answers at any size).
+ * The flow-level network solves every flow of every collective of a step together: up to about
+ * 12 s at 16,384 GPUs and 50 s at 65,536 on this project's 2-core machine (Llama 3 8B with DP over
+ * every GPU, measured 2026-12-01; Llama 3 405B's step takes 0.3 s at 16,384). Past this a step with
+ * --network flow is refused (the analytical model answers at any size).
  */
 export const MAX_FLOW_STEP_GPUS = 16_384;
 
