@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
 import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
+import { parseCount } from '../units.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
 import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, RECOMPUTE_MODES } from '../config/execution-schema.js';
@@ -191,7 +192,8 @@ function flagsToInput(opts: Opts): Record<string, unknown> {
     const v = opts[key];
     if (v === undefined) continue;
     if (key === 'layersPerStage' && typeof v === 'string') {
-      out[key] = v.split(',').map((x) => Number(x.trim()));
+      // Each item a count like any other; an empty one ("8,,8") is NaN and refused, not 0.
+      out[key] = v.split(',').map((x) => parseCount(x));
     } else {
       out[key] = v;
     }

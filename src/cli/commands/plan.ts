@@ -139,10 +139,7 @@ function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): Pla
   const systems = opts.system === undefined ? undefined : String(opts.system).split(',').map((s) => s.trim());
   if (systems?.some((s) => s === '')) throw invalid('--system', `"${String(opts.system)}" has an empty item; write a list like dgx-h100,dgx-b200`);
   const maxGpus = opts.maxGpus === undefined ? undefined : numberFlag(opts.maxGpus, '--max-gpus', { min: 1, max: BOUNDS.gpus.max, integer: true, unit: 'GPUs' });
-  const maxMemoryFraction = Number(opts.maxMemoryFraction);
-  if (!(maxMemoryFraction > 0 && maxMemoryFraction <= 1)) {
-    throw invalid('--max-memory-fraction', `expected a fraction above 0 and at most 1, got "${String(opts.maxMemoryFraction)}"`);
-  }
+  const maxMemoryFraction = numberFlag(opts.maxMemoryFraction, '--max-memory-fraction', { min: 0, max: 1, exclusiveMin: true });
   const input = scenarioFromOptions({ ...opts, gpus: gpus?.[0], gbs: gbs?.[0], system: systems?.[0] }, withoutDefaultSplit(catalog));
   // --max-gpus alone searches GPU counts up to it rather than the default scenario's count.
   if (maxGpus !== undefined && gpus === undefined) delete input.gpus;
