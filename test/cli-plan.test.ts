@@ -208,7 +208,7 @@ describe('clustertwin plan', () => {
     ],
     [['--gpus', '64..8'], /^error: --gpus: range 64..8 ends before it starts/],
     [['--system', 'dgx-h100,'], /^error: --system: "dgx-h100," has an empty item/],
-    [['--max-memory-fraction', '1.5'], /^error: --max-memory-fraction: expected a fraction above 0 and at most 1/],
+    [['--max-memory-fraction', '1.5'], /^error: --max-memory-fraction: expected a number above 0 and at most 1, got "1.5"/],
     [['--top', '0'], /^error: --top: expected a whole number of plans from 1 to 1,000,000,000, got "0"/],
     [['--recheck', '0'], /^error: --recheck: expected a whole number of configurations from 1 to 10,000, got "0"/],
     [['--objective', 'speed'], /^error: option '--objective <goal>' argument 'speed' is invalid/],
