@@ -37,7 +37,7 @@ export const BOUNDS = {
   parallel: whole(1, MAX_GPUS, 'at most the GPUs of the largest job'),
   experts: whole(1, 65_536, '2^16 experts'),
   tokens: { min: 1, max: 1e16, integer: false, why: '10,000T, 270x the 36T tokens of Qwen3' },
-  zeroBucketParams: { min: 0, max: 1e13, integer: false, why: '10 trillion parameters a call' },
+  zeroBucketParams: { min: 0, max: 1e13, integer: true, why: '0 is a layer a call; 10 trillion parameters at most' },
   /** Names of presets, systems, models: no preset name is this long. */
   nameChars: whole(1, 200, 'no preset name is this long'),
   /** Free text (descriptions) in an inline system or model. */
