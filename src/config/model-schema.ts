@@ -19,7 +19,7 @@ export const MoeSpecSchema = z.object({
   /** FFN hidden size of one expert; defaults to the model's ffnHidden. */
   expertFfnHidden: count(BOUNDS.ffnHidden).optional(),
   /** Token capacity per expert relative to an even split. */
-  capacityFactor: z.number().positive().max(1024).default(1),
+  capacityFactor: z.number().min(0.01).max(1024).default(1),
 });
 
 export const ModelSpecSchema = z.object({
