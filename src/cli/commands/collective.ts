@@ -33,7 +33,7 @@ export function collectiveCommand(): Command<any, any> {
     .addOption(new Option('--op <op>', 'operation').choices(COLLECTIVE_OPS).default('allreduce'))
     .option('--system <preset>', 'system preset', 'nd-h100-v5')
     .option('--gpus <n>', 'GPUs in the communicator (packed into nodes)', '8')
-    .option('--min-bytes <size>', 'smallest message; sizes are binary as in nccl-tests: 1K = 1KiB = 1,024 bytes (KB and KiB accepted)', '1K')
+    .option('--min-bytes <size>', 'smallest message; a bare K, M, G, T is binary as in nccl-tests (1K = 1KiB = 1,024 bytes), KB, MB, GB are decimal (1KB = 1,000)', '1K')
     .option('--max-bytes <size>', 'largest message (at most 1T)', '8G')
     .option('--step-factor <f>', 'multiply the size by this between rows (nccl-tests -f)', '2')
     .addOption(new Option('--algo <algo>', 'algorithm (auto picks as NCCL would)').choices(COLLECTIVE_ALGORITHMS).default('auto'))
