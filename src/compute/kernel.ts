@@ -6,7 +6,8 @@
 import type { GpuSpec } from '../config/system-schema.js';
 import type { Precision } from '../config/execution-schema.js';
 
-export type GemmPrecision = 'bf16' | 'fp16' | 'fp8';
+/** The tensor-core format a GEMM runs in (fp4: NVFP4 on Blackwell, activations and weights both 4-bit). */
+export type GemmPrecision = 'bf16' | 'fp16' | 'fp8' | 'fp4';
 
 /** C[m,n] = A[m,k] x B[k,n], `batch` times. */
 export interface GemmKernel {
@@ -17,7 +18,15 @@ export interface GemmKernel {
   k: number;
   batch: number;
   precision: GemmPrecision;
+  /**
+   * Bytes per element of B (the weights) when they are stored narrower than the GEMM runs, e.g. int4
+   * weights dequantized to 16 bits inside the kernel; defaults to the precision's element size.
+   */
+  weightBytesPerElement?: number;
 }
+
+/** Bytes per element of a GEMM's inputs in its precision. */
+export const gemmElementBytes = (p: GemmPrecision): number => (p === 'fp4' ? 0.5 : p === 'fp8' ? 1 : 2);
 
 /** A fused attention kernel (FlashAttention style), timed by the FLOPs it executes. */
 export interface AttentionKernel {
@@ -52,7 +61,14 @@ export function kernelFlops(k: Kernel): number {
 export function peakFlopsPerSecond(gpu: GpuSpec, precision: Precision | GemmPrecision): number {
   const p = gpu.peakTflops;
   // A missing format falls back to fp16 (the checks in resolveExecution reject asking for it).
-  const tflops = precision === 'fp8' ? (p.fp8 ?? p.bf16 ?? p.fp16) : precision === 'fp16' ? p.fp16 : (p.bf16 ?? p.fp16);
+  const tflops =
+    precision === 'fp4'
+      ? (p.fp4 ?? p.fp8 ?? p.bf16 ?? p.fp16)
+      : precision === 'fp8'
+        ? (p.fp8 ?? p.bf16 ?? p.fp16)
+        : precision === 'fp16'
+          ? p.fp16
+          : (p.bf16 ?? p.fp16);
   return tflops * 1e12;
 }
 
@@ -114,14 +130,17 @@ export function kernelSeconds(gpu: GpuSpec, kernel: Kernel): number {
   const hbm = achievedHbmBytesPerSecond(gpu);
   switch (kernel.kind) {
     case 'gemm': {
+      // No FP4 GEMM sweep is at hand: FP4 GEMMs are taken to reach FP8's fraction of their own peak.
       const fraction =
-        kernel.precision === 'fp8' ? (e.gemmPeakFractionFp8 ?? e.gemmPeakFraction) : e.gemmPeakFraction;
+        kernel.precision === 'fp8' || kernel.precision === 'fp4' ? (e.gemmPeakFractionFp8 ?? e.gemmPeakFraction) : e.gemmPeakFraction;
       const rate =
         peakFlopsPerSecond(gpu, kernel.precision) *
         fraction *
         gemmShapeEfficiency(gpu, kernel.m, kernel.n, kernel.k, kernel.batch);
-      const elementBytes = kernel.precision === 'fp8' ? 1 : 2;
-      const bytes = elementBytes * kernel.batch * (kernel.m * kernel.k + kernel.k * kernel.n) + 2 * kernel.batch * kernel.m * kernel.n;
+      const elementBytes = gemmElementBytes(kernel.precision);
+      const weightBytes = kernel.weightBytesPerElement ?? elementBytes;
+      const bytes =
+        kernel.batch * (elementBytes * kernel.m * kernel.k + weightBytes * kernel.k * kernel.n) + 2 * kernel.batch * kernel.m * kernel.n;
       return Math.max(gemmFlops(kernel) / rate, bytes / hbm) + overhead;
     }
     case 'attention': {

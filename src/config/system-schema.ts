@@ -30,6 +30,8 @@ export const PeakTflopsSchema = z.object({
   /** Absent on GPUs without bf16 tensor cores (V100). */
   bf16: positive().optional(),
   fp8: positive().optional(),
+  /** Dense FP4 (NVFP4) tensor-core peak; present on Blackwell only. */
+  fp4: positive().optional(),
 });
 
 /**
