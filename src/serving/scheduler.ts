@@ -253,7 +253,19 @@ export class ReplicaScheduler {
     return budget;
   }
 
+  /** Drops finished requests from the running list (prefill-only steps leave them in place). */
+  private compact(s: RequestStore): void {
+    let w = 0;
+    for (let i = 0; i < this.runningLength; i++) {
+      const r = this.running[i];
+      if (s.state[r] !== RequestState.finished) this.running[w++] = r;
+    }
+    this.runningLength = w;
+    this.dead = 0;
+  }
+
   private startRunning(s: RequestStore, r: number, tokens: number, blocks: number): void {
+    if (this.runningLength === this.running.length) this.compact(s);
     this.waiting.popFront();
     this.freeBlocks -= blocks;
     s.blocks[r] += blocks;
