@@ -12,7 +12,10 @@
  *   better still. For both the shortcut overstates queueing delay (TTFT, end-to-end) and is a
  *   pessimistic bound; their throughput is the same while the fleet keeps up.
  * - Latency percentiles come from one replica's 1/R share of the requests: the same
- *   distribution, with more sampling noise.
+ *   distribution, with more sampling noise. Request counts and records are that one replica's
+ *   (about 1/R of the fleet's); only the two throughputs are scaled.
+ * Measured in router.test.ts (4 replicas at 10 requests/s each, 540 s measured): mean end-to-end
+ * within 1% of random routing's, 2-3% above round-robin's and least-outstanding's.
  */
 import type { RequestTable, Workload } from './arrivals.js';
 import { poissonArrivals, type LengthDistribution } from './arrivals.js';
