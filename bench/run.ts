@@ -6,5 +6,6 @@ console.log(`clustertwin benchmarks (Node ${process.version}, ${process.platform
 await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
+await import('./serving.js');
 await import('./planner.js');
 await import('./extreme.js');

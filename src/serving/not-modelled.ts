@@ -1,5 +1,5 @@
-/** What the serving step model leaves out, for output to quote beside its figures. */
-export const NOT_MODELLED: readonly string[] = [
+/** What the serving step model leaves out (one forward pass of a replica). */
+export const STEP_NOT_MODELLED: readonly string[] = [
   'pipeline parallelism runs one micro-batch through the stages in turn: a step is the sum over stages, with no pipelining of micro-batches',
   'attention data parallelism, context parallelism and disaggregated prefill/decode',
   "multi-head latent attention (DeepSeek's MLA) and sliding-window or sink attention: every layer attends to the full context",
@@ -10,3 +10,19 @@ export const NOT_MODELLED: readonly string[] = [
   'the detokenizer, the HTTP server and network time to the client',
   'GPU clock and power limits under sustained decode',
 ];
+
+/** What the serving simulation leaves out (requests, batching, routing). */
+export const SIMULATION_NOT_MODELLED: readonly string[] = [
+  'prefix caching: every prompt is prefilled in full (no shared-prefix hits)',
+  'swap preemption: preempted requests always recompute (vLLM V1 only recomputes)',
+  'speculative decoding: each step decodes one token per request',
+  'disaggregated prefill and decode pools and their KV transfer',
+  'multiple partial prefills and long-prefill thresholds (vLLM max_num_partial_prefills, long_prefill_token_threshold)',
+  'the KV watermark vLLM V0 kept free, and any allocator fragmentation beyond whole blocks',
+  'request priorities, cancellation, timeouts and the API server\'s tokenization and streaming time',
+  'asynchronous scheduling: the scheduler\'s host time is part of the step model, not overlapped here',
+  'stop conditions: each request produces exactly its output length (no early end-of-sequence)',
+];
+
+/** Both, for `serve --json`'s `notModelled` and the README. */
+export const NOT_MODELLED: readonly string[] = [...STEP_NOT_MODELLED, ...SIMULATION_NOT_MODELLED];

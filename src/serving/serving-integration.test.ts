@@ -1,0 +1,39 @@
+/**
+ * The step model and the serving simulation together, as `serve` will run them: Llama 3.1 70B on
+ * one DGX H100 (TP 8), a closed loop as serving benchmarks run it. The simulation must agree with
+ * the step model it is given, and the figures must be physical.
+ */
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../../test/support/catalog.js';
+import { resolveSystem, resolveModelPreset } from '../config/catalog.js';
+import { completeModel } from '../config/model-schema.js';
+import { servingDeployment } from './deployment.js';
+import { kvCacheBudget } from './kv-cache.js';
+import { servingStepTimer } from './step-model.js';
+import { simulateReplica } from './replica-sim.js';
+
+const system = resolveSystem(catalog, 'dgx-h100');
+const model = completeModel(resolveModelPreset(catalog, 'llama3.1-70b', 'model') as never);
+const deployment = servingDeployment({ system, model, tp: 8 });
+const timer = servingStepTimer(deployment);
+const budget = kvCacheBudget(deployment);
+
+describe('the serving step model inside the serving simulation', () => {
+  it('runs a closed loop of 64 clients (2,048 in, 256 out) to a physical answer', () => {
+    const r = simulateReplica(
+      { kind: 'closed', concurrency: 64, prompt: { kind: 'fixed', tokens: 2048 }, output: { kind: 'fixed', tokens: 256 }, seed: 1, requests: 640 },
+      { timer, kvBudgetTokens: budget.kvCacheTokens },
+    );
+    expect(budget.fitsInMemory).toBe(true);
+    expect(r.requests.finished + r.requests.rejected + r.requests.running + r.requests.waiting).toBe(r.requests.arrived);
+    expect(r.requests.finished).toBe(640);
+    expect(r.ttftSeconds.mean).toBeGreaterThan(0);
+    expect(r.tpotSeconds.p50).toBeGreaterThan(0);
+    // A decode step of 64 requests is the floor of TPOT; prefill chunks beside it only add to it.
+    const decodeOnly = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 64, decodeContextTokens: 64 * 2048 });
+    expect(r.tpotSeconds.p50).toBeGreaterThanOrEqual(decodeOnly * 0.999);
+    // Throughput can never pass what 64 requests decoding every step would give.
+    expect(r.outputTokensPerSecond).toBeLessThanOrEqual(64 / decodeOnly);
+    expect(r.kvUtilization.max).toBeLessThanOrEqual(1);
+  });
+});
