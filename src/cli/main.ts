@@ -13,6 +13,7 @@ import { validateCommand } from './commands/validate.js';
 import { reliabilityCommand } from './commands/reliability.js';
 import { planCommand } from './commands/plan.js';
 import { sweepCommand } from './commands/sweep.js';
+import { serveCommand } from './commands/serve.js';
 
 export const EXIT_USAGE = 2;
 /** An error of ours, not the user's (BSD sysexits EX_SOFTWARE): the one-line message asks for a report. */
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(reliabilityCommand());
   program.addCommand(planCommand());
   program.addCommand(sweepCommand());
+  program.addCommand(serveCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();

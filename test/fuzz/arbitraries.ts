@@ -102,6 +102,28 @@ const COLLECTIVE = {
   '--network': ['analytical', 'flow'],
 };
 
+const SERVE = {
+  '--system': SYSTEMS,
+  '--model': MODELS,
+  '--tp': ['1', '2', '4', '8'],
+  '--pp': ['1', '2'],
+  '--ep': ['1', '2', '8'],
+  '--replicas': ['1', '2', '16'],
+  '--precision': ['bf16', 'fp8', 'fp4', 'int4'],
+  '--kv-dtype': ['bf16', 'fp8'],
+  '--max-batch': ['1', '16', '256'],
+  '--max-batched-tokens': ['512', '8192'],
+  '--policy': ['chunked-prefill', 'prefill-first'],
+  '--routing': ['round-robin', 'least-outstanding', 'random'],
+  '--isl': ['1', '128', '2048', '32768'],
+  '--osl': ['1', '2', '64', '512'],
+  '--concurrency': ['1', '8', '64'],
+  '--requests': ['1', '10', '100'],
+  '--warmup': ['0', '5s'],
+};
+/** serve under a Poisson load, kept small enough for a fuzz case. */
+const SERVE_RATE = { '--rate': ['0.5', '5', '50'], '--duration': ['10s', '1m'] };
+
 /** A sweep axis: a field and a short list of values, some hostile. */
 const sweepAxis = fc
   .tuple(
@@ -117,6 +139,7 @@ export const commandLine: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(scenarioFlags, own(RELIABILITY), fc.constantFrom('0', '3', '20')).map(([f, o, t]) => ['reliability', ...f, ...o, '--trials', t, '--json']),
   fc.tuple(own(COLLECTIVE), fc.constantFrom([], ['--json'])).map(([o, j]) => ['collective', ...o, ...j]),
   fc.tuple(scenarioFlags, fc.array(sweepAxis, { minLength: 1, maxLength: 2 })).map(([f, axes]) => ['sweep', ...f, ...axes.flat(), '--format', 'jsonl']),
+  fc.tuple(own(SERVE), fc.oneof(fc.constant([] as string[]), own(SERVE_RATE)), fc.constantFrom([], ['--json'])).map(([o, rate, j]) => ['serve', '--requests', '20', ...o, ...rate, ...j]),
 );
 
 /** Changes one field somewhere in an object: a hostile value, a deletion, or a deep nest. */

@@ -44,6 +44,19 @@ function checkReliability(j: Record<string, any>): string | undefined {
   return undefined;
 }
 
+function checkServe(j: Record<string, any>): string | undefined {
+  const r = j.requests;
+  if (r.arrived !== r.finished + r.running + r.waiting + r.rejected) return `requests not conserved: ${JSON.stringify(r)}`;
+  for (const k of ['costUsdPerDay', 'kvCacheTokens', 'gpus']) if (!finite(j[k]) || j[k] <= 0) return `${k} is ${j[k]}`;
+  if (!(j.kvUtilization.max >= 0 && j.kvUtilization.max <= 1 + 1e-9)) return `KV use ${j.kvUtilization.max}`;
+  // With tokens served, every rate and latency is finite and positive (TPOT may be absent: 1-token outputs).
+  if (r.finished > 0) {
+    for (const k of ['outputTokensPerSecond', 'costUsdPerMillionTokens', 'energyKWhPerMillionTokens']) if (!finite(j[k]) || j[k] <= 0) return `${k} is ${j[k]}`;
+    for (const k of ['ttftSeconds', 'e2eSeconds']) if (j[k].count > 0 && !(finite(j[k].mean) && j[k].mean > 0 && j[k].p50 <= j[k].p99 + 1e-12)) return `${k} is ${JSON.stringify(j[k])}`;
+  }
+  return undefined;
+}
+
 function checkCollective(rows: Array<Record<string, any>>, args: string[]): string | undefined {
   const at = args.lastIndexOf('--system');
   const system = resolveSystem(loadPresets(), at >= 0 ? args[at + 1] : 'nd-h100-v5');
@@ -90,6 +103,7 @@ export function problemWith(args: string[], r: SandboxResult, configFile?: strin
     return undefined;
   }
   const j = JSON.parse(r.stdout);
+  if (command === 'serve') return checkServe(j);
   if (command === 'simulate') return checkSimulation(j);
   if (command === 'reliability') return checkReliability(j);
   if (command === 'collective') return checkCollective(j, args);

@@ -1,0 +1,210 @@
+/**
+ * One serving deployment under one load, end to end, as `clustertwin serve` answers it:
+ *
+ *   deployment ─► KV budget ─► step model ─► requests ─► simulation ─► latency, throughput,
+ *   (system,      (what HBM     (one forward    (closed loop    (continuous     cost, energy
+ *    model, TP,    holds after   pass, timed)    or Poisson)     batching,
+ *    format)       the weights)                                  replicas)
+ *
+ * No file, terminal or Node here: the CLI parses, this runs, the CLI prints.
+ */
+import { ClusterTwinError } from '../errors.js';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
+import { poissonArrivals, type Workload } from './arrivals.js';
+import { servingDeployment, type Deployment, type DeploymentInput } from './deployment.js';
+import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
+import type { LatencySummary } from './latency-stats.js';
+import { NOT_MODELLED } from './not-modelled.js';
+import type { ReplicaConfig } from './replica-sim.js';
+import { simulateFleet, type RoutingPolicy } from './router.js';
+import type { SchedulerPolicy } from './scheduler.js';
+import { servingStepTimer } from './step-model.js';
+
+/** The load: clients in a closed loop (as serving benchmarks run), or Poisson arrivals at a rate. */
+export type ServeLoad = { kind: 'closed'; concurrency: number; requests: number } | { kind: 'poisson'; ratePerSecond: number; durationSeconds: number };
+
+export interface ServeInput extends DeploymentInput {
+  replicas?: number;
+  routing?: RoutingPolicy;
+  policy?: SchedulerPolicy;
+  /** Most requests running at once on a replica (vLLM max_num_seqs). */
+  maxBatch?: number;
+  /** Most tokens a step processes (vLLM max_num_batched_tokens). */
+  maxBatchedTokens?: number;
+  /** Prompt and output tokens of every request. */
+  isl: number;
+  osl: number;
+  load: ServeLoad;
+  seed?: number;
+  /** Requests arriving before this are left out of the latencies and the throughput. */
+  warmupSeconds?: number;
+}
+
+/** The `serve --json` contract. */
+export interface ServeReport {
+  ttftSeconds: LatencySummary;
+  tpotSeconds: LatencySummary;
+  e2eSeconds: LatencySummary;
+  outputTokensPerSecond: number;
+  requestsPerSecond: number;
+  outputTokensPerSecondPerGpu: number;
+  /** KV-cache tokens one replica holds. */
+  kvCacheTokens: number;
+  fitsInMemory: boolean;
+  requests: { arrived: number; finished: number; running: number; waiting: number; rejected: number };
+  preemptions: number;
+  kvUtilization: { mean: number; max: number };
+  gpus: number;
+  /** The deployment's GPU-hours over the output tokens it produced, per million output tokens. */
+  costUsdPerMillionTokens: number;
+  /** Every GPU of the deployment for a day, at the system's price. */
+  costUsdPerDay: number;
+  /** Facility energy (GPUs at the system's power figure, hosts, PUE) per million output tokens. */
+  energyKWhPerMillionTokens: number;
+  /** How far to trust it: no serving run is in the validation suite yet. */
+  accuracy: null;
+  notModelled: string[];
+  config: {
+    system: string;
+    model: string;
+    tp: number;
+    pp: number;
+    ep: number;
+    replicas: number;
+    weightFormat: string;
+    kvDtype: string;
+    cudaGraphs: boolean;
+    policy: SchedulerPolicy;
+    routing: RoutingPolicy;
+    maxBatch: number;
+    maxBatchedTokens: number;
+    isl: number;
+    osl: number;
+    load: ServeLoad;
+    seed: number;
+  };
+}
+
+/** Facility watts of one GPU while serving: its share of its node, at the system's power figures. */
+function wattsPerGpu(d: Deployment): number {
+  const p = d.system.power;
+  return (d.system.gpu.tdpWatts * p.gpuPowerFractionOfTdp + p.hostWattsPerNode / d.system.node.gpusPerNode) * p.pue;
+}
+
+/** Refuses a deployment whose KV cache cannot hold one request, naming what to change. */
+function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): void {
+  if (!kv.fitsInMemory) {
+    const s = kv.stages.reduce((a, b) => (b.kvBudgetBytes < a.kvBudgetBytes ? b : a));
+    throw new ClusterTwinError(
+      'does_not_fit',
+      'tp',
+      `the weights (${(s.weightBytes / 2 ** 30).toFixed(1)} GiB a GPU), workspace and reserve leave no KV cache in ${(d.memoryUtilization * 100).toFixed(0)}% of ${d.system.gpu.hbmGiB} GiB; raise --tp or --pp, or a narrower --precision`,
+    );
+  }
+  if (kv.kvCacheTokens < isl + osl) {
+    throw new ClusterTwinError(
+      'does_not_fit',
+      'isl',
+      `a request of ${isl} + ${osl} tokens needs more KV cache than the ${formatCount(kv.kvCacheTokens)} tokens a replica holds; raise --tp or --pp, or --kv-dtype fp8`,
+    );
+  }
+}
+
+/**
+ * The simulation's work, bounded before it starts: each step passes over the running requests, so
+ * its cost is about the output tokens (request-steps) plus the steps; past these it would take
+ * more than a few seconds (bench/serving.ts: 92M output tokens in about 1.3 s on 2 cores).
+ */
+export const MAX_SIMULATED_OUTPUT_TOKENS = 2e8;
+export const MAX_SIMULATED_STEPS = 1e7;
+
+function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number): void {
+  const replicas = x.replicas ?? 1;
+  const requests = x.load.kind === 'closed' ? x.load.requests : x.load.ratePerSecond * x.load.durationSeconds;
+  const flag = x.load.kind === 'closed' ? 'requests' : 'duration';
+  const tokens = requests * x.osl;
+  if (tokens > MAX_SIMULATED_OUTPUT_TOKENS) {
+    throw new ClusterTwinError('out_of_range', flag, `${formatCount(requests)} requests of ${x.osl} output tokens is ${formatCount(tokens)} tokens to simulate; at most ${formatCount(MAX_SIMULATED_OUTPUT_TOKENS)}: fewer requests, or a shorter --duration`);
+  }
+  // Steps: at least the tokens over the widest batch; a thin load runs a step per token of its few requests.
+  const batch = x.load.kind === 'closed' ? Math.min(x.load.concurrency, maxBatch * replicas) : maxBatch * replicas;
+  const busySteps = x.load.kind === 'closed' ? tokens / batch : Math.min(tokens, (x.load.durationSeconds / fastestStepSeconds) * replicas + tokens / batch);
+  if (busySteps > MAX_SIMULATED_STEPS) {
+    throw new ClusterTwinError('out_of_range', flag, `about ${formatCount(busySteps)} engine steps to simulate; at most ${formatCount(MAX_SIMULATED_STEPS)}: fewer requests, more --concurrency, or a shorter --duration`);
+  }
+}
+
+export function serve(x: ServeInput): ServeReport {
+  const d = servingDeployment(x);
+  const replicas = x.replicas ?? 1;
+  const maxSeq = d.model.maxSeq;
+  if (maxSeq !== undefined && x.isl + x.osl > maxSeq) {
+    throw new ClusterTwinError('out_of_range', 'isl', `${x.isl} prompt + ${x.osl} output tokens pass ${d.model.name}'s context of ${maxSeq.toLocaleString('en-US')}`);
+  }
+  const kv = kvCacheBudget(d);
+  checkFits(d, kv, x.isl, x.osl);
+  const policy = x.policy ?? 'chunked-prefill';
+  const routing = x.routing ?? 'round-robin';
+  const maxBatch = x.maxBatch ?? 256;
+  const maxBatchedTokens = x.maxBatchedTokens ?? 8192;
+  if (policy === 'prefill-first' && x.isl > maxBatchedTokens) {
+    throw new ClusterTwinError('out_of_range', 'isl', `a ${x.isl}-token prompt is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill; raise --max-batched-tokens or use --policy chunked-prefill`);
+  }
+  const timer = servingStepTimer(d);
+  const fastest = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
+  checkSimulationSize(x, maxBatch, fastest);
+  const seed = x.seed ?? 1;
+  const prompt = { kind: 'fixed', tokens: x.isl } as const;
+  const output = { kind: 'fixed', tokens: x.osl } as const;
+  const workload: Workload =
+    x.load.kind === 'closed'
+      ? { kind: 'closed', concurrency: x.load.concurrency, prompt, output, seed, requests: x.load.requests }
+      : { kind: 'open', requests: poissonArrivals({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt, output, seed }) };
+  const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy };
+  const r = simulateFleet(workload, Array.from({ length: replicas }, () => config), routing, { warmupSeconds: x.warmupSeconds ?? 0, routingSeed: seed });
+  const gpus = d.gpus * replicas;
+  const usdPerSecond = (gpus * d.system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
+  const perMillion = (perSecond: number): number => (r.outputTokensPerSecond > 0 ? (perSecond / r.outputTokensPerSecond) * 1e6 : Infinity);
+  return {
+    ttftSeconds: r.ttftSeconds,
+    tpotSeconds: r.tpotSeconds,
+    e2eSeconds: r.e2eSeconds,
+    outputTokensPerSecond: r.outputTokensPerSecond,
+    requestsPerSecond: r.requestsPerSecond,
+    outputTokensPerSecondPerGpu: r.outputTokensPerSecond / gpus,
+    kvCacheTokens: kv.kvCacheTokens,
+    fitsInMemory: kv.fitsInMemory,
+    requests: r.requests,
+    preemptions: r.preemptions,
+    kvUtilization: r.kvUtilization,
+    gpus,
+    costUsdPerMillionTokens: perMillion(usdPerSecond),
+    costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
+    energyKWhPerMillionTokens: perMillion((gpus * wattsPerGpu(d)) / 3.6e6),
+    accuracy: null,
+    notModelled: [
+      ...NOT_MODELLED,
+      "power while serving: each GPU draws the system's training figure (gpuPowerFractionOfTdp of TDP); decode-bound serving draws less",
+      'every request has the same prompt and output length (--isl, --osl)',
+    ],
+    config: {
+      system: d.system.name,
+      model: d.model.name,
+      tp: d.tp,
+      pp: d.pp,
+      ep: d.ep,
+      replicas,
+      weightFormat: d.weightFormat,
+      kvDtype: d.kvDtype,
+      cudaGraphs: d.cudaGraphs,
+      policy,
+      routing,
+      maxBatch,
+      maxBatchedTokens,
+      isl: x.isl,
+      osl: x.osl,
+      load: x.load,
+      seed,
+    },
+  };
+}

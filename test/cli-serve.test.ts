@@ -1,0 +1,77 @@
+/** `clustertwin serve`: the contract of --json, the table, and one-line errors for bad input. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
+
+const job = ['serve', '--system', 'dgx-h100', '--model', 'llama3.1-70b', '--tp', '8', '--isl', '2048', '--osl', '128'];
+
+describe('clustertwin serve', () => {
+  it('prints the --json contract with physical figures', async () => {
+    const r = await runCli([...job, '--concurrency', '32', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    for (const k of ['ttftSeconds', 'tpotSeconds', 'e2eSeconds']) for (const q of ['mean', 'p50', 'p90', 'p99']) expect(j[k][q]).toBeGreaterThan(0);
+    expect(j.ttftSeconds.p50).toBeLessThanOrEqual(j.ttftSeconds.p99);
+    expect(j.e2eSeconds.mean).toBeGreaterThan(j.ttftSeconds.mean);
+    expect(j.requests.finished).toBe(256);
+    expect(j.gpus).toBe(8);
+    expect(j.outputTokensPerSecondPerGpu).toBeCloseTo(j.outputTokensPerSecond / 8, 9);
+    // Cost per million tokens is the deployment's price over its throughput.
+    expect(j.costUsdPerMillionTokens).toBeCloseTo(((8 * 3.0) / 3600 / j.outputTokensPerSecond) * 1e6, 6);
+    expect(j.costUsdPerDay).toBeCloseTo(8 * 3.0 * 24, 6);
+    expect(j.energyKWhPerMillionTokens).toBeGreaterThan(0);
+    expect(j.kvCacheTokens).toBeGreaterThan(100_000);
+    expect(j.fitsInMemory).toBe(true);
+    expect(j.accuracy).toBeNull();
+    expect(j.notModelled.length).toBeGreaterThan(5);
+  });
+
+  it('serves more at a higher concurrency, and each request waits longer', async () => {
+    const at = async (c: number) => JSON.parse((await runCli([...job, '--concurrency', String(c), '--json'])).stdout);
+    const [low, high] = [await at(4), await at(64)];
+    expect(high.outputTokensPerSecond).toBeGreaterThan(2 * low.outputTokensPerSecond);
+    expect(high.tpotSeconds.mean).toBeGreaterThan(low.tpotSeconds.mean);
+  });
+
+  it('runs a Poisson load over replicas, deterministic per seed', async () => {
+    const args = ['serve', '--model', 'llama3.1-8b', '--tp', '1', '--replicas', '4', '--rate', '8', '--duration', '2m', '--isl', '512', '--osl', '128', '--json'];
+    const a = JSON.parse((await runCli([...args, '--seed', '3'])).stdout);
+    const b = JSON.parse((await runCli([...args, '--seed', '3'])).stdout);
+    expect(a).toEqual(b);
+    expect(a.gpus).toBe(4);
+    // Every arrival finished: 8 requests/s for 120 s is about 960.
+    expect(a.requests.finished).toBe(a.requests.arrived);
+    expect(a.requests.arrived).toBeGreaterThan(800);
+    expect(a.requests.arrived).toBeLessThan(1100);
+  });
+
+  it('prints tables that say the figures are unchecked', async () => {
+    const r = await runCli([...job, '--concurrency', '8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/time to first token/);
+    expect(r.stdout).toMatch(/per million output tokens/);
+    expect(r.stdout).toMatch(/Accuracy: unchecked/);
+    expect(r.stdout).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
+  it.each([
+    [['--rate', '0'], '--rate'],
+    [['--rate', '-5'], '--rate'],
+    [['--rate', '5', '--concurrency', '3'], '--rate'],
+    [['--isl', '200000'], '--isl'],
+    [['--tp', '3'], '--tp'],
+    [['--model', 'llama3.1-405b'], '--tp'],
+    [['--precision', 'fp4'], '--precision'],
+    [['--system', 'nd40rs-v2', '--model', 'llama3.1-8b', '--tp', '1', '--isl', '100000', '--osl', '1000'], '--isl'],
+    [['--rate', '1e6', '--duration', '1h'], '--duration'],
+    [['--concurrency', '1', '--requests', '1e7'], '--requests'],
+    [['--concurrency', '0'], '--concurrency'],
+    [['--model', 'llama3.1-8b', '--ep', '2'], '--ep'],
+  ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
+    const r = await runCli(['serve', ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
+  });
+});
