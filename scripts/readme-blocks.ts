@@ -64,6 +64,12 @@ export const README_EXAMPLES: ReadmeExample[] = [
         return !h.startsWith('Checkpoint interval sweep') && !l.startsWith('  horizon');
       }),
   },
+  {
+    name: 'serve-llama31-70b',
+    args: ['serve', '--system', 'dgx-h100', '--model', 'llama3.1-70b', '--tp', '8', '--concurrency', '64', '--isl', '2048', '--osl', '256'],
+    // All of it: the figures are unchecked and the output says so.
+    abridge: (lines) => bySection(lines, () => true),
+  },
 ];
 
 type Write = typeof process.stdout.write;

@@ -139,7 +139,7 @@ export function renderServe(r: ServeReport, gpuName: string, modelName: string):
   out.push(heading('Latency'));
   out.push(
     table(
-      ['', 'mean', 'p50', 'p90', 'p99'],
+      ['latency', 'mean', 'p50', 'p90', 'p99'],
       [
         ['time to first token', ms(r.ttftSeconds.mean), ms(r.ttftSeconds.p50), ms(r.ttftSeconds.p90), ms(r.ttftSeconds.p99)],
         ['time per output token', ms(r.tpotSeconds.mean), ms(r.tpotSeconds.p50), ms(r.tpotSeconds.p90), ms(r.tpotSeconds.p99)],
