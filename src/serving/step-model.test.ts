@@ -158,3 +158,26 @@ describe('serving deployment', () => {
     expect(() => servingDeployment({ ...base, tp: 0 })).toThrow(/^tp: /);
   });
 });
+
+describe('the step timer caches all but attention, exactly', () => {
+  it('gives what the full breakdown gives for any batch (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { servingStepBreakdown, servingStepTimer } = await import('./step-model.js');
+    const { servingDeployment } = await import('./deployment.js');
+    const { catalog } = await import('../../test/support/catalog.js');
+    const { resolveSystem, resolveModelPreset } = await import('../config/catalog.js');
+    const { completeModel } = await import('../config/model-schema.js');
+    const d = servingDeployment({ system: resolveSystem(catalog, 'dgx-h100'), model: completeModel(resolveModelPreset(catalog, 'qwen3-235b-a22b', 'model') as never), tp: 8, ep: 4, weightFormat: 'fp8' });
+    const timer = servingStepTimer(d);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 2048 }), fc.integer({ min: 0, max: 8192 }), fc.integer({ min: 0, max: 256 }), fc.integer({ min: 1, max: 8192 }), (pr, chunk, prior, dec, ctx) => {
+        if (pr === 0 && dec === 0) return true;
+        const b = { prefillRequests: pr, prefillTokens: pr * chunk, prefillPriorTokens: pr * prior, decodeRequests: dec, decodeContextTokens: dec * ctx };
+        // Twice: the second call answers from the cache.
+        const full = servingStepBreakdown(d, b).totalSeconds;
+        return Math.abs(timer.stepSeconds(b) - full) <= 1e-12 * full && Math.abs(timer.stepSeconds(b) - full) <= 1e-12 * full;
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
+    );
+  });
+});
