@@ -61,7 +61,7 @@ export interface ServeReport {
   costUsdPerDay: number;
   /** Facility energy (GPUs at the system's power figure, hosts, PUE) per million output tokens. */
   energyKWhPerMillionTokens: number;
-  /** How far to trust it: no serving run is in the validation suite yet. */
+  /** How far to trust it: null until the suite's serving runs are held to a bound (they are reported: `validate --group serving`). */
   accuracy: null;
   notModelled: string[];
   config: {

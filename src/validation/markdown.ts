@@ -11,8 +11,8 @@ export const signedPct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100)
 /** A measured or predicted figure with three or four significant digits. */
 export const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
-/** Groups whose rows are listed case by case (the collective sweeps are many and alike). */
-const listed = (name: string): boolean => !name.startsWith('collectives');
+/** Groups whose rows are listed case by case (the collective sweeps and the 706 serving runs are many and alike: `clustertwin validate --group NAME` lists them). */
+const listed = (name: string): boolean => !name.startsWith('collectives') && !name.startsWith('serving');
 
 export function reportMarkdown(rep: ValidationReport): string {
   const out: string[] = ['| group | rows | mean abs error | median | worst |', '|---|---|---|---|---|'];

@@ -8,11 +8,16 @@ import { formatBytesShort } from '../units.js';
 import { parseCollectiveCases, runCollectiveCase } from './collective-cases.js';
 import { group, report, type ValidationReport, type ValidationRow } from './report.js';
 import { parseTrainingGroups, runTrainingGroup, type SkippedCase } from './training-cases.js';
+import { parseServingCases, runServingCases } from './serving-cases.js';
 
 export interface ValidationData {
   collectives: unknown;
   training: unknown;
+  /** Measured serving runs (validation/serving-h100-agg.csv), as text; absent: no serving groups. */
+  serving?: string;
 }
+
+const SERVING_SOURCE = "NVIDIA AIConfigurator's silicon sample @095f58a5 (ai-dynamo/aiconfigurator, Apache-2.0), rows chosen by the rule in scripts/transcribe-serving.ts";
 
 export interface ValidationOptions {
   network?: NetworkKind;
@@ -26,11 +31,13 @@ export interface ValidationOptions {
 }
 
 const SINGLE_NODE = 'collectives-single-node';
+const SERVING_TTFT = 'serving-h100-agg-ttft';
+const SERVING_TPOT = 'serving-h100-agg-tpot';
 const MULTI_NODE = 'collectives-multi-node';
 
 /** The suite's group names, without running it (for messages). */
 export function validationGroupNames(data: ValidationData): string[] {
-  return [...parseTrainingGroups(data.training).map((g) => g.name), SINGLE_NODE, MULTI_NODE];
+  return [...parseTrainingGroups(data.training).map((g) => g.name), ...(data.serving !== undefined ? [SERVING_TTFT, SERVING_TPOT] : []), SINGLE_NODE, MULTI_NODE];
 }
 
 export function runValidation(data: ValidationData, catalog: PresetCatalog, opts: ValidationOptions = {}): ValidationReport {
@@ -40,6 +47,15 @@ export function runValidation(data: ValidationData, catalog: PresetCatalog, opts
     if (opts.only && !g.name.includes(opts.only)) continue;
     const label = g.bounded ? `bound ${Math.round(g.bound * 100)}%` : 'reported, not bounded';
     groups.push(group(g.name, `${g.description} (${label})`, runTrainingGroup(g, catalog, opts.skipped)));
+  }
+  // Serving: measured TTFT and TPOT beside `serve`'s, reported only (the serving model is new).
+  const wanted = (name: string): boolean => !opts.only || name.includes(opts.only);
+  if (data.serving !== undefined && (wanted(SERVING_TTFT) || wanted(SERVING_TPOT))) {
+    const r = runServingCases(parseServingCases(data.serving), catalog, SERVING_SOURCE);
+    const refused = r.refused.length ? `; ${r.refused.length} runs the twin refuses, left out` : '';
+    const what = 'aggregated H100 SXM runs (TensorRT-LLM, vLLM, SGLang), closed loop at the measured concurrency';
+    if (wanted(SERVING_TTFT)) groups.push(group(SERVING_TTFT, `mean time to first token, ${what} (reported, not bounded${refused})`, r.ttft));
+    if (wanted(SERVING_TPOT)) groups.push(group(SERVING_TPOT, `mean time per output token, ${what} (reported, not bounded${refused})`, r.tpot));
   }
   const cases = parseCollectiveCases(data.collectives);
   const single = cases.filter((c) => c.gpus <= 8);

@@ -49,8 +49,9 @@ export function serveCommand(): Command<any, any> {
       `
 The step model times one forward pass of a replica (GEMMs, attention over the KV cache, TP
 all-reduces on the network model, kernel launches, the scheduler's host time); the simulation runs
-continuous batching over it request by request. No serving run is in the validation suite yet:
-every figure is unchecked, and the output says so.
+continuous batching over it request by request. The validation suite's measured serving runs are
+reported, not yet held to a bound (clustertwin validate --group serving): every figure is
+unchecked, and the output says so.
 
 Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
@@ -158,7 +159,7 @@ export function renderServe(r: ServeReport, gpuName: string, modelName: string):
     ]),
   );
   out.push('');
-  out.push(`${pc.bold('Accuracy')}: unchecked: no measured serving run is in the validation suite yet.`);
+  out.push(`${pc.bold('Accuracy')}: unchecked: the validation suite's measured serving runs (H100) are reported, not yet held to a bound; see clustertwin validate --group serving.`);
   out.push(pc.dim(`Not modelled: ${r.notModelled.length} effects, listed in --json's notModelled.`));
   return out.join('\n');
 }
