@@ -1,8 +1,8 @@
 /**
- * The serving validation, run apart from `clustertwin validate` for now: every measured H100 run in
- * validation/serving-h100-agg.csv beside `serve`'s prediction, with the error by model and
- * precision and overall. It takes about 80 s on 2 cores (the step model is not memoized yet), too
- * slow for the suite that `validate` and `npm test` run; see src/validation/serving-cases.ts.
+ * The serving validation broken down by model and precision: every measured H100 run in
+ * validation/serving-h100-agg.csv beside `serve`'s prediction (the same rows `clustertwin validate`
+ * reports as serving-h100-agg-ttft and -tpot), with the error per model and precision and overall.
+ * About 5 s on 2 cores.
  *
  * Run: npx tsx scripts/validate-serving.ts [--json]
  */
