@@ -4,7 +4,7 @@
  * prints a stack trace unless CLUSTERTWIN_DEBUG is set.
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { ClusterTwinError } from '../errors.js';
+import { ClusterTwinError, MAX_ECHO_CHARS } from '../errors.js';
 import { FLAG_OF_KEY } from './scenario-options.js';
 import { simulateCommand } from './commands/simulate.js';
 import { presetsCommand } from './commands/presets.js';
@@ -50,7 +50,8 @@ export function buildProgram(): Command {
 }
 
 /** Commander quotes the user's value whole ('xxxx...'): cut a long one as our own messages do. */
-const shortenQuoted = (s: string): string => s.replace(/'([^']{81,})'/g, (_, v: string) => `'${v.slice(0, 80)}...' (${v.length.toLocaleString('en-US')} characters)`);
+const shortenQuoted = (s: string): string =>
+  s.replace(new RegExp(`'([^']{${MAX_ECHO_CHARS + 1},})'`, 'g'), (_, v: string) => `'${v.slice(0, MAX_ECHO_CHARS)}...' (${v.length.toLocaleString('en-US')} characters)`);
 
 /** Formats an error the user can act on as one line. */
 export function userErrorLine(err: ClusterTwinError): string {

@@ -77,6 +77,9 @@ export const MAX_TRIALS = 1_000_000;
  */
 export const MAX_MONTE_CARLO_EVENTS = 8_000_000;
 
+/** A preset, system, model or cause name: 1 to 200 characters. */
+export const nameSchema = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
+
 /** A number as a range message writes it: 4,194,304 or 1e+16. */
 export const boundText = (x: number): string => (Math.abs(x) >= 1e15 ? x.toExponential(0).replace('+', '') : x.toLocaleString('en-US'));
 

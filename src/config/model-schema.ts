@@ -3,7 +3,7 @@
  * GPT-style shape (MHA, 4x GELU MLP, LayerNorm with biases).
  */
 import { z } from 'zod';
-import { BOUNDS, rangeText, type Bound } from './bounds.js';
+import { BOUNDS, nameSchema, rangeText, type Bound } from './bounds.js';
 
 /** A count within its stated bound (src/config/bounds.ts). */
 const count = (b: Bound) => z.number().int().min(b.min, { error: () => `expected ${rangeText(b)}` }).max(b.max, { error: () => `expected ${rangeText(b)}` });
@@ -23,7 +23,7 @@ export const MoeSpecSchema = z.object({
 });
 
 export const ModelSpecSchema = z.object({
-  name: z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max),
+  name: nameSchema(),
   description: z.string().max(BOUNDS.textChars.max).optional(),
   layers: count(BOUNDS.layers),
   hidden: count(BOUNDS.hidden),

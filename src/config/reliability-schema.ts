@@ -7,6 +7,7 @@
  * another model's table, `rateScale` scales every rate of it.
  */
 import { z } from 'zod';
+import { nameSchema as name } from './bounds.js';
 
 /** The units a failure rate is counted per; the job's own counts of each scale it. */
 export const FAILURE_COMPONENTS = ['gpu', 'node', 'nic', 'fabricLink', 'job'] as const;
@@ -25,7 +26,7 @@ const nonnegative = () => z.number().nonnegative().max(1e9);
 const perHour = () => z.number().nonnegative().max(1);
 const seconds = () => z.number().nonnegative().max(1e7);
 const hours = () => z.number().min(1e-3).max(1e5);
-const name = () => z.string().min(1).max(200);
+
 
 export const FailureCauseSchema = z
   .object({

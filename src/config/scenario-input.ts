@@ -5,14 +5,13 @@
  */
 import { z } from 'zod';
 import { ClusterTwinError } from '../errors.js';
-import { BOUNDS, boundedNumber } from './bounds.js';
+import { BOUNDS, boundedNumber, nameSchema as nameField } from './bounds.js';
 import { ModelSpecSchema, FFN_ACTIVATIONS } from './model-schema.js';
 import { SystemSpecSchema } from './system-schema.js';
 import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OverlapInputSchema, PRECISIONS, RECOMPUTE_MODES } from './execution-schema.js';
 
 /** A count that may be written as `300e9`, `300B`, `16M`, within its stated bound. */
 const countField = boundedNumber;
-const nameField = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
 
 const boolField = () =>
   z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());

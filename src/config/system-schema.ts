@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { FailureModelInputSchema, type FailureModelSpec } from './reliability-schema.js';
-import { BOUNDS } from './bounds.js';
+import { BOUNDS, nameSchema as name } from './bounds.js';
 
 /**
  * A spec-sheet figure (GB/s, TFLOP/s, GiB, W): from 1e-6 to 1e9 of its unit, so that products and
@@ -16,7 +16,6 @@ const SPEC_RANGE = 'expected a number above 0 (from 1e-6 to 1e9 of its unit)';
 const positive = () => z.number({ error: SPEC_RANGE }).min(1e-6, { error: SPEC_RANGE }).max(1e9, { error: SPEC_RANGE });
 /** A small count of parts (GPUs in a node, NICs, ports): 1 to `max`. */
 const parts = (max: number) => z.number().int().positive().max(max);
-const name = () => z.string().min(BOUNDS.nameChars.min).max(BOUNDS.nameChars.max);
 const text = () => z.string().max(BOUNDS.textChars.max);
 /** An efficiency: at least 0.01% (below that, times overflow to Infinity) and at most 100%. */
 const FRACTION_RANGE = 'expected a fraction from 0.0001 to 1';

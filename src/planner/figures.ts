@@ -6,6 +6,7 @@
  * step time (and everything computed from it) comes from.
  */
 import type { ScenarioInputParsed } from '../config/scenario-input.js';
+import type { Execution } from '../config/execution-schema.js';
 import { resolveExecution, type Scenario } from '../config/resolve.js';
 import { evaluateScenario, hbmBytes, resolveScenario, stepFlops } from '../engine.js';
 import { peakFlopsPerSecond } from '../compute/kernel.js';
@@ -76,38 +77,59 @@ const runFigures = (r: { timeToTrainSeconds: number; costUsd: number; steps: num
   tokensTrained: r.steps * r.tokensPerStep,
 });
 
-/** The event simulation of one candidate, on exactly the scenario its replay arguments give. */
-export function simulatedPlan(input: ScenarioInputParsed, c: Candidate, network: NetworkModel, objective: Objective, catalog: PresetCatalog, prefix: string[]): ScoredPlan {
-  const full: ScenarioInputParsed = { ...input, ...c.split };
-  // The point's network answers for an identical system, and its memo is warm.
-  const r = evaluateScenario(resolveScenario(full, catalog), { network });
-  const e = r.config.execution;
-  const run = runFigures(r);
+/** What a plan reports of a step and its run, whichever step model produced them. */
+type PlanFigures = Pick<
+  Plan,
+  | 'stepTimeSeconds'
+  | 'closedFormStepTimeSeconds'
+  | 'tokensPerSecond'
+  | 'mfu'
+  | 'peakMemoryBytesPerGpu'
+  | 'memoryCapacityBytesPerGpu'
+  | 'timeToTrainSeconds'
+  | 'timeToTrainWithFailuresSeconds'
+  | 'gpuHours'
+  | 'energyMWh'
+  | 'costUsd'
+  | 'costWithFailuresUsd'
+> & { steps: number; tokensPerStep: number };
+
+/** One plan from its split, its figures and how they were produced, with its objective score. */
+function scoredPlan(systemName: string, e: Execution, method: Plan['method'], f: PlanFigures, full: ScenarioInputParsed, prefix: string[], objective: Objective): ScoredPlan {
+  const run = runFigures(f);
   const plan: Plan = {
-    system: r.config.system.name,
+    system: systemName,
     gpus: e.gpus,
     gbs: e.gbs,
     seq: e.seq,
     ...splitOf(e),
     dp: e.dp,
-    method: 'event-simulation',
-    stepTimeSeconds: r.stepTimeSeconds,
-    closedFormStepTimeSeconds: c.closedFormStepTimeSeconds,
-    tokensPerSecond: r.tokensPerSecond,
-    mfu: r.mfu,
-    peakMemoryBytesPerGpu: r.peakMemoryBytesPerGpu,
-    memoryCapacityBytesPerGpu: r.memoryCapacityBytesPerGpu,
-    timeToTrainSeconds: r.timeToTrainSeconds,
-    timeToTrainWithFailuresSeconds: r.timeToTrainWithFailuresSeconds,
-    gpuHours: r.gpuHours,
-    energyMWh: r.energyMWh,
-    costUsd: r.costUsd,
-    costWithFailuresUsd: r.costWithFailuresUsd,
+    method,
+    stepTimeSeconds: f.stepTimeSeconds,
+    closedFormStepTimeSeconds: f.closedFormStepTimeSeconds,
+    tokensPerSecond: f.tokensPerSecond,
+    mfu: f.mfu,
+    peakMemoryBytesPerGpu: f.peakMemoryBytesPerGpu,
+    memoryCapacityBytesPerGpu: f.memoryCapacityBytesPerGpu,
+    timeToTrainSeconds: f.timeToTrainSeconds,
+    timeToTrainWithFailuresSeconds: f.timeToTrainWithFailuresSeconds,
+    gpuHours: f.gpuHours,
+    energyMWh: f.energyMWh,
+    costUsd: f.costUsd,
+    costWithFailuresUsd: f.costWithFailuresUsd,
     tokensPerDollar: tokensPerDollar(run),
     variants: [],
     simulate: [...prefix, ...simulateArgs(full).args],
   };
   return { plan, score: objectiveScore(objective, run) };
+}
+
+/** The event simulation of one candidate, on exactly the scenario its replay arguments give. */
+export function simulatedPlan(input: ScenarioInputParsed, c: Candidate, network: NetworkModel, objective: Objective, catalog: PresetCatalog, prefix: string[]): ScoredPlan {
+  const full: ScenarioInputParsed = { ...input, ...c.split };
+  // The point's network answers for an identical system, and its memo is warm.
+  const r = evaluateScenario(resolveScenario(full, catalog), { network });
+  return scoredPlan(r.config.system.name, r.config.execution, 'event-simulation', { ...r, closedFormStepTimeSeconds: c.closedFormStepTimeSeconds }, full, prefix, objective);
 }
 
 /** The same figures from the closed-form step the search already has: no event simulation. */
@@ -119,30 +141,23 @@ export function estimatedPlan(input: ScenarioInputParsed, w: Workload, c: Candid
   const r = runEstimate(w.system, exec, step);
   const failures = runWithFailures(s, r.timeToTrainSeconds);
   const peak = peakFlopsPerSecond(w.system.gpu, exec.precision) * exec.gpus;
-  const run = runFigures(r);
-  const plan: Plan = {
-    system: w.system.name,
-    gpus: exec.gpus,
-    gbs: exec.gbs,
-    seq: exec.seq,
-    ...splitOf(exec),
-    dp: exec.dp,
-    method: 'closed-form',
-    stepTimeSeconds: step,
-    closedFormStepTimeSeconds: step,
-    tokensPerSecond: r.tokensPerStep / step,
-    mfu: stepFlops(s).modelFlops / step / peak,
-    peakMemoryBytesPerGpu: c.peakMemoryBytesPerGpu,
-    memoryCapacityBytesPerGpu: hbmBytes(w.system),
-    timeToTrainSeconds: r.timeToTrainSeconds,
-    timeToTrainWithFailuresSeconds: failures.timeToTrainWithFailuresSeconds,
-    gpuHours: r.gpuHours,
-    energyMWh: r.energyMWh,
-    costUsd: r.costUsd,
-    costWithFailuresUsd: failures.costWithFailuresUsd,
-    tokensPerDollar: tokensPerDollar(run),
-    variants: [],
-    simulate: [...prefix, ...simulateArgs(full).args],
-  };
-  return { plan, score: objectiveScore(objective, run) };
+  return scoredPlan(
+    w.system.name,
+    exec,
+    'closed-form',
+    {
+      ...r,
+      stepTimeSeconds: step,
+      closedFormStepTimeSeconds: step,
+      tokensPerSecond: r.tokensPerStep / step,
+      mfu: stepFlops(s).modelFlops / step / peak,
+      peakMemoryBytesPerGpu: c.peakMemoryBytesPerGpu,
+      memoryCapacityBytesPerGpu: hbmBytes(w.system),
+      timeToTrainWithFailuresSeconds: failures.timeToTrainWithFailuresSeconds,
+      costWithFailuresUsd: failures.costWithFailuresUsd,
+    },
+    full,
+    prefix,
+    objective,
+  );
 }

@@ -131,7 +131,8 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
   const intervals = sweepIntervals(optimal, used, job.checkpoint.minIntervalSeconds);
   // Keep the draws within budget: fewer trials (all of the study alike) rather than minutes of drawing.
   const mainEvents = eventsPerTrial(job, horizon, run.wallSeconds);
-  const planned = requestedTrials * mainEvents + intervals.reduce((a, i) => a + requestedSweepTrials * eventsPerTrial(job, horizon, expectedRun(job, i, horizon).wallSeconds), 0);
+  const sweepRuns = intervals.map((i) => expectedRun(job, i, horizon));
+  const planned = requestedTrials * mainEvents + sweepRuns.reduce((a, r) => a + requestedSweepTrials * eventsPerTrial(job, horizon, r.wallSeconds), 0);
   const scale = planned > MAX_MONTE_CARLO_EVENTS ? MAX_MONTE_CARLO_EVENTS / planned : 1;
   const trials = Math.floor(requestedTrials * scale);
   const sweepTrials = trials > 0 ? Math.max(1, Math.floor(requestedSweepTrials * scale)) : 0;
@@ -153,8 +154,8 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
     mc = monteCarlo(job, used, horizon, { trials, seed, onProgress: progress });
     done += trials;
   }
-  const sweep = intervals.map((interval): SweepPoint => {
-    const r = expectedRun(job, interval, horizon);
+  const sweep = intervals.map((interval, k): SweepPoint => {
+    const r = sweepRuns[k];
     const point: SweepPoint = { intervalSeconds: interval, goodput: r.goodput, wallSeconds: r.wallSeconds };
     if (sweepTrials > 0) {
       point.simulatedGoodput = monteCarlo(job, interval, horizon, { trials: sweepTrials, seed, onProgress: progress }).goodput.mean;

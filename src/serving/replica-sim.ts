@@ -48,20 +48,15 @@ export interface StepObservation {
 /** Picks the replica for an arriving request, from the replicas' state. */
 export type Dispatch = (replicas: readonly ReplicaScheduler[]) => number;
 
+/** The request store's arrays a result keeps (see RequestStore for what each holds). */
+const RECORD_FIELDS = ['arrivalSeconds', 'promptTokens', 'outputTokens', 'firstTokenSeconds', 'finishSeconds', 'state', 'rejectReason', 'preemptions', 'replica'] as const;
+
 /** Per-request records, index by index (times NaN where the event did not happen). */
-export interface RequestRecords {
-  arrivalSeconds: Float64Array;
-  promptTokens: Int32Array;
-  outputTokens: Int32Array;
-  firstTokenSeconds: Float64Array;
-  finishSeconds: Float64Array;
-  /** `RequestState` codes. */
-  state: Uint8Array;
-  /** Index into `REJECT_REASONS` (0: not rejected). */
-  rejectReason: Uint8Array;
-  preemptions: Int32Array;
-  replica: Int32Array;
-}
+export type RequestRecords = Pick<RequestStore, (typeof RECORD_FIELDS)[number]>;
+
+/** The first `n` entries of each kept array, copied out of the store. */
+const recordsOf = (s: RequestStore, n: number): RequestRecords =>
+  Object.fromEntries(RECORD_FIELDS.map((k) => [k, s[k].slice(0, n)])) as unknown as RequestRecords;
 
 /** What a serving run measured. */
 export interface ServingResult {
@@ -279,17 +274,7 @@ function summarise(
     preemptions: replicas.reduce((x, k) => x + k.preemptions, 0),
     steps: m.steps,
     measuredSeconds: m.window,
-    records: {
-      arrivalSeconds: s.arrivalSeconds.slice(0, n),
-      promptTokens: s.promptTokens.slice(0, n),
-      outputTokens: s.outputTokens.slice(0, n),
-      firstTokenSeconds: s.firstTokenSeconds.slice(0, n),
-      finishSeconds: s.finishSeconds.slice(0, n),
-      state: s.state.slice(0, n),
-      rejectReason: s.rejectReason.slice(0, n),
-      preemptions: s.preemptions.slice(0, n),
-      replica: s.replica.slice(0, n),
-    },
+    records: recordsOf(s, n),
   };
 }
 

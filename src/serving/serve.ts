@@ -10,6 +10,7 @@
  */
 import { ClusterTwinError } from '../errors.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
+import { facilityWatts } from '../run/run-model.js';
 import { poissonArrivals, type Workload } from './arrivals.js';
 import { servingDeployment, type Deployment, type DeploymentInput } from './deployment.js';
 import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
@@ -38,6 +39,8 @@ export interface ServeInput extends DeploymentInput {
   seed?: number;
   /** Requests arriving before this are left out of the latencies and the throughput. */
   warmupSeconds?: number;
+  /** Called now and then with the share of the simulation done (about: by arrival time or by steps). */
+  onProgress?: (done: number) => void;
 }
 
 /** The `serve --json` contract. */
@@ -85,12 +88,6 @@ export interface ServeReport {
   };
 }
 
-/** Facility watts of one GPU while serving: its share of its node, at the system's power figures. */
-function wattsPerGpu(d: Deployment): number {
-  const p = d.system.power;
-  return (d.system.gpu.tdpWatts * p.gpuPowerFractionOfTdp + p.hostWattsPerNode / d.system.node.gpusPerNode) * p.pue;
-}
-
 /** Refuses a deployment whose KV cache cannot hold one request, naming what to change. */
 function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): void {
   if (!kv.fitsInMemory) {
@@ -118,7 +115,8 @@ function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): 
 export const MAX_SIMULATED_OUTPUT_TOKENS = 2e8;
 export const MAX_SIMULATED_STEPS = 1e7;
 
-function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number): void {
+/** About how many engine steps the simulation runs, and whether that is within its bound. */
+function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number): number {
   const replicas = x.replicas ?? 1;
   const requests = x.load.kind === 'closed' ? x.load.requests : x.load.ratePerSecond * x.load.durationSeconds;
   const flag = x.load.kind === 'closed' ? 'requests' : 'duration';
@@ -132,6 +130,7 @@ function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds
   if (busySteps > MAX_SIMULATED_STEPS) {
     throw new ClusterTwinError('out_of_range', flag, `about ${formatCount(busySteps)} engine steps to simulate; at most ${formatCount(MAX_SIMULATED_STEPS)}: fewer requests, more --concurrency, or a shorter --duration`);
   }
+  return busySteps;
 }
 
 export function serve(x: ServeInput): ServeReport {
@@ -152,7 +151,7 @@ export function serve(x: ServeInput): ServeReport {
   }
   const timer = servingStepTimer(d);
   const fastest = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
-  checkSimulationSize(x, maxBatch, fastest);
+  const expectedSteps = checkSimulationSize(x, maxBatch, fastest);
   const seed = x.seed ?? 1;
   const prompt = { kind: 'fixed', tokens: x.isl } as const;
   const output = { kind: 'fixed', tokens: x.osl } as const;
@@ -161,7 +160,17 @@ export function serve(x: ServeInput): ServeReport {
       ? { kind: 'closed', concurrency: x.load.concurrency, prompt, output, seed, requests: x.load.requests }
       : { kind: 'open', requests: poissonArrivals({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt, output, seed }) };
   const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy };
-  const r = simulateFleet(workload, Array.from({ length: replicas }, () => config), routing, { warmupSeconds: x.warmupSeconds ?? 0, routingSeed: seed });
+  // Progress by arrival time under an open load, by steps against the estimate in a closed loop.
+  const load = x.load;
+  let steps = 0;
+  const progress = x.onProgress;
+  const observe = progress
+    ? (o: { startSeconds: number }) => {
+        if (++steps % 1024 !== 0) return;
+        progress(Math.min(1, load.kind === 'poisson' ? o.startSeconds / load.durationSeconds : steps / Math.max(1, expectedSteps)));
+      }
+    : undefined;
+  const r = simulateFleet(workload, Array.from({ length: replicas }, () => config), routing, { warmupSeconds: x.warmupSeconds ?? 0, routingSeed: seed, ...(observe ? { observe } : {}) });
   const gpus = d.gpus * replicas;
   const usdPerSecond = (gpus * d.system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
   const perMillion = (perSecond: number): number => (r.outputTokensPerSecond > 0 ? (perSecond / r.outputTokensPerSecond) * 1e6 : Infinity);
@@ -180,7 +189,8 @@ export function serve(x: ServeInput): ServeReport {
     gpus,
     costUsdPerMillionTokens: perMillion(usdPerSecond),
     costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
-    energyKWhPerMillionTokens: perMillion((gpus * wattsPerGpu(d)) / 3.6e6),
+    // The deployment's GPUs draw what the run model says a job of as many GPUs draws (whole nodes, PUE).
+    energyKWhPerMillionTokens: perMillion(facilityWatts(d.system, gpus) / 3.6e6),
     accuracy: null,
     notModelled: [
       ...NOT_MODELLED,

@@ -37,3 +37,17 @@ describe('the serving step model inside the serving simulation', () => {
     expect(r.kvUtilization.max).toBeLessThanOrEqual(1);
   });
 });
+
+describe('serve reports its progress', () => {
+  it('now and then, between 0 and 1, never going back, for an open and a closed load', async () => {
+    const { serve } = await import('./serve.js');
+    for (const load of [{ kind: 'poisson', ratePerSecond: 20, durationSeconds: 600 }, { kind: 'closed', concurrency: 8, requests: 400 }] as const) {
+      const seen: number[] = [];
+      serve({ system, model, tp: 8, isl: 512, osl: 512, load, onProgress: (x) => seen.push(x) });
+      expect(seen.length).toBeGreaterThan(2);
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...seen)).toBeLessThanOrEqual(1);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    }
+  });
+});

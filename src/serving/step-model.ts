@@ -154,10 +154,8 @@ export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdow
     ...gemm(name, rows, n, k, gemmPrecision, batch),
     weightBytesPerElement: wBytes,
   });
-  const hbm = achievedHbmBytesPerSecond(gpu);
   const h = m.hidden;
   const hd = headDim(m);
-  const headsLocal = m.heads / d.tp;
   const parts: Parts = { gemm: 0, attention: 0, memory: 0, comm: 0, kernels: 0, weightBytes: 0 };
   const addGemm = (g: GemmKernel): void => {
     parts.gemm += servingGemmSeconds(gpu, g);

@@ -3,6 +3,7 @@
  * cost per million tokens and per day. Thin: parse, call src/serving/serve.ts, print.
  */
 import { Command, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
 import { ClusterTwinError } from '../../errors.js';
 import { BOUNDS } from '../../config/bounds.js';
@@ -80,7 +81,19 @@ Examples:
         const concurrency = opts.concurrency === undefined ? 16 : whole('--concurrency', 1e6, 'clients');
         load = { kind: 'closed', concurrency, requests: opts.requests === undefined ? 8 * concurrency : whole('--requests', 1e7, 'requests') };
       }
-      const report = namingFlags(() => serve({
+      // A bar on stderr while the simulation runs, when a person is watching (never with --json or a pipe).
+      const bar = !opts.json && process.stdout.isTTY && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'serving |{bar}| {percentage}% | {duration_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      let started = false;
+      const onProgress = bar
+        ? (done: number) => {
+            if (!started) bar.start(100, 0);
+            started = true;
+            bar.update(Math.round(done * 100));
+          }
+        : undefined;
+      let report;
+      try {
+        report = namingFlags(() => serve({
         system,
         model,
         tp: whole('--tp', 1024),
@@ -99,7 +112,11 @@ Examples:
         load,
         seed: numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true }),
         warmupSeconds: durationFlag(opts.warmup, '--warmup', { min: 0, max: YEAR_SECONDS }),
+        ...(onProgress ? { onProgress } : {}),
       }));
+      } finally {
+        if (started) bar?.stop();
+      }
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderServe(report, system.gpu.description ?? system.gpu.name, model.description ?? model.name)}\n`);
     });
 }
