@@ -1,7 +1,8 @@
 /**
  * Writes src/validation/accuracy-table.ts from the validation suite, so that
  * `simulate` can state how close the twin came to published runs on the same
- * GPU and precision (a test checks the file is current).
+ * GPU and precision, and src/validation/serving-accuracy-table.ts, so that `serve`
+ * can for its GPU and framework (a test checks both files are current).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +11,13 @@ import { loadValidationData } from '../src/node/validation-data.js';
 import { runValidation } from '../src/validation/run-validation.js';
 import { accuracyTable } from '../src/validation/accuracy.js';
 import { accuracyModule } from '../src/validation/accuracy-module.js';
+import { servingAccuracyModule, servingAccuracyTable } from '../src/validation/serving-accuracy.js';
 
-const table = accuracyTable(runValidation(loadValidationData(), loadPresets()));
+const rep = runValidation(loadValidationData(), loadPresets());
+const table = accuracyTable(rep);
 const file = join(packageRoot(), 'src', 'validation', 'accuracy-table.ts');
 writeFileSync(file, accuracyModule(table));
 console.log(`wrote src/validation/accuracy-table.ts (${table.length} GPU and precision pairs)`);
+const serving = servingAccuracyTable(rep);
+writeFileSync(join(packageRoot(), 'src', 'validation', 'serving-accuracy-table.ts'), servingAccuracyModule(serving));
+console.log(`wrote src/validation/serving-accuracy-table.ts (${serving.length} GPU, framework and metric groups)`);

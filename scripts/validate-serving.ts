@@ -1,7 +1,8 @@
 /**
  * The serving validation broken down by model and precision: every measured H100 run in
  * validation/serving-h100-agg.csv beside `serve`'s prediction (the same rows `clustertwin validate`
- * reports as serving-h100-agg-ttft and -tpot), with the error per model and precision and overall.
+ * reports as serving-h100-{vllm,sglang,trtllm}-{ttft,tpot}, each run on its own framework), with the error
+ * per model and precision and overall.
  * About 5 s on 2 cores.
  *
  * Run: npx tsx scripts/validate-serving.ts [--json]

@@ -21,7 +21,12 @@ describe('clustertwin serve', () => {
     expect(j.energyKWhPerMillionTokens).toBeGreaterThan(0);
     expect(j.kvCacheTokens).toBeGreaterThan(100_000);
     expect(j.fitsInMemory).toBe(true);
-    expect(j.accuracy).toBeNull();
+    // The suite's record for H100 and vLLM (the default framework), per metric.
+    expect(j.config.framework).toBe('vllm');
+    expect(j.accuracyKey).toEqual({ gpu: 'h100-sxm-80g', framework: 'vllm' });
+    expect(j.accuracy.ttft).toMatchObject({ framework: 'vllm', metric: 'ttft', bounded: false });
+    expect(j.accuracy.tpot.runs).toBeGreaterThan(50);
+    expect(j.accuracy.sentence).toMatch(/measured vllm runs/);
     expect(j.notModelled.length).toBeGreaterThan(5);
   });
 
@@ -44,13 +49,32 @@ describe('clustertwin serve', () => {
     expect(a.requests.arrived).toBeLessThan(1100);
   });
 
-  it('prints tables that say the figures are unchecked', async () => {
-    const r = await runCli([...job, '--concurrency', '8']);
+  it("prints tables that quote the suite's record for the GPU and framework, or say there is none", async () => {
+    const r = await runCli([...job, '--concurrency', '8', '--framework', 'sglang']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/time to first token/);
     expect(r.stdout).toMatch(/per million output tokens/);
-    expect(r.stdout).toMatch(/Accuracy: unchecked: the validation suite.s measured serving runs/);
+    expect(r.stdout).toMatch(/sglang \(prefill-batches\)/);
+    expect(r.stdout).toMatch(/Accuracy: \d+ measured sglang runs on .*H100.*TTFT median \|error\|/);
     expect(r.stdout).not.toMatch(/NaN|Infinity|undefined/);
+    const b200 = await runCli(['serve', '--system', 'dgx-b200', '--model', 'llama3.1-8b', '--tp', '1', '--concurrency', '4', '--isl', '256', '--osl', '32']);
+    expect(b200.code, b200.stderr).toBe(0);
+    expect(b200.stdout).toMatch(/Accuracy: no measured vllm serving run on .* is in the validation suite: this prediction is unchecked/);
+  });
+
+  it('refuses an unknown framework in one line that lists the known ones, exit 2', async () => {
+    const r = await runCli(['serve', '--framework', 'tgi']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--framework .*'tgi' is invalid\. Allowed choices are vllm, sglang, trtllm/);
+  });
+
+  it("takes each framework's scheduler defaults, and lets a flag override them", async () => {
+    const at = async (...more: string[]) => JSON.parse((await runCli([...job, '--concurrency', '4', '--json', ...more])).stdout).config;
+    expect(await at()).toMatchObject({ framework: 'vllm', policy: 'chunked-prefill', maxBatch: 1024, maxBatchedTokens: 8192 });
+    expect(await at('--framework', 'sglang')).toMatchObject({ framework: 'sglang', policy: 'prefill-batches', maxBatchedTokens: 8192 });
+    expect(await at('--framework', 'trtllm')).toMatchObject({ framework: 'trtllm', policy: 'whole-prompt', maxBatch: 2048, maxBatchedTokens: 8192 });
+    expect(await at('--framework', 'trtllm', '--policy', 'chunked-prefill', '--max-batch', '64')).toMatchObject({ policy: 'chunked-prefill', maxBatch: 64 });
   });
 
   it.each([

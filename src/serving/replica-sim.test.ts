@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { poissonArrivals, traceArrivals, type LengthDistribution, type Workload } from './arrivals.js';
 import { simulateReplica, type ReplicaConfig, type ServingResult, type SimulationOptions } from './replica-sim.js';
 import { RequestState } from './request-store.js';
+import { SCHEDULER_POLICIES } from './scheduler.js';
 import { constantTimer, linearTimer } from '../../test/support/serving-timers.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
@@ -38,12 +39,12 @@ describe('serving simulation of one replica', () => {
           kvBudgetTokens: fc.integer({ min: 16, max: 40_000 }),
           maxNumSeqs: fc.integer({ min: 1, max: 64 }),
           maxBatchedTokens: fc.integer({ min: 1, max: 4096 }),
-          chunked: fc.boolean(),
+          policy: fc.constantFrom(...SCHEDULER_POLICIES),
           until: fc.option(fc.double({ min: 1, max: 30, noNaN: true }), { nil: undefined }),
         }),
         (p) => {
           const requests = poissonArrivals({ ratePerSecond: p.rate, durationSeconds: 20, prompt: { kind: 'uniform', minTokens: 1, maxTokens: p.maxPrompt }, output: { kind: 'uniform', minTokens: 1, maxTokens: p.maxOutput }, seed: p.seed });
-          const replica: ReplicaConfig = { kvBudgetTokens: p.kvBudgetTokens, maxNumSeqs: p.maxNumSeqs, maxBatchedTokens: p.maxBatchedTokens, policy: p.chunked ? 'chunked-prefill' : 'prefill-first', timer: linearTimer(0.004, 2e-5, 1e-8) };
+          const replica: ReplicaConfig = { kvBudgetTokens: p.kvBudgetTokens, maxNumSeqs: p.maxNumSeqs, maxBatchedTokens: p.maxBatchedTokens, policy: p.policy, timer: linearTimer(0.004, 2e-5, 1e-8) };
           const totalBlocks = Math.floor(p.kvBudgetTokens / 16);
           let lastStart = 0;
           // Plain comparisons in the step hook (an expect a step would dominate the run), one expect after.
@@ -53,7 +54,9 @@ describe('serving simulation of one replica', () => {
             observe: (s) => {
               if (s.kvBlocksTotal !== totalBlocks || s.kvBlocksUsed > totalBlocks || s.kvBlocksUsed * 16 > p.kvBudgetTokens) broken.push(`KV ${s.kvBlocksUsed}/${s.kvBlocksTotal} at ${s.startSeconds}`);
               if (s.batch.prefillRequests + s.batch.decodeRequests > p.maxNumSeqs || s.runningRequests > p.maxNumSeqs) broken.push(`batch over maxNumSeqs at ${s.startSeconds}`);
-              if (p.chunked && s.batch.prefillTokens + s.batch.decodeRequests > p.maxBatchedTokens) broken.push(`tokens over maxBatchedTokens at ${s.startSeconds}`);
+              // Policies that mix prompts with decodes hold the whole step to the budget; SGLang's prefill batches hold their prompts to it, and never carry a decode.
+              if ((p.policy === 'chunked-prefill' || p.policy === 'whole-prompt') && s.batch.prefillTokens + s.batch.decodeRequests > p.maxBatchedTokens) broken.push(`tokens over maxBatchedTokens at ${s.startSeconds}`);
+              if (p.policy === 'prefill-batches' && s.batch.prefillTokens > 0 && (s.batch.decodeRequests > 0 || s.batch.prefillTokens > p.maxBatchedTokens)) broken.push(`a prefill batch over its budget or with decodes at ${s.startSeconds}`);
               if (s.startSeconds < lastStart || !(s.endSeconds > s.startSeconds)) broken.push(`time went back at ${s.startSeconds}`);
               lastStart = s.startSeconds;
             },
@@ -141,9 +144,38 @@ describe('serving simulation of one replica', () => {
     for (const r of results) expectConserved(r);
   });
 
+  it("SGLang's prefill batches keep a closed loop's clients in step; vLLM's chunked prefill lets them drift apart", () => {
+    // 16 clients, 1,024-token prompts, 8,192 tokens a step: the first burst prefills in two steps.
+    // With prefill batches the first eight decode nothing during the second prefill, so all
+    // sixteen finish on one step and come back together, round after round. Chunked prefill lets
+    // the first eight decode beside the second chunk, so they finish a step early and the
+    // rounds spread out: later prompts meet a step of decodes, not a wave of prompts.
+    const loop: Workload = { kind: 'closed', concurrency: 16, prompt: { kind: 'fixed', tokens: 1024 }, output: { kind: 'fixed', tokens: 64 }, seed: 1, requests: 16 * 10 };
+    const timer = linearTimer(0.005, 5e-5);
+    const distinctFinishes = (policy: 'prefill-batches' | 'chunked-prefill') => {
+      const r = simulateReplica(loop, { kvBudgetTokens: 1 << 20, maxBatchedTokens: 8192, policy, timer });
+      expectConserved(r);
+      return new Set(Array.from(r.records.finishSeconds)).size;
+    };
+    // Distinct finish times: two waves-worth a round when locked, many more when drifting.
+    expect(distinctFinishes('prefill-batches')).toBe(10);
+    expect(distinctFinishes('chunked-prefill')).toBeGreaterThan(20);
+  });
+
+  it('whole-prompt (TensorRT-LLM) never splits a prompt, and refuses one longer than a step', () => {
+    const requests = poissonArrivals({ ratePerSecond: 40, durationSeconds: 10, prompt: { kind: 'uniform', minTokens: 100, maxTokens: 3000 }, output: { kind: 'fixed', tokens: 20 }, seed: 3 });
+    let split = 0;
+    const r = simulateReplica(open(requests), { kvBudgetTokens: 1 << 22, maxBatchedTokens: 2048, policy: 'whole-prompt', timer: linearTimer(0.005, 2e-5) }, { observe: (o) => void (split += o.batch.prefillPriorTokens) });
+    expect(split).toBe(0);
+    expectConserved(r);
+    const longer = Array.from(requests.promptTokens).filter((p) => p > 2048).length;
+    expect(longer).toBeGreaterThan(0);
+    expect(r.requests.rejected).toBe(longer);
+  });
+
   it('preempts when the KV budget is tight and never when it is ample', () => {
     const load = open(poissonArrivals({ ratePerSecond: 20, durationSeconds: 60, prompt: { kind: 'uniform', minTokens: 50, maxTokens: 500 }, output: { kind: 'uniform', minTokens: 50, maxTokens: 500 }, seed: 4 }));
-    for (const policy of ['chunked-prefill', 'prefill-first'] as const) {
+    for (const policy of SCHEDULER_POLICIES) {
       const tight = simulateReplica(load, { kvBudgetTokens: 6000, maxNumSeqs: 64, policy, timer: linearTimer(0.01, 1e-4) });
       expect(tight.preemptions).toBeGreaterThan(0);
       expect(tight.records.preemptions.reduce((a, x) => a + x, 0)).toBe(tight.preemptions);

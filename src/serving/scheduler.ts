@@ -15,6 +15,16 @@
  *   (whole prompt in free blocks, prompts summed within `maxBatchedTokens`, under `maxNumSeqs`),
  *   the step prefills them and nothing else; otherwise every running request decodes one token,
  *   preempting the newest when blocks run out.
+ * - `prefill-batches` (SGLang's default, `enable_mixed_chunk` off): a step is either a prefill
+ *   batch or a decode batch, and prefill comes first. While a prompt is part-way through its
+ *   chunks or requests wait, the step continues the part-prefilled prompts, then admits waiting
+ *   requests, within `maxBatchedTokens` (SGLang's chunked_prefill_size), the last one admitted
+ *   taking a chunk if its prompt does not fit; decodes wait. Otherwise every running request
+ *   decodes one token.
+ * - `whole-prompt` (TensorRT-LLM's in-flight batching with chunked context off, its default):
+ *   like `chunked-prefill`, decodes first and prompts beside them in one step, but a prompt is
+ *   admitted only whole, within what the budget has left (a prompt longer than the budget is
+ *   refused on arrival).
  *
  * KV is held in blocks of `blockTokens` (16 as vLLM's default); a request holds
  * ceil(tokens in its cache / blockTokens) blocks. No watermark is kept back (vLLM V0 kept 1%).
@@ -29,7 +39,13 @@ import { IntDeque } from './int-deque.js';
 import { RejectReason, RequestState, type RequestStore } from './request-store.js';
 
 /** The scheduling policy of a replica. */
-export type SchedulerPolicy = 'chunked-prefill' | 'prefill-first';
+export type SchedulerPolicy = 'chunked-prefill' | 'prefill-first' | 'prefill-batches' | 'whole-prompt';
+
+/** Every policy, for checks and the CLI's choices. */
+export const SCHEDULER_POLICIES: readonly SchedulerPolicy[] = ['chunked-prefill', 'prefill-first', 'prefill-batches', 'whole-prompt'];
+
+/** Policies that never split a prompt over steps: a prompt must fit one step's token budget. */
+export const wholePromptPolicy = (p: SchedulerPolicy): boolean => p === 'prefill-first' || p === 'whole-prompt';
 
 /** A replica's limits, as vLLM names them. */
 export interface SchedulerConfig {
@@ -68,6 +84,8 @@ export class ReplicaScheduler {
   /** Requests that finished in the last commit (valid until the next schedule). */
   readonly finishedIds: Int32Array;
   finishedCount = 0;
+  /** Whether some running request may be part-way through its prompt (set when a chunk leaves one so). */
+  private partial = false;
   /** Preemptions since the start. */
   preemptions = 0;
   /** The batch being built. */
@@ -85,7 +103,7 @@ export class ReplicaScheduler {
     if (!(config.kvBudgetTokens >= this.blockTokens) || !Number.isFinite(config.kvBudgetTokens)) {
       throw new RangeError(`kvBudgetTokens: holds no request; it must be at least one block of ${this.blockTokens} tokens (got ${config.kvBudgetTokens})`);
     }
-    if (this.policy !== 'chunked-prefill' && this.policy !== 'prefill-first') throw new RangeError(`policy: unknown scheduling policy ${String(this.policy)}`);
+    if (!SCHEDULER_POLICIES.includes(this.policy)) throw new RangeError(`policy: unknown scheduling policy ${String(this.policy)}`);
     this.totalBlocks = Math.floor(config.kvBudgetTokens / this.blockTokens);
     this.freeBlocks = this.totalBlocks;
     // Dead entries ride along for one pass at most, so the list never holds more than twice the limit.
@@ -113,7 +131,7 @@ export class ReplicaScheduler {
     const need = Math.ceil((s.promptTokens[r] + s.outputTokens[r]) / this.blockTokens);
     let reason: number = RejectReason.none;
     if (need > this.totalBlocks) reason = RejectReason.kvBudget;
-    else if (this.policy === 'prefill-first' && s.promptTokens[r] > this.maxBatchedTokens) reason = RejectReason.stepTokens;
+    else if (wholePromptPolicy(this.policy) && s.promptTokens[r] > this.maxBatchedTokens) reason = RejectReason.stepTokens;
     if (reason) {
       s.state[r] = RequestState.rejected;
       s.rejectReason[r] = reason;
@@ -133,10 +151,12 @@ export class ReplicaScheduler {
     this.batch = { prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 0, decodeContextTokens: 0 };
     if (this.policy === 'prefill-first') {
       if (!this.prefillWaitingWhole(s)) this.scheduleRunning(s, Infinity);
+    } else if (this.policy === 'prefill-batches') {
+      if (!this.prefillBatch(s)) this.scheduleRunning(s, Infinity);
     } else {
       const before = this.preemptions;
       const left = this.scheduleRunning(s, this.maxBatchedTokens);
-      if (this.preemptions === before) this.admitWaitingChunked(s, left);
+      if (this.preemptions === before) this.admitWaitingChunked(s, left, this.policy === 'whole-prompt');
     }
     return this.stepRequests === 0 ? null : this.batch;
   }
@@ -150,6 +170,7 @@ export class ReplicaScheduler {
     this.stepRequests++;
     const c = (s.computed[r] += tokens);
     if (c === s.promptTokens[r] + s.generated[r]) this.sample(s, r);
+    else this.partial = true;
   }
 
   /** Request r samples a token at the end of this step. */
@@ -179,7 +200,7 @@ export class ReplicaScheduler {
   }
 
   /** Serves running requests in order within the budget, dropping finished ones; returns the budget left. */
-  private scheduleRunning(s: RequestStore, budget: number): number {
+  private scheduleRunning(s: RequestStore, budget: number, prefillOnly = false): number {
     // The hot loop of a long run (every running request, every step): arrays held in locals,
     // and a decode that stays inside its last block costs no division.
     const B = this.blockTokens;
@@ -206,6 +227,10 @@ export class ReplicaScheduler {
       }
       const c = computed[r];
       const decoding = prefilled[r] === 1;
+      if (decoding && prefillOnly) {
+        running[w++] = r;
+        continue;
+      }
       const tokens = decoding ? 1 : Math.min(s.promptTokens[r] + generated[r] - c, budget);
       const held = blocks[r];
       const need = c + tokens > held * B ? Math.ceil((c + tokens) / B) - held : 0;
@@ -274,15 +299,32 @@ export class ReplicaScheduler {
     this.plan(s, r, tokens);
   }
 
-  private admitWaitingChunked(s: RequestStore, budget: number): void {
+  /** Admits waiting requests in order within the budget; `whole`: only prompts that fit it whole (one may be chunked when the step is otherwise empty, so a long recompute progresses). */
+  private admitWaitingChunked(s: RequestStore, budget: number, whole = false): void {
     while (this.waiting.length > 0 && budget > 0 && this.runningCount < this.maxNumSeqs) {
       const r = this.waiting.front();
-      const tokens = Math.min(s.promptTokens[r] + s.generated[r] - s.computed[r], budget);
+      const rest = s.promptTokens[r] + s.generated[r] - s.computed[r];
+      if (whole && rest > budget && this.stepRequests > 0) break;
+      const tokens = Math.min(rest, budget);
       const need = Math.ceil((s.computed[r] + tokens) / this.blockTokens) - s.blocks[r];
       if (need > this.freeBlocks) break;
       this.startRunning(s, r, tokens, need);
       budget -= tokens;
     }
+  }
+
+  /**
+   * A prefill-only step (SGLang's prefill batch): part-prefilled prompts continue first, then
+   * waiting requests are admitted, all within the budget; returns whether anything was scheduled.
+   */
+  private prefillBatch(s: RequestStore): boolean {
+    // Without a part-prefilled prompt or a waiting request there is nothing to prefill (and no pass to make).
+    if (this.waiting.length === 0 && !this.partial) return false;
+    this.partial = false;
+    const before = this.preemptions;
+    const left = this.scheduleRunning(s, this.maxBatchedTokens, true);
+    if (this.preemptions === before) this.admitWaitingChunked(s, left);
+    return this.stepRequests > 0;
   }
 
   /** Prefills waiting requests whole, as many as fit; returns whether any were scheduled. */

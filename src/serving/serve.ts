@@ -20,11 +20,15 @@ import type { ReplicaConfig } from './replica-sim.js';
 import { simulateFleet, type RoutingPolicy } from './router.js';
 import type { SchedulerPolicy } from './scheduler.js';
 import { servingStepTimer } from './step-model.js';
+import { frameworkDefaults, type Framework } from './framework.js';
+import { wholePromptPolicy } from './scheduler.js';
 
 /** The load: clients in a closed loop (as serving benchmarks run), or Poisson arrivals at a rate. */
 export type ServeLoad = { kind: 'closed'; concurrency: number; requests: number } | { kind: 'poisson'; ratePerSecond: number; durationSeconds: number };
 
 export interface ServeInput extends DeploymentInput {
+  /** Whose scheduler defaults to run (default vLLM): the policy and the two batch limits below, unless given. */
+  framework?: Framework;
   replicas?: number;
   routing?: RoutingPolicy;
   policy?: SchedulerPolicy;
@@ -64,7 +68,9 @@ export interface ServeReport {
   costUsdPerDay: number;
   /** Facility energy (GPUs at the system's power figure, hosts, PUE) per million output tokens. */
   energyKWhPerMillionTokens: number;
-  /** How far to trust it: null until the suite's serving runs are held to a bound (they are reported: `validate --group serving`). */
+  /** What the validation suite's record for this prediction is keyed on: the GPU and the framework. */
+  accuracyKey: { gpu: string; framework: Framework };
+  /** How far to trust it: null here; the caller fills it in from the suite's record for `accuracyKey` (the engine does not read the suite). */
   accuracy: null;
   notModelled: string[];
   config: {
@@ -74,6 +80,7 @@ export interface ServeReport {
     pp: number;
     ep: number;
     replicas: number;
+    framework: Framework;
     weightFormat: string;
     kvDtype: string;
     cudaGraphs: boolean;
@@ -142,12 +149,14 @@ export function serve(x: ServeInput): ServeReport {
   }
   const kv = kvCacheBudget(d);
   checkFits(d, kv, x.isl, x.osl);
-  const policy = x.policy ?? 'chunked-prefill';
+  const framework = x.framework ?? 'vllm';
+  const defaults = frameworkDefaults(framework, d.system.gpu);
+  const policy = x.policy ?? defaults.policy;
   const routing = x.routing ?? 'round-robin';
-  const maxBatch = x.maxBatch ?? 256;
-  const maxBatchedTokens = x.maxBatchedTokens ?? 8192;
-  if (policy === 'prefill-first' && x.isl > maxBatchedTokens) {
-    throw new ClusterTwinError('out_of_range', 'isl', `a ${x.isl}-token prompt is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill; raise --max-batched-tokens or use --policy chunked-prefill`);
+  const maxBatch = x.maxBatch ?? defaults.maxBatch;
+  const maxBatchedTokens = x.maxBatchedTokens ?? defaults.maxBatchedTokens;
+  if (wholePromptPolicy(policy) && x.isl > maxBatchedTokens) {
+    throw new ClusterTwinError('out_of_range', 'isl', `a ${x.isl}-token prompt is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill (${policy}); raise --max-batched-tokens or use --policy chunked-prefill`);
   }
   const timer = servingStepTimer(d);
   const fastest = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
@@ -191,6 +200,7 @@ export function serve(x: ServeInput): ServeReport {
     costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
     // The deployment's GPUs draw what the run model says a job of as many GPUs draws (whole nodes, PUE).
     energyKWhPerMillionTokens: perMillion(facilityWatts(d.system, gpus) / 3.6e6),
+    accuracyKey: { gpu: d.system.gpu.name, framework },
     accuracy: null,
     notModelled: [
       ...NOT_MODELLED,
@@ -204,6 +214,7 @@ export function serve(x: ServeInput): ServeReport {
       pp: d.pp,
       ep: d.ep,
       replicas,
+      framework,
       weightFormat: d.weightFormat,
       kvDtype: d.kvDtype,
       cudaGraphs: d.cudaGraphs,

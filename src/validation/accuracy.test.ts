@@ -7,12 +7,18 @@ import { runValidation } from './run-validation.js';
 import { accuracyFor, accuracyForKey, accuracySentence, accuracyTable, type AccuracyEntry } from './accuracy.js';
 import { accuracyModule } from './accuracy-module.js';
 import { ACCURACY } from './accuracy-table.js';
+import { servingAccuracyModule, servingAccuracyTable } from './serving-accuracy.js';
 
 describe('stated accuracy', () => {
   it('is what the validation suite gives today (run `npm run accuracy` when figures move)', () => {
-    const table = accuracyTable(runValidation(loadValidationData(), catalog));
+    const rep = runValidation(loadValidationData(), catalog);
+    const table = accuracyTable(rep);
     const checkedIn = readFileSync(new URL('./accuracy-table.ts', import.meta.url), 'utf8');
     expect(checkedIn).toBe(accuracyModule(table));
+    // The serving record, one entry a GPU, framework and metric, from the same run of the suite.
+    const serving = servingAccuracyTable(rep);
+    expect(readFileSync(new URL('./serving-accuracy-table.ts', import.meta.url), 'utf8')).toBe(servingAccuracyModule(serving));
+    expect(new Set(serving.map((e) => e.framework))).toEqual(new Set(['vllm', 'sglang', 'trtllm']));
     // Every training run of the suite counts once, under its GPU and precision.
     expect(table.reduce((n, e) => n + e.runs, 0)).toBeGreaterThan(50);
   });

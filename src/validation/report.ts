@@ -29,6 +29,8 @@ export interface ValidationRow {
   shardedWeights?: boolean;
   /** The year of the software that produced a training case's measurement. */
   softwareYear?: number;
+  /** The serving framework of a serving case (vllm, sglang, trtllm). */
+  framework?: string;
 }
 
 export interface ValidationGroup {

@@ -9,6 +9,7 @@ import { parseCollectiveCases, runCollectiveCase } from './collective-cases.js';
 import { group, report, type ValidationReport, type ValidationRow } from './report.js';
 import { parseTrainingGroups, runTrainingGroup, type SkippedCase } from './training-cases.js';
 import { parseServingCases, runServingCases } from './serving-cases.js';
+import { FRAMEWORKS } from '../serving/framework.js';
 
 export interface ValidationData {
   collectives: unknown;
@@ -31,13 +32,16 @@ export interface ValidationOptions {
 }
 
 const SINGLE_NODE = 'collectives-single-node';
-const SERVING_TTFT = 'serving-h100-agg-ttft';
-const SERVING_TPOT = 'serving-h100-agg-tpot';
+const FRAMEWORK_NAMES: Record<string, string> = { vllm: 'vLLM', sglang: 'SGLang', trtllm: 'TensorRT-LLM' };
+/** One serving group a framework and metric: their errors differ by scheduler, so each is stated apart. */
+const SERVING_FRAMEWORKS = FRAMEWORKS;
+const servingGroup = (framework: string, metric: 'ttft' | 'tpot'): string => `serving-h100-${framework}-${metric}`;
+const SERVING_GROUPS = SERVING_FRAMEWORKS.flatMap((f) => [servingGroup(f, 'ttft'), servingGroup(f, 'tpot')]);
 const MULTI_NODE = 'collectives-multi-node';
 
 /** The suite's group names, without running it (for messages). */
 export function validationGroupNames(data: ValidationData): string[] {
-  return [...parseTrainingGroups(data.training).map((g) => g.name), ...(data.serving !== undefined ? [SERVING_TTFT, SERVING_TPOT] : []), SINGLE_NODE, MULTI_NODE];
+  return [...parseTrainingGroups(data.training).map((g) => g.name), ...(data.serving !== undefined ? SERVING_GROUPS : []), SINGLE_NODE, MULTI_NODE];
 }
 
 export function runValidation(data: ValidationData, catalog: PresetCatalog, opts: ValidationOptions = {}): ValidationReport {
@@ -50,12 +54,16 @@ export function runValidation(data: ValidationData, catalog: PresetCatalog, opts
   }
   // Serving: measured TTFT and TPOT beside `serve`'s, reported only (the serving model is new).
   const wanted = (name: string): boolean => !opts.only || name.includes(opts.only);
-  if (data.serving !== undefined && (wanted(SERVING_TTFT) || wanted(SERVING_TPOT))) {
-    const r = runServingCases(parseServingCases(data.serving), catalog, SERVING_SOURCE);
-    const refused = r.refused.length ? `; ${r.refused.length} runs the twin refuses, left out` : '';
-    const what = 'aggregated H100 SXM runs (TensorRT-LLM, vLLM, SGLang), closed loop at the measured concurrency';
-    if (wanted(SERVING_TTFT)) groups.push(group(SERVING_TTFT, `mean time to first token, ${what} (reported, not bounded${refused})`, r.ttft));
-    if (wanted(SERVING_TPOT)) groups.push(group(SERVING_TPOT, `mean time per output token, ${what} (reported, not bounded${refused})`, r.tpot));
+  if (data.serving !== undefined && SERVING_GROUPS.some(wanted)) {
+    const all = parseServingCases(data.serving);
+    for (const framework of SERVING_FRAMEWORKS) {
+      if (!wanted(servingGroup(framework, 'ttft')) && !wanted(servingGroup(framework, 'tpot'))) continue;
+      const r = runServingCases(all.filter((c) => c.backend === framework), catalog, SERVING_SOURCE);
+      const refused = r.refused.length ? `; ${r.refused.length} runs the twin refuses, left out` : '';
+      const what = `aggregated H100 SXM runs on ${FRAMEWORK_NAMES[framework]}, closed loop at the measured concurrency, --framework ${framework}`;
+      if (wanted(servingGroup(framework, 'ttft'))) groups.push(group(servingGroup(framework, 'ttft'), `mean time to first token, ${what} (reported, not bounded${refused})`, r.ttft));
+      if (wanted(servingGroup(framework, 'tpot'))) groups.push(group(servingGroup(framework, 'tpot'), `mean time per output token, ${what} (reported, not bounded${refused})`, r.tpot));
+    }
   }
   const cases = parseCollectiveCases(data.collectives);
   const single = cases.filter((c) => c.gpus <= 8);

@@ -10,12 +10,14 @@ import { completeModel } from '../config/model-schema.js';
 import { ClusterTwinError } from '../errors.js';
 import { serve } from '../serving/serve.js';
 import type { WeightFormat } from '../serving/weight-format.js';
+import { FRAMEWORKS, type Framework } from '../serving/framework.js';
 import type { ValidationRow } from './report.js';
 import { relativeError } from './stats.js';
 
 export interface ServingCase {
   id: string;
-  backend: string;
+  /** The framework that served the run. */
+  backend: Framework;
   preset: string;
   precision: WeightFormat;
   isl: number;
@@ -30,8 +32,19 @@ export interface ServingCase {
 
 /** The source's system name for the rows' machine, as a preset of ours. */
 const SYSTEM = 'dgx-h100';
-/** Requests each client sends: the source does not record its request count; four rounds let the first wave's queueing settle. */
-const REQUESTS_PER_CLIENT = 4;
+/**
+ * Requests each client sends. The rows do not record it; AIConfigurator's own benchmark template
+ * sends 20 rounds a client after a warm-up of 2 (`--num-requests concurrency x 20`,
+ * `--warmup-request-count concurrency x 2`: generator/config/backend_templates/benchmark/
+ * bench_run.sh.j2, MULTI_ROUND default 20). The warm-up ends before the measured requests start,
+ * so they start as one burst of `concurrency`, as here.
+ */
+const REQUESTS_PER_CLIENT = 20;
+
+function framework(name: string): Framework {
+  if (!(FRAMEWORKS as readonly string[]).includes(name)) throw new RangeError(`serving cases: unknown backend ${name}`);
+  return name as Framework;
+}
 
 export function parseServingCases(csv: string): ServingCase[] {
   const lines = csv.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -42,7 +55,7 @@ export function parseServingCases(csv: string): ServingCase[] {
     const num = (name: string): number => (f[col[name]] === '' ? Number.NaN : Number(f[col[name]]));
     return {
       id: f[col.id],
-      backend: f[col.backend],
+      backend: framework(f[col.backend]),
       preset: f[col.preset],
       precision: f[col.precision] as WeightFormat,
       isl: num('isl'),
@@ -70,7 +83,7 @@ export function runServingCases(cases: readonly ServingCase[], catalog: PresetCa
     const model = completeModel(resolveModelPreset(catalog, c.preset, 'preset') as never);
     let r;
     try {
-      r = serve({ system, model, tp: c.tp, ep: c.ep, weightFormat: c.precision, isl: c.isl, osl: c.osl, load: { kind: 'closed', concurrency: c.concurrency, requests: REQUESTS_PER_CLIENT * c.concurrency } });
+      r = serve({ system, model, framework: c.backend, tp: c.tp, ep: c.ep, weightFormat: c.precision, isl: c.isl, osl: c.osl, load: { kind: 'closed', concurrency: c.concurrency, requests: REQUESTS_PER_CLIENT * c.concurrency } });
     } catch (err) {
       if (!(err instanceof ClusterTwinError)) throw err;
       out.refused.push({ id: c.id, reason: err.message });
@@ -87,6 +100,8 @@ export function runServingCases(cases: readonly ServingCase[], catalog: PresetCa
       error: relativeError(predictedSeconds * 1e3, measuredMs),
       bounded: false,
       source,
+      gpu: system.gpu.name,
+      framework: c.backend,
     });
     if (Number.isFinite(c.ttftMs) && Number.isFinite(r.ttftSeconds.mean)) out.ttft.push(row('ttftMs', c.ttftMs, r.ttftSeconds.mean));
     if (Number.isFinite(c.tpotMs) && Number.isFinite(r.tpotSeconds.mean)) out.tpot.push(row('tpotMs', c.tpotMs, r.tpotSeconds.mean));

@@ -13,7 +13,10 @@ import { loadPresets } from '../../node/presets.js';
 import { serve, type ServeLoad, type ServeReport } from '../../serving/serve.js';
 import { KV_DTYPES, WEIGHT_FORMATS, type KvDtype, type WeightFormat } from '../../serving/weight-format.js';
 import type { RoutingPolicy } from '../../serving/router.js';
-import type { SchedulerPolicy } from '../../serving/scheduler.js';
+import { SCHEDULER_POLICIES, type SchedulerPolicy } from '../../serving/scheduler.js';
+import { FRAMEWORKS, type Framework } from '../../serving/framework.js';
+import { servingAccuracyFor, servingAccuracySentence } from '../../validation/serving-accuracy.js';
+import { SERVING_ACCURACY } from '../../validation/serving-accuracy-table.js';
 import { formatCount, formatDuration } from '../../units.js';
 import { durationFlag, numberFlag } from '../flag-values.js';
 import { heading, int, keyValues, table, usd } from '../format.js';
@@ -32,9 +35,10 @@ export function serveCommand(): Command<any, any> {
     .addOption(new Option('--precision <format>', 'weights and GEMMs: bf16, fp8, fp4 (NVFP4, Blackwell) or int4 (weight-only, 16-bit GEMMs)').choices([...WEIGHT_FORMATS]).default('bf16'))
     .addOption(new Option('--kv-dtype <t>', 'KV-cache data type').choices([...KV_DTYPES]).default('bf16'))
     .option('--no-cuda-graphs', 'launch every kernel on its own (eager)')
-    .option('--max-batch <n>', 'most requests running at once on a replica (vLLM max_num_seqs)', '256')
-    .option('--max-batched-tokens <n>', 'most tokens one step processes (vLLM max_num_batched_tokens)', '8192')
-    .addOption(new Option('--policy <p>', 'scheduler: chunked prefill beside decodes (vLLM V1) or whole prompts first (vLLM V0)').choices(['chunked-prefill', 'prefill-first']).default('chunked-prefill'))
+    .addOption(new Option('--framework <f>', "whose scheduler defaults: vLLM V1 (chunked prefill), SGLang (prefill and decode batches apart) or TensorRT-LLM (whole prompts beside decodes)").choices([...FRAMEWORKS]).default('vllm'))
+    .option('--max-batch <n>', "most requests running at once on a replica (vLLM max_num_seqs; default: the framework's)")
+    .option('--max-batched-tokens <n>', "most tokens one step processes (vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens; default: the framework's)")
+    .addOption(new Option('--policy <p>', "scheduler, overriding the framework's: chunked prefill beside decodes (vLLM V1), whole prompts first (vLLM V0), prefill batches apart from decode batches (SGLang), whole prompts beside decodes (TensorRT-LLM)").choices([...SCHEDULER_POLICIES]))
     .addOption(new Option('--routing <r>', 'how the router picks a replica').choices(['round-robin', 'least-outstanding', 'random']).default('round-robin'))
     .option('--isl <n>', 'prompt tokens of every request', '1024')
     .option('--osl <n>', 'output tokens of every request', '1024')
@@ -50,13 +54,15 @@ export function serveCommand(): Command<any, any> {
       `
 The step model times one forward pass of a replica (GEMMs, attention over the KV cache, TP
 all-reduces on the network model, kernel launches, the scheduler's host time); the simulation runs
-continuous batching over it request by request. The validation suite's measured serving runs are
-reported, not yet held to a bound (clustertwin validate --group serving): every figure is
-unchecked, and the output says so.
+continuous batching over it request by request, with the chosen framework's scheduler (--framework).
+The validation suite's measured serving runs (H100: vLLM, SGLang, TensorRT-LLM) are reported, not
+yet held to a bound: the output quotes the record for its GPU and framework
+(clustertwin validate --group serving lists every run).
 
 Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
   clustertwin serve --model llama3.1-8b --tp 1 --replicas 8 --rate 40 --duration 10m --json
+  clustertwin serve --model qwen3-32b --tp 2 --framework sglang --concurrency 64 --isl 1024 --osl 512
   clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128`,
     )
     .action((raw) => {
@@ -103,9 +109,10 @@ Examples:
         weightFormat: opts.precision as WeightFormat,
         kvDtype: opts.kvDtype as KvDtype,
         cudaGraphs: opts.cudaGraphs !== false,
-        maxBatch: whole('--max-batch', 65_536, 'requests'),
-        maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens'),
-        policy: opts.policy as SchedulerPolicy,
+        framework: opts.framework as Framework,
+        ...(opts.maxBatch !== undefined ? { maxBatch: whole('--max-batch', 65_536, 'requests') } : {}),
+        ...(opts.maxBatchedTokens !== undefined ? { maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens') } : {}),
+        ...(opts.policy !== undefined ? { policy: opts.policy as SchedulerPolicy } : {}),
         routing: opts.routing as RoutingPolicy,
         isl,
         osl,
@@ -117,7 +124,12 @@ Examples:
       } finally {
         if (started) bar?.stop();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderServe(report, system.gpu.description ?? system.gpu.name, model.description ?? model.name)}\n`);
+      // The suite's record for this GPU and framework (the engine leaves it to the caller).
+      const record = servingAccuracyFor(SERVING_ACCURACY, report.accuracyKey.gpu, report.accuracyKey.framework);
+      const gpuName = system.gpu.description ?? system.gpu.name;
+      const sentence = servingAccuracySentence(record, gpuName, report.config.framework);
+      const out = { ...report, accuracy: { ...record, sentence } };
+      process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${renderServe(report, gpuName, model.description ?? model.name, sentence)}\n`);
     });
 }
 
@@ -141,14 +153,14 @@ const ms = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : '-')
 const count = (x: number): string => (x >= 1e4 ? formatCount(x) : x >= 100 ? int(x) : x.toFixed(1));
 
 /** The human-readable serving report. */
-export function renderServe(r: ServeReport, gpuName: string, modelName: string): string {
+export function renderServe(r: ServeReport, gpuName: string, modelName: string, accuracy: string): string {
   const c = r.config;
   const out: string[] = [];
   out.push(`${heading(modelName)} served on ${int(c.replicas)} x ${c.tp * c.pp} ${gpuName} (${c.system}), ${int(r.gpus)} GPUs`);
   const load = c.load.kind === 'closed' ? `closed loop of ${int(c.load.concurrency)} clients, ${int(c.load.requests)} requests` : `Poisson, ${c.load.ratePerSecond} requests/s for ${(c.load.durationSeconds / 60).toFixed(1)} min`;
   out.push(
     keyValues([
-      ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.policy} · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
+      ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy}) · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
       ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a replica (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
@@ -176,7 +188,7 @@ export function renderServe(r: ServeReport, gpuName: string, modelName: string):
     ]),
   );
   out.push('');
-  out.push(`${pc.bold('Accuracy')}: unchecked: the validation suite's measured serving runs (H100) are reported, not yet held to a bound; see clustertwin validate --group serving.`);
+  out.push(`${pc.bold('Accuracy')}: ${accuracy}.`);
   out.push(pc.dim(`Not modelled: ${r.notModelled.length} effects, listed in --json's notModelled.`));
   return out.join('\n');
 }
