@@ -30,9 +30,9 @@ export const SERVING_ACCURACY: readonly ServingAccuracyEntry[] = [
     "metric": "tpot",
     "group": "serving-h100-trtllm-tpot",
     "runs": 484,
-    "medianAbsError": 0.1081,
-    "worstAbsError": 0.8219,
-    "meanError": -0.091,
+    "medianAbsError": 0.0792,
+    "worstAbsError": 0.8589,
+    "meanError": -0.054,
     "bounded": false
   },
   {
@@ -41,9 +41,9 @@ export const SERVING_ACCURACY: readonly ServingAccuracyEntry[] = [
     "metric": "ttft",
     "group": "serving-h100-trtllm-ttft",
     "runs": 484,
-    "medianAbsError": 0.4824,
-    "worstAbsError": 8.4869,
-    "meanError": -0.2665,
+    "medianAbsError": 0.6794,
+    "worstAbsError": 8.4825,
+    "meanError": -0.5383,
     "bounded": false
   },
   {

@@ -41,6 +41,20 @@ const SYSTEM = 'dgx-h100';
  */
 const REQUESTS_PER_CLIENT = 20;
 
+/**
+ * The batch limits the measured deployments ran with, from the configuration generator the
+ * source used (AIConfigurator's generator rules and templates, ai-dynamo/aiconfigurator
+ * @95ddf241a src/aiconfigurator/generator/rule_plugin/*.rule and backend_templates/):
+ * - every framework: max batch (max_num_seqs, max-running-requests, max_batch_size) is the
+ *   row's batch size, its concurrency;
+ * - TensorRT-LLM: max_num_tokens = batch + isl + 1500 ("agg max_num_tokens = max_batch_size +
+ *   SlaConfig.isl + 1500"), chunked prefill off: about one prompt a step beside the decodes;
+ * - vLLM and SGLang: the templates pass no token budget, so the framework's default holds.
+ */
+function measuredLimits(c: ServingCase): { maxBatch: number; maxBatchedTokens?: number } {
+  return c.backend === 'trtllm' ? { maxBatch: c.concurrency, maxBatchedTokens: c.concurrency + c.isl + 1500 } : { maxBatch: c.concurrency };
+}
+
 function framework(name: string): Framework {
   if (!(FRAMEWORKS as readonly string[]).includes(name)) throw new RangeError(`serving cases: unknown backend ${name}`);
   return name as Framework;
@@ -83,7 +97,7 @@ export function runServingCases(cases: readonly ServingCase[], catalog: PresetCa
     const model = completeModel(resolveModelPreset(catalog, c.preset, 'preset') as never);
     let r;
     try {
-      r = serve({ system, model, framework: c.backend, tp: c.tp, ep: c.ep, weightFormat: c.precision, isl: c.isl, osl: c.osl, load: { kind: 'closed', concurrency: c.concurrency, requests: REQUESTS_PER_CLIENT * c.concurrency } });
+      r = serve({ system, model, framework: c.backend, ...measuredLimits(c), tp: c.tp, ep: c.ep, weightFormat: c.precision, isl: c.isl, osl: c.osl, load: { kind: 'closed', concurrency: c.concurrency, requests: REQUESTS_PER_CLIENT * c.concurrency } });
     } catch (err) {
       if (!(err instanceof ClusterTwinError)) throw err;
       out.refused.push({ id: c.id, reason: err.message });
