@@ -8,8 +8,12 @@
  *
  * GEMMs run over all the step's tokens (prefill tokens + one per decoding request); at small M
  * the kernel model's memory bound (weights read once from HBM) decides, since a split-K choice
- * keeps small-M tiles from idling the SMs. Attention: prefill on the fused-attention rate,
- * quadratic in the chunk plus its prior tokens; decode reads every context token's K and V.
+ * keeps small-M tiles from idling the SMs. Attention (attention-step.ts): prefill on the
+ * fused-attention rate, quadratic in the chunk plus its prior tokens; decode reads every context
+ * token's K and V (MLA: its latent, in the absorbed form). An MoE model's leading dense layers and
+ * its MoE layers are timed apart. Under attention DP the attention side runs on the busiest
+ * attention rank's tokens, and an all-gather and a reduce-scatter over the TP group take the MLP's
+ * all-reduce's place (with EP the all-to-alls already move the tokens).
  */
 import type { ModelSpec } from '../config/model-schema.js';
 import { gemmElementBytes, kernelSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
