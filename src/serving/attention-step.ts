@@ -11,8 +11,9 @@
  *   into W^Q, and W^UV into W^O", sec. 2.1.2), so each head attends over the latents directly (the
  *   FlashMLA kernel's 576-wide keys, 512 + 64, and 512-wide values). Per head and context token:
  *   the score over kv_lora_rank + rope dimensions, 2 (512 + 64) FLOPs, and the weighted sum of
- *   latents, 2 x 512: 2176 FLOPs, against 4 x 128 = 512 for a 128-wide MHA head. The latent is read
- *   once per GPU for all its heads. Around it, per decoding token, two batched GEMMs over the GPU's
+ *   latents, 2 x 512: 2176 FLOPs, against 4 x 128 = 512 for a 128-wide MHA head. FlashMLA's own
+ *   count is the same, 2 h_q s_q s_k (d_k + d_v) with d_k 576 and d_v 512 (deepseek-ai/FlashMLA,
+ *   docs/20250422-new-kernel-deep-dive.md). The latent is read once per GPU for all its heads. Around it, per decoding token, two batched GEMMs over the GPU's
  *   heads: q_nope x W_UK (128 -> 512) and the latent output x W_UV (512 -> 128).
  * - prefill, not absorbed: K_nope and V are up-projected from the latents of the chunk and its
  *   prior tokens (one GEMM, kv_lora_rank -> heads (nope + v)), then causal attention with 192-wide
@@ -91,8 +92,9 @@ function mhaAttention(d: Deployment, gpu: GpuSpec, b: BatchShape): LayerAttentio
 }
 
 /**
- * MLA's attention core on the fused-attention rate (FlashMLA is FlashAttention's form over the
- * latents; its own efficiency is not measured here, so the FA2 rate stands in).
+ * MLA's attention core on the fused-attention rate. FlashMLA reports 580 TFLOPS compute-bound on
+ * H800 (660 with its 2025 kernel; deepseek-ai/FlashMLA README and deep dive), not measured here on
+ * the GPUs of the presets, so the FA2 rate of the GPU preset stands in.
  */
 function mlaAttention(d: Deployment, gpu: GpuSpec, b: BatchShape, mla: MlaSpec): LayerAttention {
   const headsLocal = d.model.heads / attentionTp(d);
