@@ -49,6 +49,18 @@ describe('clustertwin serve', () => {
     expect(a.requests.arrived).toBeLessThan(1100);
   });
 
+  it('serves DeepSeek-R1 with attention DP: the replica holds every rank\'s KV cache, and says so', async () => {
+    const r1 = ['serve', '--system', 'dgx-b200', '--model', 'deepseek-r1', '--tp', '8', '--ep', '8', '--precision', 'fp8', '--concurrency', '16', '--isl', '1024', '--osl', '64'];
+    const tp = JSON.parse((await runCli([...r1, '--json'])).stdout);
+    const dp = JSON.parse((await runCli([...r1, '--attention-dp', '8', '--json'])).stdout);
+    expect(tp.config.attentionDp).toBe(1);
+    expect(dp.config.attentionDp).toBe(8);
+    expect(dp.kvCacheTokens).toBeGreaterThan(6 * tp.kvCacheTokens);
+    expect(dp.requests.finished).toBe(128);
+    const table = (await runCli([...r1, '--attention-dp', '8'])).stdout;
+    expect(table).toContain('attention DP 8');
+  });
+
   it("prints tables that quote the suite's record for the GPU and framework, or say there is none", async () => {
     const r = await runCli([...job, '--concurrency', '8', '--framework', 'sglang']);
     expect(r.code, r.stderr).toBe(0);
@@ -90,6 +102,8 @@ describe('clustertwin serve', () => {
     [['--concurrency', '1', '--requests', '1e7'], '--requests'],
     [['--concurrency', '0'], '--concurrency'],
     [['--model', 'llama3.1-8b', '--ep', '2'], '--ep'],
+    [['--attention-dp', '3'], '--attention-dp'],
+    [['--attention-dp', '0'], '--attention-dp'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli(['serve', ...args]);
     expect(r.code, r.stderr).toBe(2);

@@ -7,6 +7,8 @@ import { BOUNDS, nameSchema, rangeText, type Bound } from './bounds.js';
 
 /** A count within its stated bound (src/config/bounds.ts). */
 const count = (b: Bound) => z.number().int().min(b.min, { error: () => `expected ${rangeText(b)}` }).max(b.max, { error: () => `expected ${rangeText(b)}` });
+/** A count that may be 0 (none), up to its stated bound. */
+const countOrNone = (b: Bound) => count({ ...b, min: 0 });
 
 export const FFN_ACTIVATIONS = ['gelu', 'swiglu', 'relu2', 'relu'] as const;
 export type FfnActivation = (typeof FFN_ACTIVATIONS)[number];
@@ -20,6 +22,34 @@ export const MoeSpecSchema = z.object({
   expertFfnHidden: count(BOUNDS.ffnHidden).optional(),
   /** Token capacity per expert relative to an even split. */
   capacityFactor: z.number().min(0.01).max(1024).default(1),
+  /**
+   * Experts every token passes through beside its top-k (DeepSeekMoE's shared experts,
+   * `n_shared_experts`), each of expertFfnHidden.
+   */
+  sharedExperts: countOrNone(BOUNDS.experts).default(0),
+  /**
+   * The first layers that are dense MLPs of the model's ffnHidden instead of experts (DeepSeek-V3's
+   * `first_k_dense_replace`); the rest are MoE layers.
+   */
+  denseLayers: countOrNone(BOUNDS.layers).default(0),
+});
+
+/**
+ * Multi-head latent attention (DeepSeek-V2, Liu et al. 2024, sec. 2.1; DeepSeek-V3): queries and
+ * keys/values are projected down to low-rank latents; the KV cache holds the KV latent and one
+ * shared rotary key per token. Names follow the Hugging Face config.json fields.
+ */
+export const MlaSpecSchema = z.object({
+  /** Rank of the query latent (`q_lora_rank`): W_DQ is hidden x qLoraRank. */
+  qLoraRank: count(BOUNDS.hidden),
+  /** Rank of the joint KV latent (`kv_lora_rank`), what the cache holds per token. */
+  kvLoraRank: count(BOUNDS.hidden),
+  /** Per-head query/key dimension without rotary embedding (`qk_nope_head_dim`). */
+  qkNopeHeadDim: count(BOUNDS.headDim),
+  /** Per-head query dimension, and the shared key's, that carry the rotary embedding (`qk_rope_head_dim`). */
+  qkRopeHeadDim: count(BOUNDS.headDim),
+  /** Per-head value dimension (`v_head_dim`). */
+  vHeadDim: count(BOUNDS.headDim),
 });
 
 export const ModelSpecSchema = z.object({
@@ -57,11 +87,14 @@ export const ModelSpecSchema = z.object({
    */
   trainingTokens: z.number().positive().max(BOUNDS.tokens.max).optional(),
   moe: MoeSpecSchema.optional(),
+  /** Multi-head latent attention in place of MHA/GQA (kvHeads and headDim then do not shape attention). */
+  mla: MlaSpecSchema.optional(),
 });
 
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 export type ModelSpecParsed = z.infer<typeof ModelSpecSchema>;
 export type MoeSpec = z.infer<typeof MoeSpecSchema>;
+export type MlaSpec = z.infer<typeof MlaSpecSchema>;
 /**
  * A model with every default filled in. `overrides` holds the fields a scenario changed on its preset
  * (only those that differ), so output can say the model is no longer the preset it is named after.

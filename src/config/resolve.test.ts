@@ -34,6 +34,8 @@ describe('scenario resolution', () => {
     [{ ...base, gpus: 'many' }, 'gpus', /expected a whole number from 1 to 4,194,304 .*got "many"/],
     [{ ...base, seq: -1 }, 'seq', /expected a whole number from 1 to .*got -1/],
     [{ ...base, turbo: true }, '', /unknown field turbo/],
+    [{ ...base, model: 'deepseek-r1', tp: 8, pp: 1, gpus: 64 }, 'model', /deepseek-r1 has multi-head latent attention, shared experts, leading dense layers .*; clustertwin serve models it/],
+    [{ system: 'dgx-h100', model: 'deepseek-r1', gpus: 64, gbs: 64 }, 'model', /training model does not cover yet/],
   ])('rejects %o on %s', (input, path, message) => {
     const e = errorOf(() => scenario(input as never));
     expect(e.path).toBe(path);

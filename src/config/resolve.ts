@@ -107,6 +107,21 @@ const listAllowed = (xs: number[], limit = 10): string =>
   xs.length > limit ? `${xs.slice(0, limit).join(', ')}, ...` : xs.join(', ');
 
 /**
+ * Refuses a model whose shape the training step model cannot run yet: its kernels, activations and
+ * memory take every layer as one MHA/GQA layer with one kind of MLP. Serving models these shapes.
+ */
+function checkTrainable(model: ModelSpec): void {
+  const parts = [
+    model.mla ? 'multi-head latent attention' : '',
+    model.moe && model.moe.sharedExperts > 0 ? 'shared experts' : '',
+    model.moe && model.moe.denseLayers > 0 ? 'leading dense layers in an MoE model' : '',
+  ].filter(Boolean);
+  if (parts.length > 0) {
+    throw new ClusterTwinError('unsupported', 'model', `${model.name} has ${parts.join(', ')}, which the training model does not cover yet; clustertwin serve models it`);
+  }
+}
+
+/**
  * Builds and checks the execution. `tp` and `pp` must be set here; the
  * engine chooses them first when the user did not.
  */
@@ -122,6 +137,7 @@ export function resolveExecution(
   const seq = input.seq ?? model.maxSeq ?? ExecutionDefaults.seq;
   const vp = input.vp ?? ExecutionDefaults.vp;
 
+  checkTrainable(model);
   if (model.heads % tp !== 0) {
     throw invalid('tp', `TP ${tp} must divide the model's ${model.heads} attention heads; allowed: ${listAllowed(divisors(model.heads).filter((d) => model.kvHeads % d === 0))}`);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../test/support/catalog.js';
 import { resolveModel } from '../config/catalog.js';
-import { forwardFlopsPerSequence, totalParams, trainingFlopsPerSequence } from './transformer.js';
+import { activeParamsPerToken, attentionParams, forwardFlopsPerSequence, mlaAttentionParams, totalParams, trainingFlopsPerSequence } from './transformer.js';
 
 const model = (name: string) => resolveModel(catalog, name);
 
@@ -22,6 +22,33 @@ describe('parameter counts', () => {
     ['mixtral-8x7b', 46.7],
   ])('%s has about %fB parameters', (name, billions) => {
     expect(totalParams(model(name)) / 1e9).toBeCloseTo(billions, 0);
+  });
+});
+
+describe('DeepSeek-R1 (multi-head latent attention, shared experts, three dense layers)', () => {
+  const m = model('deepseek-r1');
+  // DeepSeek-V3 Technical Report: 671B total, 37B activated per token; README_WEIGHTS.md: 671B main
+  // model, 36.6B activated including the 0.9B output head (the 11.5B MTP module not counted).
+  it('has 671B parameters and 36.6B activated per token (37B rounded), as published', () => {
+    expect(totalParams(m) / 1e9).toBeCloseTo(671, 0);
+    expect(activeParamsPerToken(m) / 1e9).toBeCloseTo(36.6, 1);
+    expect(Math.round(activeParamsPerToken(m) / 1e9)).toBe(37);
+  });
+  it("counts MLA's projections from the shape: W_DQ, W_DKV with the rope key, W_UQ, W_UK/W_UV, W_O and two latent norms", () => {
+    const h = 7168;
+    const replicated = h * 1536 + h * (512 + 64) + 1536 + 512;
+    const split = 1536 * 128 * (128 + 64) + 512 * 128 * (128 + 128) + 128 * 128 * h;
+    expect(mlaAttentionParams(m, m.mla!)).toEqual({ replicated, split });
+    expect(attentionParams(m)).toBe(replicated + split);
+    // Far fewer than the MHA of the same heads at 128 dimensions (4 h x 128 x 128 = 470M).
+    expect(attentionParams(m)).toBeLessThan(0.5 * 4 * h * 128 * 128);
+  });
+  it('counts a forward FLOP for every active weight (2 a parameter) plus attention and logits', () => {
+    // One token: two FLOPs per active weight but the norms' (two a layer, MLA's two latent norms,
+    // the final one), and its attention to itself over 192-wide scores and 128-wide values.
+    const norms = m.layers * (2 * m.hidden + 1536 + 512) + m.hidden;
+    const attention = m.layers * 2 * m.heads * (192 + 128);
+    expect(forwardFlopsPerSequence(m, 1) / (2 * (activeParamsPerToken(m) - norms) + attention)).toBeCloseTo(1, 12);
   });
 });
 

@@ -2,10 +2,18 @@
  * A serving deployment: one replica of a model on `tp x pp` GPUs of a system, with its weight and
  * KV formats. Experts split over `ep` of the TP ranks, each expert's FFN over the other tp/ep
  * (expert tensor parallelism), as vLLM and SGLang lay MoE out inside a TP group.
+ *
+ * Attention data parallelism (`attentionDp` N) splits the TP group's attention by requests instead
+ * of by heads: N attention ranks of tp/N GPUs each, every one holding the attention weights (split
+ * over its tp/N GPUs) and the KV cache of its own requests, while the MLP or experts stay split over
+ * all tp GPUs (SGLang `--enable-dp-attention --dp N`, docs "DP, DPA and SGLang DP Router"; TensorRT-
+ * LLM `enable_attention_dp`, where each attention-DP rank has its own KV cache, NVIDIA Dynamo docs
+ * "DP Rank Routing (Attention Data Parallelism)").
  */
 import type { ModelSpec } from '../config/model-schema.js';
 import type { SystemSpec } from '../config/system-schema.js';
 import { ClusterTwinError, invalid } from '../errors.js';
+import { denseLayerCount } from '../model/transformer.js';
 import { defaultLayerSplit } from '../parallel/stage-split.js';
 import { analyticalNetwork } from '../network/analytical.js';
 import type { NetworkModel } from '../network/network-model.js';
@@ -43,6 +51,8 @@ export interface DeploymentInput {
   tp?: number;
   pp?: number;
   ep?: number;
+  /** Attention data-parallel ranks inside the TP group (1: attention split by heads over all tp). */
+  attentionDp?: number;
   weightFormat?: WeightFormat;
   kvDtype?: KvDtype;
   cudaGraphs?: boolean;
@@ -62,6 +72,7 @@ export interface Deployment {
   tp: number;
   pp: number;
   ep: number;
+  attentionDp: number;
   weightFormat: WeightFormat;
   kvDtype: KvDtype;
   cudaGraphs: boolean;
@@ -97,10 +108,17 @@ export function servingDeployment(x: DeploymentInput): Deployment {
   const kvDtype = x.kvDtype ?? 'bf16';
   if (!KV_DTYPES.includes(kvDtype)) throw invalid('kvDtype', `expected one of ${KV_DTYPES.join(', ')}`);
   checkWeightFormat(x.system.gpu, weightFormat);
-  if (m.heads % tp !== 0) throw new ClusterTwinError('not_divisible', 'tp', `${tp} does not divide the model's ${m.heads} attention heads`);
+  const attentionDp = positiveInt('attentionDp', x.attentionDp ?? 1);
+  if (tp % attentionDp !== 0) throw new ClusterTwinError('not_divisible', 'attentionDp', `${attentionDp} does not divide tp ${tp}: the attention ranks split the TP group`);
+  // Heads split over the GPUs of one attention rank: all tp without attention DP.
+  const attentionTp = tp / attentionDp;
+  const tpPath = attentionDp > 1 ? 'attentionDp' : 'tp';
+  const tpText = attentionDp > 1 ? `the attention TP tp/attentionDp = ${attentionTp}` : `${tp}`;
+  if (m.heads % attentionTp !== 0) throw new ClusterTwinError('not_divisible', tpPath, `${tpText} does not divide the model's ${m.heads} attention heads`);
   // TP above the KV heads replicates each KV head over tp/kvHeads ranks (vLLM does so), which needs whole multiples.
-  if (m.kvHeads % tp !== 0 && tp % m.kvHeads !== 0) {
-    throw new ClusterTwinError('not_divisible', 'tp', `${tp} neither divides the model's ${m.kvHeads} KV heads nor is a multiple of them (to replicate each)`);
+  // MLA's one latent per token is held whole by every rank whatever the TP, so its kvHeads do not constrain it.
+  if (!m.mla && m.kvHeads % attentionTp !== 0 && attentionTp % m.kvHeads !== 0) {
+    throw new ClusterTwinError('not_divisible', tpPath, `${tpText} neither divides the model's ${m.kvHeads} KV heads nor is a multiple of them (to replicate each)`);
   }
   if (pp > m.layers) throw invalid('pp', `${pp} stages for ${m.layers} layers: at most one stage a layer`);
   if (!m.moe && ep !== 1) throw invalid('ep', `${m.name} is dense: expert parallelism needs a mixture-of-experts model (ep 1)`);
@@ -116,6 +134,7 @@ export function servingDeployment(x: DeploymentInput): Deployment {
     tp,
     pp,
     ep,
+    attentionDp,
     weightFormat,
     kvDtype,
     cudaGraphs: x.cudaGraphs ?? true,
@@ -130,8 +149,19 @@ export function servingDeployment(x: DeploymentInput): Deployment {
   };
 }
 
-/** KV heads one GPU holds: its share, or one replicated head when TP exceeds the KV heads. */
-export const kvHeadsPerGpu = (d: Pick<Deployment, 'model' | 'tp'>): number => Math.max(1, d.model.kvHeads / d.tp);
+/** GPUs one attention rank splits its heads over: tp, or tp / attentionDp under attention DP. */
+export const attentionTp = (d: Pick<Deployment, 'tp' | 'attentionDp'>): number => d.tp / d.attentionDp;
+
+/** KV heads one GPU holds: its attention rank's share, or one replicated head when that TP exceeds the KV heads. */
+export const kvHeadsPerGpu = (d: Pick<Deployment, 'model' | 'tp' | 'attentionDp'>): number => Math.max(1, d.model.kvHeads / attentionTp(d));
 
 /** Ranks one expert's FFN is split over (expert tensor parallelism). */
 export const expertTp = (d: Pick<Deployment, 'tp' | 'ep'>): number => d.tp / d.ep;
+
+/** Dense and MoE layers on pipeline stage `stage` (an MoE model's dense layers come first, on the first stages). */
+export function stageLayerKinds(d: Pick<Deployment, 'model' | 'stageLayers'>, stage: number): { dense: number; moe: number } {
+  const start = d.stageLayers.slice(0, stage).reduce((a, n) => a + n, 0);
+  const n = d.stageLayers[stage];
+  const dense = Math.max(0, Math.min(start + n, denseLayerCount(d.model)) - start);
+  return { dense, moe: n - dense };
+}

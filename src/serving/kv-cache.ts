@@ -5,28 +5,64 @@
  * activation peak and KV cache together); what the weights and the workspace leave is KV cache,
  * and the runtime's own memory (CUDA context, NCCL buffers, CUDA graphs) comes out of it too.
  */
-import { attentionParams, embeddingParams, finalNormParams, layerNormParams, mlpParams, outputParams, expertFfnHidden, headDim } from '../model/transformer.js';
+import {
+  attentionParams,
+  denseMlpParams,
+  embeddingParams,
+  expertFfnHidden,
+  finalNormParams,
+  headDim,
+  layerNormParams,
+  mlaAttentionParams,
+  mlpParams,
+  outputParams,
+} from '../model/transformer.js';
 import { ACT_BYTES } from '../compute/shard-shape.js';
 import { GIB } from '../units.js';
-import { expertTp, kvHeadsPerGpu, type Deployment } from './deployment.js';
+import { attentionTp, expertTp, kvHeadsPerGpu, stageLayerKinds, type Deployment } from './deployment.js';
 import { KV_DTYPE_BYTES, weightBytesPerElement } from './weight-format.js';
 
 /** Bytes of 16-bit parameters (embedding, output projection, norms, router). */
 const BF16 = 2;
 
-/** Weight bytes one GPU holds for one transformer layer. */
+/**
+ * Attention weight bytes one GPU holds: its attention rank's share, split over that rank's GPUs
+ * (all tp without attention DP; under attention DP every rank holds a whole copy, over tp/N GPUs).
+ * MLA's down-projections are replicated on every GPU (mlaAttentionParams).
+ */
+export function attentionWeightBytesPerGpu(d: Deployment): number {
+  const m = d.model;
+  const w = weightBytesPerElement(d.weightFormat);
+  if (m.mla) {
+    const p = mlaAttentionParams(m, m.mla);
+    return (p.replicated + p.split / attentionTp(d)) * w;
+  }
+  return (attentionParams(m) / attentionTp(d)) * w;
+}
+
+/** Weight bytes one GPU holds for one MoE layer (for a dense model: one layer). */
 export function layerWeightBytesPerGpu(d: Deployment): number {
   const m = d.model;
   const w = weightBytesPerElement(d.weightFormat);
-  const attention = (attentionParams(m) / d.tp) * w;
-  const mlp = m.moe ? (m.moe.experts / d.ep) * (mlpParams(m) / expertTp(d)) * w + BF16 * m.hidden * m.moe.experts : (mlpParams(m) / d.tp) * w;
+  const attention = attentionWeightBytesPerGpu(d);
+  // Shared experts run every token through a dense MLP split over the TP group, as vLLM builds them.
+  const mlp = m.moe
+    ? (m.moe.experts / d.ep) * (mlpParams(m) / expertTp(d)) * w + ((m.moe.sharedExperts * mlpParams(m)) / d.tp) * w + BF16 * m.hidden * m.moe.experts
+    : (mlpParams(m) / d.tp) * w;
   return attention + mlp + BF16 * layerNormParams(m);
+}
+
+/** Weight bytes one GPU holds for one of an MoE model's dense layers (ffnHidden MLP split over TP). */
+export function denseLayerWeightBytesPerGpu(d: Deployment): number {
+  const w = weightBytesPerElement(d.weightFormat);
+  return attentionWeightBytesPerGpu(d) + (denseMlpParams(d.model) / d.tp) * w + BF16 * layerNormParams(d.model);
 }
 
 /** Weight bytes one GPU of pipeline stage `stage` holds. */
 export function stageWeightBytesPerGpu(d: Deployment, stage: number): number {
   const m = d.model;
-  let bytes = d.stageLayers[stage] * layerWeightBytesPerGpu(d);
+  const kinds = stageLayerKinds(d, stage);
+  let bytes = m.moe ? kinds.dense * denseLayerWeightBytesPerGpu(d) + kinds.moe * layerWeightBytesPerGpu(d) : d.stageLayers[stage] * layerWeightBytesPerGpu(d);
   // Vocab-parallel embedding and output projection, split by TP (a tied one is held again on the last stage when pp > 1).
   if (stage === 0) bytes += (BF16 * embeddingParams(m)) / d.tp;
   if (stage === d.pp - 1) {
@@ -36,9 +72,22 @@ export function stageWeightBytesPerGpu(d: Deployment, stage: number): number {
   return bytes;
 }
 
-/** KV-cache bytes one token costs on one GPU of a stage of `layers` layers: K and V of its KV heads. */
+/**
+ * KV-cache elements one token costs on one GPU per layer. MHA/GQA: K and V of the KV heads the GPU
+ * holds. MLA: the compressed latent and the shared rotary key, kv_lora_rank + qk_rope_head_dim (512 +
+ * 64 for DeepSeek-V3: DeepSeek-V2 paper sec. 2.1.2-2.1.3, "(d_c + d_h^R) l" elements a token), held
+ * whole by every GPU of the attention rank whatever its TP: the latent has no heads to split (SGLang's
+ * DP-attention guide: with TP "the KV cache is duplicated across all GPUs").
+ */
+export function kvElementsPerTokenPerLayerPerGpu(d: Deployment): number {
+  const m = d.model;
+  if (m.mla) return m.mla.kvLoraRank + m.mla.qkRopeHeadDim;
+  return kvHeadsPerGpu(d) * headDim(m) * 2;
+}
+
+/** KV-cache bytes one token costs on one GPU of a stage of `layers` layers. */
 export function kvBytesPerTokenPerGpu(d: Deployment, layers = Math.max(...d.stageLayers)): number {
-  return layers * kvHeadsPerGpu(d) * headDim(d.model) * 2 * KV_DTYPE_BYTES[d.kvDtype];
+  return layers * kvElementsPerTokenPerLayerPerGpu(d) * KV_DTYPE_BYTES[d.kvDtype];
 }
 
 /** KV bytes per token per layer per GPU (what attention reads per context token). */
@@ -47,14 +96,22 @@ export const kvBytesPerTokenPerLayerPerGpu = (d: Deployment): number => kvBytesP
 /**
  * Activation workspace of the largest step: inference frees each layer's tensors as the next runs,
  * so the peak is one layer's live tensors for `maxStepTokens` tokens (input and residual, QKV, the
- * attention output, the FC1 output and the activated half) plus the fp32 logits of `maxStepRequests` rows.
+ * attention output, the FC1 output and the activated half) plus the fp32 logits of `maxStepRequests`
+ * rows. MLA's QKV are the latents, the per-head queries and the keys and values up-projected from
+ * the latents (nope + v per head). An MoE model with dense layers plans for the wider of its MLPs.
  */
 export function activationWorkspaceBytes(d: Deployment): number {
   const m = d.model;
   const f = expertFfnHidden(m);
-  const fLocal = m.moe ? (f * m.moe.topK) / expertTp(d) : f / d.tp;
-  const qkv = ((m.heads + 2 * m.kvHeads) * headDim(m)) / d.tp;
-  const perToken = ACT_BYTES * (3 * m.hidden + qkv + (m.heads * headDim(m)) / d.tp + 3 * fLocal);
+  const a = attentionTp(d);
+  const moeLocal = m.moe ? (f * (m.moe.topK + m.moe.sharedExperts)) / expertTp(d) : f / d.tp;
+  const fLocal = m.moe && m.moe.denseLayers > 0 ? Math.max(moeLocal, m.ffnHidden / d.tp) : moeLocal;
+  const mla = m.mla;
+  const qkv = mla
+    ? mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim + (m.heads / a) * (2 * (mla.qkNopeHeadDim + mla.qkRopeHeadDim) + mla.vHeadDim)
+    : ((m.heads + 2 * m.kvHeads) * headDim(m)) / a;
+  const attentionOut = (m.heads * (mla ? mla.vHeadDim : headDim(m))) / a;
+  const perToken = ACT_BYTES * (3 * m.hidden + qkv + attentionOut + 3 * fLocal);
   const logits = 4 * d.maxStepRequests * (m.vocab / d.tp);
   return d.maxStepTokens * perToken + logits;
 }
@@ -71,8 +128,10 @@ export interface StageKvBudget {
 
 export interface KvCacheBudget {
   stages: StageKvBudget[];
-  /** Tokens the replica's KV cache holds (the tightest stage decides). 0 when nothing fits. */
+  /** Tokens the replica's KV cache holds: every attention rank's (the tightest stage decides). 0 when nothing fits. */
   kvCacheTokens: number;
+  /** Tokens one attention-DP rank holds (= kvCacheTokens without attention DP): one request's cache lives on one rank. */
+  kvCacheTokensPerAttentionRank: number;
   /** The weights, the workspace and the reserve fit within the memory fraction on every stage. */
   fitsInMemory: boolean;
   /** Whether the weights alone fit in the whole HBM. */
@@ -93,10 +152,12 @@ export function kvCacheBudget(d: Deployment): KvCacheBudget {
       kvBytesPerToken: kvBytesPerTokenPerGpu(d, layers),
     };
   });
-  const tokens = Math.min(...stages.map((s) => Math.floor(Math.max(0, s.kvBudgetBytes) / s.kvBytesPerToken)));
+  // Each attention rank's GPUs hold the KV of that rank's requests alone, so the ranks' caches add up.
+  const perRank = Math.min(...stages.map((s) => Math.floor(Math.max(0, s.kvBudgetBytes) / s.kvBytesPerToken)));
   return {
     stages,
-    kvCacheTokens: tokens,
+    kvCacheTokens: perRank * d.attentionDp,
+    kvCacheTokensPerAttentionRank: perRank,
     fitsInMemory: stages.every((s) => s.kvBudgetBytes > 0),
     weightsFit: stages.every((s) => s.weightBytes < hbm),
   };

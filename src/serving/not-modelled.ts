@@ -1,8 +1,11 @@
 /** What the serving step model leaves out (one forward pass of a replica). */
 export const STEP_NOT_MODELLED: readonly string[] = [
   'pipeline parallelism runs one micro-batch through the stages in turn: a step is the sum over stages, with no pipelining of micro-batches',
-  'attention data parallelism, context parallelism and disaggregated prefill/decode',
-  "multi-head latent attention (DeepSeek's MLA) and sliding-window or sink attention: every layer attends to the full context",
+  'context parallelism and disaggregated prefill/decode',
+  'sliding-window or sink attention: every layer attends to the full context',
+  "multi-head latent attention's kernels at their own efficiency: FlashMLA (decode over the latents) and the prefill attention run at FlashAttention 2's rate; DeepSeek's multi-token-prediction module is not served",
+  'attention data parallelism as one scheduler: a step\'s requests are dealt round-robin over the attention ranks (the busiest sets the time), each rank\'s cache is its share of the replica\'s, and the embedding and logits stay split over the whole TP group',
+  'shared experts run tensor-parallel over the TP group and join the MoE reduction with no collective of their own; group-limited routing (DeepSeek-V3 n_group, topk_group) is taken as plain top-k',
   'computation overlapped with communication (TP all-reduces and EP all-to-alls are exposed), and custom one-shot all-reduce kernels',
   'host time overlapped with the GPU (async scheduling): the scheduler time per step is added, and it is a stated default, not a measurement',
   'expert load imbalance: tokens are spread evenly over the experts they touch',

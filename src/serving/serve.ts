@@ -79,6 +79,8 @@ export interface ServeReport {
     tp: number;
     pp: number;
     ep: number;
+    /** Attention data-parallel ranks inside the TP group (1: none). */
+    attentionDp: number;
     replicas: number;
     framework: Framework;
     weightFormat: string;
@@ -105,11 +107,13 @@ function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): 
       `the weights (${(s.weightBytes / 2 ** 30).toFixed(1)} GiB a GPU), workspace and reserve leave no KV cache in ${(d.memoryUtilization * 100).toFixed(0)}% of ${d.system.gpu.hbmGiB} GiB; raise --tp or --pp, or a narrower --precision`,
     );
   }
-  if (kv.kvCacheTokens < isl + osl) {
+  // A request's cache lives on one attention rank (all of the replica without attention DP).
+  if (kv.kvCacheTokensPerAttentionRank < isl + osl) {
+    const where = d.attentionDp > 1 ? 'an attention rank' : 'a replica';
     throw new ClusterTwinError(
       'does_not_fit',
       'isl',
-      `a request of ${isl} + ${osl} tokens needs more KV cache than the ${formatCount(kv.kvCacheTokens)} tokens a replica holds; raise --tp or --pp, or --kv-dtype fp8`,
+      `a request of ${isl} + ${osl} tokens needs more KV cache than the ${formatCount(kv.kvCacheTokensPerAttentionRank)} tokens ${where} holds; raise --tp or --pp, or --kv-dtype fp8`,
     );
   }
 }
@@ -213,6 +217,7 @@ export function serve(x: ServeInput): ServeReport {
       tp: d.tp,
       pp: d.pp,
       ep: d.ep,
+      attentionDp: d.attentionDp,
       replicas,
       framework,
       weightFormat: d.weightFormat,

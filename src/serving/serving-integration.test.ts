@@ -51,3 +51,23 @@ describe('serve reports its progress', () => {
     }
   });
 });
+
+describe('attention data parallelism in serve', () => {
+  it('refuses a request larger than one attention rank\'s cache even when the replica\'s ranks together would hold it', async () => {
+    const { serve } = await import('./serve.js');
+    const { GIB } = await import('../units.js');
+    const b200 = resolveSystem(catalog, 'dgx-b200');
+    const r1 = completeModel(resolveModelPreset(catalog, 'deepseek-r1', 'model') as never);
+    const input = { system: b200, model: r1, tp: 8, ep: 8, attentionDp: 8, weightFormat: 'fp8' as const };
+    // A memory fraction that leaves each rank room for about 3,000 tokens: 24,000 over the 8 ranks.
+    const s = kvCacheBudget(servingDeployment(input)).stages[0];
+    const memoryUtilization = (s.weightBytes + s.activationBytes + s.reserveBytes + 3000 * s.kvBytesPerToken) / (b200.gpu.hbmGiB * GIB);
+    const budget = kvCacheBudget(servingDeployment({ ...input, memoryUtilization }));
+    expect(budget.kvCacheTokensPerAttentionRank).toBeGreaterThanOrEqual(2999);
+    expect(budget.kvCacheTokensPerAttentionRank).toBeLessThanOrEqual(3000);
+    expect(budget.kvCacheTokens).toBe(8 * budget.kvCacheTokensPerAttentionRank);
+    const load = { kind: 'closed', concurrency: 2, requests: 2 } as const;
+    expect(() => serve({ ...input, memoryUtilization, isl: 4096, osl: 64, load })).toThrow(/^isl: .*tokens an attention rank holds/);
+    expect(() => serve({ ...input, memoryUtilization, isl: 2048, osl: 64, load })).not.toThrow();
+  });
+});

@@ -181,3 +181,74 @@ describe('the step timer caches all but attention, exactly', () => {
     );
   });
 });
+
+describe('DeepSeek-R1: MLA, shared experts, dense layers and attention data parallelism', () => {
+  const b200 = resolveSystem(cat, 'dgx-b200');
+  const r1 = resolveModel(cat, 'deepseek-r1');
+  const r1Base: DeploymentInput = { system: b200, model: r1, tp: 8, ep: 8, weightFormat: 'fp8' };
+  const anyBatch = fc
+    .record({ pr: fc.integer({ min: 0, max: 4 }), chunk: fc.integer({ min: 1, max: 2048 }), prior: fc.integer({ min: 0, max: 8192 }), dec: fc.integer({ min: 0, max: 256 }), ctx: fc.integer({ min: 1, max: 8192 }) })
+    .filter((x) => x.pr + x.dec > 0)
+    .map((x): BatchShape => ({ prefillRequests: x.pr, prefillTokens: x.pr * x.chunk, prefillPriorTokens: x.pr * x.prior, decodeRequests: x.dec, decodeContextTokens: x.dec * x.ctx }));
+
+  it('the timer gives what the full breakdown gives, with and without attention DP (property)', () => {
+    for (const attentionDp of [1, 8]) {
+      const d = servingDeployment({ ...r1Base, attentionDp });
+      const timer = servingStepTimer(d);
+      fc.assert(
+        fc.property(anyBatch, (b) => {
+          const full = servingStepBreakdown(d, b).totalSeconds;
+          return Math.abs(timer.stepSeconds(b) - full) <= 1e-12 * full && Math.abs(timer.stepSeconds(b) - full) <= 1e-12 * full;
+        }),
+        { numRuns: runs },
+      );
+    }
+  });
+
+  it('more HBM bandwidth or more FLOP/s is never slower, with attention DP (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 4, noNaN: true }), fc.double({ min: 1, max: 4, noNaN: true }), fc.constantFrom(1, 2, 8), anyBatch, (hbm, flops, attentionDp, b) => {
+        const slow = servingStepTimer({ ...r1Base, attentionDp }).stepSeconds(b);
+        const fast = servingStepTimer({ ...r1Base, attentionDp, system: scaled(b200, hbm, flops) }).stepSeconds(b);
+        return fast <= slow * (1 + 1e-12);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('reads, at batch 1, each layer\'s MLA weights, the three dense 18,432-wide MLPs and, in the 58 MoE layers, the router, 8 routed experts over 8 GPUs and the shared one', () => {
+    const one = servingStepBreakdown(servingDeployment(r1Base), decode(1));
+    const h = 7168;
+    // fp8: a byte a weight; the router and the logits in bf16. MLA per GPU: the replicated down-projection,
+    // 16 heads of W_UQ and W_O, and the absorbed W_UK and W_UV of 16 heads.
+    const mla = h * (1536 + 512 + 64) + 1536 * 16 * 192 + 16 * 128 * h + 2 * 16 * 128 * 512;
+    const dense = (3 * h * 18432) / 8;
+    const moe = 2 * h * 256 + 3 * h * 2048 * (8 / 8) + (3 * h * 2048) / 8;
+    const logits = (2 * h * 129280) / 8;
+    expect(one.weightBytesRead).toBeCloseTo(61 * mla + 3 * dense + 58 * moe + logits, -3);
+  });
+
+  it('attention DP trades the attention all-reduce for a gather and reduce-scatter around a TP-split MLP', () => {
+    const dense = resolveModel(cat, 'llama3.1-70b');
+    const tp = servingStepBreakdown(servingDeployment({ system: dgxH100, model: dense, tp: 8 }), decode(64));
+    const dp = servingStepBreakdown(servingDeployment({ system: dgxH100, model: dense, tp: 8, attentionDp: 8 }), decode(64));
+    // Per layer the attention's all-reduce (now over one GPU) goes, and a gather and a reduce-scatter
+    // replace the MLP's all-reduce: as many collectives, different ones.
+    expect(dp.kernels).toBe(tp.kernels);
+    const oneRank = servingStepBreakdown(servingDeployment({ system: dgxH100, model: dense, tp: 8, attentionDp: 4 }), decode(64));
+    // Attention DP 4: each rank's two GPUs all-reduce their attention too.
+    expect(oneRank.kernels).toBe(tp.kernels + 80);
+    expect(dp.commSeconds).toBeGreaterThan(0);
+    // The attention weights are read whole by every GPU: more weight bytes a step.
+    expect(dp.weightBytesRead).toBeGreaterThan(tp.weightBytesRead);
+  });
+
+  it('refuses an attention DP that does not divide TP, or whose attention TP does not divide the heads, naming the field', () => {
+    expect(() => servingDeployment({ ...r1Base, attentionDp: 3 })).toThrow(/^attentionDp: 3 does not divide tp 8/);
+    expect(() => servingDeployment({ ...r1Base, attentionDp: 0 })).toThrow(/^attentionDp: /);
+    const qwen = resolveModel(cat, 'qwen3-235b-a22b');
+    // 64 heads, 4 KV heads: TP 8 with attention DP 2 is attention TP 4, one KV head a GPU.
+    expect(() => servingDeployment({ system: b200, model: qwen, tp: 8, attentionDp: 2 })).not.toThrow();
+    expect(() => servingDeployment({ system: b200, model: resolveModel(cat, 'llama3.1-8b'), tp: 6, attentionDp: 2 })).toThrow(/^attentionDp: the attention TP tp\/attentionDp = 3 does not divide the model's 32 attention heads/);
+  });
+});

@@ -8,11 +8,15 @@
  *
  * GEMMs run over all the step's tokens (prefill tokens + one per decoding request); at small M
  * the kernel model's memory bound (weights read once from HBM) decides, since a split-K choice
- * keeps small-M tiles from idling the SMs. Attention: prefill on the fused-attention rate,
- * quadratic in the chunk plus its prior tokens; decode reads every context token's K and V.
+ * keeps small-M tiles from idling the SMs. Attention (attention-step.ts): prefill on the
+ * fused-attention rate, quadratic in the chunk plus its prior tokens; decode reads every context
+ * token's K and V (MLA: its latent, in the absorbed form). An MoE model's leading dense layers and
+ * its MoE layers are timed apart. Under attention DP the attention side runs on the busiest
+ * attention rank's tokens, and an all-gather and a reduce-scatter over the TP group take the MLP's
+ * all-reduce's place (with EP the all-to-alls already move the tokens).
  */
-import type { GpuSpec } from '../config/system-schema.js';
-import { achievedHbmBytesPerSecond, gemmElementBytes, kernelSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
+import type { ModelSpec } from '../config/model-schema.js';
+import { gemmElementBytes, kernelSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { layerKernels } from '../compute/layer-kernels.js';
 import { ACT_BYTES, gemm, type ShardShape } from '../compute/shard-shape.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
@@ -20,9 +24,11 @@ import type { CollectiveOp, GroupPlacement } from '../network/network-model.js';
 import { groupPlacement, parallelLayout } from '../parallel/layout.js';
 import { invalid } from '../errors.js';
 import type { BatchShape, StepTimer } from './batch.js';
-import { expertTp, servingDeployment, type Deployment, type DeploymentInput } from './deployment.js';
-import { kvBytesPerTokenPerLayerPerGpu } from './kv-cache.js';
-import { WEIGHT_FORMAT_GEMM, weightBytesPerElement } from './weight-format.js';
+import { attentionRankBatch, layerAttention } from './attention-step.js';
+import { attentionTp, expertTp, servingDeployment, stageLayerKinds, type Deployment, type DeploymentInput } from './deployment.js';
+import { gemmWeightBytes, servingGemmSeconds, weightGemm, withoutLaunchGap } from './serving-gemm.js';
+
+export { servingGemmSeconds } from './serving-gemm.js';
 
 /**
  * Per-kernel cost inside a replayed CUDA graph: a 2.9 us kernel costs 3.4 us per kernel launched
@@ -37,11 +43,6 @@ export const CUDA_GRAPH_KERNEL_MICROSECONDS = 0.5;
  * passes, not measured.
  */
 export const SAMPLING_BYTES_PER_LOGIT = 18;
-
-/** Reduction splits a small-M GEMM may use to fill the SMs (cuBLASLt's split-K). */
-const SPLIT_K = [1, 2, 4, 8, 16] as const;
-/** The shortest reduction slice a split-K kernel keeps. */
-const MIN_SPLIT_K = 256;
 
 /** Seconds of each part of one step. */
 export interface StepBreakdown {
@@ -70,19 +71,6 @@ function checkBatch(b: BatchShape): void {
   if (b.prefillTokens > 0 && b.prefillRequests === 0) throw invalid('batch.prefillRequests', 'prefill tokens without a prefilling request');
 }
 
-/** A GPU whose kernels carry no launch gap: the step model adds launches itself (eager or graph). */
-const withoutLaunchGap = (gpu: GpuSpec): GpuSpec => ({ ...gpu, efficiency: { ...gpu.efficiency, kernelOverheadMicroseconds: 0 } });
-
-/** The fastest split-K form of a GEMM: each split reads its slice of A and B once and writes a partial C. */
-export function servingGemmSeconds(gpu: GpuSpec, g: GemmKernel): number {
-  let best = Infinity;
-  for (const s of SPLIT_K) {
-    if (s > 1 && g.k / s < MIN_SPLIT_K) break;
-    best = Math.min(best, kernelSeconds(gpu, { ...g, k: g.k / s, batch: g.batch * s }));
-  }
-  return best;
-}
-
 /** Expected distinct experts `tokens` tokens touch, each picking top-k of E uniformly. */
 export function expertsTouched(experts: number, topK: number, tokens: number): number {
   return experts * (1 - Math.pow(1 - topK / experts, tokens));
@@ -97,37 +85,8 @@ interface Parts {
   weightBytes: number;
 }
 
-/**
- * The attention of one layer on one GPU: prefill chunks (taken as equal) attend causally to
- * themselves and to their prior tokens; decodes read every context token's K and V. The only part
- * of a step that depends on how many tokens the batch attends to (the timer caches the rest).
- */
-function layerAttention(d: Deployment, gpu: GpuSpec, b: BatchShape): { seconds: number; kernels: number } {
-  const m = d.model;
-  const hd = headDim(m);
-  const headsLocal = m.heads / d.tp;
-  const hbm = achievedHbmBytesPerSecond(gpu);
-  const kvLayer = kvBytesPerTokenPerLayerPerGpu(d);
-  let seconds = 0;
-  let kernels = 0;
-  if (b.prefillRequests > 0 && b.prefillTokens > 0) {
-    const c = b.prefillTokens / b.prefillRequests;
-    const p = b.prefillPriorTokens / b.prefillRequests;
-    const flops = b.prefillRequests * 4 * headsLocal * hd * (c * p + (c * c) / 2);
-    const compute = kernelSeconds(gpu, { kind: 'attention', name: 'prefill-attention', pass: 'forward', flops, implementation: 'fa2' });
-    const bytes = (b.prefillPriorTokens + b.prefillTokens) * kvLayer + 2 * ACT_BYTES * b.prefillTokens * headsLocal * hd;
-    seconds += Math.max(compute, bytes / hbm);
-    kernels++;
-  }
-  if (b.decodeRequests > 0) {
-    const flops = 4 * headsLocal * hd * b.decodeContextTokens;
-    const compute = kernelSeconds(gpu, { kind: 'attention', name: 'decode-attention', pass: 'forward', flops, implementation: 'fa2' });
-    const bytes = b.decodeContextTokens * kvLayer + 2 * ACT_BYTES * b.decodeRequests * headsLocal * hd;
-    seconds += Math.max(compute, bytes / hbm);
-    kernels++;
-  }
-  return { seconds, kernels };
-}
+/** The model an MoE model's leading dense layers are: its ffnHidden MLP, no experts. */
+const denseLayerModel = (m: ModelSpec): ModelSpec => ({ ...m, moe: undefined });
 
 export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdown {
   checkBatch(b);
@@ -145,21 +104,22 @@ export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdow
   const layout = parallelLayout({ gpus: d.gpus, tp: d.tp, cp: 1, ep: 1, dp: 1, pp: d.pp }, node.gpusPerNode, domain);
   const epGroup = groupPlacement(d.ep, expertTp(d), node.gpusPerNode, d.gpus, domain);
   const expertTpGroup = groupPlacement(expertTp(d), 1, node.gpusPerNode, d.gpus, domain);
+  // Under attention DP an attention rank's heads split over its tp/N GPUs alone.
+  const attentionDp = d.attentionDp > 1;
+  const attentionGroup = attentionDp ? groupPlacement(attentionTp(d), 1, node.gpusPerNode, d.gpus, domain) : layout.tp;
   const coll = (op: CollectiveOp, bytes: number, group: GroupPlacement): number =>
     group.ranks <= 1 || bytes <= 0 ? 0 : d.network.collective({ op, bytes, group }).seconds;
 
-  const gemmPrecision = WEIGHT_FORMAT_GEMM[d.weightFormat];
-  const wBytes = weightBytesPerElement(d.weightFormat);
-  const layerGemm = (name: string, rows: number, n: number, k: number, batch = 1): GemmKernel => ({
-    ...gemm(name, rows, n, k, gemmPrecision, batch),
-    weightBytesPerElement: wBytes,
-  });
+  const layerGemm = (name: string, rows: number, n: number, k: number, batch = 1): GemmKernel => weightGemm(d, name, rows, n, k, batch);
   const h = m.hidden;
   const hd = headDim(m);
+  const a = attentionTp(d);
+  // The attention side (norm, QKV, attention, projection) runs on the busiest attention rank's tokens.
+  const rankTokens = attentionDp ? ((r) => r.prefillTokens + r.decodeRequests)(attentionRankBatch(b, d.attentionDp)) : tokens;
   const parts: Parts = { gemm: 0, attention: 0, memory: 0, comm: 0, kernels: 0, weightBytes: 0 };
   const addGemm = (g: GemmKernel): void => {
     parts.gemm += servingGemmSeconds(gpu, g);
-    parts.weightBytes += g.k * g.n * g.batch * (g.weightBytesPerElement ?? gemmElementBytes(g.precision));
+    parts.weightBytes += gemmWeightBytes(g);
     parts.kernels++;
   };
   const addMemory = (k: Kernel): void => {
@@ -173,56 +133,82 @@ export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdow
     }
   };
 
-  // One layer on one GPU (every layer of the model has the same shape).
-  const layer: Parts = { gemm: 0, attention: 0, memory: 0, comm: 0, kernels: 0, weightBytes: 0 };
-  {
+  /** One layer on one GPU, but its attention core (every layer of a kind has the same shape). */
+  const layerParts = (lm: ModelSpec): Parts => {
     const saved = { ...parts };
-    Object.assign(parts, layer);
+    Object.assign(parts, { gemm: 0, attention: 0, memory: 0, comm: 0, kernels: 0, weightBytes: 0 });
     const shape: ShardShape = {
-      mbs: 1, seq: tokens, tp: d.tp, cp: 1, ep: d.ep, sp: false, attention: 'flash',
+      mbs: 1, seq: rankTokens, tp: a, cp: 1, ep: d.ep, sp: false, attention: 'flash',
       precision: 'bf16', recompute: 'none', weightDtype: 'bf16', kernels: 'fused',
     };
-    // The training model's forward elementwise kernels (norms, residuals, activation, rotary, MoE permutation).
-    for (const k of layerKernels(m, shape).forward) if (k.kind === 'memory') addMemory(k);
-    const f = expertFfnHidden(m);
-    const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
-    const qkv = layerGemm('qkv', tokens, ((m.heads + 2 * m.kvHeads) * hd) / d.tp, h);
-    const proj = layerGemm('proj', tokens, h, (m.heads * hd) / d.tp);
+    // The training model's forward elementwise kernels (norms, residuals, activation, rotary, MoE
+    // permutation). MLA's rotary turns only the rope dimensions of each query head and the one
+    // shared key, and its two latents are RMS-normalized.
+    const mla = lm.mla;
+    for (const k of layerKernels(lm, shape).forward) if (k.kind === 'memory' && !(mla && k.name === 'rotary')) addMemory(k);
+    if (mla) {
+      addMemory({ kind: 'memory', name: 'mla.rotary', bytes: 2 * ACT_BYTES * rankTokens * (lm.heads / a + 1) * mla.qkRopeHeadDim });
+      addMemory({ kind: 'memory', name: 'mla.latent-norms', bytes: 2 * ACT_BYTES * rankTokens * (mla.qLoraRank + mla.kvLoraRank) });
+    }
+    const f = expertFfnHidden(lm);
+    const fc1Width = (lm.ffnAct === 'swiglu' ? 2 : 1) * f;
+    // MLA: the replicated down-projection (query latent, KV latent and rope key in one), the query
+    // up-projection, the output projection; MHA/GQA: QKV and the projection.
+    const attentionGemms: GemmKernel[] = mla
+      ? [
+          layerGemm('mla.down', rankTokens, mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim, h),
+          layerGemm('mla.q-up', rankTokens, (lm.heads / a) * (mla.qkNopeHeadDim + mla.qkRopeHeadDim), mla.qLoraRank),
+        ]
+      : [layerGemm('qkv', rankTokens, ((lm.heads + 2 * lm.kvHeads) * hd) / a, h)];
+    const proj = mla ? layerGemm('proj', rankTokens, h, ((lm.heads / a) * mla.vHeadDim)) : layerGemm('proj', rankTokens, h, (lm.heads * hd) / a);
     const mlp: GemmKernel[] = [];
-    if (m.moe) {
-      addGemm(gemm('router', tokens, m.moe.experts, h, 'bf16'));
-      const touched = expertsTouched(m.moe.experts, m.moe.topK, tokens);
+    if (lm.moe) {
+      addGemm(gemm('router', tokens, lm.moe.experts, h, 'bf16'));
+      const touched = expertsTouched(lm.moe.experts, lm.moe.topK, tokens);
       const local = touched / d.ep;
-      const rows = (tokens * m.moe.topK) / touched;
+      const rows = (tokens * lm.moe.topK) / touched;
       mlp.push(layerGemm('experts.fc1', rows, fc1Width / expertTp(d), h, local), layerGemm('experts.fc2', rows, h, f / expertTp(d), local));
+      // Shared experts: a dense MLP over every token, split over the TP group; its partial sums
+      // join the layer's MoE reduction (no collective of their own).
+      const shared = lm.moe.sharedExperts;
+      if (shared > 0) mlp.push(layerGemm('shared.fc1', tokens, (shared * fc1Width) / d.tp, h), layerGemm('shared.fc2', tokens, h, (shared * f) / d.tp));
     } else {
       mlp.push(layerGemm('fc1', tokens, fc1Width / d.tp, h), layerGemm('fc2', tokens, h, f / d.tp));
     }
     // FP8 and FP4 GEMMs quantize their 16-bit activation input first: read 2 bytes, write 1 or 0.5.
+    const gemmPrecision = proj.precision;
     if (gemmPrecision === 'fp8' || gemmPrecision === 'fp4') {
-      for (const g of [qkv, proj, ...mlp]) addMemory({ kind: 'memory', name: `${g.name}.quantize`, bytes: (ACT_BYTES + gemmElementBytes(gemmPrecision)) * g.m * g.k * g.batch });
+      for (const g of [...attentionGemms, proj, ...mlp]) addMemory({ kind: 'memory', name: `${g.name}.quantize`, bytes: (ACT_BYTES + gemmElementBytes(gemmPrecision)) * g.m * g.k * g.batch });
     }
-    addGemm(qkv);
-    const att = layerAttention(d, gpu, b);
-    parts.attention += att.seconds;
-    parts.kernels += att.kernels;
+    for (const g of attentionGemms) addGemm(g);
     addGemm(proj);
     const activationBytes = ACT_BYTES * tokens * h;
-    addComm(coll('allreduce', activationBytes, layout.tp));
-    if (m.moe && d.ep > 1) {
+    addComm(coll('allreduce', ACT_BYTES * rankTokens * h, attentionGroup));
+    if (lm.moe && d.ep > 1) {
       // Each EP rank dispatches its 1/ep share of the tokens, top-k copies each, and combines them back.
-      const a2a = (activationBytes * m.moe.topK) / d.ep;
+      const a2a = (activationBytes * lm.moe.topK) / d.ep;
       addComm(coll('alltoall', a2a, epGroup));
       for (const g of mlp) addGemm(g);
       addComm(coll('alltoall', a2a, epGroup));
       addComm(coll('allreduce', activationBytes, expertTpGroup));
+    } else if (attentionDp) {
+      // The attention ranks' tokens are gathered for the MLP split over all tp GPUs, and its partial
+      // sums reduce-scattered back to their ranks (vLLM's AgRsAll2AllManager: "all-gather (dispatch)
+      // and reduce-scatter (combine)"; AMD ATOM's DP-attention guide: NCCL AllGather/ReduceScatter).
+      addComm(coll('allgather', activationBytes, layout.tp));
+      for (const g of mlp) addGemm(g);
+      addComm(coll('reducescatter', activationBytes, layout.tp));
     } else {
       for (const g of mlp) addGemm(g);
       addComm(coll('allreduce', activationBytes, layout.tp));
     }
-    Object.assign(layer, parts);
+    const layer = { ...parts };
     Object.assign(parts, saved);
-  }
+    return layer;
+  };
+  const moeLayer = layerParts(m);
+  const denseLayer = m.moe && m.moe.denseLayers > 0 ? layerParts(denseLayerModel(m)) : moeLayer;
+  const att = layerAttention(d, gpu, b);
 
   const rows = b.decodeRequests + b.prefillRequests;
   let launch = 0;
@@ -237,13 +223,19 @@ export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdow
       addMemory({ kind: 'memory', name: 'embedding', bytes: 2 * ACT_BYTES * tokens * h });
       addComm(coll('allreduce', ACT_BYTES * tokens * h, layout.tp)); // vocab-parallel embedding
     }
+    const kinds = m.moe ? stageLayerKinds(d, s) : { dense: 0, moe: d.stageLayers[s] };
+    for (const [n, layer] of [[kinds.moe, moeLayer], [kinds.dense, denseLayer]] as const) {
+      if (n === 0) continue;
+      parts.gemm += n * layer.gemm;
+      parts.memory += n * layer.memory;
+      parts.comm += n * layer.comm;
+      parts.kernels += n * layer.kernels;
+      parts.weightBytes += n * layer.weightBytes;
+    }
     const n = d.stageLayers[s];
-    parts.gemm += n * layer.gemm;
-    parts.attention += n * layer.attention;
-    parts.memory += n * layer.memory;
-    parts.comm += n * layer.comm;
-    parts.kernels += n * layer.kernels;
-    parts.weightBytes += n * layer.weightBytes;
+    parts.attention += n * att.seconds;
+    parts.kernels += n * att.kernels;
+    parts.weightBytes += n * att.weightBytes;
     if (s === d.pp - 1 && rows > 0) {
       // Logits only for each request's last position (vLLM computes them for sampled rows alone).
       addMemory({ kind: 'memory', name: 'final-norm', bytes: 2 * ACT_BYTES * rows * h });
@@ -281,10 +273,15 @@ export function servingStepTimer(deployment: Deployment | DeploymentInput): Step
   const layers = d.stageLayers.reduce((a, n) => a + n, 0);
   // Everything but attention depends on the tokens, the rows and which kinds of work the step
   // holds; a simulation meets the same few keys over and over, so that part is computed once.
+  // Under attention DP the busiest rank's share depends on each kind of request apart: the key
+  // holds the prefill tokens and both counts.
   const rest = new Map<string, number>();
+  const byKinds = d.attentionDp > 1;
   return {
     stepSeconds: (b: BatchShape) => {
-      const key = `${b.prefillTokens + b.decodeRequests}|${b.decodeRequests + b.prefillRequests}|${b.prefillRequests > 0 && b.prefillTokens > 0 ? 1 : 0}|${b.decodeRequests > 0 ? 1 : 0}`;
+      const key = byKinds
+        ? `${b.prefillTokens}|${b.prefillRequests}|${b.decodeRequests}`
+        : `${b.prefillTokens + b.decodeRequests}|${b.decodeRequests + b.prefillRequests}|${b.prefillRequests > 0 && b.prefillTokens > 0 ? 1 : 0}|${b.decodeRequests > 0 ? 1 : 0}`;
       const attention = layers * layerAttention(d, gpu, b).seconds;
       let other = rest.get(key);
       if (other === undefined) {
@@ -296,4 +293,3 @@ export function servingStepTimer(deployment: Deployment | DeploymentInput): Step
     },
   };
 }
-

@@ -31,6 +31,7 @@ export function serveCommand(): Command<any, any> {
     .option('--tp <n>', 'tensor-parallel GPUs per replica', '8')
     .option('--pp <n>', 'pipeline stages per replica', '1')
     .option('--ep <n>', 'expert-parallel ranks inside the TP group (mixture-of-experts models)', '1')
+    .option('--attention-dp <n>', 'attention data-parallel ranks inside the TP group: attention and its KV cache split by requests, the MLP over all TP ranks (SGLang --enable-dp-attention)', '1')
     .option('--replicas <n>', 'replicas behind the router', '1')
     .addOption(new Option('--precision <format>', 'weights and GEMMs: bf16, fp8, fp4 (NVFP4, Blackwell) or int4 (weight-only, 16-bit GEMMs)').choices([...WEIGHT_FORMATS]).default('bf16'))
     .addOption(new Option('--kv-dtype <t>', 'KV-cache data type').choices([...KV_DTYPES]).default('bf16'))
@@ -63,7 +64,8 @@ Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
   clustertwin serve --model llama3.1-8b --tp 1 --replicas 8 --rate 40 --duration 10m --json
   clustertwin serve --model qwen3-32b --tp 2 --framework sglang --concurrency 64 --isl 1024 --osl 512
-  clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128`,
+  clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128
+  clustertwin serve --system dgx-b200 --model deepseek-r1 --tp 8 --ep 8 --attention-dp 8 --precision fp8 --concurrency 256`,
     )
     .action((raw) => {
       const opts = raw as Record<string, unknown>;
@@ -105,6 +107,7 @@ Examples:
         tp: whole('--tp', 1024),
         pp: whole('--pp', 1024),
         ep: whole('--ep', 1024),
+        attentionDp: whole('--attention-dp', 1024),
         replicas: whole('--replicas', 100_000, 'replicas'),
         weightFormat: opts.precision as WeightFormat,
         kvDtype: opts.kvDtype as KvDtype,
@@ -160,7 +163,7 @@ export function renderServe(r: ServeReport, gpuName: string, modelName: string, 
   const load = c.load.kind === 'closed' ? `closed loop of ${int(c.load.concurrency)} clients, ${int(c.load.requests)} requests` : `Poisson, ${c.load.ratePerSecond} requests/s for ${(c.load.durationSeconds / 60).toFixed(1)} min`;
   out.push(
     keyValues([
-      ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy}) · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
+      ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy}) · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
       ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a replica (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
