@@ -31,17 +31,17 @@ export function transferLane(x: PoolsPlacement, p: number, q: number): GroupPlac
   const domainGpus = Math.max(node.nvlinkDomainGpus ?? node.gpusPerNode, node.gpusPerNode);
   const a = firstGpu(x, 'prefill', p);
   const b = firstGpu(x, 'decode', q);
-  const lanes = Math.min(x.prefill.gpus, x.decode.gpus);
   const within = (size: number): boolean => {
     const block = Math.floor(a / size);
     return Math.floor((a + x.prefill.gpus - 1) / size) === block && Math.floor(b / size) === block && Math.floor((b + x.decode.gpus - 1) / size) === block;
   };
   const sameNode = within(node.gpusPerNode);
   if (within(domainGpus)) {
-    return { ranks: 2, ranksPerNode: sameNode ? 2 : 1, nodes: sameNode ? 1 : 2, concurrentGroupsPerNode: lanes, domains: 1, ranksPerDomain: 2 };
+    return { ranks: 2, ranksPerNode: sameNode ? 2 : 1, nodes: sameNode ? 1 : 2, concurrentGroupsPerNode: 1, domains: 1, ranksPerDomain: 2 };
   }
-  // Each lane's GPU drives its share of its node's NICs: the lanes of one transfer on a node share them.
-  return { ranks: 2, ranksPerNode: 1, nodes: 2, concurrentGroupsPerNode: Math.min(lanes, node.gpusPerNode), domains: 2, ranksPerDomain: 1, stride: b - a };
+  // Each lane's GPU drives its own share of its node's NICs (1/gpusPerNode: a DGX H100 has a NIC a
+  // GPU), whatever the node's other GPUs are doing: a transfer of fewer lanes gets fewer NICs.
+  return { ranks: 2, ranksPerNode: 1, nodes: 2, concurrentGroupsPerNode: node.gpusPerNode, domains: 2, ranksPerDomain: 1, stride: b - a };
 }
 
 /** Seconds the KV of `promptTokens` tokens takes from prefill worker p to decode worker q. */
