@@ -8,11 +8,13 @@
  *   sequence slot) -> KV transfer (prompt tokens x KV bytes a token) -> decode worker decodes to the end
  *
  * Choices, with their sources:
- * - The first token is the prefill worker's: DistServe (section 2.1) and Splitwise (section 2) have
- *   the prompt phase produce it, and TensorRT-LLM's disaggregated serving returns the context
- *   server's first token. TTFT is arrival to the end of the prefill step; the transfer and the
- *   decode queue show in the time to the second token, so in TPOT. (vLLM's NixlConnector instead
- *   recomputes the last prompt token on the decode worker and samples the first token there.)
+ * - The first token is the prefill worker's: DistServe (section 2) and Splitwise (section 2) have
+ *   the prompt phase produce it, and TensorRT-LLM's context server samples it and hands it to the
+ *   generation server (DisaggregatedParams.first_gen_tokens, "produced during prefill"). TTFT is
+ *   arrival to the end of the prefill step, taking the token as streamed to the client at once; the
+ *   transfer and the decode queue show in the time to the second token, so in TPOT. (vLLM's
+ *   NixlConnector instead recomputes the last prompt token on the decode worker and samples the
+ *   first token there: its TTFT includes the transfer. Not modelled.)
  * - The KV is held on both sides while it moves: the prefill worker keeps the request's blocks
  *   from the end of its prefill until the transfer ends (vLLM's NixlConnector frees them when the
  *   decode side has read them), and the decode worker takes the prompt's blocks plus room for
