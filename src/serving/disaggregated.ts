@@ -94,7 +94,7 @@ export interface DisaggregatedResult extends ServingResult {
   prefillWorker: Int32Array;
 }
 
-/** A pool's router sees each decode worker's load with the requests on their way to it. */
+/** What a router reads of a worker (router() reads `outstanding` and the count): the decode pool's router counts the requests on their way to each worker too. */
 type Outstanding = Pick<ReplicaScheduler, 'outstanding'>;
 
 export function runDisaggregated(workload: Workload, config: DisaggregatedConfig, options: DisaggregatedOptions = {}): DisaggregatedResult {
