@@ -90,6 +90,12 @@ export function kvBytesPerTokenPerGpu(d: Deployment, layers = Math.max(...d.stag
   return layers * kvElementsPerTokenPerLayerPerGpu(d) * KV_DTYPE_BYTES[d.kvDtype];
 }
 
+/**
+ * KV-cache bytes one token costs over the whole model (every layer, each KV head once): what moves
+ * when a request's KV moves between replicas (disaggregated serving).
+ */
+export const kvBytesPerToken = (d: Pick<Deployment, 'model' | 'kvDtype'>): number => d.model.layers * d.model.kvHeads * headDim(d.model) * 2 * KV_DTYPE_BYTES[d.kvDtype];
+
 /** KV bytes per token per layer per GPU (what attention reads per context token). */
 export const kvBytesPerTokenPerLayerPerGpu = (d: Deployment): number => kvBytesPerTokenPerGpu(d, 1);
 

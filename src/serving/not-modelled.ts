@@ -1,7 +1,7 @@
 /** What the serving step model leaves out (one forward pass of a replica). */
 export const STEP_NOT_MODELLED: readonly string[] = [
   'pipeline parallelism runs one micro-batch through the stages in turn: a step is the sum over stages, with no pipelining of micro-batches',
-  'context parallelism and disaggregated prefill/decode',
+  'context parallelism',
   'sliding-window or sink attention: every layer attends to the full context',
   "multi-head latent attention's kernels at their own efficiency: FlashMLA (decode over the latents) and the prefill attention run at FlashAttention 2's rate; DeepSeek's multi-token-prediction module is not served",
   'attention data parallelism as one scheduler: a step\'s requests are dealt round-robin over the attention ranks (the busiest sets the time), each rank\'s cache is its share of the replica\'s, and the embedding and logits stay split over the whole TP group',
@@ -19,7 +19,8 @@ export const SIMULATION_NOT_MODELLED: readonly string[] = [
   'prefix caching: every prompt is prefilled in full (no shared-prefix hits)',
   'swap preemption: preempted requests always recompute (vLLM V1 only recomputes)',
   'speculative decoding: each step decodes one token per request',
-  'disaggregated prefill and decode pools and their KV transfer',
+  'disaggregated serving: the KV transfer starts when the whole prefill ends (no layer-by-layer overlap with it), transfers at once do not share links, and the prefill worker samples the first token (vLLM\'s NixlConnector samples it on the decode worker)',
+  'KV-aware and SLO-aware routing and pool resizing (Dynamo\'s KV router and planner): pools are fixed and route round-robin, least-outstanding or at random',
   'multiple partial prefills and long-prefill thresholds (vLLM max_num_partial_prefills, long_prefill_token_threshold)',
   'the KV watermark vLLM V0 kept free, and any allocator fragmentation beyond whole blocks',
   'request priorities, cancellation, timeouts and the API server\'s tokenization and streaming time',

@@ -230,7 +230,8 @@ export function runServing(workload: Workload, configs: readonly ReplicaConfig[]
   });
 }
 
-function summarise(
+/** A result from a run's request store and schedulers (the disaggregated engine shares it). */
+export function summarise(
   s: RequestStore,
   replicas: readonly ReplicaScheduler[],
   m: { steps: number; window: { start: number; end: number }; outputTokensPerSecond: number; requestsPerSecond: number; kvUtilization: { mean: number; max: number } },

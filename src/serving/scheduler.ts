@@ -343,6 +343,31 @@ export class ReplicaScheduler {
     return this.stepRequests > 0;
   }
 
+  /**
+   * Takes `blocks` free KV blocks out of the scheduler's hands (a KV transfer holds them) until
+   * `returnBlocks`; the caller checks they are free.
+   */
+  takeBlocks(blocks: number): void {
+    if (!(blocks >= 0 && blocks <= this.freeBlocks)) throw new RangeError(`takeBlocks: ${blocks} blocks asked for, ${this.freeBlocks} free`);
+    this.freeBlocks -= blocks;
+  }
+
+  returnBlocks(blocks: number): void {
+    this.freeBlocks += blocks;
+  }
+
+  /**
+   * Runs request r from the next step on, decoding: its prompt's KV and first token came from a
+   * prefill worker (disaggregated serving), so `s.computed[r]` tokens are already in the cache, in
+   * the `s.blocks[r]` blocks the caller took for it. The caller keeps running requests within `maxNumSeqs`.
+   */
+  admitPrefilled(s: RequestStore, r: number): void {
+    if (this.runningLength === this.running.length) this.compact(s);
+    s.state[r] = RequestState.running;
+    s.prefilled[r] = 1;
+    this.running[this.runningLength++] = r;
+  }
+
   /** Applies the end of the step, at `endSeconds`; returns the output tokens it sampled. */
   commit(s: RequestStore, endSeconds: number): number {
     for (let j = 0; j < this.firstCount; j++) s.firstTokenSeconds[this.firstIds[j]] = endSeconds;

@@ -127,7 +127,7 @@ export const MAX_SIMULATED_OUTPUT_TOKENS = 2e8;
 export const MAX_SIMULATED_STEPS = 1e7;
 
 /** About how many engine steps the simulation runs, and whether that is within its bound. */
-function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number): number {
+export function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number): number {
   const replicas = x.replicas ?? 1;
   const requests = x.load.kind === 'closed' ? x.load.requests : x.load.ratePerSecond * x.load.durationSeconds;
   const flag = x.load.kind === 'closed' ? 'requests' : 'duration';

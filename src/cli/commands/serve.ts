@@ -11,6 +11,8 @@ import { parseScenarioInput } from '../../config/scenario-input.js';
 import { scenarioModel, scenarioSystem } from '../../config/resolve.js';
 import { loadPresets } from '../../node/presets.js';
 import { serve, type ServeLoad, type ServeReport } from '../../serving/serve.js';
+import { serveDisaggregated, type DisaggregatedServeReport } from '../../serving/serve-disaggregated.js';
+import { POOL_EXAMPLE, POOL_HELP, addPoolOptions, parsePools, poolFlagOf, poolRows } from './serve-pools.js';
 import { KV_DTYPES, WEIGHT_FORMATS, type KvDtype, type WeightFormat } from '../../serving/weight-format.js';
 import type { RoutingPolicy } from '../../serving/router.js';
 import { SCHEDULER_POLICIES, type SchedulerPolicy } from '../../serving/scheduler.js';
@@ -24,7 +26,7 @@ import { heading, int, keyValues, table, usd } from '../format.js';
 const YEAR_SECONDS = 365 * 86_400;
 
 export function serveCommand(): Command<any, any> {
-  return new Command('serve')
+  return addPoolOptions(new Command('serve')
     .description('serve a model: one deployment under one load (TTFT, TPOT, throughput, cost per million tokens)')
     .option('--system <preset>', 'system preset', 'dgx-h100')
     .option('--model <preset>', 'model preset, e.g. llama3.1-70b', 'llama3.1-70b')
@@ -49,7 +51,7 @@ export function serveCommand(): Command<any, any> {
     .option('--duration <t>', 'with --rate: how long requests arrive, e.g. 600, 10m, 1h', '10m')
     .option('--warmup <t>', 'leave out requests arriving before this time', '0')
     .option('--seed <n>', 'seed of the arrivals and the router', '1')
-    .option('--json', 'print one JSON object instead of tables')
+    .option('--json', 'print one JSON object instead of tables'))
     .addHelpText(
       'after',
       `
@@ -59,13 +61,15 @@ continuous batching over it request by request, with the chosen framework's sche
 The validation suite's measured serving runs (H100: vLLM, SGLang, TensorRT-LLM) are reported, not
 yet held to a bound: the output quotes the record for its GPU and framework
 (clustertwin validate --group serving lists every run).
+${POOL_HELP}
 
 Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
   clustertwin serve --model llama3.1-8b --tp 1 --replicas 8 --rate 40 --duration 10m --json
   clustertwin serve --model qwen3-32b --tp 2 --framework sglang --concurrency 64 --isl 1024 --osl 512
   clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128
-  clustertwin serve --system dgx-b200 --model deepseek-r1 --tp 8 --ep 8 --attention-dp 8 --precision fp8 --concurrency 256`,
+  clustertwin serve --system dgx-b200 --model deepseek-r1 --tp 8 --ep 8 --attention-dp 8 --precision fp8 --concurrency 256
+${POOL_EXAMPLE}`,
     )
     .action((raw) => {
       const opts = raw as Record<string, unknown>;
@@ -99,38 +103,43 @@ Examples:
             bar.update(Math.round(done * 100));
           }
         : undefined;
-      let report;
+      const pools = parsePools(opts);
+      let report: ServeReport | DisaggregatedServeReport;
       try {
-        report = namingFlags(() => serve({
-        system,
-        model,
-        tp: whole('--tp', 1024),
-        pp: whole('--pp', 1024),
-        ep: whole('--ep', 1024),
-        attentionDp: whole('--attention-dp', 1024),
-        replicas: whole('--replicas', 100_000, 'replicas'),
-        weightFormat: opts.precision as WeightFormat,
-        kvDtype: opts.kvDtype as KvDtype,
-        cudaGraphs: opts.cudaGraphs !== false,
-        framework: opts.framework as Framework,
-        ...(opts.maxBatch !== undefined ? { maxBatch: whole('--max-batch', 65_536, 'requests') } : {}),
-        ...(opts.maxBatchedTokens !== undefined ? { maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens') } : {}),
-        ...(opts.policy !== undefined ? { policy: opts.policy as SchedulerPolicy } : {}),
-        routing: opts.routing as RoutingPolicy,
-        isl,
-        osl,
-        load,
-        seed: numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true }),
-        warmupSeconds: durationFlag(opts.warmup, '--warmup', { min: 0, max: YEAR_SECONDS }),
-        ...(onProgress ? { onProgress } : {}),
-      }));
+        report = namingFlags(() => {
+          const x = {
+            system,
+            model,
+            tp: whole('--tp', 1024),
+            pp: whole('--pp', 1024),
+            ep: whole('--ep', 1024),
+            attentionDp: whole('--attention-dp', 1024),
+            replicas: whole('--replicas', 100_000, 'replicas'),
+            weightFormat: opts.precision as WeightFormat,
+            kvDtype: opts.kvDtype as KvDtype,
+            cudaGraphs: opts.cudaGraphs !== false,
+            framework: opts.framework as Framework,
+            ...(opts.maxBatch !== undefined ? { maxBatch: whole('--max-batch', 65_536, 'requests') } : {}),
+            ...(opts.maxBatchedTokens !== undefined ? { maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens') } : {}),
+            ...(opts.policy !== undefined ? { policy: opts.policy as SchedulerPolicy } : {}),
+            routing: opts.routing as RoutingPolicy,
+            isl,
+            osl,
+            load,
+            seed: numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true }),
+            warmupSeconds: durationFlag(opts.warmup, '--warmup', { min: 0, max: YEAR_SECONDS }),
+            ...(onProgress ? { onProgress } : {}),
+          };
+          return pools ? serveDisaggregated({ ...x, ...pools }) : serve(x);
+        });
       } finally {
         if (started) bar?.stop();
       }
       // The suite's record for this GPU and framework (the engine leaves it to the caller).
-      const record = servingAccuracyFor(SERVING_ACCURACY, report.accuracyKey.gpu, report.accuracyKey.framework);
+      // The suite measures aggregated deployments only: a disaggregated one has no record.
+      const record = pools ? { ttft: null, tpot: null } : servingAccuracyFor(SERVING_ACCURACY, report.accuracyKey.gpu, report.accuracyKey.framework);
       const gpuName = system.gpu.description ?? system.gpu.name;
-      const sentence = servingAccuracySentence(record, gpuName, report.config.framework);
+      const sentence = pools ? 'no measured disaggregated serving run is in the validation suite: this prediction is unchecked' : servingAccuracySentence(record, gpuName, report.config.framework);
       const out = { ...report, accuracy: { ...record, sentence } };
       process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${renderServe(report, gpuName, model.description ?? model.name, sentence)}\n`);
     });
@@ -144,7 +153,8 @@ function namingFlags<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof ClusterTwinError && FLAG_OF_FIELD[err.path]) throw new ClusterTwinError(err.code, FLAG_OF_FIELD[err.path], err.detail);
+    const flag = err instanceof ClusterTwinError ? (FLAG_OF_FIELD[err.path] ?? poolFlagOf(err.path)) : undefined;
+    if (err instanceof ClusterTwinError && flag) throw new ClusterTwinError(err.code, flag, err.detail);
     throw err;
   }
 }
@@ -156,16 +166,18 @@ const ms = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : '-')
 const count = (x: number): string => (x >= 1e4 ? formatCount(x) : x >= 100 ? int(x) : x.toFixed(1));
 
 /** The human-readable serving report. */
-export function renderServe(r: ServeReport, gpuName: string, modelName: string, accuracy: string): string {
+export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: string, modelName: string, accuracy: string): string {
   const c = r.config;
   const out: string[] = [];
-  out.push(`${heading(modelName)} served on ${int(c.replicas)} x ${c.tp * c.pp} ${gpuName} (${c.system}), ${int(r.gpus)} GPUs`);
+  const pools = 'disaggregated' in r;
+  out.push(`${heading(modelName)} served on ${pools ? 'disaggregated prefill and decode pools of' : `${int(c.replicas)} x ${c.tp * c.pp}`} ${gpuName} (${c.system}), ${int(r.gpus)} GPUs`);
   const load = c.load.kind === 'closed' ? `closed loop of ${int(c.load.concurrency)} clients, ${int(c.load.requests)} requests` : `Poisson, ${c.load.ratePerSecond} requests/s for ${(c.load.durationSeconds / 60).toFixed(1)} min`;
   out.push(
     keyValues([
-      ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy}) · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
+      ...(pools ? poolRows(r) : []),
+      [pools ? 'each worker' : 'replica', `${pools ? '' : `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · `}${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy})${pools ? '' : ` · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`}`],
       ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
-      ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a replica (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
+      ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a ${pools ? 'decode worker' : 'replica'} (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
   );
   out.push('');
