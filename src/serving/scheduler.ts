@@ -19,10 +19,14 @@
  * KV is held in blocks of `blockTokens` (16 as vLLM's default); a request holds
  * ceil(tokens in its cache / blockTokens) blocks. No watermark is kept back (vLLM V0 kept 1%).
  *
- * For speed a step's token accounting is applied as the step is built (one pass over the running
- * requests a step, which is the whole cost of a long run); what the step's end makes visible
- * (first-token and finish times, finished requests' blocks freed) waits for `commit`. Finished
- * requests leave the running list lazily, on the next pass.
+ * For speed the running requests' state lives in the scheduler's own dense arrays, one slot per
+ * running request in admission order (the store's per-request arrays hold it only while a request
+ * waits, and get it back when the request leaves the running list), so the one pass over the
+ * running requests a step, which is the whole cost of a long run, reads and writes a few adjacent
+ * numbers per request. A step's token accounting is applied as the step is built; what the
+ * step's end makes visible (first-token and finish times, finished requests' blocks freed) waits
+ * for `commit`. Finished requests stay in their slots, skipped, until enough of them pile up to
+ * be worth squeezing out (the order of the rest, which is all that scheduling reads, is kept).
  */
 import type { BatchShape } from './batch.js';
 import { IntDeque } from './int-deque.js';
@@ -52,10 +56,21 @@ export class ReplicaScheduler {
   readonly maxBatchedTokens: number;
   readonly policy: SchedulerPolicy;
   freeBlocks: number;
-  /** Running requests in admission order (the newest last: the one preempted first), finished ones not yet dropped among them. */
-  private running: Int32Array;
+  /**
+   * The running list, one slot per request in admission order (the newest last: the one
+   * preempted first), finished ones not yet squeezed out among them (their `slotLeft` is 0).
+   */
+  private slotRequest: Int32Array;
+  /** Tokens of the slot's request whose KV is in the cache. */
+  private slotComputed: Int32Array;
+  /** KV blocks the slot's request holds. */
+  private slotBlocks: Int32Array;
+  /** Output tokens the slot's request has still to sample (0: finished). */
+  private slotLeft: Int32Array;
+  /** 1 once the slot's (re)prefill is done and each step decodes one token. */
+  private slotDecoding: Uint8Array;
   private runningLength = 0;
-  /** Finished requests still in `running`, dropped on the next pass. */
+  /** Finished requests still in the running list. */
   private dead = 0;
   readonly waiting = new IntDeque();
   /** Requests in the step being built or run. */
@@ -88,8 +103,13 @@ export class ReplicaScheduler {
     if (this.policy !== 'chunked-prefill' && this.policy !== 'prefill-first') throw new RangeError(`policy: unknown scheduling policy ${String(this.policy)}`);
     this.totalBlocks = Math.floor(config.kvBudgetTokens / this.blockTokens);
     this.freeBlocks = this.totalBlocks;
-    // Dead entries ride along for one pass at most, so the list never holds more than twice the limit.
-    this.running = new Int32Array(2 * this.maxNumSeqs);
+    // Finished slots are squeezed out before the list fills, so it never holds more than twice the limit.
+    const slots = 2 * this.maxNumSeqs;
+    this.slotRequest = new Int32Array(slots);
+    this.slotComputed = new Int32Array(slots);
+    this.slotBlocks = new Int32Array(slots);
+    this.slotLeft = new Int32Array(slots);
+    this.slotDecoding = new Uint8Array(slots);
     this.firstIds = new Int32Array(this.maxNumSeqs);
     this.finishedIds = new Int32Array(this.maxNumSeqs);
   }
@@ -131,6 +151,8 @@ export class ReplicaScheduler {
     this.firstCount = 0;
     this.finishedCount = 0;
     this.batch = { prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 0, decodeContextTokens: 0 };
+    // Squeezing out finished slots costs a pass; skipping them costs a look each step: squeeze when they are an eighth.
+    if (this.dead * 8 > this.runningLength) this.compact();
     if (this.policy === 'prefill-first') {
       if (!this.prefillWaitingWhole(s)) this.scheduleRunning(s, Infinity);
     } else {
@@ -141,33 +163,57 @@ export class ReplicaScheduler {
     return this.stepRequests === 0 ? null : this.batch;
   }
 
-  /** Adds request r feeding `tokens` to the step, outside the hot loop (admissions). */
-  private plan(s: RequestStore, r: number, tokens: number): void {
+  /** Adds slot i feeding `tokens` of its (re)prefill to the step, outside the hot loop of decodes. */
+  private feed(s: RequestStore, i: number, tokens: number): void {
     const b = this.batch;
+    const c = this.slotComputed[i];
+    const done = tokens === this.prefillLeft(s, i);
     b.prefillRequests++;
     b.prefillTokens += tokens;
-    b.prefillPriorTokens += s.computed[r];
+    b.prefillPriorTokens += c;
     this.stepRequests++;
-    const c = (s.computed[r] += tokens);
-    if (c === s.promptTokens[r] + s.generated[r]) this.sample(s, r);
+    this.slotComputed[i] = c + tokens;
+    if (done) this.sample(s, i);
   }
 
-  /** Request r samples a token at the end of this step. */
-  private sample(s: RequestStore, r: number): void {
-    s.prefilled[r] = 1;
-    const g = ++s.generated[r];
+  /** Prompt (and, after a recompute, output) tokens slot i has still to prefill. */
+  private prefillLeft(s: RequestStore, i: number): number {
+    const r = this.slotRequest[i];
+    const generated = s.outputTokens[r] - this.slotLeft[i];
+    return s.promptTokens[r] + generated - this.slotComputed[i];
+  }
+
+  /** The end of slot i's prefill: it samples a token at the end of this step. */
+  private sample(s: RequestStore, i: number): void {
+    const r = this.slotRequest[i];
+    this.slotDecoding[i] = 1;
+    const left = --this.slotLeft[i];
     this.stepSampled++;
-    if (g === 1) this.firstIds[this.firstCount++] = r;
-    if (g >= s.outputTokens[r]) this.finishedIds[this.finishedCount++] = r;
+    if (left === s.outputTokens[r] - 1) this.firstIds[this.firstCount++] = r;
+    if (left <= 0) this.finish(s, i);
   }
 
+  /** Slot i samples its last token this step: its request leaves the running list with its state. */
+  private finish(s: RequestStore, i: number): void {
+    const r = this.slotRequest[i];
+    this.slotLeft[i] = 0;
+    s.generated[r] = s.outputTokens[r];
+    s.computed[r] = this.slotComputed[i];
+    s.blocks[r] = this.slotBlocks[i]; // commit frees them
+    s.prefilled[r] = 1;
+    this.finishedIds[this.finishedCount++] = r;
+  }
+
+  /** Preempts the newest running request (recompute: its blocks freed, back to the front of the queue); returns its slot. */
   private preemptNewest(s: RequestStore): number {
-    let victim = this.running[--this.runningLength];
-    while (s.state[victim] === RequestState.finished) {
+    let i = --this.runningLength;
+    while (this.slotLeft[i] === 0) {
       this.dead--;
-      victim = this.running[--this.runningLength];
+      i = --this.runningLength;
     }
-    this.freeBlocks += s.blocks[victim];
+    const victim = this.slotRequest[i];
+    this.freeBlocks += this.slotBlocks[i];
+    s.generated[victim] = s.outputTokens[victim] - this.slotLeft[i];
     s.blocks[victim] = 0;
     s.computed[victim] = 0;
     s.prefilled[victim] = 0;
@@ -175,103 +221,98 @@ export class ReplicaScheduler {
     s.preemptions[victim]++;
     this.preemptions++;
     this.waiting.pushFront(victim);
-    return victim;
+    return i;
   }
 
-  /** Serves running requests in order within the budget, dropping finished ones; returns the budget left. */
+  /** Serves running requests in order within the budget; returns the budget left. */
   private scheduleRunning(s: RequestStore, budget: number): number {
-    // The hot loop of a long run (every running request, every step): arrays held in locals,
-    // and a decode that stays inside its last block costs no division.
+    // The hot loop of a long run (every running request, every step): the slot arrays held in
+    // locals, and a decode that stays inside its last block costs no division.
     const B = this.blockTokens;
-    const running = this.running;
-    const state = s.state;
-    const computed = s.computed;
-    const generated = s.generated;
-    const output = s.outputTokens;
-    const blocks = s.blocks;
-    const prefilled = s.prefilled;
-    const FINISHED = RequestState.finished;
-    const finishedIds = this.finishedIds;
-    let finishedCount = this.finishedCount;
+    const computed = this.slotComputed;
+    const blocks = this.slotBlocks;
+    const left = this.slotLeft;
+    const decoding = this.slotDecoding;
     let decodes = 0;
     let decodeContext = 0;
     let free = this.freeBlocks;
-    let w = 0;
-    let i = 0;
-    for (; i < this.runningLength && budget > 0; i++) {
-      const r = running[i];
-      if (state[r] === FINISHED) {
-        this.dead--;
-        continue;
-      }
-      const c = computed[r];
-      const decoding = prefilled[r] === 1;
-      const tokens = decoding ? 1 : Math.min(s.promptTokens[r] + generated[r] - c, budget);
-      const held = blocks[r];
+    let n = this.runningLength; // only a preemption shortens it
+    for (let i = 0; i < n && budget > 0; i++) {
+      const l = left[i];
+      if (l === 0) continue; // finished
+      const c = computed[i];
+      const isDecode = decoding[i] === 1;
+      const tokens = isDecode ? 1 : Math.min(this.prefillLeft(s, i), budget);
+      const held = blocks[i];
       const need = c + tokens > held * B ? Math.ceil((c + tokens) / B) - held : 0;
       if (need > free) {
         this.freeBlocks = free;
-        this.finishedCount = finishedCount;
         let selfPreempted = false;
         while (need > this.freeBlocks) {
-          if (this.preemptNewest(s) === r) {
+          if (this.preemptNewest(s) === i) {
             selfPreempted = true;
             break;
           }
         }
         free = this.freeBlocks;
-        finishedCount = this.finishedCount;
+        n = this.runningLength;
         if (selfPreempted) break;
       }
-      free -= need;
-      blocks[r] = held + need;
-      running[w++] = r;
+      if (need > 0) {
+        free -= need;
+        blocks[i] = held + need;
+      }
       budget -= tokens;
-      if (decoding) {
+      if (isDecode) {
         decodes++;
         decodeContext += c + 1;
-        computed[r] = c + 1;
-        const g = generated[r] + 1;
-        generated[r] = g;
-        if (g >= output[r]) finishedIds[finishedCount++] = r;
+        computed[i] = c + 1;
+        left[i] = l - 1;
+        if (l === 1) this.finish(s, i);
       } else {
         this.freeBlocks = free;
-        this.finishedCount = finishedCount;
-        this.plan(s, r, tokens);
-        finishedCount = this.finishedCount;
+        this.feed(s, i, tokens);
       }
     }
     this.freeBlocks = free;
-    this.finishedCount = finishedCount;
     this.stepSampled += decodes;
-    // The budget ran out: the rest keep their places, unserved this step.
-    if (i < this.runningLength && w < i) running.copyWithin(w, i, this.runningLength);
-    this.runningLength = w + Math.max(0, this.runningLength - i);
     this.stepRequests += decodes;
     this.batch.decodeRequests += decodes;
     this.batch.decodeContextTokens += decodeContext;
     return budget;
   }
 
-  /** Drops finished requests from the running list (prefill-only steps leave them in place). */
-  private compact(s: RequestStore): void {
+  /** Squeezes finished slots out of the running list, keeping the order of the rest. */
+  private compact(): void {
     let w = 0;
     for (let i = 0; i < this.runningLength; i++) {
-      const r = this.running[i];
-      if (s.state[r] !== RequestState.finished) this.running[w++] = r;
+      if (this.slotLeft[i] === 0) continue;
+      if (w !== i) {
+        this.slotRequest[w] = this.slotRequest[i];
+        this.slotComputed[w] = this.slotComputed[i];
+        this.slotBlocks[w] = this.slotBlocks[i];
+        this.slotLeft[w] = this.slotLeft[i];
+        this.slotDecoding[w] = this.slotDecoding[i];
+      }
+      w++;
     }
     this.runningLength = w;
     this.dead = 0;
   }
 
+  /** Moves the waiting queue's front into a new slot with `blocks` more blocks and feeds it `tokens`. */
   private startRunning(s: RequestStore, r: number, tokens: number, blocks: number): void {
-    if (this.runningLength === this.running.length) this.compact(s);
+    if (this.runningLength === this.slotRequest.length) this.compact();
     this.waiting.popFront();
     this.freeBlocks -= blocks;
-    s.blocks[r] += blocks;
     s.state[r] = RequestState.running;
-    this.running[this.runningLength++] = r;
-    this.plan(s, r, tokens);
+    const i = this.runningLength++;
+    this.slotRequest[i] = r;
+    this.slotComputed[i] = s.computed[r];
+    this.slotBlocks[i] = s.blocks[r] + blocks;
+    this.slotLeft[i] = s.outputTokens[r] - s.generated[r];
+    this.slotDecoding[i] = 0;
+    this.feed(s, i, tokens);
   }
 
   private admitWaitingChunked(s: RequestStore, budget: number): void {
