@@ -19,14 +19,23 @@
  * KV is held in blocks of `blockTokens` (16 as vLLM's default); a request holds
  * ceil(tokens in its cache / blockTokens) blocks. No watermark is kept back (vLLM V0 kept 1%).
  *
- * For speed the running requests' state lives in the scheduler's own dense arrays, one slot per
- * running request in admission order (the store's per-request arrays hold it only while a request
- * waits, and get it back when the request leaves the running list), so the one pass over the
- * running requests a step, which is the whole cost of a long run, reads and writes a few adjacent
- * numbers per request. A step's token accounting is applied as the step is built; what the
- * step's end makes visible (first-token and finish times, finished requests' blocks freed) waits
- * for `commit`. Finished requests stay in their slots, skipped, until enough of them pile up to
- * be worth squeezing out (the order of the rest, which is all that scheduling reads, is kept).
+ * For speed (a long run is millions of steps over hundreds of running requests each):
+ * - The running requests' state lives in the scheduler's own dense arrays, one slot per running
+ *   request in admission order; the store's per-request arrays hold it only while a request
+ *   waits, and get it back when the request leaves the running list.
+ * - Decoding requests are kept against a clock that counts the steps in which every one of them
+ *   decoded: their tokens in cache and tokens left are stored as offsets from it. A step in which
+ *   nothing is prefilling, every decode fits the token budget and the free blocks cover every
+ *   decode that crosses into a new block is such a step, and it costs no pass over the requests:
+ *   the decodes' context sum is kept incrementally, the decodes that need a block this step are
+ *   counted by their position in a block (one counter per position), and the requests finishing
+ *   this step are found on a timing wheel keyed by the step they finish in. Any other step takes
+ *   the general pass below, in admission order, and is exactly vLLM's rule; the fast step gives
+ *   what that pass would give for it, number for number (test/serving-golden.test.ts holds it).
+ * - A step's token accounting is applied as the step is built; what the step's end makes visible
+ *   (first-token and finish times, finished requests' blocks freed) waits for `commit`. Finished
+ *   requests stay in their slots, skipped, until enough of them pile up to be worth squeezing out
+ *   (the order of the rest, which is all that scheduling reads, is kept).
  */
 import type { BatchShape } from './batch.js';
 import { IntDeque } from './int-deque.js';
@@ -49,6 +58,20 @@ export interface SchedulerConfig {
   policy?: SchedulerPolicy;
 }
 
+/** What a slot of the running list holds. */
+const PREFILLING = 0;
+const DECODING = 1;
+const FINISHED = 2;
+/** Buckets of the finish wheel (a power of two); a request finishing further ahead is passed over once a turn. */
+const WHEEL = 1024;
+const NONE = -1;
+
+/** x mod m in [0, m). */
+const mod = (x: number, m: number): number => {
+  const r = x % m;
+  return r < 0 ? r + m : r;
+};
+
 export class ReplicaScheduler {
   readonly blockTokens: number;
   readonly totalBlocks: number;
@@ -58,20 +81,32 @@ export class ReplicaScheduler {
   freeBlocks: number;
   /**
    * The running list, one slot per request in admission order (the newest last: the one
-   * preempted first), finished ones not yet squeezed out among them (their `slotLeft` is 0).
+   * preempted first), finished ones not yet squeezed out among them.
    */
   private slotRequest: Int32Array;
-  /** Tokens of the slot's request whose KV is in the cache. */
+  private slotPhase: Uint8Array;
+  /** Tokens of the slot's request whose KV is in the cache; for a decoding slot, less the clock. */
   private slotComputed: Int32Array;
-  /** KV blocks the slot's request holds. */
+  /** KV blocks a prefilling slot holds (a decoding slot holds ceil(tokens in cache / blockTokens)). */
   private slotBlocks: Int32Array;
-  /** Output tokens the slot's request has still to sample (0: finished). */
+  /** Output tokens the slot's request has still to sample; for a decoding slot, plus the clock. */
   private slotLeft: Int32Array;
-  /** 1 once the slot's (re)prefill is done and each step decodes one token. */
-  private slotDecoding: Uint8Array;
   private runningLength = 0;
   /** Finished requests still in the running list. */
   private dead = 0;
+  /** Steps in which every decoding slot decoded (see the file's note). */
+  private clock = 0;
+  /** Decoding slots, and the sum of their `slotComputed`. */
+  private decoders = 0;
+  private decodeOffsetSum = 0;
+  /** Prefilling slots. */
+  private prefilling = 0;
+  /** Decoding slots by -slotComputed mod blockTokens: at clock t, those at t mod blockTokens fill their last block. */
+  private atBlockPosition: Int32Array;
+  /** The finish wheel: decoding slots in lists by the clock of the step they finish in (slotLeft - 1), mod WHEEL. */
+  private wheelHead: Int32Array;
+  private wheelNext: Int32Array;
+  private wheelPrev: Int32Array;
   readonly waiting = new IntDeque();
   /** Requests in the step being built or run. */
   private stepRequests = 0;
@@ -80,7 +115,7 @@ export class ReplicaScheduler {
   /** Requests whose first token, and requests whose last, the step samples. */
   private firstIds: Int32Array;
   private firstCount = 0;
-  /** Requests that finished in the last commit (valid until the next schedule). */
+  /** Requests that finished in the last commit (valid until the next schedule; in no particular order). */
   readonly finishedIds: Int32Array;
   finishedCount = 0;
   /** Preemptions since the start. */
@@ -106,10 +141,14 @@ export class ReplicaScheduler {
     // Finished slots are squeezed out before the list fills, so it never holds more than twice the limit.
     const slots = 2 * this.maxNumSeqs;
     this.slotRequest = new Int32Array(slots);
+    this.slotPhase = new Uint8Array(slots);
     this.slotComputed = new Int32Array(slots);
     this.slotBlocks = new Int32Array(slots);
     this.slotLeft = new Int32Array(slots);
-    this.slotDecoding = new Uint8Array(slots);
+    this.atBlockPosition = new Int32Array(this.blockTokens);
+    this.wheelHead = new Int32Array(WHEEL).fill(NONE);
+    this.wheelNext = new Int32Array(slots);
+    this.wheelPrev = new Int32Array(slots);
     this.firstIds = new Int32Array(this.maxNumSeqs);
     this.finishedIds = new Int32Array(this.maxNumSeqs);
   }
@@ -151,8 +190,8 @@ export class ReplicaScheduler {
     this.firstCount = 0;
     this.finishedCount = 0;
     this.batch = { prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 0, decodeContextTokens: 0 };
-    // Squeezing out finished slots costs a pass; skipping them costs a look each step: squeeze when they are an eighth.
-    if (this.dead * 8 > this.runningLength) this.compact();
+    // Finished slots cost a look in each general pass; squeeze them out once they outnumber the rest.
+    if (this.dead * 2 > this.runningLength) this.compact();
     if (this.policy === 'prefill-first') {
       if (!this.prefillWaitingWhole(s)) this.scheduleRunning(s, Infinity);
     } else {
@@ -163,7 +202,47 @@ export class ReplicaScheduler {
     return this.stepRequests === 0 ? null : this.batch;
   }
 
-  /** Adds slot i feeding `tokens` of its (re)prefill to the step, outside the hot loop of decodes. */
+  private wheelAdd(i: number): void {
+    const b = (this.slotLeft[i] - 1) & (WHEEL - 1);
+    const head = this.wheelHead[b];
+    this.wheelNext[i] = head;
+    this.wheelPrev[i] = NONE;
+    if (head !== NONE) this.wheelPrev[head] = i;
+    this.wheelHead[b] = i;
+  }
+
+  /** Unlinks slot i from the wheel (its slotLeft must be what it was linked under). */
+  private wheelRemove(i: number): void {
+    const next = this.wheelNext[i];
+    const prev = this.wheelPrev[i];
+    if (prev !== NONE) this.wheelNext[prev] = next;
+    else this.wheelHead[(this.slotLeft[i] - 1) & (WHEEL - 1)] = next;
+    if (next !== NONE) this.wheelPrev[next] = prev;
+  }
+
+  /** Slot i's prefill is done, with `computed` tokens in cache and `left` (>= 1) to sample: it decodes from the next step on. */
+  private startDecoding(i: number, computed: number, left: number): void {
+    const off = computed - this.clock;
+    this.slotPhase[i] = DECODING;
+    this.slotComputed[i] = off;
+    this.slotLeft[i] = left + this.clock;
+    this.prefilling--;
+    this.decoders++;
+    this.decodeOffsetSum += off;
+    this.atBlockPosition[mod(-off, this.blockTokens)]++;
+    this.wheelAdd(i);
+  }
+
+  /** Takes decoding slot i off the clock's books (it finishes or is preempted). */
+  private stopDecoding(i: number): void {
+    const off = this.slotComputed[i];
+    this.decoders--;
+    this.decodeOffsetSum -= off;
+    this.atBlockPosition[mod(-off, this.blockTokens)]--;
+    this.wheelRemove(i);
+  }
+
+  /** Adds prefilling slot i feeding `tokens` of its (re)prefill to the step. */
   private feed(s: RequestStore, i: number, tokens: number): void {
     const b = this.batch;
     const c = this.slotComputed[i];
@@ -173,33 +252,31 @@ export class ReplicaScheduler {
     b.prefillPriorTokens += c;
     this.stepRequests++;
     this.slotComputed[i] = c + tokens;
-    if (done) this.sample(s, i);
+    if (!done) return;
+    // The prefill ends: the step samples the request's next token.
+    const r = this.slotRequest[i];
+    const left = this.slotLeft[i] - 1;
+    this.stepSampled++;
+    if (left === s.outputTokens[r] - 1) this.firstIds[this.firstCount++] = r;
+    if (left > 0) return this.startDecoding(i, c + tokens, left);
+    this.prefilling--;
+    this.finish(s, i, c + tokens, this.slotBlocks[i]);
   }
 
-  /** Prompt (and, after a recompute, output) tokens slot i has still to prefill. */
+  /** Prompt (and, after a recompute, output) tokens prefilling slot i has still to feed. */
   private prefillLeft(s: RequestStore, i: number): number {
     const r = this.slotRequest[i];
     const generated = s.outputTokens[r] - this.slotLeft[i];
     return s.promptTokens[r] + generated - this.slotComputed[i];
   }
 
-  /** The end of slot i's prefill: it samples a token at the end of this step. */
-  private sample(s: RequestStore, i: number): void {
+  /** Slot i samples its last token this step, holding `computed` tokens in `blocks`: its request leaves with its state. */
+  private finish(s: RequestStore, i: number, computed: number, blocks: number): void {
     const r = this.slotRequest[i];
-    this.slotDecoding[i] = 1;
-    const left = --this.slotLeft[i];
-    this.stepSampled++;
-    if (left === s.outputTokens[r] - 1) this.firstIds[this.firstCount++] = r;
-    if (left <= 0) this.finish(s, i);
-  }
-
-  /** Slot i samples its last token this step: its request leaves the running list with its state. */
-  private finish(s: RequestStore, i: number): void {
-    const r = this.slotRequest[i];
-    this.slotLeft[i] = 0;
+    this.slotPhase[i] = FINISHED;
     s.generated[r] = s.outputTokens[r];
-    s.computed[r] = this.slotComputed[i];
-    s.blocks[r] = this.slotBlocks[i]; // commit frees them
+    s.computed[r] = computed;
+    s.blocks[r] = blocks; // commit frees them
     s.prefilled[r] = 1;
     this.finishedIds[this.finishedCount++] = r;
   }
@@ -207,13 +284,20 @@ export class ReplicaScheduler {
   /** Preempts the newest running request (recompute: its blocks freed, back to the front of the queue); returns its slot. */
   private preemptNewest(s: RequestStore): number {
     let i = --this.runningLength;
-    while (this.slotLeft[i] === 0) {
+    while (this.slotPhase[i] === FINISHED) {
       this.dead--;
       i = --this.runningLength;
     }
     const victim = this.slotRequest[i];
-    this.freeBlocks += this.slotBlocks[i];
-    s.generated[victim] = s.outputTokens[victim] - this.slotLeft[i];
+    if (this.slotPhase[i] === DECODING) {
+      this.freeBlocks += Math.ceil((this.slotComputed[i] + this.clock) / this.blockTokens);
+      s.generated[victim] = s.outputTokens[victim] - (this.slotLeft[i] - this.clock);
+      this.stopDecoding(i);
+    } else {
+      this.freeBlocks += this.slotBlocks[i];
+      s.generated[victim] = s.outputTokens[victim] - this.slotLeft[i];
+      this.prefilling--;
+    }
     s.blocks[victim] = 0;
     s.computed[victim] = 0;
     s.prefilled[victim] = 0;
@@ -224,27 +308,55 @@ export class ReplicaScheduler {
     return i;
   }
 
-  /** Serves running requests in order within the budget; returns the budget left. */
-  private scheduleRunning(s: RequestStore, budget: number): number {
-    // The hot loop of a long run (every running request, every step): the slot arrays held in
-    // locals, and a decode that stays inside its last block costs no division.
+  /** Serves running requests in order within the budget; returns the budget left (protected: a test takes every step through the general pass to hold the clock's step to it). */
+  protected scheduleRunning(s: RequestStore, budget: number): number {
     const B = this.blockTokens;
+    const t = this.clock;
+    const D = this.decoders;
+    // The clock's step: nothing prefilling, every decode within the budget, and blocks for those filling their last one.
+    if (this.prefilling === 0 && D <= budget && this.atBlockPosition[t % B] <= this.freeBlocks) {
+      this.freeBlocks -= this.atBlockPosition[t % B];
+      // Each decode attends to its tokens in cache and its new one: the sum of (offset + t + 1).
+      this.batch.decodeContextTokens += this.decodeOffsetSum + D * (t + 1);
+      for (let i = this.wheelHead[t & (WHEEL - 1)]; i !== NONE; ) {
+        const next = this.wheelNext[i];
+        if (this.slotLeft[i] - 1 === t) {
+          const c = this.slotComputed[i] + t + 1;
+          this.stopDecoding(i);
+          this.finish(s, i, c, Math.ceil(c / B));
+        }
+        i = next;
+      }
+      this.clock = t + 1;
+      this.stepSampled += D;
+      this.stepRequests += D;
+      this.batch.decodeRequests += D;
+      return budget - D;
+    }
+    return this.scheduleRunningInOrder(s, budget);
+  }
+
+  /** The general pass: running requests in admission order, each decoding one token or feeding a chunk, preempting the newest when blocks run out. */
+  protected scheduleRunningInOrder(s: RequestStore, budget: number): number {
+    const B = this.blockTokens;
+    const t = this.clock;
+    const phase = this.slotPhase;
     const computed = this.slotComputed;
     const blocks = this.slotBlocks;
     const left = this.slotLeft;
-    const decoding = this.slotDecoding;
     let decodes = 0;
     let decodeContext = 0;
     let free = this.freeBlocks;
     let n = this.runningLength; // only a preemption shortens it
     for (let i = 0; i < n && budget > 0; i++) {
-      const l = left[i];
-      if (l === 0) continue; // finished
-      const c = computed[i];
-      const isDecode = decoding[i] === 1;
+      const p = phase[i];
+      if (p === FINISHED) continue;
+      const isDecode = p === DECODING;
+      const c = isDecode ? computed[i] + t : computed[i];
       const tokens = isDecode ? 1 : Math.min(this.prefillLeft(s, i), budget);
-      const held = blocks[i];
-      const need = c + tokens > held * B ? Math.ceil((c + tokens) / B) - held : 0;
+      // A decoding slot holds ceil(c / B) blocks, so it needs one more exactly when c fills them.
+      const held = isDecode ? 0 : blocks[i];
+      const need = isDecode ? (c % B === 0 ? 1 : 0) : c + tokens > held * B ? Math.ceil((c + tokens) / B) - held : 0;
       if (need > free) {
         this.freeBlocks = free;
         let selfPreempted = false;
@@ -258,18 +370,23 @@ export class ReplicaScheduler {
         n = this.runningLength;
         if (selfPreempted) break;
       }
-      if (need > 0) {
-        free -= need;
-        blocks[i] = held + need;
-      }
+      free -= need;
       budget -= tokens;
       if (isDecode) {
         decodes++;
         decodeContext += c + 1;
-        computed[i] = c + 1;
-        left[i] = l - 1;
-        if (l === 1) this.finish(s, i);
+        // One decode the clock does not count: the slot's offsets move by one.
+        this.stopDecoding(i);
+        const l = left[i] - t - 1;
+        if (l === 0) {
+          this.finish(s, i, c + 1, Math.ceil((c + 1) / B));
+        } else {
+          this.slotPhase[i] = PREFILLING; // startDecoding counts it back
+          this.prefilling++;
+          this.startDecoding(i, c + 1, l);
+        }
       } else {
+        blocks[i] = held + need;
         this.freeBlocks = free;
         this.feed(s, i, tokens);
       }
@@ -282,22 +399,25 @@ export class ReplicaScheduler {
     return budget;
   }
 
-  /** Squeezes finished slots out of the running list, keeping the order of the rest. */
+  /** Squeezes finished slots out of the running list, keeping the order of the rest, and relinks the wheel. */
   private compact(): void {
     let w = 0;
     for (let i = 0; i < this.runningLength; i++) {
-      if (this.slotLeft[i] === 0) continue;
+      if (this.slotPhase[i] === FINISHED) continue;
       if (w !== i) {
         this.slotRequest[w] = this.slotRequest[i];
+        this.slotPhase[w] = this.slotPhase[i];
         this.slotComputed[w] = this.slotComputed[i];
         this.slotBlocks[w] = this.slotBlocks[i];
         this.slotLeft[w] = this.slotLeft[i];
-        this.slotDecoding[w] = this.slotDecoding[i];
       }
       w++;
     }
+    // Slots finishing in the step being built may go too: `dead` counts them once commit has.
+    this.dead -= this.runningLength - w;
     this.runningLength = w;
-    this.dead = 0;
+    this.wheelHead.fill(NONE);
+    for (let i = 0; i < w; i++) if (this.slotPhase[i] === DECODING) this.wheelAdd(i);
   }
 
   /** Moves the waiting queue's front into a new slot with `blocks` more blocks and feeds it `tokens`. */
@@ -308,10 +428,11 @@ export class ReplicaScheduler {
     s.state[r] = RequestState.running;
     const i = this.runningLength++;
     this.slotRequest[i] = r;
+    this.slotPhase[i] = PREFILLING;
     this.slotComputed[i] = s.computed[r];
     this.slotBlocks[i] = s.blocks[r] + blocks;
     this.slotLeft[i] = s.outputTokens[r] - s.generated[r];
-    this.slotDecoding[i] = 0;
+    this.prefilling++;
     this.feed(s, i, tokens);
   }
 
