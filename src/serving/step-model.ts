@@ -97,17 +97,29 @@ interface Parts {
   weightBytes: number;
 }
 
+/** What a layer's attention cost depends on besides the batch (the step timer works it out once). */
+interface AttentionShape {
+  hd: number;
+  headsLocal: number;
+  hbm: number;
+  kvLayer: number;
+}
+
+function attentionShape(d: Deployment, gpu: GpuSpec): AttentionShape {
+  return { hd: headDim(d.model), headsLocal: d.model.heads / d.tp, hbm: achievedHbmBytesPerSecond(gpu), kvLayer: kvBytesPerTokenPerLayerPerGpu(d) };
+}
+
+/** Step tokens and rows below these make a numeric cache key (tokens x 2^22 + rows, x 4 + kinds: below 2^53, exact). */
+const KEY_TOKENS_LIMIT = 2 ** 29;
+const KEY_ROWS_LIMIT = 2 ** 22;
+
 /**
  * The attention of one layer on one GPU: prefill chunks (taken as equal) attend causally to
  * themselves and to their prior tokens; decodes read every context token's K and V. The only part
  * of a step that depends on how many tokens the batch attends to (the timer caches the rest).
  */
-function layerAttention(d: Deployment, gpu: GpuSpec, b: BatchShape): { seconds: number; kernels: number } {
-  const m = d.model;
-  const hd = headDim(m);
-  const headsLocal = m.heads / d.tp;
-  const hbm = achievedHbmBytesPerSecond(gpu);
-  const kvLayer = kvBytesPerTokenPerLayerPerGpu(d);
+function layerAttention(d: Deployment, gpu: GpuSpec, b: BatchShape, a: AttentionShape = attentionShape(d, gpu)): { seconds: number; kernels: number } {
+  const { hd, headsLocal, hbm, kvLayer } = a;
   let seconds = 0;
   let kernels = 0;
   if (b.prefillRequests > 0 && b.prefillTokens > 0) {
@@ -279,13 +291,19 @@ export function servingStepTimer(deployment: Deployment | DeploymentInput): Step
   const d = 'stageLayers' in deployment ? deployment : servingDeployment(deployment);
   const gpu = withoutLaunchGap(d.system.gpu);
   const layers = d.stageLayers.reduce((a, n) => a + n, 0);
+  const shape = attentionShape(d, gpu);
   // Everything but attention depends on the tokens, the rows and which kinds of work the step
-  // holds; a simulation meets the same few keys over and over, so that part is computed once.
-  const rest = new Map<string, number>();
+  // holds; a simulation meets the same few keys over and over, so that part is computed once
+  // (a numeric key: a string built every step cost more than the rest of the simulation's step).
+  const rest = new Map<number, number>();
   return {
     stepSeconds: (b: BatchShape) => {
-      const key = `${b.prefillTokens + b.decodeRequests}|${b.decodeRequests + b.prefillRequests}|${b.prefillRequests > 0 && b.prefillTokens > 0 ? 1 : 0}|${b.decodeRequests > 0 ? 1 : 0}`;
-      const attention = layers * layerAttention(d, gpu, b).seconds;
+      const tokens = b.prefillTokens + b.decodeRequests;
+      const rows = b.decodeRequests + b.prefillRequests;
+      const attention = layers * layerAttention(d, gpu, b, shape).seconds;
+      // A step too large for the key (or not whole: the breakdown refuses it) is worked out uncached, summed as a cached one is.
+      if (!(tokens < KEY_TOKENS_LIMIT && rows < KEY_ROWS_LIMIT && Number.isInteger(tokens) && Number.isInteger(rows))) return servingStepBreakdown(d, b).totalSeconds - attention + attention;
+      const key = (tokens * KEY_ROWS_LIMIT + rows) * 4 + (b.prefillRequests > 0 && b.prefillTokens > 0 ? 2 : 0) + (b.decodeRequests > 0 ? 1 : 0);
       let other = rest.get(key);
       if (other === undefined) {
         if (rest.size > 1_000_000) rest.clear();
