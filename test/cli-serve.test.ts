@@ -44,6 +44,17 @@ describe('clustertwin serve', () => {
     expect(a.requests.arrived).toBeLessThan(1100);
   });
 
+  it('simulates a large fleet under Poisson as one replica standing for all, and says so', async () => {
+    const args = ['serve', '--model', 'llama3.1-8b', '--tp', '1', '--replicas', '32', '--rate', '64', '--duration', '1m', '--isl', '512', '--osl', '64'];
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(j.config.fleetMethod).toBe('shortcut');
+    expect(j.notModelled.join('\n')).toMatch(/fleet method shortcut/);
+    const table = (await runCli(args)).stdout;
+    expect(table).toMatch(/simulated as one replica at 1\/32 of the rate: --fleet-method shortcut/);
+    const exact = JSON.parse((await runCli([...args, '--fleet-method', 'exact', '--json'])).stdout);
+    expect(exact.config.fleetMethod).toBe('exact');
+  });
+
   it('prints tables that say the figures are unchecked', async () => {
     const r = await runCli([...job, '--concurrency', '8']);
     expect(r.code, r.stderr).toBe(0);
@@ -66,6 +77,7 @@ describe('clustertwin serve', () => {
     [['--concurrency', '1', '--requests', '1e7'], '--requests'],
     [['--concurrency', '0'], '--concurrency'],
     [['--model', 'llama3.1-8b', '--ep', '2'], '--ep'],
+    [['--replicas', '2', '--concurrency', '4', '--fleet-method', 'shortcut'], '--fleet-method'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli(['serve', ...args]);
     expect(r.code, r.stderr).toBe(2);

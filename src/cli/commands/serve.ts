@@ -13,6 +13,7 @@ import { loadPresets } from '../../node/presets.js';
 import { serve, type ServeLoad, type ServeReport } from '../../serving/serve.js';
 import { KV_DTYPES, WEIGHT_FORMATS, type KvDtype, type WeightFormat } from '../../serving/weight-format.js';
 import type { RoutingPolicy } from '../../serving/router.js';
+import { FLEET_METHODS, FLEET_SHORTCUT_MIN_REPLICAS, type FleetMethod } from '../../serving/fleet-method.js';
 import type { SchedulerPolicy } from '../../serving/scheduler.js';
 import { formatCount, formatDuration } from '../../units.js';
 import { durationFlag, numberFlag } from '../flag-values.js';
@@ -36,6 +37,7 @@ export function serveCommand(): Command<any, any> {
     .option('--max-batched-tokens <n>', 'most tokens one step processes (vLLM max_num_batched_tokens)', '8192')
     .addOption(new Option('--policy <p>', 'scheduler: chunked prefill beside decodes (vLLM V1) or whole prompts first (vLLM V0)').choices(['chunked-prefill', 'prefill-first']).default('chunked-prefill'))
     .addOption(new Option('--routing <r>', 'how the router picks a replica').choices(['round-robin', 'least-outstanding', 'random']).default('round-robin'))
+    .addOption(new Option('--fleet-method <m>', `every replica simulated, or one at rate / replicas standing for all (Poisson loads; default: shortcut from ${FLEET_SHORTCUT_MIN_REPLICAS} replicas)`).choices([...FLEET_METHODS]))
     .option('--isl <n>', 'prompt tokens of every request', '1024')
     .option('--osl <n>', 'output tokens of every request', '1024')
     .option('--concurrency <n>', 'clients in a closed loop, as serving benchmarks run (default 16 when --rate is not given)')
@@ -57,6 +59,7 @@ unchecked, and the output says so.
 Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
   clustertwin serve --model llama3.1-8b --tp 1 --replicas 8 --rate 40 --duration 10m --json
+  clustertwin serve --model llama3.1-8b --tp 1 --replicas 64 --rate 1800 --duration 1d --isl 512 --osl 256
   clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128`,
     )
     .action((raw) => {
@@ -107,6 +110,7 @@ Examples:
         maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens'),
         policy: opts.policy as SchedulerPolicy,
         routing: opts.routing as RoutingPolicy,
+        ...(opts.fleetMethod !== undefined ? { fleetMethod: opts.fleetMethod as FleetMethod } : {}),
         isl,
         osl,
         load,
@@ -122,7 +126,7 @@ Examples:
 }
 
 /** The deployment's field names that are not this command's flags in camelCase. */
-const FLAG_OF_FIELD: Record<string, string> = { weightFormat: '--precision', kvDtype: '--kv-dtype' };
+const FLAG_OF_FIELD: Record<string, string> = { weightFormat: '--precision', kvDtype: '--kv-dtype', fleetMethod: '--fleet-method' };
 
 /** Runs f, renaming an error's field to the flag that sets it. */
 function namingFlags<T>(f: () => T): T {
@@ -149,7 +153,7 @@ export function renderServe(r: ServeReport, gpuName: string, modelName: string):
   out.push(
     keyValues([
       ['replica', `TP ${c.tp} · PP ${c.pp} · EP ${c.ep} · ${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.policy} · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`],
-      ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
+      ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}${c.fleetMethod === 'shortcut' ? ` (simulated as one replica at 1/${int(c.replicas)} of the rate: --fleet-method shortcut)` : ''}`],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a replica (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
   );
