@@ -222,11 +222,16 @@ export class ReplicaScheduler {
 
   /** Slot i's prefill is done, with `computed` tokens in cache and `left` (>= 1) to sample: it decodes from the next step on. */
   private startDecoding(i: number, computed: number, left: number): void {
-    const off = computed - this.clock;
     this.slotPhase[i] = DECODING;
+    this.prefilling--;
+    this.addDecoding(i, computed, left);
+  }
+
+  /** Puts decoding slot i on the clock's books, with `computed` tokens in cache and `left` (>= 1) to sample. */
+  private addDecoding(i: number, computed: number, left: number): void {
+    const off = computed - this.clock;
     this.slotComputed[i] = off;
     this.slotLeft[i] = left + this.clock;
-    this.prefilling--;
     this.decoders++;
     this.decodeOffsetSum += off;
     this.atBlockPosition[mod(-off, this.blockTokens)]++;
@@ -375,16 +380,11 @@ export class ReplicaScheduler {
       if (isDecode) {
         decodes++;
         decodeContext += c + 1;
-        // One decode the clock does not count: the slot's offsets move by one.
+        // One decode the clock does not count: the slot goes back on its books one token on.
         this.stopDecoding(i);
         const l = left[i] - t - 1;
-        if (l === 0) {
-          this.finish(s, i, c + 1, Math.ceil((c + 1) / B));
-        } else {
-          this.slotPhase[i] = PREFILLING; // startDecoding counts it back
-          this.prefilling++;
-          this.startDecoding(i, c + 1, l);
-        }
+        if (l === 0) this.finish(s, i, c + 1, Math.ceil((c + 1) / B));
+        else this.addDecoding(i, c + 1, l);
       } else {
         blocks[i] = held + need;
         this.freeBlocks = free;
