@@ -31,7 +31,8 @@
  *   counted by their position in a block (one counter per position), and the requests finishing
  *   this step are found on a timing wheel keyed by the step they finish in. Any other step takes
  *   the general pass below, in admission order, and is exactly vLLM's rule; the fast step gives
- *   what that pass would give for it, number for number (test/serving-golden.test.ts holds it).
+ *   what that pass would give for it, number for number (scheduler.test.ts holds the two together
+ *   step by step; test/serving-golden.test.ts holds whole runs to their results before this).
  * - A step's token accounting is applied as the step is built; what the step's end makes visible
  *   (first-token and finish times, finished requests' blocks freed) waits for `commit`. Finished
  *   requests stay in their slots, skipped, until enough of them pile up to be worth squeezing out
