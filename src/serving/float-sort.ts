@@ -39,23 +39,34 @@ export function sortFloat64(values: Float64Array): Float64Array {
   }
   let hi2 = new Uint32Array(m);
   let lo2 = new Uint32Array(m);
-  const count = new Uint32Array(BUCKETS);
-  // Eight digits, least significant first; a digit every key shares needs no pass.
+  // Every digit's histogram in one read of the keys: eight digits, least significant first.
+  const counts = new Uint32Array(8 * BUCKETS);
+  for (let i = 0; i < m; i++) {
+    const l = lo[i];
+    const h = hi[i];
+    counts[l & 255]++;
+    counts[256 + ((l >>> 8) & 255)]++;
+    counts[512 + ((l >>> 16) & 255)]++;
+    counts[768 + (l >>> 24)]++;
+    counts[1024 + (h & 255)]++;
+    counts[1280 + ((h >>> 8) & 255)]++;
+    counts[1536 + ((h >>> 16) & 255)]++;
+    counts[1792 + (h >>> 24)]++;
+  }
   for (let d = 0; d < 8; d++) {
     const src = d < 4 ? lo : hi;
     const shift = (d & 3) * RADIX_BITS;
-    const mask = BUCKETS - 1;
-    count.fill(0);
-    for (let i = 0; i < m; i++) count[(src[i] >>> shift) & mask]++;
-    if (m > 0 && count[(src[0] >>> shift) & mask] === m) continue;
+    const base = d * BUCKETS;
+    // A digit every key shares needs no pass.
+    if (m === 0 || counts[base + ((src[0] >>> shift) & 255)] === m) continue;
     let sum = 0;
-    for (let b = 0; b <= mask; b++) {
-      const c = count[b];
-      count[b] = sum;
+    for (let b = base; b < base + BUCKETS; b++) {
+      const c = counts[b];
+      counts[b] = sum;
       sum += c;
     }
     for (let i = 0; i < m; i++) {
-      const at = count[(src[i] >>> shift) & mask]++;
+      const at = counts[base + ((src[i] >>> shift) & 255)]++;
       hi2[at] = hi[i];
       lo2[at] = lo[i];
     }
