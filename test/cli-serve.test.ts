@@ -49,6 +49,17 @@ describe('clustertwin serve', () => {
     expect(a.requests.arrived).toBeLessThan(1100);
   });
 
+  it('simulates a large fleet under Poisson as one replica standing for all, and says so', async () => {
+    const args = ['serve', '--model', 'llama3.1-8b', '--tp', '1', '--replicas', '32', '--rate', '64', '--duration', '1m', '--isl', '512', '--osl', '64'];
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(j.config.fleetMethod).toBe('shortcut');
+    expect(j.notModelled.join('\n')).toMatch(/fleet method shortcut/);
+    const table = (await runCli(args)).stdout;
+    expect(table).toMatch(/simulated as one replica at 1\/32 of the rate: --fleet-method shortcut/);
+    const exact = JSON.parse((await runCli([...args, '--fleet-method', 'exact', '--json'])).stdout);
+    expect(exact.config.fleetMethod).toBe('exact');
+  });
+
   it('serves DeepSeek-R1 with attention DP: the replica holds every rank\'s KV cache, and says so', async () => {
     const r1 = ['serve', '--system', 'dgx-b200', '--model', 'deepseek-r1', '--tp', '8', '--ep', '8', '--precision', 'fp8', '--concurrency', '16', '--isl', '1024', '--osl', '64'];
     const tp = JSON.parse((await runCli([...r1, '--json'])).stdout);
@@ -104,6 +115,7 @@ describe('clustertwin serve', () => {
     [['--model', 'llama3.1-8b', '--ep', '2'], '--ep'],
     [['--attention-dp', '3'], '--attention-dp'],
     [['--attention-dp', '0'], '--attention-dp'],
+    [['--replicas', '2', '--concurrency', '4', '--fleet-method', 'shortcut'], '--fleet-method'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli(['serve', ...args]);
     expect(r.code, r.stderr).toBe(2);

@@ -209,7 +209,8 @@ export function runDisaggregated(workload: Workload, config: DisaggregatedConfig
   const startTransfers = (q: number, t: number): void => {
     const sched = decode[q];
     const queue = decodeQueue[q];
-    while (queue.length > 0 && sched.runningCount + incoming[q] < sched.maxNumSeqs) {
+    // Requests it preempted wait to run again there: they count against its sequence slots too.
+    while (queue.length > 0 && sched.runningCount + sched.waiting.length + incoming[q] < sched.maxNumSeqs) {
       const r = queue.front();
       // The prompt's KV and the first decoded token's (so the request can run its first step).
       const blocks = Math.ceil((s.promptTokens[r] + 1) / sched.blockTokens);

@@ -3,6 +3,7 @@
  * serving is judged at p90 and p99, so this keeps its interpolation (linear between order
  * statistics at p x (n - 1)) and reports those.
  */
+import { sortFloat64 } from './float-sort.js';
 
 /** A latency distribution in seconds; every field NaN when there is no sample. */
 export interface LatencySummary {
@@ -17,7 +18,7 @@ export interface LatencySummary {
 export function summarizeLatency(values: Float64Array): LatencySummary {
   const n = values.length;
   if (n === 0) return { count: 0, mean: NaN, p50: NaN, p90: NaN, p99: NaN };
-  values.sort();
+  sortFloat64(values);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i];
   const q = (p: number): number => {

@@ -21,6 +21,8 @@ export class RequestStore {
   arrivalSeconds: Float64Array;
   promptTokens: Int32Array;
   outputTokens: Int32Array;
+  // generated, computed, blocks and prefilled: a running request's live values are the
+  // scheduler's (in its running slots); these hold them while it waits and once it finishes.
   /** Output tokens sampled so far. */
   generated: Int32Array;
   /** Tokens whose KV is in the cache (prompt and output; 0 again after a recompute preemption). */

@@ -193,6 +193,7 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
       attentionDp: dec.d.attentionDp,
       replicas: pre.workers + dec.workers,
       framework,
+      fleetMethod: 'exact',
       weightFormat: dec.d.weightFormat,
       kvDtype: dec.d.kvDtype,
       cudaGraphs: dec.d.cudaGraphs,

@@ -88,6 +88,10 @@ interface Parts {
 /** The model an MoE model's leading dense layers are: its ffnHidden MLP, no experts. */
 const denseLayerModel = (m: ModelSpec): ModelSpec => ({ ...m, moe: undefined });
 
+/** Step tokens and rows below these make a numeric cache key (tokens x 2^22 + rows, x 4 + kinds: below 2^53, exact). */
+const KEY_TOKENS_LIMIT = 2 ** 29;
+const KEY_ROWS_LIMIT = 2 ** 22;
+
 export function servingStepBreakdown(d: Deployment, b: BatchShape): StepBreakdown {
   checkBatch(b);
   const m = d.model;
@@ -272,17 +276,22 @@ export function servingStepTimer(deployment: Deployment | DeploymentInput): Step
   const gpu = withoutLaunchGap(d.system.gpu);
   const layers = d.stageLayers.reduce((a, n) => a + n, 0);
   // Everything but attention depends on the tokens, the rows and which kinds of work the step
-  // holds; a simulation meets the same few keys over and over, so that part is computed once.
+  // holds; a simulation meets the same few keys over and over, so that part is computed once
+  // (a numeric key: a string built every step cost more than the rest of the simulation's step).
   // Under attention DP the busiest rank's share depends on each kind of request apart: the key
-  // holds the prefill tokens and both counts.
-  const rest = new Map<string, number>();
+  // holds the prefill tokens and both counts (a string: such steps are rare enough).
+  const rest = new Map<number | string, number>();
   const byKinds = d.attentionDp > 1;
   return {
     stepSeconds: (b: BatchShape) => {
-      const key = byKinds
-        ? `${b.prefillTokens}|${b.prefillRequests}|${b.decodeRequests}`
-        : `${b.prefillTokens + b.decodeRequests}|${b.decodeRequests + b.prefillRequests}|${b.prefillRequests > 0 && b.prefillTokens > 0 ? 1 : 0}|${b.decodeRequests > 0 ? 1 : 0}`;
+      const tokens = b.prefillTokens + b.decodeRequests;
+      const rows = b.decodeRequests + b.prefillRequests;
       const attention = layers * layerAttention(d, gpu, b).seconds;
+      let key: number | string;
+      if (byKinds) key = `${b.prefillTokens}|${b.prefillRequests}|${b.decodeRequests}`;
+      // A step too large for the key (or not whole: the breakdown refuses it) is worked out uncached, summed as a cached one is.
+      else if (!(tokens < KEY_TOKENS_LIMIT && rows < KEY_ROWS_LIMIT && Number.isInteger(tokens) && Number.isInteger(rows))) return servingStepBreakdown(d, b).totalSeconds - attention + attention;
+      else key = (tokens * KEY_ROWS_LIMIT + rows) * 4 + (b.prefillRequests > 0 && b.prefillTokens > 0 ? 2 : 0) + (b.decodeRequests > 0 ? 1 : 0);
       let other = rest.get(key);
       if (other === undefined) {
         if (rest.size > 1_000_000) rest.clear();

@@ -19,6 +19,7 @@ import { SCHEDULER_POLICIES, type SchedulerPolicy } from '../../serving/schedule
 import { FRAMEWORKS, type Framework } from '../../serving/framework.js';
 import { servingAccuracyFor, servingAccuracySentence } from '../../validation/serving-accuracy.js';
 import { SERVING_ACCURACY } from '../../validation/serving-accuracy-table.js';
+import { FLEET_METHODS, FLEET_SHORTCUT_MIN_REPLICAS, type FleetMethod } from '../../serving/fleet-method.js';
 import { formatCount, formatDuration } from '../../units.js';
 import { durationFlag, numberFlag } from '../flag-values.js';
 import { heading, int, keyValues, table, usd } from '../format.js';
@@ -43,6 +44,7 @@ export function serveCommand(): Command<any, any> {
     .option('--max-batched-tokens <n>', "most tokens one step processes (vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens; default: the framework's)")
     .addOption(new Option('--policy <p>', "scheduler, overriding the framework's: chunked prefill beside decodes (vLLM V1), whole prompts first (vLLM V0), prefill batches apart from decode batches (SGLang), whole prompts beside decodes (TensorRT-LLM)").choices([...SCHEDULER_POLICIES]))
     .addOption(new Option('--routing <r>', 'how the router picks a replica').choices(['round-robin', 'least-outstanding', 'random']).default('round-robin'))
+    .addOption(new Option('--fleet-method <m>', `every replica simulated, or one at rate / replicas standing for all (Poisson loads; default: shortcut from ${FLEET_SHORTCUT_MIN_REPLICAS} replicas)`).choices([...FLEET_METHODS]))
     .option('--isl <n>', 'prompt tokens of every request', '1024')
     .option('--osl <n>', 'output tokens of every request', '1024')
     .option('--concurrency <n>', 'clients in a closed loop, as serving benchmarks run (default 16 when --rate is not given)')
@@ -67,6 +69,7 @@ Examples:
   clustertwin serve --system dgx-h100 --model llama3.1-70b --tp 8 --concurrency 64 --isl 2048 --osl 256
   clustertwin serve --model llama3.1-8b --tp 1 --replicas 8 --rate 40 --duration 10m --json
   clustertwin serve --model qwen3-32b --tp 2 --framework sglang --concurrency 64 --isl 1024 --osl 512
+  clustertwin serve --model llama3.1-8b --tp 1 --replicas 64 --rate 1800 --duration 1d --isl 512 --osl 256
   clustertwin serve --system dgx-b200 --model llama3.1-70b --tp 4 --precision fp4 --concurrency 128
   clustertwin serve --system dgx-b200 --model deepseek-r1 --tp 8 --ep 8 --attention-dp 8 --precision fp8 --concurrency 256
 ${POOL_EXAMPLE}`,
@@ -123,6 +126,7 @@ ${POOL_EXAMPLE}`,
             ...(opts.maxBatchedTokens !== undefined ? { maxBatchedTokens: whole('--max-batched-tokens', 1_048_576, 'tokens') } : {}),
             ...(opts.policy !== undefined ? { policy: opts.policy as SchedulerPolicy } : {}),
             routing: opts.routing as RoutingPolicy,
+            ...(opts.fleetMethod !== undefined ? { fleetMethod: opts.fleetMethod as FleetMethod } : {}),
             isl,
             osl,
             load,
@@ -146,7 +150,7 @@ ${POOL_EXAMPLE}`,
 }
 
 /** The deployment's field names that are not this command's flags in camelCase. */
-const FLAG_OF_FIELD: Record<string, string> = { weightFormat: '--precision', kvDtype: '--kv-dtype' };
+const FLAG_OF_FIELD: Record<string, string> = { weightFormat: '--precision', kvDtype: '--kv-dtype', fleetMethod: '--fleet-method' };
 
 /** Runs f, renaming an error's field to the flag that sets it. */
 function namingFlags<T>(f: () => T): T {
@@ -176,7 +180,7 @@ export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: 
     keyValues([
       ...(pools ? poolRows(r) : []),
       [pools ? 'each worker' : 'replica', `${pools ? '' : `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · `}${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy})${pools ? '' : ` · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`}`],
-      ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
+      ['load', `${load}; ${int(c.isl)} prompt + ${int(c.osl)} output tokens each${c.replicas > 1 ? `; ${c.routing} routing` : ''}${c.fleetMethod === 'shortcut' ? ` (simulated as one replica at 1/${int(c.replicas)} of the rate: --fleet-method shortcut)` : ''}`],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a ${pools ? 'decode worker' : 'replica'} (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
   );
