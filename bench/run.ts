@@ -7,5 +7,6 @@ await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
 await import('./serving.js');
+await import('./serve-plan.js');
 await import('./planner.js');
 await import('./extreme.js');
