@@ -29,6 +29,7 @@ import type { KvDtype, WeightFormat } from '../weight-format.js';
 import { deploymentBounds, type DeploymentBounds } from './bounds.js';
 import { paretoFront } from './pareto.js';
 import { DEFAULT_PROBE_REQUESTS, PROBE_WARMUP_SHARE, ReplicaProbe, type ProbeResult } from './replica-probe.js';
+import { MissLog } from './miss-log.js';
 import { DEFAULT_MAX_BATCH, deploymentShapes, type DeploymentShape, type PlanSpaceInput } from './space.js';
 import { meetsTargets, percentileOf, targetFlag, tightest, type LatencyTarget, type TargetPercentile } from './targets.js';
 
@@ -140,6 +141,7 @@ interface Valid {
   kvCacheTokens: number;
   bounds: DeploymentBounds;
   probe: ReplicaProbe;
+  misses: MissLog;
   usdPerReplicaDay: number;
 }
 
@@ -205,18 +207,30 @@ export function servePlan(x: ServePlanInput): ServePlanReport {
       }
     }
   }
-  candidates.sort((a, b) => a.lowerCostUsdPerDay - b.lowerCostUsdPerDay || a.v.bounds.tpotFloorSeconds - b.v.bounds.tpotFloorSeconds || b.maxBatch - a.maxBatch);
+  const order = (a: Candidate, b: Candidate): number => a.lowerCostUsdPerDay - b.lowerCostUsdPerDay || a.v.bounds.tpotFloorSeconds - b.v.bounds.tpotFloorSeconds || b.maxBatch - a.maxBatch;
+  const queue = [...candidates].sort(order);
 
-  // 4. Cheapest bound first; skip what can be neither cheaper than the best nor on the front.
+  // 4. Cheapest bound first; skip what can be neither cheaper than the best nor on the front. A
+  // candidate whose bound has risen since (its deployment's probes ruled out more replicas) goes
+  // back in line at its new bound.
   const found: PlannedDeployment[] = [];
   let best: PlannedDeployment | null = null;
   let simulated = 0;
+  let done = 0;
   const progressEvery = Math.max(1, Math.floor(candidates.length / 100));
-  for (let i = 0; i < candidates.length; i++) {
-    if (x.onProgress && i % progressEvery === 0) x.onProgress(i / candidates.length);
-    const c = candidates[i];
+  while (queue.length > 0) {
+    const c = queue.shift()!;
+    const fewest = Math.max(c.minReplicas, c.v.misses.fewestNotRuledOut(c.maxBatch));
+    if (fewest > c.minReplicas) {
+      c.minReplicas = fewest;
+      c.lowerCostUsdPerDay = fewest * c.v.usdPerReplicaDay;
+      queue.splice(insertionPoint(queue, c, order), 0, c);
+      continue;
+    }
+    if (x.onProgress && done % progressEvery === 0) x.onProgress(done / candidates.length);
+    done++;
     if (best && c.lowerCostUsdPerDay > ratio * best.costUsdPerDay) {
-      reject('costs-more-than-front', candidates.length - i);
+      reject('costs-more-than-front', queue.length + 1);
       break;
     }
     const latencyFloor = c.v.bounds.tpotFloorSeconds;
@@ -277,7 +291,7 @@ function validate(shape: DeploymentShape, x: ServePlanInput, kvDtype: KvDtype, r
   const timer = servingStepTimer(d);
   const bounds = deploymentBounds({ timer, kvCacheTokens: kv.kvCacheTokens, isl: x.isl, osl: x.osl, maxBatchedTokens: PLAN_MAX_BATCHED_TOKENS, maxBatchLimit });
   const probe = new ReplicaProbe({ timer, kvCacheTokens: kv.kvCacheTokens, maxBatchedTokens: PLAN_MAX_BATCHED_TOKENS, ratePerSecond: x.ratePerSecond, isl: x.isl, osl: x.osl, requests, seed });
-  return { d, kvCacheTokens: kv.kvCacheTokens, bounds, probe, usdPerReplicaDay: d.gpus * d.system.pricing.usdPerGpuHour * 24 };
+  return { d, kvCacheTokens: kv.kvCacheTokens, bounds, probe, misses: new MissLog(), usdPerReplicaDay: d.gpus * d.system.pricing.usdPerGpuHour * 24 };
 }
 
 /**
@@ -290,7 +304,10 @@ function fewestReplicas(c: Candidate, x: ServePlanInput): { replicas: number; re
   const most = Math.max(c.minReplicas, lightLoad);
   const meets = (r: number): ProbeResult | null => {
     const p = c.v.probe.at(c.maxBatch, r);
-    return p.rejected === 0 && meetsTargets(p, x.targets) ? p : null;
+    if (p.rejected === 0 && meetsTargets(p, x.targets)) return p;
+    const missed = (m: 'ttft' | 'tpot'): boolean => !meetsTargets(p, x.targets.filter((t) => t.metric === m));
+    c.v.misses.record(c.maxBatch, r, { ttft: missed('ttft'), tpot: missed('tpot') });
+    return null;
   };
   let hi = c.minReplicas;
   let ok = meets(hi);
@@ -345,6 +362,18 @@ function planned(c: Candidate, replicas: number, r: ProbeResult, x: ServePlanInp
   };
 }
 
+/** Where `c` goes in the sorted `queue` (after its equals). */
+function insertionPoint(queue: readonly Candidate[], c: Candidate, order: (a: Candidate, b: Candidate) => number): number {
+  let lo = 0;
+  let hi = queue.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order(queue[mid], c) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function uniqueProbes(cs: readonly Candidate[]): ReplicaProbe[] {
   return [...new Set(cs.map((c) => c.v.probe))];
 }
@@ -354,6 +383,7 @@ function planNotes(requests: number, ratio: number, p: TargetPercentile): string
     `each candidate's replica is simulated alone at rate / replicas (router.ts simulateFleetShortcut): exact for random routing, pessimistic (more queueing) for round-robin and least-outstanding`,
     `each probe simulates about ${requests.toLocaleString('en-US')} Poisson requests and leaves the first ${PROBE_WARMUP_SHARE * 100}% out as warm-up: the p99 rests on the slowest 1% of them`,
     'the replica count is searched from a capacity bound (the step model\'s best decode and prefill rates) upward, doubling then bisecting: it assumes more replicas at a fixed total rate never raise latency',
+    "a deployment's probes rule out replica counts for its other batch limits: a TTFT miss at a limit is taken as a miss at every smaller limit, a TPOT miss as one at every larger limit (at as many replicas or fewer)",
     'candidates are dropped before simulation by floors (an idle prefill for TTFT, one decode step at batch 1 for TPOT) and by cost bounds; each floor assumes a step is never faster for holding more work',
     `the front plots cost a day against TPOT p${p}, among deployments costing at most ${ratio}x the cheapest; candidates whose cost bound is higher are not simulated`,
     'cost is every GPU of the fleet for a day at the system\'s price, whether busy or idle; energy counts each GPU at the system\'s power figure all day',
