@@ -161,7 +161,7 @@ export function renderServePlan(r: ServePlanReport, modelTitle: string, modelNam
   out.push(
     keyValues([
       ['targets', targetsText(r.targets)],
-      ['searched', `${int(r.considered)} deployments on ${r.config.systems.join(', ')}: ${int(r.simulated)} simulated (${int(r.simulations)} probes), ${int(left)} left out`],
+      ['searched', `${int(r.considered)} deployment${r.considered === 1 ? '' : 's'} on ${r.config.systems.join(', ')}: ${int(r.simulated)} simulated (${int(r.simulations)} probes), ${int(left)} left out`],
     ]),
   );
   out.push('');
