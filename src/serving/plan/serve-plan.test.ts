@@ -97,6 +97,15 @@ describe('servePlan', () => {
     );
   });
 
+  it('reports progress as a rising share of the candidates, ending at 1 (the CLI draws it as a bar)', () => {
+    const seen: number[] = [];
+    servePlan({ ...base, targets: targets(0.5, 0.02), onProgress: (d) => seen.push(d) });
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBe(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+  });
+
   it('refuses bad input naming the field', () => {
     expect(() => servePlan({ ...base, targets: [] })).toThrow(/--ttft-p99: give at least one latency target/);
     expect(() => servePlan({ ...base, ratePerSecond: 0, targets: targets(1, 1) })).toThrow(/rate: expected requests per second above 0/);
