@@ -52,6 +52,8 @@ describe('clustertwin serve-plan', () => {
     [['--rate', '1', '--ttft-p99', '1', '--precision', 'fp3'], '--precision'],
     [['--rate', '1', '--ttft-p99', '1', '--max-batch', '0'], '--max-batch'],
     [['--rate', '1', '--tpot-p99', '0.00001'], '--tpot-p99'],
+    [['--rate', '1', '--ttft-p99', '1', '--osl', '100000', '--requests', '1000'], '--requests'],
+    [['--rate', '1', '--ttft-p99', '1', '--isl', '200000'], '--isl'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli([...job, ...args]);
     expect(r.code, r.stderr).toBe(2);

@@ -18,6 +18,7 @@
 import type { ModelSpec } from '../../config/model-schema.js';
 import type { SystemSpec } from '../../config/system-schema.js';
 import { ClusterTwinError, invalid } from '../../errors.js';
+import { MAX_GPUS } from '../../config/bounds.js';
 import { facilityWatts } from '../../run/run-model.js';
 import { SECONDS_PER_DAY } from '../../units.js';
 import { servingDeployment, type Deployment } from '../deployment.js';
@@ -39,6 +40,12 @@ export const DEFAULT_FRONT_COST_RATIO = 1.5;
 const LIGHT_LOAD_REQUESTS_IN_FLIGHT = 0.02;
 /** The step budget a plan's replicas run with (vLLM's max_num_batched_tokens default, as `serve`). */
 export const PLAN_MAX_BATCHED_TOKENS = 8192;
+/**
+ * Output tokens one probe may simulate: a plan runs dozens of probes, and the simulation passes
+ * about 3-4 million request-tokens a second on one core (bench/serving.ts), so this keeps a probe
+ * to a few seconds at most.
+ */
+export const MAX_PROBE_OUTPUT_TOKENS = 2e7;
 
 export interface ServePlanInput {
   systems: readonly SystemSpec[];
@@ -98,7 +105,8 @@ export type RejectReason =
   | 'tpot-floor-above-target'
   | 'costs-more-than-front'
   | 'dominated-by-bound'
-  | 'misses-targets-at-light-load';
+  | 'misses-targets-at-light-load'
+  | 'more-gpus-than-bound';
 
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   'invalid-split': 'TP, PP or EP does not divide the model (heads, KV heads, layers, experts)',
@@ -110,6 +118,7 @@ export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   'costs-more-than-front': 'its cost bound is above the front (a multiple of the cheapest)',
   'dominated-by-bound': 'a simulated deployment is as cheap and as fast as its bounds',
   'misses-targets-at-light-load': 'misses the targets even with the traffic spread thin',
+  'more-gpus-than-bound': `would need more than ${MAX_GPUS.toLocaleString('en-US')} GPUs (the largest job the twin takes)`,
 };
 
 export interface ServePlanReport {
@@ -159,6 +168,11 @@ function checkInput(x: ServePlanInput): void {
   for (const t of x.targets) {
     if (!(t.seconds > 0) || !Number.isFinite(t.seconds)) throw invalid(targetFlag(t), `expected seconds above 0, got ${t.seconds}`);
     if (t.metric === 'tpot' && x.osl < 2) throw invalid(targetFlag(t), 'a one-token output has no time per output token: raise --osl or drop the TPOT target');
+  }
+  const requests = x.requests ?? DEFAULT_PROBE_REQUESTS;
+  if (!(Number.isInteger(requests) && requests >= 10)) throw invalid('requests', `expected a whole number of requests a probe, 10 or more, got ${requests}`);
+  if (requests * x.osl > MAX_PROBE_OUTPUT_TOKENS) {
+    throw new ClusterTwinError('out_of_range', 'requests', `${requests.toLocaleString('en-US')} requests of ${x.osl.toLocaleString('en-US')} output tokens is ${(requests * x.osl).toExponential(1)} tokens a probe; at most ${MAX_PROBE_OUTPUT_TOKENS.toExponential(0)}: fewer --requests (at least 100) or a shorter --osl`);
   }
   const maxSeq = x.model.maxSeq;
   if (maxSeq !== undefined && x.isl + x.osl > maxSeq) throw new ClusterTwinError('out_of_range', 'isl', `${x.isl} prompt + ${x.osl} output tokens pass ${x.model.name}'s context of ${maxSeq.toLocaleString('en-US')}`);
@@ -238,6 +252,10 @@ export function servePlan(x: ServePlanInput): ServePlanReport {
       reject('dominated-by-bound');
       continue;
     }
+    if (c.minReplicas * c.v.d.gpus > MAX_GPUS) {
+      reject('more-gpus-than-bound');
+      continue;
+    }
     simulated++;
     const r = fewestReplicas(c, x);
     if (r === null) {
@@ -304,7 +322,7 @@ function validate(shape: DeploymentShape, x: ServePlanInput, kvDtype: KvDtype, r
  */
 function fewestReplicas(c: Candidate, x: ServePlanInput): { replicas: number; result: ProbeResult } | null {
   const lightLoad = Math.ceil((x.ratePerSecond * c.v.bounds.e2eFloorSeconds) / LIGHT_LOAD_REQUESTS_IN_FLIGHT);
-  const most = Math.max(c.minReplicas, lightLoad);
+  const most = Math.min(Math.max(c.minReplicas, lightLoad), Math.floor(MAX_GPUS / c.v.d.gpus));
   const probe = (r: number): { p: ProbeResult; ok: boolean } => {
     const p = c.v.probe.at(c.maxBatch, r);
     if (p.rejected === 0 && meetsTargets(p, x.targets)) return { p, ok: true };
