@@ -266,6 +266,12 @@ export function servePlan(x: ServePlanInput): ServePlanReport {
     found.push(p);
     if (!best || p.costUsdPerDay < best.costUsdPerDay || (p.costUsdPerDay === best.costUsdPerDay && p.latencySeconds < best.latencySeconds)) best = p;
   }
+  // Limits above a probe's peak ran the same simulation: of equal answers, report the smallest limit.
+  found.sort((a, b) => a.maxBatch - b.maxBatch);
+  if (best) {
+    const b = best;
+    best = found.find((p) => p.costUsdPerDay === b.costUsdPerDay && p.latencySeconds === b.latencySeconds) ?? b;
+  }
   x.onProgress?.(1);
   const bestCost = best?.costUsdPerDay ?? Infinity;
   const front = paretoFront(found.filter((p) => p.costUsdPerDay <= ratio * bestCost));
@@ -385,7 +391,6 @@ function planned(c: Candidate, replicas: number, r: ProbeResult, x: ServePlanInp
     ep: d.ep,
     weightFormat: d.weightFormat,
     kvDtype,
-    // A limit above the peak ran the same simulation: report the smallest tried that holds the peak.
     maxBatch: c.maxBatch,
     replicas,
     gpusPerReplica: d.gpus,
