@@ -70,12 +70,88 @@ export const README_EXAMPLES: ReadmeExample[] = [
     // All of it: the figures are unchecked and the output says so.
     abridge: (lines) => bySection(lines, () => true),
   },
+  {
+    name: 'serve-plan-llama31-70b',
+    args: ['serve-plan', '--model', 'llama3.1-70b', '--system', 'dgx-h100,dgx-a100-80g', '--rate', '10', '--isl', '1024', '--osl', '256', '--ttft-p99', '2', '--tpot-p99', '0.1'],
+    abridge: (lines) => bySection(lines, () => true),
+  },
 ];
+
+/**
+ * The ChatGPT example (docs/serving-chatgpt.md): GPT-3 175B on Azure NDm A100 v4 at Goldstein's
+ * 10 million queries a day (115.74 a second). 48-token prompts: neither estimate states one, and
+ * 48 + 2,000 is what GPT-3's 2,048-token context holds with SemiAnalysis's 2,000-token replies.
+ * 40-token replies: Goldstein's ~30 words at OpenAI's ~3/4 of a word a token.
+ */
+const CHATGPT = ['--model', 'gpt3-175b', '--isl', '48'];
+export const CHATGPT_EXAMPLES: ReadmeExample[] = [
+  {
+    // Goldstein's $100k a day at $3 an A100-hour buys 100,000 / (3 x 24) = 1,389 A100s: 174 eight-GPU servers.
+    name: 'chatgpt-batch-1',
+    args: ['serve', ...CHATGPT, '--system', 'ndm-a100-v4', '--tp', '8', '--max-batch', '1', '--replicas', '174', '--rate', '115.74', '--osl', '40', '--duration', '10m'],
+    abridge: (lines) => bySection(lines, () => true),
+  },
+  {
+    name: 'chatgpt-batch-1-plan',
+    args: ['serve-plan', ...CHATGPT, '--system', 'ndm-a100-v4', '--per-day', '10M', '--osl', '40', '--tp', '8', '--pp', '1', '--precision', 'bf16', '--max-batch', '1', '--ttft-p99', '2', '--tpot-p99', '0.05'],
+    abridge: (lines) => bySection(lines, (h) => !h.startsWith('Pareto front') && !h.startsWith('Left out')),
+  },
+  {
+    name: 'chatgpt-batching',
+    args: ['serve-plan', ...CHATGPT, '--system', 'ndm-a100-v4', '--per-day', '10M', '--osl', '40', '--precision', 'bf16', '--ttft-p99', '2', '--tpot-p99', '0.05'],
+    abridge: (lines) => bySection(lines, () => true),
+  },
+  {
+    // 500 requests a probe: 2,000-token replies make each probe 40x the work of the 40-token ones.
+    name: 'chatgpt-2000-tokens',
+    args: ['serve-plan', ...CHATGPT, '--system', 'ndm-a100-v4', '--per-day', '10M', '--osl', '2000', '--tp', '8', '--pp', '1', '--precision', 'bf16', '--ttft-p99', '2', '--tpot-p99', '0.05', '--requests', '500'],
+    abridge: (lines) => bySection(lines, () => true),
+  },
+];
+
+/** The estimates as their sources state them (docs/serving-chatgpt.md quotes and cites each). */
+const GOLDSTEIN = { usdPerDay: 100_000, usdPerGpuHour: 3 };
+const SEMIANALYSIS = { usdPerDay: 694_444, gpus: 28_936 };
+
+const dollars = (x: number): string => `$${x >= 1e5 ? `${Math.round(x / 1e3).toLocaleString('en-US')}k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0)}`;
+
+/** The README's short version: the two estimates beside the twin's answers, from the examples' --json. */
+export async function chatgptSummary(): Promise<string> {
+  const json = async (name: string) => JSON.parse(await cliOutput([...CHATGPT_EXAMPLES.find((e) => e.name === name)!.args, '--json']));
+  const batch1 = await json('chatgpt-batch-1');
+  const batching = (await json('chatgpt-batching')).best;
+  const long = (await json('chatgpt-2000-tokens')).best;
+  // SemiAnalysis's two figures imply its price per A100-hour.
+  const semiUsdPerGpuHour = SEMIANALYSIS.usdPerDay / SEMIANALYSIS.gpus / 24;
+  const at = (gpus: number, usdPerGpuHour: number): string => `${dollars(gpus * usdPerGpuHour * 24)} at $${usdPerGpuHour.toFixed(2)}/h`;
+  const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
+  const rows = [
+    ['Goldstein (Dec 2022): 175B on 8-GPU A100 servers at batch 1, ~10M queries a day, ~30 words a reply', `${Math.round(GOLDSTEIN.usdPerDay / GOLDSTEIN.usdPerGpuHour / 24).toLocaleString('en-US')} (implied)`, dollars(GOLDSTEIN.usdPerDay), `$${GOLDSTEIN.usdPerGpuHour}/h`],
+    [`twin, batch 1 on his 174 servers (\`serve --max-batch 1\`): TTFT p99 ${ms(batch1.ttftSeconds.p99)}, TPOT p99 ${ms(batch1.tpotSeconds.p99)}`, batch1.gpus.toLocaleString('en-US'), dollars(batch1.costUsdPerDay), at(batch1.gpus, GOLDSTEIN.usdPerGpuHour)],
+    [`twin, continuous batching (\`serve-plan\`, bf16, TTFT p99 ≤ 2 s, TPOT p99 ≤ 50 ms): ${batching.replicas} x TP ${batching.tp}, batch ≤ ${batching.maxBatch}`, batching.gpus.toLocaleString('en-US'), dollars(batching.costUsdPerDay), at(batching.gpus, GOLDSTEIN.usdPerGpuHour)],
+    ['SemiAnalysis (Feb 2023): ~28,936 A100s in HGX servers, 2,000 output tokens a reply', SEMIANALYSIS.gpus.toLocaleString('en-US'), dollars(SEMIANALYSIS.usdPerDay), `$${semiUsdPerGpuHour.toFixed(2)}/h (implied)`],
+    [`twin, 2,000-token replies at 10M a day, same targets: ${long.replicas} x TP ${long.tp}, batch ≤ ${long.maxBatch}`, long.gpus.toLocaleString('en-US'), dollars(long.costUsdPerDay), at(long.gpus, semiUsdPerGpuHour)],
+  ];
+  const table = ['| | A100s | a day (twin: $3.67/h, the preset) | at the estimate\'s price |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return `${table.join('\n')}\n`;
+}
 
 type Write = typeof process.stdout.write;
 
-/** What `clustertwin ARGS` prints on stdout (in-process). */
+/** Outputs already run in this process, by their arguments (the README and the docs share commands). */
+const outputs = new Map<string, string>();
+
+/** What `clustertwin ARGS` prints on stdout (in-process; each command run once per process). */
 export async function cliOutput(args: string[]): Promise<string> {
+  const key = JSON.stringify(args);
+  const seen = outputs.get(key);
+  if (seen !== undefined) return seen;
+  const out = await runOnce(args);
+  outputs.set(key, out);
+  return out;
+}
+
+async function runOnce(args: string[]): Promise<string> {
   const { main } = await import('../src/cli/main.js');
   let out = '';
   const write = process.stdout.write;
@@ -117,6 +193,18 @@ export async function readmeBlocks(): Promise<Record<string, string>> {
   const blocks: Record<string, string> = {};
   for (const ex of README_EXAMPLES) blocks[ex.name] = await exampleBlock(ex);
   blocks['model-list'] = modelList();
+  blocks['serving-chatgpt'] = await chatgptSummary();
+  return blocks;
+}
+
+/** The file the ChatGPT example's full outputs go in. */
+export const CHATGPT_DOC = 'docs/serving-chatgpt.md';
+
+/** The ChatGPT document's generated blocks, by marker name. */
+export async function chatgptDocBlocks(): Promise<Record<string, string>> {
+  const blocks: Record<string, string> = {};
+  for (const ex of CHATGPT_EXAMPLES) blocks[ex.name] = await exampleBlock(ex);
+  blocks['serving-chatgpt-copy'] = await chatgptSummary();
   return blocks;
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyBlocks, readmeBlocks, README_EXAMPLES } from '../scripts/readme-blocks.js';
+import { applyBlocks, chatgptDocBlocks, readmeBlocks, CHATGPT_DOC, README_EXAMPLES } from '../scripts/readme-blocks.js';
 import { catalog } from './support/catalog.js';
 import { runCli } from './support/cli.js';
 
@@ -25,6 +25,11 @@ function exampleCommands(): string[][] {
 describe('README', () => {
   it('shows what the tool prints now (run `npm run readme` when output moves)', async () => {
     expect(readme).toBe(applyBlocks(readme, await readmeBlocks()));
+  });
+
+  it(`${CHATGPT_DOC} shows what the tool prints now (npm run readme writes it too)`, async () => {
+    const doc = readFileSync(new URL(`../${CHATGPT_DOC}`, import.meta.url), 'utf8');
+    expect(doc).toBe(applyBlocks(doc, await chatgptDocBlocks()));
   });
 
   it('quotes each bad-input example as the tool prints it now', async () => {
