@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { poissonArrivals, traceArrivals, type LengthDistribution, type Workload } from './arrivals.js';
 import { runDisaggregated, type DisaggregatedConfig, type DisaggregatedResult, type PoolName } from './disaggregated.js';
 import type { ReplicaConfig } from './replica-sim.js';
-import { RequestState } from './request-store.js';
 import { constantTimer, linearTimer } from '../../test/support/serving-timers.js';
+import { expectConserved as expectConservedRequests } from '../../test/support/serving-conservation.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 const fixed = (tokens: number): LengthDistribution => ({ kind: 'fixed', tokens });
@@ -15,25 +15,13 @@ const pools = (prefill: ReplicaConfig, p: number, decode: ReplicaConfig, d: numb
   transferSeconds,
 });
 
-/** Every arrival is finished, running, waiting or rejected with a reason, and its times are in order. */
+/** Conservation over both pools: a finished reply was prefilled on a prefill worker, and decoded on a decode worker when longer than one token. */
 function expectConserved(r: DisaggregatedResult): void {
-  const q = r.requests;
-  expect(q.finished + q.running + q.waiting + q.rejected).toBe(q.arrived);
-  expect(r.inTransfer).toBeLessThanOrEqual(q.running);
-  expect(r.rejections.reduce((a, x) => a + x.count, 0)).toBe(q.rejected);
-  const rec = r.records;
-  for (let i = 0; i < q.arrived; i++) {
-    const s = rec.state[i];
-    if (s === RequestState.rejected) expect(rec.rejectReason[i]).toBeGreaterThan(0);
-    else expect(rec.rejectReason[i]).toBe(0);
-    if (s === RequestState.finished) {
-      expect(rec.firstTokenSeconds[i]).toBeGreaterThan(rec.arrivalSeconds[i]);
-      expect(rec.finishSeconds[i]).toBeGreaterThanOrEqual(rec.firstTokenSeconds[i]);
-      // A reply longer than one token was decoded on a decode worker after its prefill on a prefill worker.
-      expect(r.prefillWorker[i]).toBeGreaterThanOrEqual(0);
-      if (rec.outputTokens[i] > 1) expect(rec.replica[i]).toBeGreaterThanOrEqual(0);
-    } else expect(rec.finishSeconds[i]).toBeNaN();
-  }
+  expect(r.inTransfer).toBeLessThanOrEqual(r.requests.running);
+  expectConservedRequests(r, (i) => {
+    expect(r.prefillWorker[i]).toBeGreaterThanOrEqual(0);
+    if (r.records.outputTokens[i] > 1) expect(r.records.replica[i]).toBeGreaterThanOrEqual(0);
+  });
 }
 
 describe('disaggregated prefill and decode', () => {

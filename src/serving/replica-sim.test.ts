@@ -1,31 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { poissonArrivals, traceArrivals, type LengthDistribution, type Workload } from './arrivals.js';
-import { simulateReplica, type ReplicaConfig, type ServingResult, type SimulationOptions } from './replica-sim.js';
+import { simulateReplica, type ReplicaConfig, type SimulationOptions } from './replica-sim.js';
 import { RequestState } from './request-store.js';
 import { SCHEDULER_POLICIES } from './scheduler.js';
 import { constantTimer, linearTimer } from '../../test/support/serving-timers.js';
+import { expectConserved } from '../../test/support/serving-conservation.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 const fixed = (tokens: number): LengthDistribution => ({ kind: 'fixed', tokens });
 const open = (requests: ReturnType<typeof poissonArrivals>): Workload => ({ kind: 'open', requests });
-
-/** Every arrival is finished, running, waiting or rejected with a reason, and its times are in order. */
-function expectConserved(r: ServingResult): void {
-  const q = r.requests;
-  expect(q.finished + q.running + q.waiting + q.rejected).toBe(q.arrived);
-  expect(r.rejections.reduce((a, x) => a + x.count, 0)).toBe(q.rejected);
-  const rec = r.records;
-  for (let i = 0; i < q.arrived; i++) {
-    const s = rec.state[i];
-    if (s === RequestState.rejected) expect(rec.rejectReason[i]).toBeGreaterThan(0);
-    else expect(rec.rejectReason[i]).toBe(0);
-    if (s === RequestState.finished) {
-      expect(rec.firstTokenSeconds[i]).toBeGreaterThan(rec.arrivalSeconds[i]);
-      expect(rec.finishSeconds[i]).toBeGreaterThanOrEqual(rec.firstTokenSeconds[i]);
-    } else expect(rec.finishSeconds[i]).toBeNaN();
-  }
-}
 
 describe('serving simulation of one replica', () => {
   it('conserves requests and never holds more KV, tokens or requests a step than its limits (property)', () => {
