@@ -29,6 +29,14 @@
  * KV is held in blocks of `blockTokens` (16 as vLLM's default); a request holds
  * ceil(tokens in its cache / blockTokens) blocks. No watermark is kept back (vLLM V0 kept 1%).
  *
+ * Prefix caching (`prefixCacheTokens`, vLLM's automatic prefix caching): every prompt begins with
+ * the same prefix, whose whole blocks are resident from the start and never freed (a system prompt
+ * under steady traffic). vLLM caches only full blocks, each hashed with the tokens before it
+ * (docs.vllm.ai/en/latest/design/prefix_caching/), and a hit stops short of the prompt's last
+ * token, which is recomputed for its logits (vllm/v1/core/kv_cache_manager.py,
+ * get_computed_blocks: max_cache_hit_length = num_tokens - 1). A request (re)starting counts its
+ * cached blocks as computed and held; they are shared, so they are never its to free.
+ *
  * For speed a step's token accounting is applied as the step is built (one pass over the running
  * requests a step, which is the whole cost of a long run); what the step's end makes visible
  * (first-token and finish times, finished requests' blocks freed) waits for `commit`. Finished
@@ -59,6 +67,8 @@ export interface SchedulerConfig {
   maxBatchedTokens?: number;
   /** Default `chunked-prefill`. */
   policy?: SchedulerPolicy;
+  /** Tokens every prompt begins with, kept in the prefix cache (default 0: no prefix caching). */
+  prefixCacheTokens?: number;
 }
 
 export class ReplicaScheduler {
@@ -67,6 +77,8 @@ export class ReplicaScheduler {
   readonly maxNumSeqs: number;
   readonly maxBatchedTokens: number;
   readonly policy: SchedulerPolicy;
+  /** Blocks of the shared prefix, resident from the start (0 without prefix caching). */
+  readonly prefixBlocks: number;
   freeBlocks: number;
   /** Running requests in admission order (the newest last: the one preempted first), finished ones not yet dropped among them. */
   private running: Int32Array;
@@ -105,7 +117,11 @@ export class ReplicaScheduler {
     }
     if (!SCHEDULER_POLICIES.includes(this.policy)) throw new RangeError(`policy: unknown scheduling policy ${String(this.policy)}`);
     this.totalBlocks = Math.floor(config.kvBudgetTokens / this.blockTokens);
-    this.freeBlocks = this.totalBlocks;
+    const prefix = config.prefixCacheTokens ?? 0;
+    if (!(Number.isInteger(prefix) && prefix >= 0)) throw new RangeError(`prefixCacheTokens: must be a whole number >= 0 (got ${prefix})`);
+    this.prefixBlocks = Math.floor(prefix / this.blockTokens);
+    if (this.prefixBlocks >= this.totalBlocks) throw new RangeError(`prefixCacheTokens: the prefix's ${this.prefixBlocks} blocks leave none of the ${this.totalBlocks} for requests`);
+    this.freeBlocks = this.totalBlocks - this.prefixBlocks;
     // Dead entries ride along for one pass at most, so the list never holds more than twice the limit.
     this.running = new Int32Array(2 * this.maxNumSeqs);
     this.firstIds = new Int32Array(this.maxNumSeqs);
@@ -128,9 +144,10 @@ export class ReplicaScheduler {
 
   /** Takes an arriving request into the waiting queue, or rejects it; returns the reason code (0: taken). */
   admit(s: RequestStore, r: number): number {
-    const need = Math.ceil((s.promptTokens[r] + s.outputTokens[r]) / this.blockTokens);
+    const cached = this.cachedBlocks(s, r);
+    const need = Math.ceil((s.promptTokens[r] + s.outputTokens[r]) / this.blockTokens) - cached;
     let reason: number = RejectReason.none;
-    if (need > this.totalBlocks) reason = RejectReason.kvBudget;
+    if (need > this.totalBlocks - this.prefixBlocks) reason = RejectReason.kvBudget;
     else if (wholePromptPolicy(this.policy) && s.promptTokens[r] > this.maxBatchedTokens) reason = RejectReason.stepTokens;
     if (reason) {
       s.state[r] = RequestState.rejected;
@@ -138,8 +155,15 @@ export class ReplicaScheduler {
       return reason;
     }
     s.state[r] = RequestState.waiting;
+    s.blocks[r] = cached;
+    s.computed[r] = cached * this.blockTokens;
     this.waiting.pushBack(r);
     return 0;
+  }
+
+  /** Blocks of request r's prompt in the prefix cache: the shared prefix's whole blocks, short of its last prompt token. */
+  private cachedBlocks(s: RequestStore, r: number): number {
+    return this.prefixBlocks === 0 ? 0 : Math.min(this.prefixBlocks, Math.floor((s.promptTokens[r] - 1) / this.blockTokens));
   }
 
   /** Builds the next step; null when there is nothing to run. */
@@ -188,9 +212,11 @@ export class ReplicaScheduler {
       this.dead--;
       victim = this.running[--this.runningLength];
     }
-    this.freeBlocks += s.blocks[victim];
-    s.blocks[victim] = 0;
-    s.computed[victim] = 0;
+    // It recomputes all but its cached prefix, which stays resident (shared, never its to free).
+    const cached = this.cachedBlocks(s, victim);
+    this.freeBlocks += s.blocks[victim] - cached;
+    s.blocks[victim] = cached;
+    s.computed[victim] = cached * this.blockTokens;
     s.prefilled[victim] = 0;
     s.state[victim] = RequestState.waiting;
     s.preemptions[victim]++;
@@ -332,7 +358,7 @@ export class ReplicaScheduler {
     let budget = this.maxBatchedTokens;
     while (this.waiting.length > 0 && this.runningCount < this.maxNumSeqs) {
       const r = this.waiting.front();
-      const tokens = s.promptTokens[r] + s.generated[r];
+      const tokens = s.promptTokens[r] + s.generated[r] - s.computed[r];
       // A recompute may exceed the budget (its output grew); it then runs alone so it can progress.
       if (tokens > budget && this.stepRequests > 0) break;
       const need = Math.ceil(tokens / this.blockTokens) - s.blocks[r];
@@ -375,7 +401,7 @@ export class ReplicaScheduler {
       const r = this.finishedIds[j];
       s.finishSeconds[r] = endSeconds;
       s.state[r] = RequestState.finished;
-      this.freeBlocks += s.blocks[r];
+      this.freeBlocks += s.blocks[r] - this.cachedBlocks(s, r);
       s.blocks[r] = 0;
     }
     this.dead += this.finishedCount;

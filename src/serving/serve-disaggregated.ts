@@ -207,6 +207,8 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
       prompt: { kind: 'fixed', tokens: x.isl },
       output: { kind: 'fixed', tokens: x.osl },
       load: x.load,
+      sharedPrefixTokens: x.sharedPrefixTokens ?? 0,
+      prefixCaching: false,
       seed,
     },
     disaggregated: {

@@ -11,11 +11,11 @@
 import { ClusterTwinError } from '../errors.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
 import { facilityWatts } from '../run/run-model.js';
-import { meanLength, type LengthDistribution } from './arrivals.js';
+import { lengthRange, meanLength, type LengthDistribution } from './arrivals.js';
 import { servingDeployment, type Deployment, type DeploymentInput } from './deployment.js';
 import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
 import type { LatencySummary } from './latency-stats.js';
-import { NOT_MODELLED } from './not-modelled.js';
+import { NOT_MODELLED, PREFIX_CACHING_OFF } from './not-modelled.js';
 import type { ReplicaConfig } from './replica-sim.js';
 import { simulateFleet, type RoutingPolicy } from './router.js';
 import type { SchedulerPolicy } from './scheduler.js';
@@ -43,6 +43,10 @@ export interface ServeInput extends DeploymentInput {
   prompt?: LengthDistribution;
   output?: LengthDistribution;
   load: ServeLoad;
+  /** Tokens every prompt begins with (a system prompt; default 0). */
+  sharedPrefixTokens?: number;
+  /** Automatic prefix caching (vLLM enable_prefix_caching): the shared prefix's whole blocks are served from the KV cache. */
+  prefixCaching?: boolean;
   seed?: number;
   /** Requests arriving before this are left out of the latencies and the throughput. */
   warmupSeconds?: number;
@@ -100,6 +104,8 @@ export interface ServeReport {
     prompt: LengthReport;
     output: LengthReport;
     load: ServeLoadReport;
+    sharedPrefixTokens: number;
+    prefixCaching: boolean;
     seed: number;
   };
 }
@@ -175,12 +181,18 @@ export function serve(x: ServeInput): ServeReport {
     const which = load.prompt.kind === 'fixed' ? '' : longest.field === 'trace' ? " (the trace's longest)" : ' (the longest the lengths allow)';
     throw new ClusterTwinError('out_of_range', longest.field === 'trace' ? 'trace' : 'isl', `a ${longest.promptTokens}-token prompt${which} is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill (${policy}); raise --max-batched-tokens or use --policy chunked-prefill`);
   }
+  const sharedPrefix = x.sharedPrefixTokens ?? 0;
+  const shortest = load.prompt.kind === 'trace' ? load.prompt.minTokens : lengthRange(load.prompt).minTokens;
+  if (!(Number.isInteger(sharedPrefix) && sharedPrefix >= 0 && sharedPrefix <= shortest)) {
+    throw new ClusterTwinError('out_of_range', 'sharedPrefix', `every prompt begins with the shared prefix, so it is a whole number of tokens from 0 to the shortest prompt, ${shortest}; got ${sharedPrefix}`);
+  }
+  const prefixCacheTokens = x.prefixCaching ? sharedPrefix : 0;
   const timer = servingStepTimer(d);
   const fastest = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
   const expectedSteps = checkSimulationSize(x, maxBatch, fastest);
   const seed = x.seed ?? 1;
   const workload = load.workload(seed);
-  const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy };
+  const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy, prefixCacheTokens };
   // Progress by arrival time under an open load, by steps against the estimate in a closed loop.
   const span = load.expected.arrivalSeconds;
   let steps = 0;
@@ -215,7 +227,8 @@ export function serve(x: ServeInput): ServeReport {
     accuracyKey: { gpu: d.system.gpu.name, framework },
     accuracy: null,
     notModelled: [
-      ...NOT_MODELLED,
+      ...(x.prefixCaching ? NOT_MODELLED.filter((l) => l !== PREFIX_CACHING_OFF) : NOT_MODELLED),
+      ...(x.prefixCaching ? [PREFIX_CACHING_ON] : []),
       "power while serving: each GPU draws the system's training figure (gpuPowerFractionOfTdp of TDP); decode-bound serving draws less",
       ...(load.sameLengths ? ['every request has the same prompt and output length (--isl, --osl)'] : []),
     ],
@@ -240,9 +253,15 @@ export function serve(x: ServeInput): ServeReport {
       prompt: load.prompt,
       output: load.output,
       load: load.report,
+      sharedPrefixTokens: sharedPrefix,
+      prefixCaching: x.prefixCaching === true,
       seed,
     },
   };
 }
 
 const meanOf = (l: LengthReport): number => (l.kind === 'trace' ? l.meanTokens : meanLength(l));
+
+/** What serve's prefix caching leaves out, when it is on. */
+const PREFIX_CACHING_ON =
+  'prefix caching: only the one prefix every prompt shares (--shared-prefix) is cached, resident from the start and never evicted; no other hits (repeated documents, multi-turn chats), and the hashing and lookup cost no host time';

@@ -6,6 +6,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
 import { ClusterTwinError } from '../../errors.js';
+import { BOUNDS } from '../../config/bounds.js';
 import { parseScenarioInput } from '../../config/scenario-input.js';
 import { scenarioModel, scenarioSystem } from '../../config/resolve.js';
 import { loadPresets } from '../../node/presets.js';
@@ -52,6 +53,8 @@ export function serveCommand(): Command<any, any> {
     .option('--burstiness <cv>', 'with --rate: gamma-distributed gaps between arrivals, CV = their standard deviation over their mean (1 is Poisson, above 1 bursty)')
     .option('--trace <file>', 'replay requests from a CSV or JSON-lines file: arrival_s,prompt_tokens,output_tokens or the Azure traces\' TIMESTAMP,ContextTokens,GeneratedTokens')
     .option('--requests <n>', 'with --concurrency: requests in all (default 8 per client)')
+    .option('--shared-prefix <n>', 'tokens every prompt begins with, as a system prompt (counted in --isl)', '0')
+    .option('--prefix-cache', 'automatic prefix caching (vLLM enable_prefix_caching): the shared prefix is read from the KV cache, not prefilled')
     .option('--duration <t>', 'with --rate: how long requests arrive, e.g. 600, 10m, 1h', '10m')
     .option('--warmup <t>', 'leave out requests arriving before this time', '0')
     .option('--seed <n>', 'seed of the arrivals and the router', '1')
@@ -122,6 +125,8 @@ ${POOL_EXAMPLE}`,
             routing: opts.routing as RoutingPolicy,
             ...lengths,
             load,
+            sharedPrefixTokens: numberFlag(opts.sharedPrefix, '--shared-prefix', { min: 0, max: BOUNDS.seq.max, integer: true, unit: 'tokens' }),
+            prefixCaching: opts.prefixCache === true,
             seed: numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true }),
             warmupSeconds: durationFlag(opts.warmup, '--warmup', { min: 0, max: YEAR_SECONDS }),
             ...(onProgress ? { onProgress } : {}),
@@ -149,6 +154,7 @@ function serveLoad(
 ): { load: ServeLoad; lengths: LoadLengths } {
   if (opts.concurrency !== undefined && opts.rate !== undefined) throw new ClusterTwinError('invalid_value', '--rate', 'is an open load; --concurrency a closed one: give one of them');
   if (opts.burstiness !== undefined && opts.rate === undefined) throw new ClusterTwinError('invalid_value', '--burstiness', 'shapes the gaps of an open load: give --rate too');
+  if (opts.prefixCache === true && !given('sharedPrefix')) throw new ClusterTwinError('invalid_value', '--prefix-cache', 'the twin caches one prefix every prompt shares: give its length with --shared-prefix N');
   if (opts.trace !== undefined) {
     for (const [key, flag] of [['rate', '--rate'], ['concurrency', '--concurrency'], ['requests', '--requests'], ['isl', '--isl'], ['osl', '--osl'], ['duration', '--duration']] as const) {
       if (given(key)) throw new ClusterTwinError('invalid_value', flag, `--trace gives each request's arrival and lengths; leave ${flag} out`);
@@ -211,8 +217,8 @@ export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: 
   out.push(
     keyValues([
       ...(pools ? poolRows(r) : []),
-      [pools ? 'each worker' : 'replica', `${pools ? '' : `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · `}${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy})${pools ? '' : ` · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`}`],
-      ['load', `${load}; ${lengths}${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
+      [pools ? 'each worker' : 'replica', `${pools ? '' : `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · `}${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy})${pools ? '' : ` · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`}${c.prefixCaching ? ' · prefix caching' : ''}`],
+      ['load', `${load}; ${lengths}${c.sharedPrefixTokens > 0 ? `, the first ${int(c.sharedPrefixTokens)} shared` : ''}${c.replicas > 1 ? `; ${c.routing} routing` : ''}`],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a ${pools ? 'decode worker' : 'replica'} (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
   );
