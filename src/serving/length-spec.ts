@@ -12,7 +12,7 @@
  */
 import { ClusterTwinError, echo } from '../errors.js';
 import { BOUNDS } from '../config/bounds.js';
-import { formatCount, parseCount } from '../units.js';
+import { parseCount } from '../units.js';
 import { lengthRange, type LengthDistribution } from './arrivals.js';
 
 /** The most values a `choice:` list takes: a handful of lengths, not a trace (use --trace). */
@@ -32,7 +32,7 @@ export function parseLengthSpec(raw: unknown, flag: string): LengthDistribution 
   const tokens = (t: string, what: string, min = 1): number => {
     const x = parseCount(t.trim());
     if (!Number.isFinite(x)) fail(`${what} is not a number`);
-    if (!Number.isInteger(x) || x < min || x > BOUNDS.seq.max) fail(`${what} must be a whole number from ${min} to ${formatCount(BOUNDS.seq.max)}`);
+    if (!Number.isInteger(x) || x < min || x > BOUNDS.seq.max) fail(`${what} must be a whole number from ${min} to ${BOUNDS.seq.max.toLocaleString('en-US')}`);
     return x;
   };
   const range = (t: string): { minTokens: number; maxTokens: number } => {
@@ -54,7 +54,7 @@ export function parseLengthSpec(raw: unknown, flag: string): LengthDistribution 
       if (parts.length !== 2 && parts.length !== 3) fail('normal takes MEAN,SD or MEAN,SD,MIN-MAX');
       const mean = parseCount(parts[0].trim());
       const sd = parseCount(parts[1].trim());
-      if (!(mean >= 1 && mean <= BOUNDS.seq.max)) fail(`MEAN must be from 1 to ${formatCount(BOUNDS.seq.max)}`);
+      if (!(mean >= 1 && mean <= BOUNDS.seq.max)) fail(`MEAN must be from 1 to ${BOUNDS.seq.max.toLocaleString('en-US')}`);
       if (!(sd >= 0 && sd <= BOUNDS.seq.max)) fail('SD must be a number >= 0');
       const clamp = parts.length === 3 ? range(parts[2]) : { minTokens: 1, maxTokens: Math.min(BOUNDS.seq.max, Math.max(1, Math.round(mean + NORMAL_CLAMP_SDS * sd))) };
       return { kind: 'normal', meanTokens: mean, sdTokens: sd, ...clamp };

@@ -361,7 +361,7 @@ export class ReplicaScheduler {
       const tokens = s.promptTokens[r] + s.generated[r] - s.computed[r];
       // A recompute may exceed the budget (its output grew); it then runs alone so it can progress.
       if (tokens > budget && this.stepRequests > 0) break;
-      const need = Math.ceil(tokens / this.blockTokens) - s.blocks[r];
+      const need = Math.ceil((s.computed[r] + tokens) / this.blockTokens) - s.blocks[r];
       if (need > this.freeBlocks) break;
       this.startRunning(s, r, tokens, need);
       budget -= tokens;

@@ -61,7 +61,7 @@ function grow(s: Sink): void {
 }
 
 /** Parses a trace's text; `file` names it in errors. Requests come out sorted by arrival (stable). */
-export function parseTrace(text: string, file: string): RequestTable {
+export function parseTrace(text: string, file: string, maxRows = MAX_TRACE_ROWS): RequestTable {
   const fail = (line: number, col: number, why: string): never => {
     throw new ClusterTwinError('invalid_value', 'trace', `${file}:${line}${col > 0 ? `:${col}` : ''}: ${why}`);
   };
@@ -69,7 +69,7 @@ export function parseTrace(text: string, file: string): RequestTable {
   let dated: boolean | undefined;
   /** Checks one row's three values and keeps them; `where(f)` is the column of field f, for errors. */
   const keep = (line: number, raw: Record<Field, unknown>, name: Record<Field, string>, where: (f: Field) => number): void => {
-    if (sink.n >= MAX_TRACE_ROWS) fail(line, 0, `more than ${MAX_TRACE_ROWS.toLocaleString('en-US')} requests; cut the trace (a day of busy traffic is fewer)`);
+    if (sink.n >= maxRows) fail(line, 0, `more than ${maxRows.toLocaleString('en-US')} requests; cut the trace (a day of busy traffic is fewer)`);
     const isDated = name.arrival.toLowerCase() === 'timestamp';
     if (dated !== undefined && dated !== isDated) fail(line, where('arrival'), 'mixes date-times (TIMESTAMP) and seconds (arrival_s); use one');
     const a = raw.arrival;
