@@ -172,7 +172,7 @@ function serveLoad(
     const durationSeconds = durationFlag(opts.duration, '--duration', { min: 0, max: YEAR_SECONDS, exclusiveMin: true });
     if (opts.burstiness === undefined) return { load: { kind: 'poisson', ratePerSecond, durationSeconds }, lengths };
     // Above a CV of 10 the gamma's shape is below 0.01 and its draws underflow to 0: every request at once.
-    const cv = numberFlag(opts.burstiness, '--burstiness', { min: 0, max: 10, exclusiveMin: true, unit: 'coefficient of variation' });
+    const cv = numberFlag(opts.burstiness, '--burstiness', { min: 0, max: 10, exclusiveMin: true });
     return { load: { kind: 'gamma', ratePerSecond, durationSeconds, cv }, lengths };
   }
   const concurrency = opts.concurrency === undefined ? 16 : whole('--concurrency', 1e6, 'clients');
