@@ -8,5 +8,6 @@ await import('./fabric.js');
 await import('./reliability.js');
 await import('./serving.js');
 await import('./disaggregated.js');
+await import('./serving-load.js');
 await import('./planner.js');
 await import('./extreme.js');
