@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchShape } from './batch.js';
 import { RequestState, RequestStore } from './request-store.js';
-import { ReplicaScheduler, type SchedulerConfig } from './scheduler.js';
+import { ReplicaScheduler, SCHEDULER_POLICIES, type SchedulerConfig } from './scheduler.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 
@@ -53,7 +53,7 @@ describe('prefix caching in the scheduler', () => {
     expect(() => new ReplicaScheduler({ kvBudgetTokens: 160, prefixCacheTokens: -1 })).toThrow(/prefixCacheTokens/);
   });
 
-  it('finishes every request, never holds more blocks than it has, and gives back all but the prefix (property)', () => {
+  it('finishes every request, never holds more blocks than it has, and gives back all but the prefix, under every policy (property)', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -62,11 +62,11 @@ describe('prefix caching in the scheduler', () => {
           kvBlocks: fc.integer({ min: 60, max: 600 }),
           maxNumSeqs: fc.integer({ min: 1, max: 32 }),
           maxBatchedTokens: fc.integer({ min: 1500, max: 4096 }),
-          chunked: fc.boolean(),
+          policy: fc.constantFrom(...SCHEDULER_POLICIES),
         }),
         (p) => {
           const requests = p.extra.map(([e, o]) => [p.prefix + e, o] as [number, number]);
-          const config: SchedulerConfig = { kvBudgetTokens: 16 * p.kvBlocks, prefixCacheTokens: p.prefix, maxNumSeqs: p.maxNumSeqs, maxBatchedTokens: p.maxBatchedTokens, policy: p.chunked ? 'chunked-prefill' : 'prefill-first' };
+          const config: SchedulerConfig = { kvBudgetTokens: 16 * p.kvBlocks, prefixCacheTokens: p.prefix, maxNumSeqs: p.maxNumSeqs, maxBatchedTokens: p.maxBatchedTokens, policy: p.policy };
           if (Math.floor(p.prefix / 16) >= p.kvBlocks) return true;
           const { sched, store } = drain(config, requests);
           for (let r = 0; r < store.count; r++) {
