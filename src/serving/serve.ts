@@ -264,4 +264,4 @@ const meanOf = (l: LengthReport): number => (l.kind === 'trace' ? l.meanTokens :
 
 /** What serve's prefix caching leaves out, when it is on. */
 const PREFIX_CACHING_ON =
-  'prefix caching: only the one prefix every prompt shares (--shared-prefix) is cached, resident from the start and never evicted; no other hits (repeated documents, multi-turn chats), and the hashing and lookup cost no host time';
+  "prefix caching: only the one prefix every prompt shares (--shared-prefix) is cached, resident from the start and never evicted; no other hits (repeated documents, multi-turn chats); hits are whole 16-token blocks as vLLM's, for every --framework (SGLang's radix cache matches to the token); the hashing and lookup cost no host time";
