@@ -92,6 +92,10 @@ describe('clustertwin serve: the load', () => {
     [['--rate', '2', '--burstiness', '11'], '--burstiness'],
     [['--prefix-cache'], '--prefix-cache: the twin caches one prefix'],
     [['--shared-prefix', '5000', '--isl', '1024'], '--shared-prefix: every prompt begins with the shared prefix'],
+    [['--prefill-workers', '1', '--decode-workers', '1', '--trace', ours], '--trace: disaggregated pools take Poisson or closed-loop arrivals for now'],
+    [['--prefill-workers', '1', '--decode-workers', '1', '--rate', '2', '--burstiness', '2'], '--burstiness: disaggregated pools take Poisson'],
+    [['--prefill-workers', '1', '--decode-workers', '1', '--isl', 'uniform:100-200'], '--isl: disaggregated pools take a fixed prompt length'],
+    [['--prefill-workers', '1', '--decode-workers', '1', '--shared-prefix', '100', '--prefix-cache'], '--prefix-cache: disaggregated pools take no prefix caching'],
   ])('refuses %j with one line, exit 2', async (args, start) => {
     const r = await runCli([...small, ...args]);
     expect(r.code, r.stderr).toBe(2);

@@ -133,9 +133,9 @@ export function assertFixedLoad<T extends LoadLengths & { load: ServeLoad; prefi
   const refuse = (field: string, what: string): never => {
     throw new ClusterTwinError('unsupported', field, `${who} take ${what} for now`);
   };
+  if (x.load.kind === 'trace') refuse('trace', 'Poisson or closed-loop arrivals');
+  if (x.load.kind === 'gamma') refuse('burstiness', 'Poisson or closed-loop arrivals');
   if (x.prompt !== undefined || x.isl === undefined) refuse('isl', 'a fixed prompt length');
   if (x.output !== undefined || x.osl === undefined) refuse('osl', 'a fixed output length');
-  if (x.load.kind === 'gamma') refuse('burstiness', 'Poisson or closed-loop arrivals');
-  if (x.load.kind === 'trace') refuse('trace', 'Poisson or closed-loop arrivals');
   if (x.prefixCaching) refuse('prefixCache', 'no prefix caching');
 }
