@@ -9,5 +9,6 @@ await import('./reliability.js');
 await import('./serving.js');
 await import('./disaggregated.js');
 await import('./serve-plan.js');
+await import('./serving-load.js');
 await import('./planner.js');
 await import('./extreme.js');

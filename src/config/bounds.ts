@@ -65,6 +65,15 @@ export const MAX_TIMELINE_PASSES = 65_536;
  */
 export const MAX_FLOW_STEP_GPUS = 16_384;
 
+/**
+ * `serve --trace`: the largest file read and the most requests taken. A row is 20-40 bytes; the
+ * Azure LLM inference traces of 2023 are 320 KB (code) and 719 KB (conversation), about 9,000 and
+ * 20,000 requests (Azure/AzurePublicDataset, data/AzureLLMInferenceTrace_*.csv); 2^22 requests is
+ * a day of busy traffic, past which the simulation's own bound (serve.ts) refuses most runs anyway.
+ */
+export const MAX_TRACE_BYTES = 256 * 1024 * 1024;
+export const MAX_TRACE_ROWS = 4_194_304;
+
 /** Reliability: the longest wall-clock window studied, days (a century). */
 export const MAX_WINDOW_DAYS = 36_500;
 /** Reliability: the largest what-if multiplier of the failure rates. */

@@ -6,11 +6,16 @@
  */
 import { seededRng, type Rng } from '../reliability/prng.js';
 
-/** A length in tokens: fixed, uniform over a closed range, or drawn from a list with equal weight. */
+/**
+ * A length in tokens: fixed, uniform over a closed range, drawn from a list with equal weight, or
+ * normal, rounded to whole tokens and clamped to [minTokens, maxTokens] (a normal has no bound of
+ * its own, and the context and KV checks need one).
+ */
 export type LengthDistribution =
   | { kind: 'fixed'; tokens: number }
   | { kind: 'uniform'; minTokens: number; maxTokens: number }
-  | { kind: 'choice'; tokens: readonly number[] };
+  | { kind: 'choice'; tokens: readonly number[] }
+  | { kind: 'normal'; meanTokens: number; sdTokens: number; minTokens: number; maxTokens: number };
 
 /** Requests in arrival order, one index a request. */
 export interface RequestTable {
@@ -45,12 +50,15 @@ const positiveInteger = (x: number): boolean => Number.isInteger(x) && x >= 1;
 
 /** Checks a length distribution; throws with the field named. */
 export function checkLengths(field: string, d: LengthDistribution): void {
+  const range = (min: number, max: number): boolean => positiveInteger(min) && positiveInteger(max) && min <= max;
   const ok =
     d.kind === 'fixed'
       ? positiveInteger(d.tokens)
       : d.kind === 'uniform'
-        ? positiveInteger(d.minTokens) && positiveInteger(d.maxTokens) && d.minTokens <= d.maxTokens
-        : d.tokens.length > 0 && d.tokens.every(positiveInteger);
+        ? range(d.minTokens, d.maxTokens)
+        : d.kind === 'normal'
+          ? range(d.minTokens, d.maxTokens) && Number.isFinite(d.meanTokens) && d.sdTokens >= 0 && Number.isFinite(d.sdTokens)
+          : d.tokens.length > 0 && d.tokens.every(positiveInteger);
   if (!ok) throw new RangeError(`${field}: lengths must be whole numbers of tokens >= 1 (${JSON.stringify(d)})`);
 }
 
@@ -67,6 +75,37 @@ export function lengthSampler(d: LengthDistribution, rng: Rng): () => number {
       const list = d.tokens;
       return () => list[Math.floor(rng.next() * list.length)];
     }
+    case 'normal': {
+      const { meanTokens, sdTokens, minTokens, maxTokens } = d;
+      return () => Math.min(maxTokens, Math.max(minTokens, Math.round(meanTokens + sdTokens * normal(rng))));
+    }
+  }
+}
+
+/** The shortest and longest length a distribution can draw (what per-request limits are checked against). */
+export function lengthRange(d: LengthDistribution): { minTokens: number; maxTokens: number } {
+  switch (d.kind) {
+    case 'fixed':
+      return { minTokens: d.tokens, maxTokens: d.tokens };
+    case 'uniform':
+    case 'normal':
+      return { minTokens: d.minTokens, maxTokens: d.maxTokens };
+    case 'choice':
+      return { minTokens: d.tokens.reduce((a, b) => Math.min(a, b)), maxTokens: d.tokens.reduce((a, b) => Math.max(a, b)) };
+  }
+}
+
+/** The mean length (for a normal, its mean before rounding and clamping). */
+export function meanLength(d: LengthDistribution): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.tokens;
+    case 'uniform':
+      return (d.minTokens + d.maxTokens) / 2;
+    case 'normal':
+      return d.meanTokens;
+    case 'choice':
+      return d.tokens.reduce((a, b) => a + b, 0) / d.tokens.length;
   }
 }
 

@@ -9,14 +9,17 @@ export const STEP_NOT_MODELLED: readonly string[] = [
   'computation overlapped with communication (TP all-reduces and EP all-to-alls are exposed), and custom one-shot all-reduce kernels',
   'host time overlapped with the GPU (async scheduling): the scheduler time per step is added, and it is a stated default, not a measurement',
   'expert load imbalance: tokens are spread evenly over the experts they touch',
-  'speculative decoding, prefix caching, LoRA adapters and structured output',
+  'speculative decoding, LoRA adapters and structured output',
   'the detokenizer, the HTTP server and network time to the client',
   'GPU clock and power limits under sustained decode',
 ];
 
+/** The line for prefix caching when it is off (serve puts its own in when it is on). */
+export const PREFIX_CACHING_OFF = 'prefix caching: every prompt is prefilled in full (no shared-prefix hits; serve --prefix-cache models one prefix shared by every prompt)';
+
 /** What the serving simulation leaves out (requests, batching, routing). */
 export const SIMULATION_NOT_MODELLED: readonly string[] = [
-  'prefix caching: every prompt is prefilled in full (no shared-prefix hits)',
+  PREFIX_CACHING_OFF,
   'swap preemption: preempted requests always recompute (vLLM V1 only recomputes)',
   'speculative decoding: each step decodes one token per request',
   'disaggregated serving: the KV transfer starts when the whole prefill ends (no layer-by-layer overlap with it), transfers at once do not share links, and the prefill worker samples the first token (vLLM\'s NixlConnector samples it on the decode worker)',

@@ -28,6 +28,14 @@
  * KV is held in blocks of `blockTokens` (16 as vLLM's default); a request holds
  * ceil(tokens in its cache / blockTokens) blocks. No watermark is kept back (vLLM V0 kept 1%).
  *
+ * Prefix caching (`prefixCacheTokens`, vLLM's automatic prefix caching): every prompt begins with
+ * the same prefix, whose whole blocks are resident from the start and never freed (a system prompt
+ * under steady traffic). vLLM caches only full blocks, each hashed with the tokens before it
+ * (docs.vllm.ai/en/latest/design/prefix_caching/), and a hit stops short of the prompt's last
+ * token, which is recomputed for its logits (vllm/v1/core/kv_cache_manager.py,
+ * get_computed_blocks: max_cache_hit_length = num_tokens - 1). A request (re)starting counts its
+ * cached blocks as computed and held; they are shared, so they are never its to free.
+ *
  * For speed (a long run is millions of steps over hundreds of running requests each):
  * - The running requests' state lives in the scheduler's own dense arrays, one slot per running
  *   request in admission order; the store's per-request arrays hold it only while a request
@@ -72,6 +80,8 @@ export interface SchedulerConfig {
   maxBatchedTokens?: number;
   /** Default `chunked-prefill`. */
   policy?: SchedulerPolicy;
+  /** Tokens every prompt begins with, kept in the prefix cache (default 0: no prefix caching). */
+  prefixCacheTokens?: number;
 }
 
 /** What a slot of the running list holds. */
@@ -94,6 +104,8 @@ export class ReplicaScheduler {
   readonly maxNumSeqs: number;
   readonly maxBatchedTokens: number;
   readonly policy: SchedulerPolicy;
+  /** Blocks of the shared prefix, resident from the start (0 without prefix caching). */
+  readonly prefixBlocks: number;
   freeBlocks: number;
   /**
    * The running list, one slot per request in admission order (the newest last: the one
@@ -153,7 +165,11 @@ export class ReplicaScheduler {
     }
     if (!SCHEDULER_POLICIES.includes(this.policy)) throw new RangeError(`policy: unknown scheduling policy ${String(this.policy)}`);
     this.totalBlocks = Math.floor(config.kvBudgetTokens / this.blockTokens);
-    this.freeBlocks = this.totalBlocks;
+    const prefix = config.prefixCacheTokens ?? 0;
+    if (!(Number.isInteger(prefix) && prefix >= 0)) throw new RangeError(`prefixCacheTokens: must be a whole number >= 0 (got ${prefix})`);
+    this.prefixBlocks = Math.floor(prefix / this.blockTokens);
+    if (this.prefixBlocks >= this.totalBlocks) throw new RangeError(`prefixCacheTokens: the prefix's ${this.prefixBlocks} blocks leave none of the ${this.totalBlocks} for requests`);
+    this.freeBlocks = this.totalBlocks - this.prefixBlocks;
     // Finished slots are squeezed out before the list fills, so it never holds more than twice the limit.
     const slots = 2 * this.maxNumSeqs;
     this.slotRequest = new Int32Array(slots);
@@ -185,9 +201,10 @@ export class ReplicaScheduler {
 
   /** Takes an arriving request into the waiting queue, or rejects it; returns the reason code (0: taken). */
   admit(s: RequestStore, r: number): number {
-    const need = Math.ceil((s.promptTokens[r] + s.outputTokens[r]) / this.blockTokens);
+    const cached = this.cachedBlocks(s, r);
+    const need = Math.ceil((s.promptTokens[r] + s.outputTokens[r]) / this.blockTokens) - cached;
     let reason: number = RejectReason.none;
-    if (need > this.totalBlocks) reason = RejectReason.kvBudget;
+    if (need > this.totalBlocks - this.prefixBlocks) reason = RejectReason.kvBudget;
     else if (wholePromptPolicy(this.policy) && s.promptTokens[r] > this.maxBatchedTokens) reason = RejectReason.stepTokens;
     if (reason) {
       s.state[r] = RequestState.rejected;
@@ -195,8 +212,15 @@ export class ReplicaScheduler {
       return reason;
     }
     s.state[r] = RequestState.waiting;
+    s.blocks[r] = cached;
+    s.computed[r] = cached * this.blockTokens;
     this.waiting.pushBack(r);
     return 0;
+  }
+
+  /** Blocks of request r's prompt in the prefix cache: the shared prefix's whole blocks, short of its last prompt token. */
+  private cachedBlocks(s: RequestStore, r: number): number {
+    return this.prefixBlocks === 0 ? 0 : Math.min(this.prefixBlocks, Math.floor((s.promptTokens[r] - 1) / this.blockTokens));
   }
 
   /** Builds the next step; null when there is nothing to run. */
@@ -321,8 +345,11 @@ export class ReplicaScheduler {
       s.generated[victim] = s.outputTokens[victim] - this.slotLeft[i];
       this.prefilling--;
     }
-    s.blocks[victim] = 0;
-    s.computed[victim] = 0;
+    // It recomputes all but its cached prefix, which stays resident (shared, never its to free).
+    const cached = this.cachedBlocks(s, victim);
+    this.freeBlocks -= cached;
+    s.blocks[victim] = cached;
+    s.computed[victim] = cached * this.blockTokens;
     s.prefilled[victim] = 0;
     s.state[victim] = RequestState.waiting;
     s.preemptions[victim]++;
@@ -491,10 +518,10 @@ export class ReplicaScheduler {
     let budget = this.maxBatchedTokens;
     while (this.waiting.length > 0 && this.runningCount < this.maxNumSeqs) {
       const r = this.waiting.front();
-      const tokens = s.promptTokens[r] + s.generated[r];
+      const tokens = s.promptTokens[r] + s.generated[r] - s.computed[r];
       // A recompute may exceed the budget (its output grew); it then runs alone so it can progress.
       if (tokens > budget && this.stepRequests > 0) break;
-      const need = Math.ceil(tokens / this.blockTokens) - s.blocks[r];
+      const need = Math.ceil((s.computed[r] + tokens) / this.blockTokens) - s.blocks[r];
       if (need > this.freeBlocks) break;
       this.startRunning(s, r, tokens, need);
       budget -= tokens;
@@ -542,7 +569,7 @@ export class ReplicaScheduler {
       const r = this.finishedIds[j];
       s.finishSeconds[r] = endSeconds;
       s.state[r] = RequestState.finished;
-      this.freeBlocks += s.blocks[r];
+      this.freeBlocks += s.blocks[r] - this.cachedBlocks(s, r);
       s.blocks[r] = 0;
     }
     this.dead += this.finishedCount;

@@ -14,7 +14,7 @@ const dgxH100 = resolveSystem(cat, 'dgx-h100');
 const llama8 = resolveModel(cat, 'llama3.1-8b');
 const llama70 = resolveModel(cat, 'llama3.1-70b');
 const withNics = (s: SystemSpec, factor: number): SystemSpec => ({ ...s, node: { ...s.node, nicGbps: s.node.nicGbps * factor } });
-const one: ServeInput = { system: dgxH100, model: llama8, tp: 1, isl: 2048, osl: 129, load: { kind: 'closed', concurrency: 1, requests: 4 } };
+const one = { system: dgxH100, model: llama8, tp: 1, isl: 2048, osl: 129, load: { kind: 'closed', concurrency: 1, requests: 4 } } satisfies ServeInput;
 const pools = (x: ServeInput, p: number, d: number, more: Partial<DisaggregatedServeInput> = {}): DisaggregatedServeInput => ({ ...x, prefill: { workers: p }, decode: { workers: d }, ...more });
 
 describe('disaggregated serve', () => {

@@ -21,6 +21,7 @@ import type { LatencySummary } from './latency-stats.js';
 import { NOT_MODELLED } from './not-modelled.js';
 import type { ReplicaConfig } from './replica-sim.js';
 import { checkSimulationSize, type ServeInput, type ServeReport } from './serve.js';
+import { assertFixedLoad } from './serve-load.js';
 import { servingStepTimer } from './step-model.js';
 import { frameworkDefaults } from './framework.js';
 import { wholePromptPolicy } from './scheduler.js';
@@ -86,6 +87,7 @@ function poolDeployment(x: DisaggregatedServeInput, pool: PoolName): Deployment 
 }
 
 export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedServeReport {
+  assertFixedLoad(x, 'disaggregated pools');
   const framework = x.framework ?? 'vllm';
   const defaults = frameworkDefaults(framework, x.system.gpu);
   const policy = x.policy ?? defaults.policy;
@@ -203,7 +205,11 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
       maxBatchedTokens: dec.maxBatchedTokens,
       isl: x.isl,
       osl: x.osl,
+      prompt: { kind: 'fixed', tokens: x.isl },
+      output: { kind: 'fixed', tokens: x.osl },
       load: x.load,
+      sharedPrefixTokens: x.sharedPrefixTokens ?? 0,
+      prefixCaching: false,
       seed,
     },
     disaggregated: {

@@ -2,30 +2,30 @@
  * One serving deployment under one load, end to end, as `clustertwin serve` answers it:
  *
  *   deployment ─► KV budget ─► step model ─► requests ─► simulation ─► latency, throughput,
- *   (system,      (what HBM     (one forward    (closed loop    (continuous     cost, energy
- *    model, TP,    holds after   pass, timed)    or Poisson)     batching,
- *    format)       the weights)                                  replicas)
+ *   (system,      (what HBM     (one forward    (closed loop,   (continuous     cost, energy
+ *    model, TP,    holds after   pass, timed)    Poisson, gamma  batching,
+ *    format)       the weights)                  or a trace)     replicas)
  *
  * No file, terminal or Node here: the CLI parses, this runs, the CLI prints.
  */
 import { ClusterTwinError } from '../errors.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
 import { facilityWatts } from '../run/run-model.js';
-import { poissonArrivals, type Workload } from './arrivals.js';
+import { lengthRange, meanLength, type LengthDistribution } from './arrivals.js';
 import { servingDeployment, type Deployment, type DeploymentInput } from './deployment.js';
 import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
 import type { LatencySummary } from './latency-stats.js';
-import { NOT_MODELLED } from './not-modelled.js';
+import { NOT_MODELLED, PREFIX_CACHING_OFF } from './not-modelled.js';
 import type { ReplicaConfig } from './replica-sim.js';
 import { simulateFleet, simulateFleetShortcut, type RoutingPolicy } from './router.js';
 import { chooseFleetMethod, fleetMethodNote, type FleetMethod } from './fleet-method.js';
 import type { SchedulerPolicy } from './scheduler.js';
+import { resolveLoad, type LengthReport, type ResolvedLoad, type ServeLoad, type ServeLoadReport } from './serve-load.js';
 import { servingStepTimer } from './step-model.js';
 import { frameworkDefaults, type Framework } from './framework.js';
 import { wholePromptPolicy } from './scheduler.js';
 
-/** The load: clients in a closed loop (as serving benchmarks run), or Poisson arrivals at a rate. */
-export type ServeLoad = { kind: 'closed'; concurrency: number; requests: number } | { kind: 'poisson'; ratePerSecond: number; durationSeconds: number };
+export type { ServeLoad, ServeLoadReport } from './serve-load.js';
 
 export interface ServeInput extends DeploymentInput {
   /** Whose scheduler defaults to run (default vLLM): the policy and the two batch limits below, unless given. */
@@ -39,10 +39,17 @@ export interface ServeInput extends DeploymentInput {
   maxBatch?: number;
   /** Most tokens a step processes (vLLM max_num_batched_tokens). */
   maxBatchedTokens?: number;
-  /** Prompt and output tokens of every request. */
-  isl: number;
-  osl: number;
+  /** Prompt and output tokens of every request (the fixed case of `prompt` and `output`; give one or the other, none with a trace). */
+  isl?: number;
+  osl?: number;
+  /** Prompt and output tokens drawn per request. */
+  prompt?: LengthDistribution;
+  output?: LengthDistribution;
   load: ServeLoad;
+  /** Tokens every prompt begins with (a system prompt; default 0). */
+  sharedPrefixTokens?: number;
+  /** Automatic prefix caching (vLLM enable_prefix_caching): the shared prefix's whole blocks are served from the KV cache. */
+  prefixCaching?: boolean;
   seed?: number;
   /** Requests arriving before this are left out of the latencies and the throughput. */
   warmupSeconds?: number;
@@ -94,15 +101,21 @@ export interface ServeReport {
     routing: RoutingPolicy;
     maxBatch: number;
     maxBatchedTokens: number;
+    /** Mean prompt and output tokens (the length itself when fixed; for a normal, its mean before clamping). */
     isl: number;
     osl: number;
-    load: ServeLoad;
+    /** The lengths asked for, or a trace's summary. */
+    prompt: LengthReport;
+    output: LengthReport;
+    load: ServeLoadReport;
+    sharedPrefixTokens: number;
+    prefixCaching: boolean;
     seed: number;
   };
 }
 
 /** Refuses a deployment whose KV cache cannot hold one request, naming what to change. */
-function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): void {
+function checkFits(d: Deployment, kv: KvCacheBudget, longest: ResolvedLoad['longest']): void {
   if (!kv.fitsInMemory) {
     const s = kv.stages.reduce((a, b) => (b.kvBudgetBytes < a.kvBudgetBytes ? b : a));
     throw new ClusterTwinError(
@@ -112,12 +125,12 @@ function checkFits(d: Deployment, kv: KvCacheBudget, isl: number, osl: number): 
     );
   }
   // A request's cache lives on one attention rank (all of the replica without attention DP).
-  if (kv.kvCacheTokensPerAttentionRank < isl + osl) {
+  if (kv.kvCacheTokensPerAttentionRank < longest.requestTokens) {
     const where = d.attentionDp > 1 ? 'an attention rank' : 'a replica';
     throw new ClusterTwinError(
       'does_not_fit',
-      'isl',
-      `a request of ${isl} + ${osl} tokens needs more KV cache than the ${formatCount(kv.kvCacheTokensPerAttentionRank)} tokens ${where} holds; raise --tp or --pp, or --kv-dtype fp8`,
+      longest.field,
+      `${longest.words} needs more KV cache than the ${formatCount(kv.kvCacheTokensPerAttentionRank)} tokens ${where} holds; raise --tp or --pp, or --kv-dtype fp8`,
     );
   }
 }
@@ -136,18 +149,22 @@ export const MAX_SIMULATED_STEPS = 2e7;
 
 /** About how many engine steps the simulation runs, and whether that is within its bound (the shortcut simulates one replica's share). */
 export function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStepSeconds: number, method: FleetMethod = 'exact'): number {
+  const load = resolveLoad(x.load, x);
   const fleet = x.replicas ?? 1;
   const replicas = method === 'shortcut' ? 1 : fleet;
   const share = method === 'shortcut' ? 1 / fleet : 1;
-  const requests = share * (x.load.kind === 'closed' ? x.load.requests : x.load.ratePerSecond * x.load.durationSeconds);
-  const flag = x.load.kind === 'closed' ? 'requests' : 'duration';
-  const tokens = requests * x.osl;
+  // The bound is on the run's whole work, so it takes the output tokens expected (mean x requests,
+  // a trace's exact sum); the per-request checks take the longest request.
+  const requests = share * load.expected.requests;
+  const tokens = share * load.expected.outputTokens;
+  const arrivalSeconds = load.expected.arrivalSeconds;
+  const flag = x.load.kind === 'closed' ? 'requests' : x.load.kind === 'trace' ? 'trace' : 'duration';
   if (tokens > MAX_SIMULATED_OUTPUT_TOKENS) {
-    throw new ClusterTwinError('out_of_range', flag, `${formatCount(requests)} requests of ${x.osl} output tokens is ${formatCount(tokens)} tokens to simulate; at most ${formatCount(MAX_SIMULATED_OUTPUT_TOKENS)}: fewer requests, or a shorter --duration`);
+    throw new ClusterTwinError('out_of_range', flag, `${formatCount(requests)} requests of ${formatCount(tokens / requests)} output tokens on average is ${formatCount(tokens)} tokens to simulate; at most ${formatCount(MAX_SIMULATED_OUTPUT_TOKENS)}: fewer requests, or a shorter --duration`);
   }
   // Steps: at least the tokens over the widest batch; a thin load runs a step per token of its few requests.
   const batch = x.load.kind === 'closed' ? Math.min(x.load.concurrency, maxBatch * replicas) : maxBatch * replicas;
-  const busySteps = x.load.kind === 'closed' ? tokens / batch : Math.min(tokens, (x.load.durationSeconds / fastestStepSeconds) * replicas + tokens / batch);
+  const busySteps = x.load.kind === 'closed' ? tokens / batch : Math.min(tokens, (arrivalSeconds / fastestStepSeconds) * replicas + tokens / batch);
   if (busySteps > MAX_SIMULATED_STEPS) {
     throw new ClusterTwinError('out_of_range', flag, `about ${formatCount(busySteps)} engine steps to simulate; at most ${formatCount(MAX_SIMULATED_STEPS)}: fewer requests, more --concurrency, or a shorter --duration`);
   }
@@ -157,48 +174,53 @@ export function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStep
 export function serve(x: ServeInput): ServeReport {
   const d = servingDeployment(x);
   const replicas = x.replicas ?? 1;
+  const load = resolveLoad(x.load, x);
+  const longest = load.longest;
   const maxSeq = d.model.maxSeq;
-  if (maxSeq !== undefined && x.isl + x.osl > maxSeq) {
-    throw new ClusterTwinError('out_of_range', 'isl', `${x.isl} prompt + ${x.osl} output tokens pass ${d.model.name}'s context of ${maxSeq.toLocaleString('en-US')}`);
+  if (maxSeq !== undefined && longest.requestTokens > maxSeq) {
+    const words = load.prompt.kind === 'fixed' && load.output.kind === 'fixed' ? `${longest.promptTokens} prompt + ${longest.outputTokens} output tokens pass` : `${longest.words} passes`;
+    throw new ClusterTwinError('out_of_range', longest.field, `${words} ${d.model.name}'s context of ${maxSeq.toLocaleString('en-US')}`);
   }
   const kv = kvCacheBudget(d);
-  checkFits(d, kv, x.isl, x.osl);
+  checkFits(d, kv, longest);
   const framework = x.framework ?? 'vllm';
   const defaults = frameworkDefaults(framework, d.system.gpu);
   const policy = x.policy ?? defaults.policy;
   const routing = x.routing ?? 'round-robin';
   const maxBatch = x.maxBatch ?? defaults.maxBatch;
   const maxBatchedTokens = x.maxBatchedTokens ?? defaults.maxBatchedTokens;
-  if (wholePromptPolicy(policy) && x.isl > maxBatchedTokens) {
-    throw new ClusterTwinError('out_of_range', 'isl', `a ${x.isl}-token prompt is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill (${policy}); raise --max-batched-tokens or use --policy chunked-prefill`);
+  if (wholePromptPolicy(policy) && longest.promptTokens > maxBatchedTokens) {
+    const which = load.prompt.kind === 'fixed' ? '' : longest.field === 'trace' ? " (the trace's longest)" : ' (the longest the lengths allow)';
+    throw new ClusterTwinError('out_of_range', longest.field === 'trace' ? 'trace' : 'isl', `a ${longest.promptTokens}-token prompt${which} is more than the ${maxBatchedTokens} tokens a step takes without chunked prefill (${policy}); raise --max-batched-tokens or use --policy chunked-prefill`);
   }
+  const sharedPrefix = x.sharedPrefixTokens ?? 0;
+  const shortest = load.prompt.kind === 'trace' ? load.prompt.minTokens : lengthRange(load.prompt).minTokens;
+  if (!(Number.isInteger(sharedPrefix) && sharedPrefix >= 0 && sharedPrefix <= shortest)) {
+    throw new ClusterTwinError('out_of_range', 'sharedPrefix', `every prompt begins with the shared prefix, so it is a whole number of tokens from 0 to the shortest prompt, ${shortest}; got ${sharedPrefix}`);
+  }
+  const prefixCacheTokens = x.prefixCaching ? sharedPrefix : 0;
   const timer = servingStepTimer(d);
   const fastest = timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
   const fleetMethod = chooseFleetMethod(replicas, x.load.kind, x.fleetMethod);
   const expectedSteps = checkSimulationSize(x, maxBatch, fastest, fleetMethod);
   const seed = x.seed ?? 1;
-  const prompt = { kind: 'fixed', tokens: x.isl } as const;
-  const output = { kind: 'fixed', tokens: x.osl } as const;
-  const workload: Workload =
-    x.load.kind === 'closed'
-      ? { kind: 'closed', concurrency: x.load.concurrency, prompt, output, seed, requests: x.load.requests }
-      : { kind: 'open', requests: poissonArrivals({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt, output, seed }) };
-  const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy };
+  const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy, prefixCacheTokens };
   // Progress by arrival time under an open load, by steps against the estimate in a closed loop.
-  const load = x.load;
+  const span = load.expected.arrivalSeconds;
   let steps = 0;
   const progress = x.onProgress;
   const observe = progress
     ? (o: { startSeconds: number }) => {
         if (++steps % 1024 !== 0) return;
-        progress(Math.min(1, load.kind === 'poisson' ? o.startSeconds / load.durationSeconds : steps / Math.max(1, expectedSteps)));
+        progress(Math.min(1, x.load.kind !== 'closed' && span > 0 ? o.startSeconds / span : steps / Math.max(1, expectedSteps)));
       }
     : undefined;
   const options = { warmupSeconds: x.warmupSeconds ?? 0, ...(observe ? { observe } : {}) };
+  // The shortcut takes only a Poisson load (chooseFleetMethod), whose lengths are distributions, never a trace's.
   const r =
     fleetMethod === 'shortcut' && x.load.kind === 'poisson'
-      ? scaledShortcut(simulateFleetShortcut({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt, output, seed }, config, replicas, options), replicas)
-      : simulateFleet(workload, Array.from({ length: replicas }, () => config), routing, { ...options, routingSeed: seed });
+      ? scaledShortcut(simulateFleetShortcut({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt: load.prompt as LengthDistribution, output: load.output as LengthDistribution, seed }, config, replicas, options), replicas)
+      : simulateFleet(load.workload(seed), Array.from({ length: replicas }, () => config), routing, { ...options, routingSeed: seed });
   const gpus = d.gpus * replicas;
   const usdPerSecond = (gpus * d.system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
   const perMillion = (perSecond: number): number => (r.outputTokensPerSecond > 0 ? (perSecond / r.outputTokensPerSecond) * 1e6 : Infinity);
@@ -222,9 +244,10 @@ export function serve(x: ServeInput): ServeReport {
     accuracyKey: { gpu: d.system.gpu.name, framework },
     accuracy: null,
     notModelled: [
-      ...NOT_MODELLED,
+      ...(x.prefixCaching ? NOT_MODELLED.filter((l) => l !== PREFIX_CACHING_OFF) : NOT_MODELLED),
+      ...(x.prefixCaching ? [PREFIX_CACHING_ON] : []),
       "power while serving: each GPU draws the system's training figure (gpuPowerFractionOfTdp of TDP); decode-bound serving draws less",
-      'every request has the same prompt and output length (--isl, --osl)',
+      ...(load.sameLengths ? ['every request has the same prompt and output length (--isl, --osl)'] : []),
       ...(fleetMethod === 'shortcut' ? [fleetMethodNote(fleetMethod, replicas, routing)] : []),
     ],
     config: {
@@ -244,9 +267,13 @@ export function serve(x: ServeInput): ServeReport {
       routing,
       maxBatch,
       maxBatchedTokens,
-      isl: x.isl,
-      osl: x.osl,
-      load: x.load,
+      isl: meanOf(load.prompt),
+      osl: meanOf(load.output),
+      prompt: load.prompt,
+      output: load.output,
+      load: load.report,
+      sharedPrefixTokens: sharedPrefix,
+      prefixCaching: x.prefixCaching === true,
       seed,
     },
   };
@@ -262,3 +289,9 @@ function scaledShortcut(one: ReturnType<typeof simulateFleetShortcut>, replicas:
     preemptions: times(one.preemptions),
   };
 }
+
+const meanOf = (l: LengthReport): number => (l.kind === 'trace' ? l.meanTokens : meanLength(l));
+
+/** What serve's prefix caching leaves out, when it is on. */
+const PREFIX_CACHING_ON =
+  "prefix caching: only the one prefix every prompt shares (--shared-prefix) is cached, resident from the start and never evicted; no other hits (repeated documents, multi-turn chats); hits are whole 16-token blocks as vLLM's, for every --framework (SGLang's radix cache matches to the token); the hashing and lookup cost no host time";
