@@ -10,9 +10,7 @@
  * `config.replicas` the workers of both, and `disaggregated` holds each pool's own.
  */
 import { ClusterTwinError } from '../errors.js';
-import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
-import { facilityWatts } from '../run/run-model.js';
-import { poissonArrivals, type Workload } from './arrivals.js';
+import { formatCount } from '../units.js';
 import { servingDeployment, type Deployment } from './deployment.js';
 import { runDisaggregated } from './disaggregated.js';
 import { kvBytesPerToken, kvCacheBudget } from './kv-cache.js';
@@ -20,8 +18,8 @@ import { kvTransferTimer } from './kv-transfer.js';
 import type { LatencySummary } from './latency-stats.js';
 import { NOT_MODELLED } from './not-modelled.js';
 import type { ReplicaConfig } from './replica-sim.js';
-import { checkSimulationSize, type ServeInput, type ServeReport } from './serve.js';
-import { assertFixedLoad } from './serve-load.js';
+import { assertFixedLoad, resolveLoad } from './serve-load.js';
+import { checkSimulationSize, progressObserver, servingCosts, type ServeInput, type ServeReport } from './serve.js';
 import { servingStepTimer } from './step-model.js';
 import { frameworkDefaults } from './framework.js';
 import { wholePromptPolicy } from './scheduler.js';
@@ -118,21 +116,8 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
   const fastest = dec.config.timer.stepSeconds({ prefillTokens: 0, prefillRequests: 0, prefillPriorTokens: 0, decodeRequests: 1, decodeContextTokens: 1 });
   const expectedSteps = checkSimulationSize({ ...x, replicas: dec.workers }, dec.maxBatch, fastest);
   const seed = x.seed ?? 1;
-  const prompt = { kind: 'fixed', tokens: x.isl } as const;
-  const output = { kind: 'fixed', tokens: x.osl } as const;
-  const workload: Workload =
-    x.load.kind === 'closed'
-      ? { kind: 'closed', concurrency: x.load.concurrency, prompt, output, seed, requests: x.load.requests }
-      : { kind: 'open', requests: poissonArrivals({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt, output, seed }) };
-  const load = x.load;
-  let steps = 0;
-  const progress = x.onProgress;
-  const observe = progress
-    ? (o: { startSeconds: number }) => {
-        if (++steps % 1024 !== 0) return;
-        progress(Math.min(1, load.kind === 'poisson' ? o.startSeconds / load.durationSeconds : steps / Math.max(1, expectedSteps)));
-      }
-    : undefined;
+  const workload = resolveLoad(x.load, x).workload(seed);
+  const observe = progressObserver(x.onProgress, x.load.kind === 'poisson' ? x.load.durationSeconds : 0, expectedSteps);
   const r = runDisaggregated(
     workload,
     {
@@ -147,8 +132,6 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
   );
   const gpus = pre.d.gpus * pre.workers + dec.d.gpus * dec.workers;
   const system = x.system;
-  const usdPerSecond = (gpus * system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
-  const perMillion = (perSecond: number): number => (r.outputTokensPerSecond > 0 ? (perSecond / r.outputTokensPerSecond) * 1e6 : Infinity);
   const poolReport = (p: (typeof pools)[number], use: typeof r.pools.prefill): ServePoolReport => ({
     workers: p.workers,
     tp: p.d.tp,
@@ -176,9 +159,7 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
     preemptions: r.preemptions,
     kvUtilization: r.kvUtilization,
     gpus,
-    costUsdPerMillionTokens: perMillion(usdPerSecond),
-    costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
-    energyKWhPerMillionTokens: perMillion(facilityWatts(system, gpus) / 3.6e6),
+    ...servingCosts(system, gpus, r.outputTokensPerSecond),
     accuracyKey: { gpu: system.gpu.name, framework },
     accuracy: null,
     notModelled: [

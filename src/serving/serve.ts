@@ -8,6 +8,7 @@
  *
  * No file, terminal or Node here: the CLI parses, this runs, the CLI prints.
  */
+import type { SystemSpec } from '../config/system-schema.js';
 import { ClusterTwinError } from '../errors.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR, formatCount } from '../units.js';
 import { facilityWatts } from '../run/run-model.js';
@@ -171,6 +172,31 @@ export function checkSimulationSize(x: ServeInput, maxBatch: number, fastestStep
   return busySteps;
 }
 
+/**
+ * Reports progress now and then from the steps as they start: by arrival time when arrivals span
+ * `spanSeconds` (an open load), else by steps against the estimate (a closed loop).
+ */
+export function progressObserver(progress: ((done: number) => void) | undefined, spanSeconds: number, expectedSteps: number): ((o: { startSeconds: number }) => void) | undefined {
+  if (!progress) return undefined;
+  let steps = 0;
+  return (o) => {
+    if (++steps % 1024 !== 0) return;
+    progress(Math.min(1, spanSeconds > 0 ? o.startSeconds / spanSeconds : steps / Math.max(1, expectedSteps)));
+  };
+}
+
+/** Cost and energy of `gpus` GPUs of a system producing `outputTokensPerSecond`. */
+export function servingCosts(system: SystemSpec, gpus: number, outputTokensPerSecond: number): Pick<ServeReport, 'costUsdPerMillionTokens' | 'costUsdPerDay' | 'energyKWhPerMillionTokens'> {
+  const usdPerSecond = (gpus * system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
+  const perMillion = (perSecond: number): number => (outputTokensPerSecond > 0 ? (perSecond / outputTokensPerSecond) * 1e6 : Infinity);
+  return {
+    costUsdPerMillionTokens: perMillion(usdPerSecond),
+    costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
+    // The GPUs draw what the run model says a job of as many GPUs draws (whole nodes, PUE).
+    energyKWhPerMillionTokens: perMillion(facilityWatts(system, gpus) / 3.6e6),
+  };
+}
+
 export function serve(x: ServeInput): ServeReport {
   const d = servingDeployment(x);
   const replicas = x.replicas ?? 1;
@@ -205,16 +231,7 @@ export function serve(x: ServeInput): ServeReport {
   const expectedSteps = checkSimulationSize(x, maxBatch, fastest, fleetMethod);
   const seed = x.seed ?? 1;
   const config: ReplicaConfig = { timer, kvBudgetTokens: kv.kvCacheTokens, maxNumSeqs: maxBatch, maxBatchedTokens, policy, prefixCacheTokens };
-  // Progress by arrival time under an open load, by steps against the estimate in a closed loop.
-  const span = load.expected.arrivalSeconds;
-  let steps = 0;
-  const progress = x.onProgress;
-  const observe = progress
-    ? (o: { startSeconds: number }) => {
-        if (++steps % 1024 !== 0) return;
-        progress(Math.min(1, x.load.kind !== 'closed' && span > 0 ? o.startSeconds / span : steps / Math.max(1, expectedSteps)));
-      }
-    : undefined;
+  const observe = progressObserver(x.onProgress, x.load.kind !== 'closed' ? load.expected.arrivalSeconds : 0, expectedSteps);
   const options = { warmupSeconds: x.warmupSeconds ?? 0, ...(observe ? { observe } : {}) };
   // The shortcut takes only a Poisson load (chooseFleetMethod), whose lengths are distributions, never a trace's.
   const r =
@@ -222,8 +239,6 @@ export function serve(x: ServeInput): ServeReport {
       ? scaledShortcut(simulateFleetShortcut({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt: load.prompt as LengthDistribution, output: load.output as LengthDistribution, seed }, config, replicas, options), replicas)
       : simulateFleet(load.workload(seed), Array.from({ length: replicas }, () => config), routing, { ...options, routingSeed: seed });
   const gpus = d.gpus * replicas;
-  const usdPerSecond = (gpus * d.system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
-  const perMillion = (perSecond: number): number => (r.outputTokensPerSecond > 0 ? (perSecond / r.outputTokensPerSecond) * 1e6 : Infinity);
   return {
     ttftSeconds: r.ttftSeconds,
     tpotSeconds: r.tpotSeconds,
@@ -237,10 +252,7 @@ export function serve(x: ServeInput): ServeReport {
     preemptions: r.preemptions,
     kvUtilization: r.kvUtilization,
     gpus,
-    costUsdPerMillionTokens: perMillion(usdPerSecond),
-    costUsdPerDay: usdPerSecond * SECONDS_PER_DAY,
-    // The deployment's GPUs draw what the run model says a job of as many GPUs draws (whole nodes, PUE).
-    energyKWhPerMillionTokens: perMillion(facilityWatts(d.system, gpus) / 3.6e6),
+    ...servingCosts(d.system, gpus, r.outputTokensPerSecond),
     accuracyKey: { gpu: d.system.gpu.name, framework },
     accuracy: null,
     notModelled: [
