@@ -1,6 +1,6 @@
 /** `clustertwin serve --prefill-workers N --decode-workers N`: help, the --json contract, the table, one-line errors. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { expectUsageError, runCli } from './support/cli.js';
 
 const job = ['serve', '--model', 'llama3.1-70b', '--prefill-workers', '1', '--prefill-tp', '4', '--decode-workers', '1', '--decode-tp', '4', '--isl', '2048', '--osl', '128', '--concurrency', '16'];
 
@@ -51,10 +51,6 @@ describe('clustertwin serve, disaggregated', () => {
     [['--prefill-workers', '1', '--decode-workers', '1', '--replicas', '2'], '--replicas'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli(['serve', ...args]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
+    expectUsageError(r, field);
   });
 });

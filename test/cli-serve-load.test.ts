@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { expectUsageError, runCli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clustertwin-trace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,10 +98,6 @@ describe('clustertwin serve: the load', () => {
     [['--prefill-workers', '1', '--decode-workers', '1', '--shared-prefix', '100', '--prefix-cache'], '--prefix-cache: disaggregated pools take no prefix caching'],
   ])('refuses %j with one line, exit 2', async (args, start) => {
     const r = await runCli([...small, ...args]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0].startsWith(`error: ${start}`), lines[0]).toBe(true);
+    expectUsageError(r, start);
   });
 });

@@ -1,6 +1,6 @@
 /** `clustertwin serve-plan`: help, the --json contract, the tables, and one-line errors (exit 2) for bad input. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { expectUsageError, runCli } from './support/cli.js';
 
 // A small model and space, so each run takes a fraction of a second.
 const job = ['serve-plan', '--model', 'llama3.1-8b', '--system', 'dgx-h100,dgx-a100-80g', '--tp', '1,2', '--pp', '1', '--max-batch', '8,32', '--isl', '512', '--osl', '64', '--requests', '300'];
@@ -58,11 +58,7 @@ describe('clustertwin serve-plan', () => {
     [['--rate', '1', '--ttft-p99', '1', '--isl', '200000'], '--isl'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli([...job, ...args]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
+    expectUsageError(r, field);
   });
 
   it('says why when no deployment meets a target, with the lowest floor', async () => {

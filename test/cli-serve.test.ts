@@ -1,6 +1,6 @@
 /** `clustertwin serve`: the contract of --json, the table, and one-line errors for bad input. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { expectUsageError, runCli } from './support/cli.js';
 
 const job = ['serve', '--system', 'dgx-h100', '--model', 'llama3.1-70b', '--tp', '8', '--isl', '2048', '--osl', '128'];
 
@@ -118,10 +118,6 @@ describe('clustertwin serve', () => {
     [['--replicas', '2', '--concurrency', '4', '--fleet-method', 'shortcut'], '--fleet-method'],
   ])('refuses %j with one line naming %s, exit 2', async (args, field) => {
     const r = await runCli(['serve', ...args]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
+    expectUsageError(r, field);
   });
 });

@@ -9,22 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { expectUsageError, runCli } from './support/cli.js';
 import { testDir } from './support/temp-dir.js';
 
 const HYPERSCALE = fileURLToPath(new URL('./fixtures/hyperscale-system.yaml', import.meta.url));
 const LLAMA_405B = ['--system', 'dgx-h100', '--model', 'llama3-405b', '--gpus', '16384', '--tp', '8', '--pp', '16', '--vp', '2', '--seq', '8192', '--gbs', '2048', '--tokens', '15.6T'];
 const HANG_GUARD_MS = 30_000;
-
-/** Exit 2 with exactly one line on stderr that names `field`, and nothing on stdout. */
-function expectUsageError(r: { code: number; stdout: string; stderr: string }, field: string, message?: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
-  if (message) expect(lines[0]).toMatch(message);
-}
 
 describe('hangs (issue #13, 1)', () => {
   it('a million GPUs on a fabric that holds them: a physical answer', { timeout: HANG_GUARD_MS }, async () => {

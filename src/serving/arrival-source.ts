@@ -1,8 +1,7 @@
 /**
  * Where a simulation's requests come from, one at a time: an open table read in order, or a
  * closed loop whose clients each send their next request a think time after their last one ends.
- * The same rules as `runServing`'s inline source (kept there for its speed), for engines that
- * drive their own clock (the disaggregated one).
+ * Shared by the replica simulation (`runServing`) and the disaggregated one.
  */
 import { checkLengths, lengthSampler, type Workload } from './arrivals.js';
 import { seededRng } from '../reliability/prng.js';

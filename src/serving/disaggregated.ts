@@ -29,11 +29,10 @@
  */
 import type { Workload } from './arrivals.js';
 import { ArrivalSource } from './arrival-source.js';
-import type { BatchShape } from './batch.js';
 import { EventHeap } from './event-heap.js';
 import { IntDeque } from './int-deque.js';
 import { summarizeLatency, type LatencySummary } from './latency-stats.js';
-import { summarise, type ReplicaConfig, type ServingResult } from './replica-sim.js';
+import { summarise, type ReplicaConfig, type ServingResult, type StepObservation } from './replica-sim.js';
 import { RejectReason, RequestState, RequestStore } from './request-store.js';
 import { router, type RoutingPolicy } from './router.js';
 import { ReplicaScheduler } from './scheduler.js';
@@ -53,15 +52,9 @@ export interface DisaggregatedConfig {
 }
 
 /** One worker's step as it starts. */
-export interface PoolStepObservation {
+export interface PoolStepObservation extends Omit<StepObservation, 'replica'> {
   pool: PoolName;
   worker: number;
-  startSeconds: number;
-  endSeconds: number;
-  batch: BatchShape;
-  kvBlocksUsed: number;
-  kvBlocksTotal: number;
-  runningRequests: number;
 }
 
 export interface DisaggregatedOptions {

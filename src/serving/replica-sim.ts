@@ -11,12 +11,12 @@
  * so a request arriving as a step ends can join the next step.
  */
 import type { BatchShape, StepTimer } from './batch.js';
-import { checkLengths, lengthSampler, type Workload } from './arrivals.js';
+import type { Workload } from './arrivals.js';
+import { ArrivalSource } from './arrival-source.js';
 import { EventHeap } from './event-heap.js';
 import { summarizeLatency, type LatencySummary } from './latency-stats.js';
 import { REJECT_REASONS, RequestState, RequestStore } from './request-store.js';
 import { ReplicaScheduler, type SchedulerConfig } from './scheduler.js';
-import { seededRng } from '../reliability/prng.js';
 
 /** One replica: its scheduler's limits and the step model that times it. */
 export interface ReplicaConfig extends SchedulerConfig {
@@ -81,8 +81,6 @@ export interface ServingResult {
   records: RequestRecords;
 }
 
-const NO_ARRIVAL = Infinity;
-
 /** Runs a workload over replicas behind a dispatcher. */
 export function runServing(workload: Workload, configs: readonly ReplicaConfig[], dispatch: Dispatch, options: SimulationOptions = {}): ServingResult {
   if (configs.length === 0) throw new RangeError('replicas: at least one is needed');
@@ -95,40 +93,8 @@ export function runServing(workload: Workload, configs: readonly ReplicaConfig[]
   const timers = configs.map((c) => c.timer);
   const R = replicas.length;
 
-  // Arrival sources: a table read in order, or the closed loop's clients queued by send time.
-  const table = workload.kind === 'open' ? workload.requests : null;
-  let tableNext = 0;
-  const tableCount = table ? table.arrivalSeconds.length : 0;
-  const store = new RequestStore(table ? tableCount : 1024);
-  const sends: number[] = [];
-  let sendsHead = 0;
-  let issued = 0;
-  let issueLimit = 0;
-  let thinkSeconds = 0;
-  let promptOf = (): number => 0;
-  let outputOf = (): number => 0;
-  if (workload.kind === 'closed') {
-    if (!(Number.isInteger(workload.concurrency) && workload.concurrency >= 1)) throw new RangeError(`concurrency: must be a whole number >= 1 (got ${workload.concurrency})`);
-    checkLengths('prompt', workload.prompt);
-    checkLengths('output', workload.output);
-    issueLimit = workload.requests ?? Infinity;
-    if (!Number.isFinite(issueLimit) && !Number.isFinite(until)) throw new RangeError('untilSeconds: a closed loop with no request limit needs an end time');
-    thinkSeconds = workload.thinkSeconds ?? 0;
-    if (!(thinkSeconds >= 0)) throw new RangeError(`thinkSeconds: must be >= 0 (got ${thinkSeconds})`);
-    const rng = seededRng(workload.seed);
-    promptOf = lengthSampler(workload.prompt, rng);
-    outputOf = lengthSampler(workload.output, rng);
-    for (let i = 0; i < workload.concurrency && issued < issueLimit; i++, issued++) sends.push(0);
-  }
-  const nextArrival = (): number => {
-    if (table) return tableNext < tableCount ? table.arrivalSeconds[tableNext] : NO_ARRIVAL;
-    return sendsHead < sends.length ? sends[sendsHead] : NO_ARRIVAL;
-  };
-  const clientDone = (t: number): void => {
-    if (table || issued >= issueLimit) return;
-    issued++;
-    sends.push(t + thinkSeconds);
-  };
+  const source = new ArrivalSource(workload, until);
+  const store = new RequestStore(source.tableSize || 1024);
 
   const heap = new EventHeap(R);
   const busy = new Uint8Array(R);
@@ -152,19 +118,14 @@ export function runServing(workload: Workload, configs: readonly ReplicaConfig[]
   let rejectedInARow = 0;
 
   const arrive = (t: number): void => {
-    let r: number;
-    if (table) {
-      const i = tableNext++;
-      r = store.add(table.arrivalSeconds[i], table.promptTokens[i], table.outputTokens[i]);
-    } else {
-      r = store.add(sends[sendsHead++], promptOf(), outputOf());
-    }
+    const a = source.take();
+    const r = store.add(a.arrivalSeconds, a.promptTokens, a.outputTokens);
     const k = dispatch(replicas);
     store.replica[r] = k;
     if (replicas[k].admit(store, r)) {
       // A closed loop whose every request is turned away would resend at this instant for ever.
       if (++rejectedInARow > 1_000_000) throw new RangeError('workload: every request is rejected (each needs more KV than a replica holds)');
-      clientDone(t);
+      source.done(t);
     } else {
       rejectedInARow = 0;
       markPending(k);
@@ -191,7 +152,7 @@ export function runServing(workload: Workload, configs: readonly ReplicaConfig[]
   };
 
   for (;;) {
-    const ta = nextArrival();
+    const ta = source.nextSeconds();
     const ts = heap.peekTime();
     const t = Math.min(ta, ts);
     if (t === Infinity || t > until) break;
@@ -205,12 +166,12 @@ export function runServing(workload: Workload, configs: readonly ReplicaConfig[]
         tokensInWindow += sampled;
         finishedInWindow += sched.finishedCount;
       }
-      for (let j = 0; j < sched.finishedCount; j++) clientDone(t);
+      for (let j = 0; j < sched.finishedCount; j++) source.done(t);
       markPending(k);
       // Other steps ending at this same instant are committed before anything starts.
       if (heap.peekTime() === t) continue;
     }
-    while (nextArrival() <= t) arrive(t);
+    while (source.nextSeconds() <= t) arrive(t);
     for (let j = 0; j < pendingCount; j++) {
       const k = pending[j];
       isPending[k] = 0;

@@ -19,7 +19,7 @@ import type { LatencySummary } from './latency-stats.js';
 import { NOT_MODELLED } from './not-modelled.js';
 import type { ReplicaConfig } from './replica-sim.js';
 import { assertFixedLoad, resolveLoad } from './serve-load.js';
-import { checkSimulationSize, progressObserver, servingCosts, type ServeInput, type ServeReport } from './serve.js';
+import { checkSimulationSize, latencyAndThroughput, progressObserver, servingCosts, type ServeInput, type ServeReport } from './serve.js';
 import { servingStepTimer } from './step-model.js';
 import { frameworkDefaults } from './framework.js';
 import { wholePromptPolicy } from './scheduler.js';
@@ -147,12 +147,7 @@ export function serveDisaggregated(x: DisaggregatedServeInput): DisaggregatedSer
     preemptions: use.preemptions,
   });
   return {
-    ttftSeconds: r.ttftSeconds,
-    tpotSeconds: r.tpotSeconds,
-    e2eSeconds: r.e2eSeconds,
-    outputTokensPerSecond: r.outputTokensPerSecond,
-    requestsPerSecond: r.requestsPerSecond,
-    outputTokensPerSecondPerGpu: r.outputTokensPerSecond / gpus,
+    ...latencyAndThroughput(r, gpus),
     kvCacheTokens: dec.kv.kvCacheTokens,
     fitsInMemory: pre.kv.fitsInMemory && dec.kv.fitsInMemory,
     requests: r.requests,

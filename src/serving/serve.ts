@@ -17,7 +17,7 @@ import { servingDeployment, type Deployment, type DeploymentInput } from './depl
 import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
 import type { LatencySummary } from './latency-stats.js';
 import { NOT_MODELLED, PREFIX_CACHING_OFF } from './not-modelled.js';
-import type { ReplicaConfig } from './replica-sim.js';
+import type { ReplicaConfig, ServingResult } from './replica-sim.js';
 import { simulateFleet, simulateFleetShortcut, type RoutingPolicy } from './router.js';
 import { chooseFleetMethod, fleetMethodNote, type FleetMethod } from './fleet-method.js';
 import type { SchedulerPolicy } from './scheduler.js';
@@ -185,6 +185,18 @@ export function progressObserver(progress: ((done: number) => void) | undefined,
   };
 }
 
+/** A simulation's latencies and throughputs as the report states them, over `gpus` GPUs. */
+export function latencyAndThroughput(r: Pick<ServingResult, 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds' | 'outputTokensPerSecond' | 'requestsPerSecond'>, gpus: number): Pick<ServeReport, 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds' | 'outputTokensPerSecond' | 'requestsPerSecond' | 'outputTokensPerSecondPerGpu'> {
+  return {
+    ttftSeconds: r.ttftSeconds,
+    tpotSeconds: r.tpotSeconds,
+    e2eSeconds: r.e2eSeconds,
+    outputTokensPerSecond: r.outputTokensPerSecond,
+    requestsPerSecond: r.requestsPerSecond,
+    outputTokensPerSecondPerGpu: r.outputTokensPerSecond / gpus,
+  };
+}
+
 /** Cost and energy of `gpus` GPUs of a system producing `outputTokensPerSecond`. */
 export function servingCosts(system: SystemSpec, gpus: number, outputTokensPerSecond: number): Pick<ServeReport, 'costUsdPerMillionTokens' | 'costUsdPerDay' | 'energyKWhPerMillionTokens'> {
   const usdPerSecond = (gpus * system.pricing.usdPerGpuHour) / SECONDS_PER_HOUR;
@@ -240,12 +252,7 @@ export function serve(x: ServeInput): ServeReport {
       : simulateFleet(load.workload(seed), Array.from({ length: replicas }, () => config), routing, { ...options, routingSeed: seed });
   const gpus = d.gpus * replicas;
   return {
-    ttftSeconds: r.ttftSeconds,
-    tpotSeconds: r.tpotSeconds,
-    e2eSeconds: r.e2eSeconds,
-    outputTokensPerSecond: r.outputTokensPerSecond,
-    requestsPerSecond: r.requestsPerSecond,
-    outputTokensPerSecondPerGpu: r.outputTokensPerSecond / gpus,
+    ...latencyAndThroughput(r, gpus),
     kvCacheTokens: kv.kvCacheTokens,
     fitsInMemory: kv.fitsInMemory,
     requests: r.requests,

@@ -1,7 +1,7 @@
 /** Runs the CLI in-process (fast) or as a child process (for exit codes and stderr). */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 export interface CliResult {
@@ -40,4 +40,14 @@ export function spawnCli(args: string[], opts: { input?: string; cwd?: string } 
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit 2 with exactly one line on stderr that starts `error: <field>`, and nothing on stdout. */
+export function expectUsageError(r: CliResult, field: string, message?: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0].startsWith(`error: ${field}`), lines[0]).toBe(true);
+  if (message) expect(lines[0]).toMatch(message);
 }
