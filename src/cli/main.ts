@@ -15,6 +15,7 @@ import { planCommand } from './commands/plan.js';
 import { sweepCommand } from './commands/sweep.js';
 import { serveCommand } from './commands/serve.js';
 import { servePlanCommand } from './commands/serve-plan.js';
+import { reportCommand } from './commands/report.js';
 
 export const EXIT_USAGE = 2;
 /** An error of ours, not the user's (BSD sysexits EX_SOFTWARE): the one-line message asks for a report. */
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(sweepCommand());
   program.addCommand(serveCommand());
   program.addCommand(servePlanCommand());
+  program.addCommand(reportCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
