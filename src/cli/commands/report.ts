@@ -9,7 +9,6 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { Resvg } from '@resvg/resvg-js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
 import type { Scenario } from '../../config/resolve.js';
@@ -120,7 +119,7 @@ Examples:
     } else {
       for (const chart of charts) {
         const svg = chartSvgText(chart, document);
-        files.push({ path: join(outDir!, `${chart.id}.${format}`), data: format === 'svg' ? svg : pngOf(svg) });
+        files.push({ path: join(outDir!, `${chart.id}.${format}`), data: format === 'svg' ? svg : await pngOf(svg) });
       }
     }
     // Everything is computed: only now is anything written.
@@ -206,8 +205,12 @@ async function runPlanner(input: ScenarioInputParsed, gpus: number[], catalog: P
   }
 }
 
-/** A chart's PNG: resvg with DejaVu Sans (Debian's default font) for Plot's sans-serif text, at twice the size for slides. */
-function pngOf(svg: string): Uint8Array {
+/**
+ * A chart's PNG: resvg with DejaVu Sans (Debian's default font) for Plot's sans-serif text, at twice
+ * the size for slides. Imported here, not at the top: its native addon costs every other run startup time.
+ */
+async function pngOf(svg: string): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
   try {
     return new Resvg(svg, { font: { defaultFontFamily: 'DejaVu Sans', loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
   } catch (err) {
