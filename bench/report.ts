@@ -79,7 +79,7 @@ for (const [name, flags] of SUITES) {
   reportHtml(trainingReport({ result, scaling, reliability }, { accuracy: null, input, generatedBy: '' }), nodeDocument());
   printFigure(
     `${name}: phases`,
-    `step with its ${result.timeline.length.toLocaleString('en-US')}-event timeline ${tStep}, scaling (${scaling.length} counts) ${tScaling}, reliability ${tRel}, charts and HTML ${ms(t0)}`,
+    `step with its ${(result.timeline ?? []).length.toLocaleString('en-US')}-event timeline ${tStep}, scaling (${scaling.length} counts) ${tScaling}, reliability ${tRel}, charts and HTML ${ms(t0)}`,
   );
 }
 

@@ -98,6 +98,16 @@ describe('report: a self-contained HTML file', () => {
     expect(j.headline).toMatchObject({ stepTimeSeconds: sim.stepTimeSeconds, tokensPerSecond: sim.tokensPerSecond, mfu: sim.mfu, costUsd: sim.costUsd, timeToTrainWithFailuresSeconds: sim.timeToTrainWithFailuresSeconds });
   });
 
+  it('leaves the Gantt chart out, saying why, when the step has too many passes to keep its events', async () => {
+    const dir = testDir('ct-report-');
+    const out = join(dir, 'r.html');
+    // 32 GPUs at DP 8 x PP 2: 40,000 micro-batches a pipeline, 80,000 passes (the timeline keeps 65,536).
+    const r = await runCli(['report', ...SCENARIO, '--gbs', '320000', '--no-scaling', '--no-reliability', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).charts).toEqual(['step-breakdown', 'memory-stack']);
+    expect(readFileSync(out, 'utf8')).toMatch(/No Gantt chart: the step has 80,000 micro-batch passes, more than the 65,536/);
+  });
+
   it('--plan adds the planner\'s top plans and Pareto front, as plan --json gives them', async () => {
     const { html } = await writeReport(['--no-scaling', '--no-reliability', '--plan', '--plan-gpus', '16,32']);
     const figs = figuresOf(html);

@@ -2,7 +2,8 @@
  * The data behind the scaling curve: the user's model, system, sequence and
  * batch at GPU counts around theirs, each with the split the engine chooses
  * there (resolveScenario with TP and PP unset: the fastest that fits), each
- * simulated with the event simulation. A count that cannot run (the batch
+ * simulated with the event simulation over the analytical network (the
+ * flow-level one at every count would take minutes). A count that cannot run (the batch
  * does not divide, the fabric does not hold it, no split fits) is kept as a
  * point with its reason, never dropped silently.
  */
@@ -44,7 +45,7 @@ export function scalingCounts(gpus: number): number[] {
 
 /** Simulates the scenario at each count with the split chosen there. */
 export function scalingPoints(input: ScenarioInputParsed, catalog: PresetCatalog, counts: readonly number[]): ScalingPoint[] {
-  const base: ScenarioInputParsed = { ...input };
+  const base: ScenarioInputParsed = { ...input, network: 'analytical' };
   for (const k of RECHOSEN) delete base[k];
   return counts.map((gpus): ScalingPoint => {
     try {

@@ -33,8 +33,10 @@ import { planParetoChart } from './charts/plan-pareto.js';
 
 /** Everything a training report draws, computed by its caller. */
 export interface TrainingReportParts {
-  /** The scenario simulated with its timeline (`evaluateScenario(s, { timeline: true })`). */
-  result: SimulationResult & { timeline: TimelineEvent[] };
+  /** The scenario simulated, with its timeline (`evaluateScenario(s, { timeline: true })`) for the Gantt chart. */
+  result: SimulationResult & { timeline?: TimelineEvent[] };
+  /** Why the result has no timeline (too many passes to keep): said in place of the Gantt chart. */
+  timelineOmitted?: string;
   /** The same model, system and batch at other GPU counts (scalingPoints); absent: no scaling section. */
   scaling?: readonly ScalingPoint[];
   /** analyzeReliability over the run (with keepTrialWallSeconds for the histogram); absent: no reliability section. */
@@ -52,7 +54,7 @@ export interface TrainingReportParts {
 export function trainingSections(parts: TrainingReportParts): Array<{ key: 'step' | 'memory' | 'fabric' | 'scaling' | 'reliability' | 'plan'; title: string; charts: Chart[] }> {
   const r = parts.result;
   const out: ReturnType<typeof trainingSections> = [
-    { key: 'step', title: 'The step', charts: [stepGanttChart(r), stepBreakdownChart(r)] },
+    { key: 'step', title: 'The step', charts: r.timeline ? [stepGanttChart({ ...r, timeline: r.timeline }), stepBreakdownChart(r)] : [stepBreakdownChart(r)] },
     { key: 'memory', title: 'Memory', charts: [memoryStackChart(r)] },
   ];
   if (parts.fabric?.length) out.push({ key: 'fabric', title: 'The fabric', charts: [...parts.fabric] });
@@ -120,6 +122,7 @@ export function trainingReport(parts: TrainingReportParts, ctx: TrainingReportCo
           ['execution', `recompute ${e.recompute} · ${e.precision} · ${e.attention} attention · ${e.kernels} kernels`],
           ['batch', `${e.gbs.toLocaleString('en-US')} × ${e.seq.toLocaleString('en-US')} tokens, micro-batch ${e.mbs}, ${e.microbatches} per pipeline`],
         ],
+        ...(parts.timelineOmitted ? { text: `No Gantt chart: ${parts.timelineOmitted}.` } : {}),
         charts: s.charts,
       };
     }

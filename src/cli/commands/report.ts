@@ -13,7 +13,7 @@ import { evaluateScenario, resolveScenario, type SimulationResult } from '../../
 import type { PresetCatalog } from '../../config/catalog.js';
 import type { Scenario } from '../../config/resolve.js';
 import type { ScenarioInputParsed } from '../../config/scenario-input.js';
-import { BOUNDS, MAX_TRIALS } from '../../config/bounds.js';
+import { BOUNDS, MAX_TIMELINE_PASSES, MAX_TRIALS } from '../../config/bounds.js';
 import { ClusterTwinError, invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { nodeDocument } from '../../node/dom.js';
@@ -169,8 +169,18 @@ interface ComputeOptions {
 
 /** Everything the report draws. The planner (seconds to minutes) shows a progress bar on a terminal. */
 export async function computeParts(s: Scenario, input: ScenarioInputParsed, catalog: PresetCatalog, o: ComputeOptions): Promise<TrainingReportParts> {
-  const result = evaluateScenario(s, { timeline: true }) as SimulationResult & { timeline: NonNullable<SimulationResult['timeline']> };
-  const parts: TrainingReportParts = { result };
+  let result: SimulationResult;
+  let timelineOmitted: string | undefined;
+  try {
+    result = evaluateScenario(s, { timeline: true });
+  } catch (err) {
+    // Too many passes to keep every event: the report goes on without the Gantt chart and says why.
+    if (!(err instanceof ClusterTwinError) || err.path !== 'timeline') throw err;
+    const passes = s.exec.pp * s.exec.vp * s.exec.microbatches;
+    timelineOmitted = `the step has ${passes.toLocaleString('en-US')} micro-batch passes, more than the ${MAX_TIMELINE_PASSES.toLocaleString('en-US')} whose events the simulation keeps (raise --mbs or lower --gbs to see it)`;
+    result = evaluateScenario(s);
+  }
+  const parts: TrainingReportParts = { result, ...(timelineOmitted ? { timelineOmitted } : {}) };
   // --network flow: the fabric section's hook. The fat-tree link-load chart (src/report/charts/fabric-load.ts)
   // is built apart; when it lands, set parts.fabric = [fabricLoadChart(...)] here for s.exec.network === 'flow'.
   if (o.scaling) parts.scaling = scalingPoints(input, catalog, scalingCounts(s.exec.gpus));

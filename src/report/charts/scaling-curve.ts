@@ -34,7 +34,7 @@ export function scalingCharts(points: readonly ScalingPoint[], gpus: number): Ch
     return {
       id: m.id,
       title: m.title,
-      caption: `The same model, sequence and batch at each GPU count, with the split the engine chooses there (the fastest that fits; labelled), simulated step by step; the rule marks this scenario's ${gpus.toLocaleString('en-US')} GPUs.${unfitText}${missing}`,
+      caption: `The same model, sequence and batch at each GPU count, with the split the engine chooses there (the fastest that fits; labelled), simulated step by step over the analytical network; the rule marks this scenario's ${gpus.toLocaleString('en-US')} GPUs.${unfitText}${missing}`,
       figures,
       plot: {
         width: 960,

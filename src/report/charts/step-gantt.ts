@@ -36,6 +36,8 @@ export const GANTT_KINDS: ReadonlyArray<{ kind: GanttKind; label: string; color:
 
 /** Above this many bars (after merging touching intervals of one kind) the chart draws slices instead. */
 export const MAX_EXACT_BARS = 2500;
+/** Above this many pipeline stages, one row a stage (its compute stream) instead of one a stream. */
+export const MAX_STREAM_STAGES = 16;
 /** Above this many bars, no hover titles (each adds ~60 bytes). */
 export const MAX_TITLED_BARS = 600;
 /** Slices of the step per row when slicing: about one per pixel of the plot's width. */
@@ -134,12 +136,14 @@ export function stepGanttChart(r: Pick<SimulationResult, 'stepTimeSeconds' | 'cr
     streamsUsed.add(e.stream);
     totals.set(e.kind, (totals.get(e.kind) ?? 0) + (e.endSeconds - e.startSeconds));
   }
-  const streams = STREAMS.filter((s) => streamsUsed.has(s));
+  // Past MAX_STREAM_STAGES stages, the compute streams alone: three rows a stage would run to thousands of pixels.
+  const computeOnly = pp > MAX_STREAM_STAGES;
+  const streams = computeOnly ? (['compute'] as Stream[]) : STREAMS.filter((s) => streamsUsed.has(s));
   const rowName = (stage: number, stream: Stream): string => `stage ${stage} · ${STREAM_LABEL[stream]}`;
   const rows: string[] = [];
   for (let s = 0; s < pp; s++) for (const st of streams) rows.push(rowName(s, st));
   for (const row of rows) byRow.set(row, []);
-  for (const e of r.timeline) byRow.get(rowName(e.stage, e.stream))!.push(e);
+  for (const e of r.timeline) byRow.get(rowName(e.stage, e.stream))?.push(e);
   for (const list of byRow.values()) list.sort((a, b) => a.startSeconds - b.startSeconds || a.endSeconds - b.endSeconds);
 
   // Exact bars first: touching intervals of a kind merged, the compute stream's gaps as the bubble.
@@ -171,7 +175,7 @@ export function stepGanttChart(r: Pick<SimulationResult, 'stepTimeSeconds' | 'cr
   const key: KeyEntry[] = kinds.map((k) => ({ label: k.label, color: k.color }));
   const perRow = 6;
   const marginTop = 14 + keyRows(key.length, perRow) * 16 + 10;
-  const rowPx = rows.length > 48 ? 8 : 16;
+  const rowPx = rows.length > 48 ? 10 : 16;
 
   const figures: Record<string, number> = {
     stepTimeSeconds: step,
@@ -190,7 +194,7 @@ export function stepGanttChart(r: Pick<SimulationResult, 'stepTimeSeconds' | 'cr
   return {
     id: 'step-gantt',
     title: 'The step, stage by stage',
-    caption: `One pipeline (every DP replica runs alike): each row a stage's stream, time in seconds from the step's start to its end at ${step.toPrecision(3)} s; grey is the compute stream idle (the bubble, waiting on other stages or on communication). ${how}`,
+    caption: `One pipeline (every DP replica runs alike): each row a stage's ${computeOnly ? `compute stream (its ${pp} stages are too many to show the PP and DP streams too)` : 'stream'}, time in seconds from the step's start to its end at ${step.toPrecision(3)} s; grey is the compute stream idle (the bubble, waiting on other stages or on communication). ${how}`,
     figures,
     plot: {
       width: 960,
