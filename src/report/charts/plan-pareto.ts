@@ -34,10 +34,11 @@ export function planParetoChart(r: Pick<PlanReport, 'points'>): Chart {
     plot: {
       width: 960,
       height: 320,
+      marginTop: 30,
       marginLeft: 70,
       marginRight: 100,
-      x: { label: 'days to train (failure-free)', grid: true, zero: true },
-      y: { label: 'cost (million USD)', grid: true, zero: true },
+      x: { label: 'days to train (failure-free)', grid: true, inset: 20 },
+      y: { label: 'cost (million USD)', grid: true, inset: 20 },
       marks: [
         Plot.line(front, { x: 'days', y: 'musd', stroke: '#e15759' }),
         Plot.dot(rows, { x: 'days', y: 'musd', r: 5, stroke: '#e15759', fill: (d: (typeof rows)[number]) => (d.pareto ? '#e15759' : 'white') }),

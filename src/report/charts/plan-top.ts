@@ -36,10 +36,11 @@ export function planTopChart(r: Pick<PlanReport, 'plans' | 'objective' | 'consid
       marginLeft: 380,
       marginRight: 90,
       height: 50 + 22 * Math.max(1, rows.length),
-      x: { label: 'days to train (failure-free)', grid: true, zero: true },
+      // Not from zero: the best plans are often within a few percent of each other.
+      x: { label: 'days to train (failure-free)', grid: true, inset: 10 },
       y: { label: null, domain: rows.map((d) => d.label), tickSize: 0 },
       marks: [
-        Plot.ruleY(rows, { y: 'label', x1: 0, x2: 'days', stroke: '#ccc' }),
+        Plot.gridY({ stroke: '#ddd', strokeOpacity: 1 }),
         Plot.dot(rows, { x: 'days', y: 'label', r: 5, stroke: '#4e79a7', fill: (d: (typeof rows)[number]) => (d.simulated ? '#4e79a7' : 'white') }),
         Plot.text(rows, { x: 'days', y: 'label', dx: 10, textAnchor: 'start', fontSize: 10, text: (d: (typeof rows)[number]) => `$${(d.cost / 1e6).toFixed(2)}M` }),
       ],
