@@ -24,7 +24,7 @@ export function keyMarks(entries: readonly KeyEntry[], opts: { perRow: number; c
     const dx = (i % opts.perRow) * opts.columnPx;
     const dy = -opts.marginTop + 8 + Math.floor(i / opts.perRow) * KEY_ROW_PX;
     marks.push(Plot.dot([e], { frameAnchor: 'top-left', dx: dx + 5, dy, r: 4.5, fill: e.color, symbol: 'square', stroke: null }));
-    marks.push(Plot.text([e], { frameAnchor: 'top-left', dx: dx + 13, dy, text: (d: KeyEntry) => d.label, textAnchor: 'start', fontSize: 11 }));
+    marks.push(Plot.text([e], { frameAnchor: 'top-left', dx: dx + 13, dy, text: (d: KeyEntry) => d.label, textAnchor: 'start', lineAnchor: 'middle', fontSize: 11 }));
   });
   return marks;
 }
