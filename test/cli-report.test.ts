@@ -5,7 +5,7 @@
  * scenario, the SVG and PNG exports, --plan, --json, and the one-line
  * usage errors that leave nothing written.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,16 @@ describe('report: a self-contained HTML file', () => {
     const again = await simulateJson(['--config', file]);
     expect(again.stepTimeSeconds).toBe(sim.stepTimeSeconds);
     expect(again.config.execution).toEqual(sim.config.execution);
+  });
+
+  it('reads the scenario from --config as simulate does', async () => {
+    const dir = testDir('ct-report-');
+    const file = join(dir, 'scenario.yaml');
+    writeFileSync(file, 'system: dgx-h100\nmodel: llama3-8b\ngpus: 32\ntp: 2\npp: 2\nseq: 4096\ngbs: 64\n');
+    const r = await runCli(['report', '--config', file, '--no-scaling', '--no-reliability', '--out', join(dir, 'r.html'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const sim = await simulateJson(['--config', file]);
+    expect(JSON.parse(r.stdout).headline.stepTimeSeconds).toBe(sim.stepTimeSeconds);
   });
 
   it('--json prints the files written, the chart ids and the headline figures', async () => {
@@ -172,6 +182,13 @@ describe('report: usage errors are one line, exit 2, and write nothing', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
   }
+  it('a folder where a chart\'s file would go: nothing written', async () => {
+    const dir = testDir('ct-report-err-');
+    mkdirSync(join(dir, 'memory-stack.svg'));
+    const r = await runCli(['report', ...SCENARIO, ...FAST, '--no-scaling', '--no-reliability', '--format', 'svg', '--out-dir', dir]);
+    expectUsageError(r, '--out-dir', /memory-stack\.svg: it is a folder/);
+    expect(readdirSync(dir)).toEqual(['memory-stack.svg']);
+  });
   it('a missing --out folder', async () => {
     const r = await runCli(['report', ...SCENARIO, '--out', '/nonexistent/dir/report.html']);
     expectUsageError(r, '--out', /folder does not exist/);

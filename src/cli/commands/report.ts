@@ -122,8 +122,10 @@ Examples:
         files.push({ path: join(outDir!, `${chart.id}.${format}`), data: format === 'svg' ? svg : await pngOf(svg) });
       }
     }
-    // Everything is computed: only now is anything written.
+    // Everything is computed: only now is anything written, once every path is known to be writable
+    // (a folder where a chart's file should go would otherwise stop the writing halfway).
     const flag = format === 'html' ? '--out' : '--out-dir';
+    for (const f of files) checkOutputFile(f.path, flag);
     for (const f of files) writeOutputFile(f.path, f.data, flag);
     if (opts.json) process.stdout.write(`${JSON.stringify(jsonSummary(format, files, charts, parts.result), null, 2)}\n`);
     else process.stdout.write(`wrote ${files.length === 1 ? files[0].path : `${files.length} ${format.toUpperCase()} files to ${outDir}`} (${charts.length} charts)\n`);
