@@ -58,7 +58,7 @@ export function trainingSections(parts: TrainingReportParts): Array<{ key: 'step
     { key: 'memory', title: 'Memory', charts: [memoryStackChart(r)] },
   ];
   if (parts.fabric?.length) out.push({ key: 'fabric', title: 'The fabric', charts: [...parts.fabric] });
-  if (parts.scaling) out.push({ key: 'scaling', title: 'Scaling', charts: scalingCharts(parts.scaling, r.config.execution.gpus) });
+  if (parts.scaling) out.push({ key: 'scaling', title: 'Scaling', charts: scalingCharts(parts.scaling, { ...r.config.execution, tokensPerSecond: r.tokensPerSecond, mfu: r.mfu, costUsd: r.costUsd }) });
   const rel = parts.reliability;
   if (rel) {
     const charts = [interruptionsByCauseChart(rel), goodputIntervalChart(rel)];

@@ -95,7 +95,7 @@ describe('memory-stack', () => {
 describe('scaling curves', () => {
   // 3 GPUs: no split of the batch; kept as a point with its reason.
   const points = scalingPoints(parseScenarioInput(LLAMA3_8B_32), catalog, [3, 16, 32, 64]);
-  const charts = scalingCharts(points, 32);
+  const charts = scalingCharts(points, { ...result.config.execution, tokensPerSecond: result.tokensPerSecond, mfu: result.mfu, costUsd: result.costUsd });
   it('match their snapshots', async () => {
     for (const c of charts) await expectSnapshot(c);
   });
@@ -107,6 +107,11 @@ describe('scaling curves', () => {
       expect(charts[1].figures[`mfuAt${gpus}`]).toBe(r.mfu);
       expect(charts[2].figures[`costUsdAt${gpus}`]).toBe(r.costUsd);
     }
+  });
+  it("mark the scenario's own split with its own figures", () => {
+    expect(charts[0].figures.tokensPerSecondOfScenario).toBe(result.tokensPerSecond);
+    expect(charts[1].figures.mfuOfScenario).toBe(result.mfu);
+    expect(charts[2].caption).toMatch(/this scenario \(TP2·PP2 on 32 GPUs\)/);
   });
   it('report a count that cannot run, with its reason, instead of dropping it', () => {
     const bad = points.find((p) => p.gpus === 3);

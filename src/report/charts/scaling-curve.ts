@@ -16,10 +16,22 @@ const MEASURES = [
   { id: 'scaling-cost', key: 'costUsd', title: 'Cost of the run against GPU count', label: 'cost (million USD, failure-free)', scale: 1e-6 },
 ] as const;
 
-const splitLabel = (p: Ok): string => `TP${p.tp}·PP${p.pp}${p.cp > 1 ? `·CP${p.cp}` : ''}`;
+const splitLabel = (p: Pick<Ok, 'tp' | 'pp' | 'cp'>): string => `TP${p.tp}·PP${p.pp}${p.cp > 1 ? `·CP${p.cp}` : ''}`;
 
-/** The three scaling charts; `gpus` is the user's count (marked). */
-export function scalingCharts(points: readonly ScalingPoint[], gpus: number): Chart[] {
+/** The scenario itself, drawn beside the curve: its own split may not be the one the engine chooses. */
+export interface OwnPoint {
+  gpus: number;
+  tp: number;
+  pp: number;
+  cp: number;
+  tokensPerSecond: number;
+  mfu: number;
+  costUsd: number;
+}
+
+/** The three scaling charts; `own` is the scenario as given (marked with a rule and a red diamond). */
+export function scalingCharts(points: readonly ScalingPoint[], own: OwnPoint): Chart[] {
+  const gpus = own.gpus;
   const ok = points.filter((p): p is Ok => p.ok);
   const failed = points.filter((p) => !p.ok);
   const missing = failed.length
@@ -29,12 +41,13 @@ export function scalingCharts(points: readonly ScalingPoint[], gpus: number): Ch
   const unfitText = unfit.length ? ` Hollow points do not fit in memory (${unfit.join(', ')} GPUs): figures as if they did.` : '';
   return MEASURES.map((m) => {
     const rows = ok.map((p) => ({ ...p, y: p[m.key] * m.scale, label: splitLabel(p) }));
-    const figures: Record<string, number> = { points: points.length, drawn: ok.length };
+    const mine = [{ gpus, y: own[m.key] * m.scale, label: `this scenario: ${splitLabel(own)}` }];
+    const figures: Record<string, number> = { points: points.length, drawn: ok.length, [`${m.key}OfScenario`]: own[m.key] };
     for (const p of ok) figures[`${m.key}At${p.gpus}`] = p[m.key];
     return {
       id: m.id,
       title: m.title,
-      caption: `The same model, sequence and batch at each GPU count, with the split the engine chooses there (the fastest that fits; labelled), simulated step by step over the analytical network; the rule marks this scenario's ${gpus.toLocaleString('en-US')} GPUs.${unfitText}${missing}`,
+      caption: `The same model, sequence and batch at each GPU count, with the split the engine chooses there (the fastest that fits; labelled), simulated step by step over the analytical network; the rule and the red diamond mark this scenario (${splitLabel(own)} on ${gpus.toLocaleString('en-US')} GPUs).${unfitText}${missing}`,
       figures,
       plot: {
         width: 960,
@@ -49,6 +62,8 @@ export function scalingCharts(points: readonly ScalingPoint[], gpus: number): Ch
           Plot.line(rows, { x: 'gpus', y: 'y', stroke: '#4e79a7' }),
           Plot.dot(rows, { x: 'gpus', y: 'y', stroke: '#4e79a7', fill: (d: (typeof rows)[number]) => (d.fitsInMemory ? '#4e79a7' : 'white'), r: 4 }),
           Plot.text(rows, { x: 'gpus', y: 'y', text: 'label', dy: -10, fontSize: 10 }),
+          Plot.dot(mine, { x: 'gpus', y: 'y', symbol: 'diamond', fill: '#e15759', r: 5 }),
+          Plot.text(mine, { x: 'gpus', y: 'y', text: 'label', dy: 12, fontSize: 10, fill: '#e15759' }),
         ],
       },
     };
