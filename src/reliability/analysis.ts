@@ -24,6 +24,8 @@ export interface AnalysisOptions extends ReliabilityOptions {
   /** Trials per interval of the sweep (default: min(trials, 200)). */
   sweepTrials?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Keep each main Monte Carlo trial's wall-clock time (monteCarlo.wallSecondsByTrial), for a histogram. */
+  keepTrialWallSeconds?: boolean;
 }
 
 /** One cause in the report. */
@@ -151,7 +153,7 @@ export function analyzeReliability(s: Scenario, horizon: Horizon, opts: Analysis
 
   let mc: MonteCarloResult | undefined;
   if (trials > 0) {
-    mc = monteCarlo(job, used, horizon, { trials, seed, onProgress: progress });
+    mc = monteCarlo(job, used, horizon, { trials, seed, onProgress: progress, keepWallSeconds: opts.keepTrialWallSeconds });
     done += trials;
   }
   const sweep = intervals.map((interval, k): SweepPoint => {

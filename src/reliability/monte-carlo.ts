@@ -35,6 +35,8 @@ export interface MonteCarloResult {
   costUsd: TrialStats;
   /** Mean interruptions by cause name. */
   byCause: Record<string, number>;
+  /** Each trial's wall-clock seconds in trial order (Infinity: never finished), with `keepWallSeconds` only: for a histogram. */
+  wallSecondsByTrial?: number[];
 }
 
 export interface MonteCarloOptions {
@@ -42,6 +44,8 @@ export interface MonteCarloOptions {
   seed: number;
   /** Called now and then with trials done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Keep each trial's wall-clock time (`wallSecondsByTrial`), for the report's histogram. */
+  keepWallSeconds?: boolean;
 }
 
 /** A trial still running after this many times its failure-free training is called unfinished (wall-clock time Infinity). */
@@ -245,5 +249,6 @@ export function monteCarlo(job: ReliabilityJob, intervalSeconds: number, horizon
     lostGpuHours: summarize(lostGpuHours),
     costUsd: summarize(cost),
     byCause,
+    ...(opts.keepWallSeconds ? { wallSecondsByTrial: Array.from(wall) } : {}),
   };
 }
