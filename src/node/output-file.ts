@@ -68,10 +68,10 @@ export function checkOutputFile(file: string, flag = '--out'): void {
   outputTarget(file, flag);
 }
 
-/** Writes `text` to `file` as described above; throws a ClusterTwinError on `flag` otherwise. */
-export function writeOutputFile(file: string, text: string, flag = '--out'): void {
+/** Writes `text` (UTF-8) or bytes to `file` as described above; throws a ClusterTwinError on `flag` otherwise. */
+export function writeOutputFile(file: string, text: string | Uint8Array, flag = '--out'): void {
   const { target, stat } = outputTarget(file, flag);
-  const data = Buffer.from(text, 'utf8');
+  const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   if (stat && !stat.isFile()) {
     // A device, FIFO or socket: write through it in place (never replace it). O_NONBLOCK so a FIFO
     // without a reader fails at once (ENXIO) instead of waiting forever.

@@ -73,12 +73,8 @@ const count = (x: number): string => (x >= 1e4 ? formatCount(x) : x >= 100 ? int
 
 const lengthWords = (l: LengthReport): string => (l.kind === 'trace' ? `${int(l.minTokens)}-${int(l.maxTokens)} (mean ${int(l.meanTokens)})` : describeLength(l));
 
-/** The human-readable serving report. */
-export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: string, modelName: string, accuracy: string): string {
-  const c = r.config;
-  const out: string[] = [];
-  const pools = 'disaggregated' in r;
-  out.push(`${heading(modelName)} served on ${pools ? 'disaggregated prefill and decode pools of' : `${int(c.replicas)} x ${c.tp * c.pp}`} ${gpuName} (${c.system}), ${int(r.gpus)} GPUs`);
+/** The load and the request lengths in words, as the report states them. */
+export function serveLoadWords(c: ServeReport['config']): string {
   const load =
     c.load.kind === 'closed'
       ? `closed loop of ${int(c.load.concurrency)} clients, ${int(c.load.requests)} requests`
@@ -86,11 +82,20 @@ export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: 
         ? `trace ${c.load.source}, ${int(c.load.requests)} requests arriving over ${formatDuration(c.load.lastArrivalSeconds)}`
         : `${c.load.kind === 'gamma' ? `gamma bursts (CV ${c.load.cv})` : 'Poisson'}, ${c.load.ratePerSecond} requests/s for ${(c.load.durationSeconds / 60).toFixed(1)} min`;
   const lengths = c.prompt.kind === 'fixed' && c.output.kind === 'fixed' ? `${int(c.isl)} prompt + ${int(c.osl)} output tokens each` : `prompts ${lengthWords(c.prompt)}, outputs ${lengthWords(c.output)} tokens`;
+  return `${load}; ${lengths}${c.sharedPrefixTokens > 0 ? `, the first ${int(c.sharedPrefixTokens)} shared` : ''}${c.replicas > 1 ? `; ${c.routing} routing` : ''}${c.fleetMethod === 'shortcut' ? ` (simulated as one replica at 1/${int(c.replicas)} of the rate: --fleet-method shortcut)` : ''}`;
+}
+
+/** The human-readable serving report. */
+export function renderServe(r: ServeReport | DisaggregatedServeReport, gpuName: string, modelName: string, accuracy: string): string {
+  const c = r.config;
+  const out: string[] = [];
+  const pools = 'disaggregated' in r;
+  out.push(`${heading(modelName)} served on ${pools ? 'disaggregated prefill and decode pools of' : `${int(c.replicas)} x ${c.tp * c.pp}`} ${gpuName} (${c.system}), ${int(r.gpus)} GPUs`);
   out.push(
     keyValues([
       ...(pools ? poolRows(r) : []),
       [pools ? 'each worker' : 'replica', `${pools ? '' : `TP ${c.tp} · PP ${c.pp} · EP ${c.ep}${c.attentionDp > 1 ? ` · attention DP ${c.attentionDp}` : ''} · `}${c.weightFormat} weights · ${c.kvDtype} KV · CUDA graphs ${c.cudaGraphs ? 'on' : 'off'} · ${c.framework} (${c.policy})${pools ? '' : ` · batch ≤ ${int(c.maxBatch)}, ≤ ${int(c.maxBatchedTokens)} tokens a step`}${c.prefixCaching ? ' · prefix caching' : ''}`],
-      ['load', `${load}; ${lengths}${c.sharedPrefixTokens > 0 ? `, the first ${int(c.sharedPrefixTokens)} shared` : ''}${c.replicas > 1 ? `; ${c.routing} routing` : ''}${c.fleetMethod === 'shortcut' ? ` (simulated as one replica at 1/${int(c.replicas)} of the rate: --fleet-method shortcut)` : ''}`],
+      ['load', serveLoadWords(c)],
       ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a ${pools ? 'decode worker' : 'replica'} (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ]),
   );
