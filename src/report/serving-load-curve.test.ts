@@ -54,6 +54,8 @@ describe('servingLoadCurve', () => {
     const u = c.points.find((p) => p.user)!;
     expect(u.level).toBeCloseTo((n - 1) / arrivalSeconds[n - 1], 12);
     expect(u.ttftSeconds).toEqual(user.ttftSeconds);
+    expect(c.requestsPerPoint).toBe(n);
+    for (const p of c.points) expect(p.requests).toBe(n);
     expect(c.points.length).toBeGreaterThan(5);
   });
 });

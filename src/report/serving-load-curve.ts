@@ -155,7 +155,9 @@ export function servingLoadCurve(x: AnyInput, user: AnyReport, opts: LoadCurveOp
   const load = x.load;
   const userLevel = loadLevel(load);
   const saturation = saturationClients(user);
-  const requestsPerPoint = Math.min(MAX_REQUESTS_PER_POINT, Math.max(opts.requestsPerPoint ?? DEFAULT_REQUESTS_PER_POINT, TURNOVERS * saturation));
+  const wanted = Math.min(MAX_REQUESTS_PER_POINT, Math.max(opts.requestsPerPoint ?? DEFAULT_REQUESTS_PER_POINT, TURNOVERS * saturation));
+  // A trace's points replay its first requests: no more than it has.
+  const requestsPerPoint = load.kind === 'trace' ? Math.min(wanted, load.requests.arrivalSeconds.length) : wanted;
   // Each point alone, without the progress callback or the user's warm-up (its window is the whole bounded run).
   const { onProgress: _p, onRecords: _r, warmupSeconds: _w, ...base } = x;
   const at = (l: ServeLoad): AnyInput => ({ ...base, load: l }) as AnyInput;
