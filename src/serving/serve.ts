@@ -56,7 +56,7 @@ export interface ServeInput extends DeploymentInput {
   warmupSeconds?: number;
   /** Called now and then with the share of the simulation done (about: by arrival time or by steps). */
   onProgress?: (done: number) => void;
-  /** Called once with the run's per-request records and the start of its measured window (the report's TTFT histogram); not part of the report. */
+  /** Called once with the run's per-request records and the start of its measured window (the serving report's TTFT histogram); not part of the report, and not called by the disaggregated serve. */
   onRecords?: (records: RequestRecords, measuredFromSeconds: number) => void;
 }
 
