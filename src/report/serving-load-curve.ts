@@ -12,7 +12,7 @@
  * curve costs about a second at most for the default flags. Pure: no Node, no DOM.
  */
 import type { LatencySummary } from '../serving/latency-stats.js';
-import { serve, type ServeInput, type ServeLoad, type ServeReport } from '../serving/serve.js';
+import { MAX_SIMULATED_OUTPUT_TOKENS, serve, type ServeInput, type ServeLoad, type ServeReport } from '../serving/serve.js';
 import { serveDisaggregated, type DisaggregatedServeInput, type DisaggregatedServeReport } from '../serving/serve-disaggregated.js';
 
 /**
@@ -26,6 +26,12 @@ import { serveDisaggregated, type DisaggregatedServeInput, type DisaggregatedSer
 export const DEFAULT_REQUESTS_PER_POINT = 256;
 export const MAX_REQUESTS_PER_POINT = 20_000;
 const TURNOVERS = 8;
+/**
+ * Output tokens a point simulates at most: with long outputs the request bound shrinks so that a
+ * point stays a fiftieth of serve's own bound (MAX_SIMULATED_OUTPUT_TOKENS), about 20 M tokens at
+ * 1,024 tokens a request, and never trips it.
+ */
+const MAX_OUTPUT_TOKENS_PER_POINT = MAX_SIMULATED_OUTPUT_TOKENS / 50;
 
 /** The load levels other than the user's, as fractions of the estimated capacity (open loads): light, knee, saturation, past it. */
 const CAPACITY_FRACTIONS = [0.1, 0.25, 0.5, 0.7, 0.85, 1, 1.15, 1.3];
@@ -155,7 +161,8 @@ export function servingLoadCurve(x: AnyInput, user: AnyReport, opts: LoadCurveOp
   const load = x.load;
   const userLevel = loadLevel(load);
   const saturation = saturationClients(user);
-  const wanted = Math.min(MAX_REQUESTS_PER_POINT, Math.max(opts.requestsPerPoint ?? DEFAULT_REQUESTS_PER_POINT, TURNOVERS * saturation));
+  const byTokens = Math.max(16, Math.floor(MAX_OUTPUT_TOKENS_PER_POINT / Math.max(1, user.config.osl)));
+  const wanted = Math.min(MAX_REQUESTS_PER_POINT, byTokens, Math.max(opts.requestsPerPoint ?? DEFAULT_REQUESTS_PER_POINT, TURNOVERS * saturation));
   // A trace's points replay its first requests: no more than it has.
   const requestsPerPoint = load.kind === 'trace' ? Math.min(wanted, load.requests.arrivalSeconds.length) : wanted;
   // Each point alone, without the progress callback or the user's warm-up (its window is the whole bounded run).
