@@ -10,6 +10,7 @@ await import('./serving.js');
 await import('./disaggregated.js');
 await import('./serve-plan.js');
 await import('./serving-load.js');
+await import('./report-serve.js');
 await import('./planner.js');
 await import('./extreme.js');
 await import('./report.js');

@@ -31,7 +31,9 @@ const oneLine = (s: string): string => {
 export function buildProgram(): Command {
   const program = new Command('clustertwin')
     .description('A digital twin of an AI supercomputer: training step time, memory, time to train, cost and energy.')
-    .version('0.1.0');
+    .version('0.1.0')
+    // Options after a subcommand are its own (as `report serve --model ...`, whose parent has a --model too).
+    .enablePositionalOptions();
   program.addCommand(simulateCommand());
   program.addCommand(presetsCommand());
   program.addCommand(collectiveCommand());

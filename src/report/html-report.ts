@@ -24,6 +24,8 @@ export interface ReportDocument {
   accuracy: string;
   /** The scenario as the YAML `--config` reads, so the report can be rerun. */
   scenarioYaml: string;
+  /** The sentence before the scenario saying how to rerun it (default: simulate --config scenario.yaml); the serving report shows its command line instead. */
+  rerun?: string;
   headline: Array<[string, string]>;
   sections: ReportSection[];
   notModelled: readonly string[];
@@ -71,7 +73,7 @@ export function reportHtml(doc: ReportDocument, document: Document): string {
 ${kvTable(doc.headline)}
 <p class="acc">${escapeHtml(doc.accuracy)}</p>
 ${sections}
-<h2>Scenario</h2><p>Rerun it with <code>clustertwin simulate --config scenario.yaml</code>:</p><pre>${escapeHtml(doc.scenarioYaml)}</pre>
+<h2>Scenario</h2><p>${doc.rerun !== undefined ? escapeHtml(doc.rerun) : 'Rerun it with <code>clustertwin simulate --config scenario.yaml</code>:'}</p><pre>${escapeHtml(doc.scenarioYaml)}</pre>
 <h2>Not modelled</h2><ul class="nm">${doc.notModelled.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>
 <footer>${escapeHtml(doc.generatedBy)}</footer>
 </main></body></html>

@@ -17,7 +17,7 @@ import { servingDeployment, type Deployment, type DeploymentInput } from './depl
 import { kvCacheBudget, type KvCacheBudget } from './kv-cache.js';
 import type { LatencySummary } from './latency-stats.js';
 import { NOT_MODELLED, PREFIX_CACHING_OFF } from './not-modelled.js';
-import type { ReplicaConfig, ServingResult } from './replica-sim.js';
+import type { ReplicaConfig, RequestRecords, ServingResult } from './replica-sim.js';
 import { simulateFleet, simulateFleetShortcut, type RoutingPolicy } from './router.js';
 import { chooseFleetMethod, fleetMethodNote, type FleetMethod } from './fleet-method.js';
 import type { SchedulerPolicy } from './scheduler.js';
@@ -56,6 +56,8 @@ export interface ServeInput extends DeploymentInput {
   warmupSeconds?: number;
   /** Called now and then with the share of the simulation done (about: by arrival time or by steps). */
   onProgress?: (done: number) => void;
+  /** Called once with the run's per-request records and the start of its measured window (the serving report's TTFT histogram); not part of the report, and not called by the disaggregated serve. */
+  onRecords?: (records: RequestRecords, measuredFromSeconds: number) => void;
 }
 
 /** The `serve --json` contract. */
@@ -250,6 +252,7 @@ export function serve(x: ServeInput): ServeReport {
     fleetMethod === 'shortcut' && x.load.kind === 'poisson'
       ? scaledShortcut(simulateFleetShortcut({ ratePerSecond: x.load.ratePerSecond, durationSeconds: x.load.durationSeconds, prompt: load.prompt as LengthDistribution, output: load.output as LengthDistribution, seed }, config, replicas, options), replicas)
       : simulateFleet(load.workload(seed), Array.from({ length: replicas }, () => config), routing, { ...options, routingSeed: seed });
+  x.onRecords?.(r.records, r.measuredSeconds.start);
   const gpus = d.gpus * replicas;
   return {
     ...latencyAndThroughput(r, gpus),
