@@ -135,6 +135,21 @@ describe('report: a self-contained HTML file', () => {
   });
 });
 
+describe('report --network flow', () => {
+  it('adds the fat tree under the step\'s gradient reduction, its links loaded and within their capacity', async () => {
+    const { html } = await writeReport(['--network', 'flow', '--no-scaling', '--no-reliability']);
+    const figs = figuresOf(html);
+    expect([...figs.keys()]).toEqual(['step-gantt', 'step-breakdown', 'memory-stack', 'fabric-load']);
+    const f = figs.get('fabric-load')!;
+    expect(f.gpus).toBe(32);
+    expect(f.collectiveSeconds).toBeGreaterThan(0);
+    const peaks = Object.entries(f).filter(([k]) => k.endsWith('.maxUtilisation')).map(([, v]) => v);
+    expect(peaks.length).toBeGreaterThan(0);
+    expect(Math.max(...peaks)).toBeGreaterThan(0);
+    expect(Math.max(...peaks)).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('report --format svg|png', () => {
   it('svg writes one file per chart, named by its id', async () => {
     const dir = testDir('ct-report-svg-');

@@ -24,6 +24,8 @@ import { parseRange } from '../../planner/ranges.js';
 import { SPLIT_KEYS } from '../../planner/space.js';
 import type { PlanReport } from '../../planner/plan.js';
 import { fabricCapacityGpus } from '../../topology/fat-tree-geometry.js';
+import { scenarioFabricLoad } from '../../report/fabric-load-data.js';
+import { fabricLoadChart } from '../../report/charts/fabric-load.js';
 import { accuracyForKey } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { chartSvgText, type Chart } from '../../report/chart.js';
@@ -54,7 +56,9 @@ the step as a Gantt chart, where the step time goes, memory against the HBM,
 a scaling curve (the split chosen at each GPU count), reliability
 (interruptions by cause, goodput against checkpoint interval, the Monte
 Carlo's time to train) and the YAML that reruns the scenario. --plan adds the
-planner's best plans and its time-cost Pareto front (over --plan-gpus).
+planner's best plans and its time-cost Pareto front (over --plan-gpus);
+--network flow adds the fat tree under the step's gradient reduction, links
+coloured by load.
 --format svg|png writes each chart to --out-dir as <chart id>.svg|png.
 \`report serve\` is the serving report.
 
@@ -183,8 +187,11 @@ export async function computeParts(s: Scenario, input: ScenarioInputParsed, cata
     result = evaluateScenario(s);
   }
   const parts: TrainingReportParts = { result, ...(timelineOmitted ? { timelineOmitted } : {}) };
-  // --network flow: the fabric section's hook. The fat-tree link-load chart (src/report/charts/fabric-load.ts)
-  // is built apart; when it lands, set parts.fabric = [fabricLoadChart(...)] here for s.exec.network === 'flow'.
+  // --network flow: the fat tree under the step's gradient reduction (none to draw without DP).
+  if (s.exec.network === 'flow') {
+    const load = scenarioFabricLoad(s);
+    if (load) parts.fabric = [fabricLoadChart(load)];
+  }
   if (o.scaling) parts.scaling = scalingPoints(input, catalog, scalingCounts(s.exec.gpus));
   if (o.reliability) {
     parts.reliability = analyzeReliability(s, { kind: 'work', seconds: result.timeToTrainSeconds }, { trials: o.trials, seed: o.seed, keepTrialWallSeconds: true });
