@@ -49,11 +49,12 @@ const hooks = {
     });
   },
   /** A tool job in a Web Worker, as the page's buttons run it: wall seconds from the page. */
-  async tool(job: ToolJob): Promise<{ seconds: number; workerSeconds?: number; error?: string }> {
+  async tool(job: ToolJob): Promise<{ seconds: number; workerSeconds?: number; progress: number[]; error?: string }> {
     const t0 = performance.now();
-    const out = await startToolJob(job, () => {}).done;
+    const progress: number[] = [];
+    const out = await startToolJob(job, (p) => progress.push(p)).done;
     const seconds = (performance.now() - t0) / 1000;
-    return 'error' in out ? { seconds, error: out.error.line } : { seconds, workerSeconds: out.seconds };
+    return 'error' in out ? { seconds, progress, error: out.error.line } : { seconds, workerSeconds: out.seconds, progress };
   },
   /** The same job on the page's own thread (no worker), for comparison. */
   toolInPage(job: ToolJob): { seconds: number } {

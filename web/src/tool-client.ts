@@ -22,5 +22,6 @@ export function startToolJob(job: ToolJob, onProgress: (share: number) => void):
       resolve({ error: { line: `error: internal error: ${e.message} (a bug in clustertwin: please report it with the scenario link)`, field: null } });
     };
   });
+  worker.postMessage(job);
   return { done, cancel: () => worker.terminate() };
 }
