@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The preset catalog, bundled into the page: every YAML file under presets/, built into a
  * catalog by the same builder the CLI's loader uses (src/config/preset-files.ts).
