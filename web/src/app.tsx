@@ -26,10 +26,14 @@ function ScenarioColumn({ name, fields, onChange, evaluation }: { name: 'a' | 'b
   const error = outcome && !outcome.ok ? outcome.error : undefined;
   return (
     <div class="column" data-column={name}>
-      <h2>Scenario {name.toUpperCase()}</h2>
-      <ScenarioForm id={name} fields={fields} onChange={onChange} evaluation={shown} error={error} />
-      {shown && <Headline ev={shown} stale={Boolean(error)} />}
-      {shown && <ChartArea charts={shown.charts} />}
+      <h2 class="column-title">Scenario {name.toUpperCase()}</h2>
+      <div class="inputs">
+        <ScenarioForm id={name} fields={fields} onChange={onChange} evaluation={shown} error={error} />
+      </div>
+      <div class="outputs">
+        {shown && <Headline ev={shown} stale={Boolean(error)} />}
+        {shown && <ChartArea charts={shown.charts} />}
+      </div>
     </div>
   );
 }
