@@ -12,3 +12,4 @@ await import('./serve-plan.js');
 await import('./serving-load.js');
 await import('./planner.js');
 await import('./extreme.js');
+await import('./ui.js');

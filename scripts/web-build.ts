@@ -5,9 +5,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/node/presets.js';
 
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The repository root (found from here whether run from source or compiled into dist/). */
+export const repoRoot = packageRoot();
 export const webDist = join(repoRoot, 'dist', 'web');
 
 function newestMtimeMs(dir: string): number {
