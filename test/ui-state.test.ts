@@ -23,6 +23,7 @@ describe('the page state', () => {
     expect(decodeState(`#${hash}`)).toEqual({ a: { gpus: '2048', model: 'llama3-70b', overlap: 'dp,pp' }, b: { gpus: '16K', tokens: '15.6T' } });
     expect(decodeState('#gpus=64')).toEqual({ a: { gpus: '64' }, b: null });
     expect(decodeState('')).toEqual({ a: {}, b: null });
+    expect(decodeState('#__proto__=x&b.constructor=y&compare=1&gpus=8')).toEqual({ a: { gpus: '8' }, b: {} });
   });
 
   it('layers the fields over the default scenario as simulate layers flags', async () => {

@@ -26,7 +26,8 @@ export function decodeState(hash: string): SharedState {
   const a: Record<string, string> = {};
   const b: Record<string, string> = {};
   for (const [k, v] of p) {
-    if (k === 'compare') continue;
+    // A hand-made link could name an object's own machinery; those are never scenario keys.
+    if (k === 'compare' || /(^|\.)(__proto__|constructor|prototype)$/.test(k)) continue;
     if (k.startsWith('b.')) b[k.slice(2)] = v;
     else a[k] = v;
   }
