@@ -244,6 +244,11 @@ describe.skipIf(skip)('the web twin in Chromium', () => {
     const report = JSON.parse(srv.stdout);
     const ttft = `${formatDuration(report.ttftSeconds.p50)} / ${formatDuration(report.ttftSeconds.p99)}`;
     expect(await page.locator('[data-tool-result="serve"] dd').first().textContent()).toBe(ttft);
+    // A bad tool option reads as its CLI flag's error, in the tools panel.
+    await page.locator('[data-serve-field="concurrency"]').fill('none');
+    await page.locator('[data-run-tool="serve"]').click();
+    await page.waitForSelector('.tools [role="alert"]');
+    expect(await page.locator('.tools [role="alert"]').textContent()).toMatch(/^error: --concurrency: expected a whole number/);
     expect(watch.errors).toEqual([]);
     await page.context().close();
   });

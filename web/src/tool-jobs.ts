@@ -12,7 +12,8 @@ import { plan, type PlanReport } from '../../src/planner/plan.js';
 import type { Objective } from '../../src/planner/objectives.js';
 import { analyzeReliability, type ReliabilityReport } from '../../src/reliability/analysis.js';
 import { serve, type ServeReport } from '../../src/serving/serve.js';
-import { invalid } from '../../src/errors.js';
+import { echo, invalid } from '../../src/errors.js';
+import { MAX_TRIALS } from '../../src/config/bounds.js';
 import { CATALOG, DEFAULT_SCENARIO } from './presets.js';
 
 /** A job the page asks for, with the fields the user set (typed) and the tool's own options. */
@@ -42,6 +43,8 @@ export function runToolJob(job: ToolJob, onProgress: (share: number) => void = (
       return { kind: 'plan', report };
     }
     case 'reliability': {
+      // As the CLI's --trials: a whole number within the Monte Carlo's bound.
+      if (!Number.isInteger(job.trials) || job.trials < 0 || job.trials > MAX_TRIALS) throw invalid('trials', `expected a whole number of trials from 0 to ${MAX_TRIALS.toLocaleString('en-US')}, got ${echo(job.trials)}`);
       const scenario = resolveScenario(parseScenarioInput(layerScenario(DEFAULT_SCENARIO, job.user)), CATALOG);
       const result = evaluateScenario(scenario);
       const report = analyzeReliability(scenario, { kind: 'work', seconds: result.timeToTrainSeconds }, { trials: job.trials, seed: job.seed, onProgress: (d, t) => onProgress(t > 0 ? d / t : 1) });
@@ -49,8 +52,9 @@ export function runToolJob(job: ToolJob, onProgress: (share: number) => void = (
     }
     case 'serve': {
       const input = parseScenarioInput(layerScenario(DEFAULT_SCENARIO, job.user));
-      for (const [key, v] of [['serveTp', job.tp], ['isl', job.isl], ['osl', job.osl], ['concurrency', job.concurrency]] as const) {
-        if (!Number.isInteger(v) || v < 1) throw invalid(key, `expected a whole number of at least 1, got ${v}`);
+      // Named as serve's flags (--tp, --isl, --osl, --concurrency); serve checks their upper bounds.
+      for (const [key, v] of [['tp', job.tp], ['isl', job.isl], ['osl', job.osl], ['concurrency', job.concurrency]] as const) {
+        if (!Number.isInteger(v) || v < 1) throw invalid(key, `expected a whole number of at least 1, got ${echo(v)}`);
       }
       const report = serve({
         system: scenarioSystem(input, CATALOG),

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ScenarioInputParsed } from '../../src/config/scenario-input.js';
 import { OBJECTIVES, type Objective } from '../../src/planner/objectives.js';
+import { parseCount } from '../../src/units.js';
 import type { PageError } from './evaluate.js';
 import { formatCount, formatDuration, int, pct, usd } from './format.js';
 import { startToolJob, type RunningJob } from './tool-client.js';
@@ -183,7 +184,8 @@ export function ToolsPanel({ user }: ToolsProps) {
   const { state, run } = useToolRunner();
   const start = () => {
     if (!user) return;
-    const num = (s: string) => Number(s.trim());
+    // Counts as the CLI reads them (16, 1K, 2e3).
+    const num = (s: string) => parseCount(s);
     const job: ToolJob =
       tool === 'plan'
         ? { kind: 'plan', user, objective, top: 10 }
