@@ -158,6 +158,11 @@ describe.skipIf(skip)('the web twin in Chromium', () => {
     expect(await page.locator('[data-error-for]').count()).toBe(1);
     expect(watch.errors).toEqual([]);
     await page.context().close();
+    // A link that opens on the error shows it at the field too, over the default scenario's dimmed figures.
+    const bad = await open('#tp=7');
+    expect(await bad.page.locator('[data-error-for="tp"]').textContent()).toBe(line);
+    expect(await bad.page.locator('[data-column="a"] .headline.stale').count()).toBe(1);
+    await bad.page.context().close();
   });
 
   it('a shared URL reopens the same scenarios, A and B', async () => {

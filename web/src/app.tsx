@@ -18,6 +18,11 @@ function useEvaluation(fields: Fields | null): { outcome: Outcome | null; shown:
   const last = useRef<Evaluation | undefined>(undefined);
   const outcome = useMemo(() => (fields ? evaluateFields(fields) : null), [fields]);
   if (outcome?.ok) last.current = outcome.value;
+  // A link that opens on an error still shows the form's defaults (dimmed figures of the default scenario).
+  else if (outcome && !last.current) {
+    const fallback = evaluateFields({});
+    if (fallback.ok) last.current = fallback.value;
+  }
   return { outcome, shown: last.current };
 }
 
