@@ -116,6 +116,21 @@ describe.skipIf(skip)('the web twin in Chromium', () => {
     await page.context().close();
   });
 
+  it('a slow scenario (the flow-level network) waits for typing to pause, then shows simulate --json figures', async () => {
+    const { page, watch } = await open('#network=flow&gpus=512');
+    const field = page.locator('[data-scenario="a"] [data-field="gpus"]');
+    // Typed a key at a time: each keystroke is an edit; the page recomputes once typing pauses.
+    await field.fill('');
+    await field.pressSequentially('256', { delay: 30 });
+    await page.waitForSelector('[data-column="a"] [role="status"]');
+    await page.waitForSelector('[data-column="a"] [role="status"]', { state: 'detached', timeout: 60_000 });
+    const cli = await simulateJson(['--network', 'flow', '--gpus', '256']);
+    expect(Math.abs((await stepSeconds(page)) / cli.stepTimeSeconds - 1)).toBeLessThan(1e-12);
+    expect(await page.locator('[data-column="a"] .headline.stale').count()).toBe(0);
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('draws each chart as an <svg> carrying the engine numbers', async () => {
     const { page } = await open();
     const fig = page.locator('[data-column="a"] figure[data-chart="step-breakdown"]');

@@ -13,21 +13,50 @@ import { decodeState, encodeState, type SharedState } from './share-url.js';
 import { ToolsPanel } from './tools-panel.js';
 import { editCommitted } from './page-hooks.js';
 
-/** The outcome of the fields, and the last good evaluation to keep showing while they hold an error. */
-function useEvaluation(fields: Fields | null): { outcome: Outcome | null; shown: Evaluation | undefined } {
+/** An evaluation slower than this (the flow-level network on a large job) waits for typing to pause. */
+const SLOW_EVALUATION_MS = 100;
+/** How long typing must pause before a slow scenario is recomputed. */
+const SETTLE_MS = 300;
+
+/** `value` at once while `slow` is false; else its latest value once it has not changed for SETTLE_MS. */
+function useSettled<T>(value: T, slow: boolean): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (!slow) {
+      setSettled(value);
+      return undefined;
+    }
+    const timer = setTimeout(() => setSettled(value), SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [value, slow]);
+  return slow ? settled : value;
+}
+
+/**
+ * The outcome of the fields, the last good evaluation to keep showing while they hold an error,
+ * and whether the fields shown are ahead of the evaluation (a slow scenario waiting for a pause).
+ */
+function useEvaluation(fields: Fields | null): { outcome: Outcome | null; shown: Evaluation | undefined; pending: boolean } {
   const last = useRef<Evaluation | undefined>(undefined);
-  const outcome = useMemo(() => (fields ? evaluateFields(fields) : null), [fields]);
+  const lastMs = useRef(0);
+  const settled = useSettled(fields, lastMs.current > SLOW_EVALUATION_MS);
+  const outcome = useMemo(() => {
+    const t0 = performance.now();
+    const out = settled ? evaluateFields(settled) : null;
+    lastMs.current = performance.now() - t0;
+    return out;
+  }, [settled]);
   if (outcome?.ok) last.current = outcome.value;
   // A link that opens on an error still shows the form's defaults (dimmed figures of the default scenario).
   else if (outcome && !last.current) {
     const fallback = evaluateFields({});
     if (fallback.ok) last.current = fallback.value;
   }
-  return { outcome, shown: last.current };
+  return { outcome, shown: last.current, pending: settled !== fields };
 }
 
 function ScenarioColumn({ name, fields, onChange, evaluation }: { name: 'a' | 'b'; fields: Fields; onChange: (f: Fields) => void; evaluation: ReturnType<typeof useEvaluation> }) {
-  const { outcome, shown } = evaluation;
+  const { outcome, shown, pending } = evaluation;
   const error = outcome && !outcome.ok ? outcome.error : undefined;
   return (
     <div class="column" data-column={name}>
@@ -36,7 +65,8 @@ function ScenarioColumn({ name, fields, onChange, evaluation }: { name: 'a' | 'b
         <ScenarioForm id={name} fields={fields} onChange={onChange} evaluation={shown} error={error} />
       </div>
       <div class="outputs">
-        {shown && <Headline ev={shown} stale={Boolean(error)} />}
+        {pending && <p class="hint" role="status">recomputing when you pause typing (this scenario takes a while)...</p>}
+        {shown && <Headline ev={shown} stale={Boolean(error) || pending} />}
         {shown && <ChartArea charts={shown.charts} />}
       </div>
     </div>
@@ -81,7 +111,6 @@ export function App() {
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
-  useLayoutEffect(() => editCommitted(state), [state]);
   // For the bench and tests: set the fields as typing would.
   useEffect(() => {
     window.clustertwinPage = { setState: (s: SharedState) => setState(s), getState: () => state };
@@ -91,6 +120,10 @@ export function App() {
   const evB = useEvaluation(state.b);
   const a = evA.outcome;
   const b = evB.outcome;
+  // The bench's edit timer stops once this state's figures and charts are on the page.
+  useLayoutEffect(() => {
+    if (!evA.pending && !evB.pending) editCommitted(state);
+  }, [state, evA.pending, evB.pending]);
   let userA = null;
   try {
     userA = userScenario(state.a);
