@@ -18,8 +18,10 @@ function newestMtimeMs(dir: string): number {
     const d = stack.pop() as string;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+      // Tests and their snapshots are not in the bundle (and a test run writes snapshots).
+      if (e.isDirectory()) {
+        if (e.name !== '__snapshots__') stack.push(p);
+      } else if (e.isFile() && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   }
   return newest;
