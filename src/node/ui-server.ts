@@ -104,6 +104,7 @@ export function uiHandler(root: string): (req: IncomingMessage, res: ServerRespo
   };
 }
 
+/** A running server: its URL, the Node server, and how to stop it. */
 export interface UiServer {
   url: string;
   server: Server;

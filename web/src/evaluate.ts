@@ -25,6 +25,7 @@ export interface PageError {
   field: string | null;
 }
 
+/** Everything the page shows for one scenario that evaluated. */
 export interface Evaluation {
   /** The scenario the engine ran: the fields over the default scenario. */
   input: ScenarioInputParsed;
@@ -35,6 +36,7 @@ export interface Evaluation {
   accuracy: string;
 }
 
+/** An evaluation, or the user error that stopped it. */
 export type Outcome = { ok: true; value: Evaluation } | { ok: false; error: PageError };
 
 /** The scenario the fields stand for, over the default scenario (throws ClusterTwinError). */

@@ -3,6 +3,7 @@ import type { ToolJob, ToolResult } from './tool-jobs.js';
 import type { PageError } from './evaluate.js';
 import type { WorkerMessage } from './tool-worker.js';
 
+/** A job in its worker: its outcome to come, and a way to stop it. */
 export interface RunningJob {
   done: Promise<{ result: ToolResult; seconds: number } | { error: PageError }>;
   cancel: () => void;

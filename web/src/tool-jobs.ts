@@ -22,6 +22,7 @@ export type ToolJob =
   | { kind: 'reliability'; user: ScenarioInputParsed; trials: number; seed: number }
   | { kind: 'serve'; user: ScenarioInputParsed; tp: number; isl: number; osl: number; concurrency: number };
 
+/** A job's report, as its CLI command's --json holds it. */
 export type ToolResult =
   | { kind: 'plan'; report: PlanReport }
   | { kind: 'reliability'; report: ReliabilityReport; failureFreeSeconds: number }
