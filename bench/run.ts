@@ -14,3 +14,4 @@ await import('./report-serve.js');
 await import('./planner.js');
 await import('./extreme.js');
 await import('./report.js');
+await import('./ui.js');

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { ClusterTwinError, MAX_ECHO_CHARS } from '../errors.js';
-import { FLAG_OF_KEY } from './scenario-options.js';
+import { oneLine, userErrorLine } from '../user-error-line.js';
 import { simulateCommand } from './commands/simulate.js';
 import { presetsCommand } from './commands/presets.js';
 import { collectiveCommand } from './commands/collective.js';
@@ -16,17 +16,14 @@ import { sweepCommand } from './commands/sweep.js';
 import { serveCommand } from './commands/serve.js';
 import { servePlanCommand } from './commands/serve-plan.js';
 import { reportCommand } from './commands/report.js';
+import { uiCommand } from './commands/ui.js';
+
+/** The user error line lives beside the engine so the web page prints the same one. */
+export { userErrorLine };
 
 export const EXIT_USAGE = 2;
 /** An error of ours, not the user's (BSD sysexits EX_SOFTWARE): the one-line message asks for a report. */
 export const EXIT_INTERNAL = 70;
-/** The longest error line printed: anything longer is cut (a value echoed whole could be megabytes). */
-const MAX_ERROR_LINE_CHARS = 400;
-
-const oneLine = (s: string): string => {
-  const flat = s.replace(/\s*\n\s*/g, ' ').trim();
-  return flat.length > MAX_ERROR_LINE_CHARS ? `${flat.slice(0, MAX_ERROR_LINE_CHARS - 3)}...` : flat;
-};
 
 export function buildProgram(): Command {
   const program = new Command('clustertwin')
@@ -44,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(servePlanCommand());
   program.addCommand(reportCommand());
+  program.addCommand(uiCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
@@ -58,16 +56,6 @@ export function buildProgram(): Command {
 /** Commander quotes the user's value whole ('xxxx...'): cut a long one as our own messages do. */
 const shortenQuoted = (s: string): string =>
   s.replace(new RegExp(`'([^']{${MAX_ECHO_CHARS + 1},})'`, 'g'), (_, v: string) => `'${v.slice(0, MAX_ECHO_CHARS)}...' (${v.length.toLocaleString('en-US')} characters)`);
-
-/** Formats an error the user can act on as one line. */
-export function userErrorLine(err: ClusterTwinError): string {
-  // Scenario keys name their flag; other simple field names are flags in kebab case.
-  // A path into a flag's value (layersPerStage.0) names the flag and the item.
-  const [head, ...rest] = err.path.split('.');
-  const inFlag = FLAG_OF_KEY[head] !== undefined && rest.length > 0 ? `${FLAG_OF_KEY[head]} ${/^\d+$/.test(rest[0]) ? `item ${Number(rest[0]) + 1}` : rest.join('.')}` : undefined;
-  const path = FLAG_OF_KEY[err.path] ?? inFlag ?? (/^[a-z][a-zA-Z]*$/.test(err.path) ? `--${err.path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : err.path);
-  return oneLine(`error: ${path ? `${path}: ` : ''}${err.detail}`);
-}
 
 /** The line for an exception that is not the user's: a bug of ours, to be reported. */
 export function internalErrorLine(err: unknown): string {

@@ -10,48 +10,11 @@ import { ClusterTwinError } from '../errors.js';
 import { parseCount } from '../units.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
+import { FLAG_OF_KEY, layerScenario } from '../config/scenario-layers.js';
 import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, RECOMPUTE_MODES } from '../config/execution-schema.js';
 
-/** Scenario key -> the flag that sets it (for error messages). */
-export const FLAG_OF_KEY: Record<string, string> = {
-  system: '--system',
-  gpus: '--gpus',
-  model: '--model',
-  layers: '--layers',
-  hidden: '--hidden',
-  heads: '--heads',
-  kvHeads: '--kv-heads',
-  ffnHidden: '--ffn-hidden',
-  ffnAct: '--ffn-act',
-  vocab: '--vocab',
-  tied: '--tied',
-  dropout: '--dropout',
-  seq: '--seq',
-  gbs: '--gbs',
-  mbs: '--mbs',
-  tp: '--tp',
-  pp: '--pp',
-  dp: '--dp',
-  cp: '--cp',
-  ep: '--ep',
-  vp: '--vp',
-  sp: '--sp',
-  zero: '--zero',
-  recompute: '--recompute',
-  precision: '--precision',
-  overlap: '--overlap',
-  tokens: '--tokens',
-  layersPerStage: '--layers-per-stage',
-  attention: '--attention',
-  gradReduceDtype: '--grad-reduce-dtype',
-  weightDtype: '--weight-dtype',
-  kernels: '--kernels',
-  autocastCache: '--autocast-cache',
-  lossKernel: '--loss-kernel',
-  optimizerKernel: '--optimizer-kernel',
-  network: '--network',
-  zeroBucketParams: '--zero-bucket-params',
-};
+/** Scenario key -> the flag that sets it (defined beside the layering rule, which the web page shares). */
+export { FLAG_OF_KEY };
 
 /** Adds the scenario flags to a command. */
 export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
@@ -173,16 +136,6 @@ export function readConfigFile(file: string): unknown {
   return data;
 }
 
-/**
- * Which of the default scenario's fields stop applying when the user changes
- * part of the workload: a new model brings its own sequence length and batch;
- * a new machine or GPU count needs its own parallel split.
- */
-const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'layersPerStage'];
-const RECIPE_KEYS = ['seq', 'gbs', ...SPLIT_KEYS];
-const MODEL_KEYS = ['model', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab'];
-const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'dp'];
-
 type Opts = Record<string, unknown>;
 
 /** Turns parsed flags into scenario fields (dropping CLI-only flags). */
@@ -210,11 +163,8 @@ function flagsToInput(opts: Opts): Record<string, unknown> {
 export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): ScenarioInputParsed {
   const flags = flagsToInput(opts);
   const file = typeof opts.config === 'string' ? (readConfigFile(opts.config) as Record<string, unknown>) : undefined;
-  const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
+  const base = (catalog.scenarios.default as Record<string, unknown> | undefined) ?? {};
   const user = { ...(file ?? {}), ...flags };
-  const changed = (keys: string[]): boolean => keys.some((k) => user[k] !== undefined && user[k] !== base[k]);
-  if (changed(MODEL_KEYS)) for (const k of RECIPE_KEYS) delete base[k];
-  else if (changed(MACHINE_KEYS)) for (const k of SPLIT_KEYS) delete base[k];
   if (file) {
     try {
       parseScenarioInput(file);
@@ -225,5 +175,5 @@ export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): Scenari
       throw err;
     }
   }
-  return parseScenarioInput({ ...base, ...user });
+  return parseScenarioInput(layerScenario(base, user));
 }

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import type { PresetCatalog, PresetKind } from '../config/catalog.js';
+import type { PresetCatalog } from '../config/catalog.js';
+import { PRESET_KINDS, isPresetFile, presetCatalogFromFiles, type PresetFile } from '../config/preset-files.js';
 
 /** The package root: the nearest folder above this file holding `presets/`. */
 export function packageRoot(): string {
@@ -19,28 +19,16 @@ export function packageRoot(): string {
 
 let cached: PresetCatalog | undefined;
 
-function readKind(root: string, kind: PresetKind): Record<string, unknown> {
-  const dir = join(root, 'presets', kind);
-  const out: Record<string, unknown> = {};
-  if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir).sort()) {
-    if (!file.endsWith('.yaml') && !file.endsWith('.yml')) continue;
-    const name = file.replace(/\.ya?ml$/, '');
-    out[name] = parse(readFileSync(join(dir, file), 'utf8'));
-  }
-  return out;
-}
-
 /** The built-in presets, read from the package's presets/ folder. */
 export function loadPresets(): PresetCatalog {
   if (cached) return cached;
   const root = packageRoot();
-  cached = {
-    gpus: readKind(root, 'gpus'),
-    systems: readKind(root, 'systems'),
-    models: readKind(root, 'models'),
-    scenarios: readKind(root, 'scenarios'),
-    reliability: readKind(root, 'reliability'),
-  };
+  const files: PresetFile[] = [];
+  for (const kind of PRESET_KINDS) {
+    const dir = join(root, 'presets', kind);
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) if (isPresetFile(file)) files.push({ kind, file, text: readFileSync(join(dir, file), 'utf8') });
+  }
+  cached = presetCatalogFromFiles(files);
   return cached;
 }

@@ -1,0 +1,44 @@
+/**
+ * `npm run screenshots`: pictures of the real web twin for the README, made from the page itself
+ * (built if stale, served by `clustertwin ui`'s server, drawn by Debian's Chromium):
+ * docs/img/ui.png (one scenario) and docs/img/ui-compare.png (A/B).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startUiServer } from '../src/node/ui-server.js';
+import { ensureWebBuilt, repoRoot } from './web-build.js';
+
+/** Llama 3 405B on 16,384 H100 with Meta's split, as the README's example. */
+const LLAMA_405B = 'system=dgx-h100&model=llama3-405b&gpus=16384&tp=8&pp=16&vp=2&seq=8192&gbs=2048&recompute=full';
+
+const shots: Array<{ file: string; hash: string; height: number }> = [
+  { file: 'ui.png', hash: LLAMA_405B, height: 1000 },
+  { file: 'ui-compare.png', hash: `${LLAMA_405B}&compare=1&b.system=dgx-b200&b.model=llama3-405b&b.gpus=16384&b.tp=8&b.pp=16&b.vp=2&b.seq=8192&b.gbs=2048&b.recompute=full`, height: 1250 },
+];
+
+await ensureWebBuilt();
+// A fixed port where free, so the link the pictures show does not change from run to run.
+const ui = await startUiServer({ port: 47474 }).catch(() => startUiServer());
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', chromiumSandbox: false, headless: true });
+try {
+  const out = join(repoRoot, 'docs', 'img');
+  mkdirSync(out, { recursive: true });
+  for (const s of shots) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: s.height }, deviceScaleFactor: 1 });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ui.url}#${s.hash}`);
+    await page.waitForSelector('[data-column="a"] figure svg');
+    if (s.hash.includes('compare=1')) await page.waitForSelector('[data-column="b"] figure svg');
+    if (errors.length) throw new Error(`the page logged errors: ${errors.join('; ')}`);
+    const png = await page.screenshot({ type: 'png' });
+    writeFileSync(join(out, s.file), png);
+    console.log(`wrote docs/img/${s.file} (${png.length.toLocaleString('en-US')} bytes)`);
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await ui.close();
+}

@@ -1,0 +1,72 @@
+/**
+ * The page's slower tools, as plain functions of plain data so they run in a Web Worker:
+ * `plan` (src/planner/plan.ts), `reliability` (src/reliability/analysis.ts) and `serve`
+ * (src/serving/serve.ts), each on the scenario the page shows.
+ */
+import { evaluateScenario, resolveScenario } from '../../src/engine.js';
+import { layerScenario } from '../../src/config/scenario-layers.js';
+import { parseScenarioInput, type ScenarioInputParsed } from '../../src/config/scenario-input.js';
+import { scenarioModel, scenarioSystem } from '../../src/config/resolve.js';
+import { SPLIT_KEYS } from '../../src/planner/space.js';
+import { plan, type PlanReport } from '../../src/planner/plan.js';
+import type { Objective } from '../../src/planner/objectives.js';
+import { analyzeReliability, type ReliabilityReport } from '../../src/reliability/analysis.js';
+import { serve, type ServeReport } from '../../src/serving/serve.js';
+import { echo, invalid } from '../../src/errors.js';
+import { MAX_TRIALS } from '../../src/config/bounds.js';
+import { CATALOG, DEFAULT_SCENARIO } from './presets.js';
+
+/** A job the page asks for, with the fields the user set (typed) and the tool's own options. */
+export type ToolJob =
+  | { kind: 'plan'; user: ScenarioInputParsed; objective: Objective; top: number }
+  | { kind: 'reliability'; user: ScenarioInputParsed; trials: number; seed: number }
+  | { kind: 'serve'; user: ScenarioInputParsed; tp: number; isl: number; osl: number; concurrency: number };
+
+/** A job's report, as its CLI command's --json holds it. */
+export type ToolResult =
+  | { kind: 'plan'; report: PlanReport }
+  | { kind: 'reliability'; report: ReliabilityReport; failureFreeSeconds: number }
+  | { kind: 'serve'; report: ServeReport };
+
+/** The default scenario without its split, as `clustertwin plan` takes it: the planner chooses the split. */
+function baseWithoutSplit(): Record<string, unknown> {
+  const base = { ...DEFAULT_SCENARIO };
+  for (const k of [...SPLIT_KEYS, 'dp', 'layersPerStage']) delete base[k];
+  return base;
+}
+
+/** Runs a job; `onProgress` gets the share done (0-1). Throws ClusterTwinError for bad input. */
+export function runToolJob(job: ToolJob, onProgress: (share: number) => void = () => {}): ToolResult {
+  switch (job.kind) {
+    case 'plan': {
+      const input = parseScenarioInput(layerScenario(baseWithoutSplit(), job.user));
+      const report = plan({ input, objective: job.objective, top: job.top }, CATALOG, { onProgress: (done, total) => onProgress(total > 0 ? done / total : 1) });
+      return { kind: 'plan', report };
+    }
+    case 'reliability': {
+      // As the CLI's --trials: a whole number within the Monte Carlo's bound.
+      if (!Number.isInteger(job.trials) || job.trials < 0 || job.trials > MAX_TRIALS) throw invalid('trials', `expected a whole number of trials from 0 to ${MAX_TRIALS.toLocaleString('en-US')}, got ${echo(job.trials)}`);
+      const scenario = resolveScenario(parseScenarioInput(layerScenario(DEFAULT_SCENARIO, job.user)), CATALOG);
+      const result = evaluateScenario(scenario);
+      const report = analyzeReliability(scenario, { kind: 'work', seconds: result.timeToTrainSeconds }, { trials: job.trials, seed: job.seed, onProgress: (d, t) => onProgress(t > 0 ? d / t : 1) });
+      return { kind: 'reliability', report, failureFreeSeconds: result.timeToTrainSeconds };
+    }
+    case 'serve': {
+      const input = parseScenarioInput(layerScenario(DEFAULT_SCENARIO, job.user));
+      // Named as serve's flags (--tp, --isl, --osl, --concurrency); serve checks their upper bounds.
+      for (const [key, v] of [['tp', job.tp], ['isl', job.isl], ['osl', job.osl], ['concurrency', job.concurrency]] as const) {
+        if (!Number.isInteger(v) || v < 1) throw invalid(key, `expected a whole number of at least 1, got ${echo(v)}`);
+      }
+      const report = serve({
+        system: scenarioSystem(input, CATALOG),
+        model: scenarioModel(input, CATALOG),
+        tp: job.tp,
+        isl: job.isl,
+        osl: job.osl,
+        load: { kind: 'closed', concurrency: job.concurrency, requests: 8 * job.concurrency },
+        onProgress,
+      });
+      return { kind: 'serve', report };
+    }
+  }
+}
