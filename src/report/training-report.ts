@@ -13,6 +13,8 @@
 import { stringify } from 'yaml';
 import type { SimulationResult } from '../engine.js';
 import type { ScenarioInputParsed } from '../config/scenario-input.js';
+import type { Scenario } from '../config/resolve.js';
+import { MAX_TIMELINE_PASSES } from '../config/bounds.js';
 import type { PlanReport } from '../planner/plan.js';
 import type { ReliabilityReport } from '../reliability/analysis.js';
 import type { TimelineEvent } from '../schedule/step-simulation.js';
@@ -48,6 +50,17 @@ export interface TrainingReportParts {
    * fat-tree link-load chart (src/report/charts/fabric-load.ts, built apart); absent: no fabric section.
    */
   fabric?: readonly Chart[];
+}
+
+/**
+ * Why a scenario's step gets no Gantt chart: more micro-batch passes than the simulation keeps the
+ * events of (MAX_TIMELINE_PASSES); undefined when its timeline can be kept. The report and the page
+ * both ask this before simulating with `timeline: true`.
+ */
+export function timelineOmittedReason(s: Scenario): string | undefined {
+  const passes = s.exec.pp * s.exec.vp * s.exec.microbatches;
+  if (passes <= MAX_TIMELINE_PASSES) return undefined;
+  return `the step has ${passes.toLocaleString('en-US')} micro-batch passes, more than the ${MAX_TIMELINE_PASSES.toLocaleString('en-US')} whose events the simulation keeps (raise --mbs or lower --gbs to see it)`;
 }
 
 /** The charts of each section, in the report's order (ids unique). */

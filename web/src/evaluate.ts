@@ -3,19 +3,18 @@
  * layering rule), resolved and evaluated by the engine, and the charts of the result. A user
  * error comes back as the CLI's one line, with the form field it names.
  */
-import { evaluateScenario, resolveScenario, type SimulationResult } from '../../src/engine.js';
+import { resolveScenario, type SimulationResult } from '../../src/engine.js';
 import { layerScenario } from '../../src/config/scenario-layers.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../../src/config/scenario-input.js';
 import type { Scenario } from '../../src/config/resolve.js';
 import { ClusterTwinError } from '../../src/errors.js';
-import { MAX_TIMELINE_PASSES } from '../../src/config/bounds.js';
 import { userErrorLine } from '../../src/user-error-line.js';
 import { accuracyForKey, accuracySentence } from '../../src/validation/accuracy.js';
 import { ACCURACY } from '../../src/validation/accuracy-table.js';
 import type { Chart } from '../../src/report/chart.js';
 import { CATALOG, DEFAULT_SCENARIO } from './presets.js';
 import { FORM_KEYS, userScenario, type Fields } from './scenario-fields.js';
-import { CHARTS_NEED_TIMELINE, pageCharts } from './page-charts.js';
+import { pageResult } from './page-charts.js';
 
 /** A user error as the page shows it. */
 export interface PageError {
@@ -59,13 +58,11 @@ export function evaluateFields(fields: Fields): Outcome {
   try {
     const input = layeredInput(fields);
     const scenario = resolveScenario(input, CATALOG);
-    // The events only where the engine keeps them (a step of at most MAX_TIMELINE_PASSES passes).
-    const passes = scenario.exec.pp * scenario.exec.vp * scenario.exec.microbatches;
-    const result = evaluateScenario(scenario, { timeline: CHARTS_NEED_TIMELINE && passes <= MAX_TIMELINE_PASSES });
+    const { result, charts } = pageResult(scenario);
     const k = result.accuracyKey;
     const gpu = scenario.system.gpu;
     const accuracy = accuracySentence(accuracyForKey(ACCURACY, k) ?? undefined, gpu.description ?? gpu.name, scenario.exec.precision, k.kernels, k.moe, k.shardedWeights);
-    return { ok: true, value: { input, scenario, result, charts: pageCharts(result), accuracy } };
+    return { ok: true, value: { input, scenario, result, charts, accuracy } };
   } catch (err) {
     return { ok: false, error: pageError(err) };
   }

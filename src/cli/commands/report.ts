@@ -13,7 +13,7 @@ import { evaluateScenario, resolveScenario, type SimulationResult } from '../../
 import type { PresetCatalog } from '../../config/catalog.js';
 import type { Scenario } from '../../config/resolve.js';
 import type { ScenarioInputParsed } from '../../config/scenario-input.js';
-import { BOUNDS, MAX_TIMELINE_PASSES, MAX_TRIALS } from '../../config/bounds.js';
+import { BOUNDS, MAX_TRIALS } from '../../config/bounds.js';
 import { ClusterTwinError, invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { nodeDocument } from '../../node/dom.js';
@@ -31,7 +31,7 @@ import { ACCURACY } from '../../validation/accuracy-table.js';
 import { chartSvgText, type Chart } from '../../report/chart.js';
 import { reportHtml } from '../../report/html-report.js';
 import { scalingCounts, scalingPoints } from '../../report/scaling-points.js';
-import { trainingCharts, trainingReport, type TrainingReportParts } from '../../report/training-report.js';
+import { timelineOmittedReason, trainingCharts, trainingReport, type TrainingReportParts } from '../../report/training-report.js';
 import { numberFlag } from '../flag-values.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { reportServeCommand } from './report-serve.js';
@@ -175,17 +175,9 @@ interface ComputeOptions {
 
 /** Everything the report draws. The planner (seconds to minutes) shows a progress bar on a terminal. */
 export async function computeParts(s: Scenario, input: ScenarioInputParsed, catalog: PresetCatalog, o: ComputeOptions): Promise<TrainingReportParts> {
-  let result: SimulationResult;
-  let timelineOmitted: string | undefined;
-  try {
-    result = evaluateScenario(s, { timeline: true });
-  } catch (err) {
-    // Too many passes to keep every event: the report goes on without the Gantt chart and says why.
-    if (!(err instanceof ClusterTwinError) || err.path !== 'timeline') throw err;
-    const passes = s.exec.pp * s.exec.vp * s.exec.microbatches;
-    timelineOmitted = `the step has ${passes.toLocaleString('en-US')} micro-batch passes, more than the ${MAX_TIMELINE_PASSES.toLocaleString('en-US')} whose events the simulation keeps (raise --mbs or lower --gbs to see it)`;
-    result = evaluateScenario(s);
-  }
+  // Too many passes to keep every event: the report goes on without the Gantt chart and says why.
+  const timelineOmitted = timelineOmittedReason(s);
+  const result = evaluateScenario(s, { timeline: timelineOmitted === undefined });
   const parts: TrainingReportParts = { result, ...(timelineOmitted ? { timelineOmitted } : {}) };
   // --network flow: the fat tree under the step's gradient reduction (none to draw without DP).
   if (s.exec.network === 'flow') {
