@@ -1,13 +1,16 @@
 /**
  * `npm run screenshots`: pictures of the real web twin for the README, made from the page itself
  * (built if stale, served by `clustertwin ui`'s server, drawn by Debian's Chromium):
- * docs/img/ui.png (one scenario) and docs/img/ui-compare.png (A/B).
+ * docs/img/ui.png (one scenario) and docs/img/ui-compare.png (A/B); and the top of a real
+ * `clustertwin report` for the README's 405B example, docs/img/report.png.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startUiServer } from '../src/node/ui-server.js';
 import { ensureWebBuilt, repoRoot } from './web-build.js';
+import { main } from '../src/cli/main.js';
 
 /** Llama 3 405B on 16,384 H100 with Meta's split, as the README's example. */
 const LLAMA_405B = 'system=dgx-h100&model=llama3-405b&gpus=16384&tp=8&pp=16&vp=2&seq=8192&gbs=2048&recompute=full';
@@ -38,6 +41,18 @@ try {
     console.log(`wrote docs/img/${s.file} (${png.length.toLocaleString('en-US')} bytes)`);
     await page.close();
   }
+  // The report, written by the CLI itself, opened as a file (it needs nothing else).
+  const tmp = mkdtempSync(join(tmpdir(), 'ct-shot-'));
+  const html = join(tmp, 'report.html');
+  const code = await main(['report', ...LLAMA_405B.split('&').flatMap((kv) => { const [k, v] = kv.split('='); return [`--${k}`, v]; }), '--out', html]);
+  if (code !== 0) throw new Error(`clustertwin report exited ${code}`);
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1500 }, deviceScaleFactor: 1 });
+  await page.goto(`file://${html}`);
+  const png = await page.screenshot({ type: 'png' });
+  writeFileSync(join(out, 'report.png'), png);
+  console.log(`wrote docs/img/report.png (${png.length.toLocaleString('en-US')} bytes)`);
+  await page.close();
+  rmSync(tmp, { recursive: true, force: true });
 } finally {
   await browser.close();
   await ui.close();

@@ -3,11 +3,13 @@
  * must be what `npm run readme` writes now, each example command it shows must run and be
  * achievable, and the figures its prose quotes from the reliability example must hold.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyBlocks, chatgptDocBlocks, readmeBlocks, CHATGPT_DOC, README_EXAMPLES } from '../scripts/readme-blocks.js';
 import { catalog } from './support/catalog.js';
 import { runCli } from './support/cli.js';
+import { testDir } from './support/temp-dir.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -54,9 +56,13 @@ describe('README', () => {
   it('runs every example it shows, and each one fits (is achievable as configured)', async () => {
     const commands = exampleCommands().filter((args) => !args.includes('--config'));
     expect(commands.length).toBeGreaterThanOrEqual(5);
-    for (const args of [...commands, ...README_EXAMPLES.map((e) => e.args)]) {
+    const out = testDir('ct-readme-');
+    for (const shown of [...commands, ...README_EXAMPLES.map((e) => e.args)]) {
+      // A report's file goes to a scratch folder, not the working tree.
+      const args = shown.map((a, i) => (shown[0] === 'report' && shown[i - 1] === '--out' ? join(out, basename(a)) : a));
       const r = await runCli(args);
       expect(r.code, `clustertwin ${args.join(' ')}`).toBe(0);
+      if (args[0] === 'report') expect(existsSync(args[args.indexOf('--out') + 1])).toBe(true);
       if (args[0] === 'simulate' || args[0] === 'reliability') {
         const json = args.includes('--json') ? args : [...args, '--json', ...(args[0] === 'reliability' ? ['--trials', '0'] : [])];
         expect(JSON.parse((await runCli(json)).stdout).achievable, `clustertwin ${args.join(' ')}`).toBe(true);
@@ -71,6 +77,12 @@ describe('README', () => {
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     expect(readme).toContain(`the same job checkpoints every ${Math.round(own.checkpointIntervalSeconds / 60)} min and keeps ${pct(own.goodput)};`);
     expect(readme).toMatch(new RegExp(`brings it back to ${pct(async.goodput)}`));
+  });
+
+  it('shows pictures that exist (made by npm run screenshots)', () => {
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(images).toEqual(expect.arrayContaining(['docs/img/report.png', 'docs/img/ui.png']));
+    for (const img of images) expect(existsSync(new URL(`../${img}`, import.meta.url)), img).toBe(true);
   });
 
   it('names every system preset', () => {
