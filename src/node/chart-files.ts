@@ -6,12 +6,12 @@
  * text, the fonts the SVG names being a browser's.
  */
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
 import { chartSvgText, type Chart } from '../report/chart.js';
 import { ClusterTwinError } from '../errors.js';
 import { nodeDocument } from './dom.js';
-import { writeOutputFile } from './output-file.js';
+import { checkOutputFile, writeOutputFile } from './output-file.js';
 
 /** The file formats a chart is written in. */
 export const CHART_FILE_FORMATS = ['svg', 'png'] as const;
@@ -26,14 +26,25 @@ export interface ChartFile {
 /** PNG pixels a chart's SVG pixel: 2 keeps text sharp on slides. */
 const PNG_SCALE = 2;
 
+/**
+ * resvg's native addon, loaded on the first PNG: loading it at import would cost every command of the
+ * CLI its start-up time (this module sits under `report`, which the CLI registers).
+ */
+let resvg: typeof import('@resvg/resvg-js') | undefined;
+const loadResvg = (): typeof import('@resvg/resvg-js') => (resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
+
 /** An SVG's text as PNG bytes on a white background. */
-export function svgToPng(svg: string, scale = PNG_SCALE): Uint8Array {
-  const r = new Resvg(svg, {
-    background: 'white',
-    fitTo: { mode: 'zoom', value: scale },
-    font: { defaultFontFamily: 'DejaVu Sans', loadSystemFonts: true },
-  });
-  return r.render().asPng();
+export function svgToPng(svg: string, scale = PNG_SCALE, flag = '--format'): Uint8Array {
+  try {
+    const r = new (loadResvg().Resvg)(svg, {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: scale },
+      font: { defaultFontFamily: 'DejaVu Sans', loadSystemFonts: true },
+    });
+    return r.render().asPng();
+  } catch (err) {
+    throw new ClusterTwinError('invalid_value', flag, `png: the chart could not be rasterised (${(err as Error).message})`);
+  }
 }
 
 /** Every chart rendered as a file, in memory (nothing written). */
@@ -59,10 +70,10 @@ export function checkOutputDir(dir: string, flag = '--out-dir'): void {
 /** Renders every chart, then writes each into `dir`; returns the paths written, in chart order. */
 export function writeChartFiles(dir: string, charts: readonly Chart[], format: ChartFileFormat, flag = '--out-dir'): string[] {
   checkOutputDir(dir, flag);
-  const files = renderChartFiles(charts, format);
-  return files.map((f) => {
-    const path = join(dir, f.name);
-    writeOutputFile(path, f.data, flag);
-    return path;
-  });
+  const files = renderChartFiles(charts, format).map((f) => ({ path: join(dir, f.name), data: f.data }));
+  // Every path checked before the first is written: a folder where a chart's file should go would
+  // otherwise stop the writing halfway.
+  for (const f of files) checkOutputFile(f.path, flag);
+  for (const f of files) writeOutputFile(f.path, f.data, flag);
+  return files.map((f) => f.path);
 }

@@ -5,7 +5,6 @@
  * file only once everything is computed (nothing half-written).
  */
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
@@ -14,7 +13,7 @@ import type { PresetCatalog } from '../../config/catalog.js';
 import type { Scenario } from '../../config/resolve.js';
 import type { ScenarioInputParsed } from '../../config/scenario-input.js';
 import { BOUNDS, MAX_TRIALS } from '../../config/bounds.js';
-import { ClusterTwinError, invalid } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import { loadPresets } from '../../node/presets.js';
 import { nodeDocument } from '../../node/dom.js';
 import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
@@ -28,7 +27,8 @@ import { scenarioFabricLoad } from '../../report/fabric-load-data.js';
 import { fabricLoadChart } from '../../report/charts/fabric-load.js';
 import { accuracyForKey } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
-import { chartSvgText, type Chart } from '../../report/chart.js';
+import type { Chart } from '../../report/chart.js';
+import { checkOutputDir, renderChartFiles } from '../../node/chart-files.js';
 import { reportHtml } from '../../report/html-report.js';
 import { scalingCounts, scalingPoints } from '../../report/scaling-points.js';
 import { timelineOmittedReason, trainingCharts, trainingReport, type TrainingReportParts } from '../../report/training-report.js';
@@ -88,7 +88,7 @@ Examples:
     if (format === 'html' && outDir !== undefined) throw invalid('--out-dir', 'is for --format svg or png; an HTML report is one file, named by --out');
     if (format !== 'html') {
       if (outDir === undefined) throw invalid('--out-dir', `--format ${format} writes one file per chart: give the folder to write them to`);
-      checkFolder(outDir);
+      checkOutputDir(outDir);
     } else {
       checkOutputFile(String(opts.out));
     }
@@ -121,10 +121,7 @@ Examples:
       });
       files.push({ path: String(opts.out), data: reportHtml(doc, document) });
     } else {
-      for (const chart of charts) {
-        const svg = chartSvgText(chart, document);
-        files.push({ path: join(outDir!, `${chart.id}.${format}`), data: format === 'svg' ? svg : await pngOf(svg) });
-      }
+      for (const f of renderChartFiles(charts, format)) files.push({ path: join(outDir!, f.name), data: f.data });
     }
     // Everything is computed: only now is anything written, once every path is known to be writable
     // (a folder where a chart's file should go would otherwise stop the writing halfway).
@@ -134,17 +131,6 @@ Examples:
     if (opts.json) process.stdout.write(`${JSON.stringify(jsonSummary(format, files, charts, parts.result), null, 2)}\n`);
     else process.stdout.write(`wrote ${files.length === 1 ? files[0].path : `${files.length} ${format.toUpperCase()} files to ${outDir}`} (${charts.length} charts)\n`);
   });
-}
-
-/** --out-dir must be an existing folder (its files are replaced one by one, each whole). */
-function checkFolder(dir: string): void {
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw invalid('--out-dir', `${dir} does not exist; create the folder first`);
-  }
-  if (!isDir) throw invalid('--out-dir', `${dir} is not a folder`);
 }
 
 /** The planner's GPU counts: --plan-gpus, else half, the same and twice the scenario's that the fabric holds. */
@@ -213,19 +199,6 @@ async function runPlanner(input: ScenarioInputParsed, gpus: number[], catalog: P
     return pooled.report;
   } finally {
     if (started) bar?.stop();
-  }
-}
-
-/**
- * A chart's PNG: resvg with DejaVu Sans (Debian's default font) for Plot's sans-serif text, at twice
- * the size for slides. Imported here, not at the top: its native addon costs every other run startup time.
- */
-async function pngOf(svg: string): Promise<Uint8Array> {
-  const { Resvg } = await import('@resvg/resvg-js');
-  try {
-    return new Resvg(svg, { font: { defaultFontFamily: 'DejaVu Sans', loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
-  } catch (err) {
-    throw new ClusterTwinError('invalid_value', '--format', `png: the chart could not be rasterised (${(err as Error).message})`);
   }
 }
 
