@@ -20,6 +20,7 @@ import { analyzeReliability } from '../src/reliability/analysis.js';
 import { scalingCounts, scalingPoints } from '../src/report/scaling-points.js';
 import { trainingReport } from '../src/report/training-report.js';
 import { reportHtml } from '../src/report/html-report.js';
+import { CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
 import { printFigure } from './print.js';
 
 const catalog = loadPresets();
@@ -83,9 +84,8 @@ for (const [name, flags] of SUITES) {
   );
 }
 
-if (existsSync('/usr/bin/chromium')) {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', chromiumSandbox: false });
+if (existsSync(CHROMIUM_PATH)) {
+  const browser = await launchChromium();
   for (const [name, file] of written) {
     const page = await browser.newPage();
     const t0 = performance.now();
@@ -96,6 +96,6 @@ if (existsSync('/usr/bin/chromium')) {
   }
   await browser.close();
 } else {
-  printFigure('Chromium', 'not installed (/usr/bin/chromium): page load not timed');
+  printFigure('Chromium', `not installed (${CHROMIUM_PATH}): page load not timed`);
 }
 rmSync(dir, { recursive: true, force: true });

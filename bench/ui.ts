@@ -13,9 +13,9 @@ import { nodeDocument } from '../src/node/dom.js';
 import { plan } from '../src/planner/plan.js';
 import { renderChart } from '../src/report/chart.js';
 import { stepBreakdownChart } from '../src/report/charts/step-breakdown.js';
+import { CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
 import { printFigure } from './print.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** `--system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full`, as the page's fields. */
 const FIELDS = { system: 'dgx-h100', model: 'llama3-405b', gpus: '16384', tp: '8', pp: '16', seq: '8192', gbs: '2048', recompute: 'full' };
 /** The planner's search: the split left to it, Meta's tokens. */
@@ -29,12 +29,11 @@ const worst = (xs: number[]): number => Math.max(...xs);
 const verdict = (x: number, target: number, unit: string): string => (x <= target ? `within the ${target} ${unit} target` : `ABOVE the ${target} ${unit} target`);
 
 async function inChromium(): Promise<void> {
-  const { chromium } = await import('playwright-core');
   const { startUiServer } = await import('../src/node/ui-server.js');
   const { ensureWebBuilt } = await import('../scripts/web-build.js');
   await ensureWebBuilt();
   const ui = await startUiServer();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false, headless: true });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${ui.url}#${new URLSearchParams(FIELDS).toString()}`);
@@ -80,7 +79,7 @@ async function inChromium(): Promise<void> {
 function inNode(): void {
   const catalog = loadPresets();
   const document = nodeDocument();
-  console.log('\nWeb twin: Chromium absent (/usr/bin/chromium) or BENCH_UI_IN_NODE set: these are the page\'s engine calls timed in Node, not in the page');
+  console.log(`\nWeb twin: Chromium absent (${CHROMIUM_PATH}) or BENCH_UI_IN_NODE set: these are the page's engine calls timed in Node, not in the page`);
   const once = (): number => {
     const t0 = performance.now();
     const input = parseScenarioInput(layerScenario((catalog.scenarios.default as Record<string, unknown>) ?? {}, parseScenarioInput(FIELDS)));
@@ -98,5 +97,5 @@ function inNode(): void {
 }
 
 // BENCH_UI_IN_NODE=1 times the Node fallback even where Chromium is present, to compare.
-if (existsSync(CHROMIUM) && !process.env.BENCH_UI_IN_NODE) await inChromium();
+if (existsSync(CHROMIUM_PATH) && !process.env.BENCH_UI_IN_NODE) await inChromium();
 else inNode();

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { startUiServer } from '../src/node/ui-server.js';
 import { ensureWebBuilt, repoRoot } from './web-build.js';
 import { main } from '../src/cli/main.js';
@@ -23,7 +23,7 @@ const shots: Array<{ file: string; hash: string; height: number }> = [
 await ensureWebBuilt();
 // A fixed port where free, so the link the pictures show does not change from run to run.
 const ui = await startUiServer({ port: 47474 }).catch(() => startUiServer());
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', chromiumSandbox: false, headless: true });
+const browser = await launchChromium();
 try {
   const out = join(repoRoot, 'docs', 'img');
   mkdirSync(out, { recursive: true });

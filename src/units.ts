@@ -100,3 +100,17 @@ export function formatCount(n: number, digits = 1): string {
   if (a >= 1e4) return `${(n / 1e3).toFixed(digits)}k`;
   return Number.isInteger(n) ? String(n) : n.toFixed(digits);
 }
+
+/** A share as a percentage ("53.4%"); a non-finite value as itself. */
+export const formatPercent = (x: number, digits = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : String(x));
+
+/** Dollars, short: "$1.97M", "$576.0k", "$4.78"; a non-finite value as itself. */
+export function formatUsd(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 1e6) return `$${(x / 1e6).toFixed(2)}M`;
+  if (Math.abs(x) >= 1e3) return `$${(x / 1e3).toFixed(1)}k`;
+  return `$${x.toFixed(2)}`;
+}
+
+/** A whole number with thousands separators ("1,024"). */
+export const formatInt = (x: number): string => Math.round(x).toLocaleString('en-US');

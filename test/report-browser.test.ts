@@ -6,19 +6,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
+import { loadOffline } from './support/offline-page.js';
 import { testDir } from './support/temp-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const hasChromium = existsSync(CHROMIUM_PATH);
 
 describe.skipIf(!hasChromium)('the report in headless Chromium, offline (skipped: no /usr/bin/chromium; .ci/run installs Debian\'s chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -30,35 +30,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium, offline (skipped
     const r = await runCli(['report', '--system', 'dgx-h100', '--model', 'llama3-8b', '--gpus', '32', '--tp', '2', '--pp', '2', '--seq', '4096', '--gbs', '64', '--trials', '100', '--plan', '--plan-gpus', '16,32', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const charts: string[] = JSON.parse(r.stdout).charts;
-    const url = pathToFileURL(out).href;
-
-    const context = await browser.newContext({ offline: true });
-    const attempted: string[] = [];
-    await context.route('**/*', (route) => {
-      const u = route.request().url();
-      if (u === url) return route.continue();
-      attempted.push(u);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('requestfailed', (req) => {
-      if (req.url() !== url) attempted.push(req.url());
-    });
-    await page.goto(url, { waitUntil: 'load' });
-
-    const figures = await page.$$eval('figure[data-chart]', (els) =>
-      els.map((f) => {
-        const svg = f.querySelector('svg');
-        const box = svg?.getBoundingClientRect();
-        return { id: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, children: svg?.childElementCount ?? 0 };
-      }),
-    );
-    await context.close();
+    const { figures, errors, attempted } = await loadOffline(browser, out);
     expect(figures.map((f) => f.id)).toEqual(charts);
     expect(charts).toContain('plan-pareto');
     for (const f of figures) {

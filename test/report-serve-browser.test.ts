@@ -6,42 +6,22 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
+import { loadOffline } from './support/offline-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'ct-report-serve-browser-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // .ci/run installs Debian's chromium; a machine without it cannot run this one.
-describe.skipIf(!existsSync(CHROMIUM))('report serve in Chromium, offline', () => {
+describe.skipIf(!existsSync(CHROMIUM_PATH))('report serve in Chromium, offline', () => {
   it('renders every chart with no request out and no console error', async () => {
     const out = join(dir, 'serve-report.html');
     expect((await runCli(['report', 'serve', '--model', 'llama3.1-8b', '--tp', '1', '--rate', '4', '--duration', '1m', '--out', out])).code).toBe(0);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false, args: ['--no-sandbox'] });
+    const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ offline: true });
-      const page = await context.newPage();
-      const outside: string[] = [];
-      const errors: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:')) return route.continue();
-        outside.push(url);
-        return route.abort();
-      });
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(pathToFileURL(out).href);
-      const charts = await page.$$eval('figure[data-chart]', (figs) =>
-        figs.map((f) => {
-          const svg = f.querySelector('svg')!;
-          const box = svg.getBoundingClientRect();
-          return { id: f.getAttribute('data-chart'), width: box.width, height: box.height, marks: svg.querySelectorAll('path, circle, rect, line').length };
-        }),
-      );
+      const { figures: charts, errors, attempted: outside } = await loadOffline(browser, out);
       expect(charts.map((c) => c.id)).toEqual(['serving-latency-load', 'serving-cost', 'serving-ttft-histogram']);
       for (const c of charts) {
         expect(c.width, c.id!).toBeGreaterThan(300);

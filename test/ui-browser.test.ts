@@ -7,7 +7,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiServer, type UiServer } from '../src/node/ui-server.js';
 import { formatDuration } from '../src/units.js';
@@ -15,7 +16,6 @@ import { runCli } from './support/cli.js';
 import { brightnessSpread, readPng } from './support/png.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Only an explicit opt-out skips these: a missing browser is a failure, not a silent pass (.ci/run installs it). */
 const skip = process.env.CLUSTERTWIN_SKIP_BROWSER === '1';
 
@@ -42,10 +42,10 @@ describe.skipIf(skip)('the web twin in Chromium', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (Debian), or set CLUSTERTWIN_SKIP_BROWSER=1 to skip the browser tests`);
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install chromium (Debian), or set CLUSTERTWIN_SKIP_BROWSER=1 to skip the browser tests`);
     await ensureWebBuilt();
     ui = await startUiServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false, headless: true });
+    browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'ct-ui-browser-'));
   });
   afterAll(async () => {

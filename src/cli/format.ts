@@ -3,16 +3,12 @@
  */
 import Table from 'cli-table3';
 import { pc } from './color.js';
+import { formatInt, formatPercent, formatUsd } from '../units.js';
 
-export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
-
-export const usd = (x: number): string => {
-  if (Math.abs(x) >= 1e6) return `$${(x / 1e6).toFixed(2)}M`;
-  if (Math.abs(x) >= 1e3) return `$${(x / 1e3).toFixed(1)}k`;
-  return `$${x.toFixed(2)}`;
-};
-
-export const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+// The number formats live with the units (browser-safe, shared with the page and the report).
+export const pct = formatPercent;
+export const usd = formatUsd;
+export const int = formatInt;
 
 export const heading = (s: string): string => pc.bold(s);
 

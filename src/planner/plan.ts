@@ -128,7 +128,24 @@ export interface PlanReport extends SearchCounts {
   points: PointReport[];
 }
 
+/** The scenario keys the planner chooses when they are not given (a key given stays fixed). */
 const FIXED_KEYS = [...SPLIT_KEYS, 'dp', 'layersPerStage'] as const;
+
+/**
+ * A scenario without the split the planner chooses: what `plan` (and `report --plan`, and the
+ * page's plan tool) start from, so a preset's default split is searched, not kept.
+ */
+export function withoutSplit(scenario: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const base = { ...scenario };
+  for (const k of FIXED_KEYS) delete base[k];
+  return base;
+}
+
+/** The catalog with its default scenario's split left to the planner (see withoutSplit). */
+export const withoutDefaultSplit = (catalog: PresetCatalog): PresetCatalog => ({
+  ...catalog,
+  scenarios: { ...catalog.scenarios, default: withoutSplit((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) },
+});
 
 function fixedDims(input: ScenarioInputParsed): FixedDims {
   const fixed: Record<string, unknown> = {};

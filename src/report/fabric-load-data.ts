@@ -18,6 +18,7 @@ import { stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js
 import { flowNetwork } from '../network/flow/flow-network.js';
 import type { CollectiveEstimate, CollectiveRequest } from '../network/network-model.js';
 import { parallelLayout } from '../parallel/layout.js';
+import { gradientReduceOp } from '../schedule/step-costs.js';
 import type { DeviceKind, Topology } from '../topology/topology.js';
 import { formatBytes } from '../units.js';
 
@@ -244,7 +245,7 @@ export function gradientReduction(s: Scenario): { request: CollectiveRequest; wo
   const n = s.system.node;
   const layout = parallelLayout(e, n.gpusPerNode, n.nvlinkDomainGpus ?? n.gpusPerNode);
   const bytes = stageParamsPerGpu(s.model, e, 0, e.layersPerStage[0]) * stateBytesPerParam(e).reducedGrads;
-  const op = e.zero >= 1 ? 'reducescatter' : 'allreduce';
+  const op = gradientReduceOp(e);
   return {
     request: { op, bytes, group: layout.dp },
     words: `the data-parallel ${op === 'allreduce' ? 'all-reduce' : 'reduce-scatter'} of stage 0's gradients, ${formatBytes(bytes)} a GPU over ${e.dp} ranks`,

@@ -19,7 +19,7 @@ import type { PlanReport } from '../planner/plan.js';
 import type { ReliabilityReport } from '../reliability/analysis.js';
 import type { TimelineEvent } from '../schedule/step-simulation.js';
 import { accuracySentence, type AccuracyEntry } from '../validation/accuracy.js';
-import { formatBytes, formatCount, formatDuration } from '../units.js';
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../units.js';
 import type { Chart } from './chart.js';
 import type { ReportDocument, ReportSection } from './html-report.js';
 import type { ScalingPoint } from './scaling-points.js';
@@ -97,7 +97,7 @@ export function scenarioYaml(input: ScenarioInputParsed, result: Pick<Simulation
   return stringify(out);
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const pct = formatPercent;
 const usd = (x: number): string => (x >= 1e6 ? `$${(x / 1e6).toFixed(2)}M` : `$${Math.round(x).toLocaleString('en-US')}`);
 
 /** What the report's caller adds: the accuracy record, the scenario's input and who wrote it. */

@@ -18,6 +18,9 @@ import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 
+/** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
+export const gradientReduceOp = (e: Pick<Execution, 'zero'>): 'allreduce' | 'reducescatter' => (e.zero >= 1 ? 'reducescatter' : 'allreduce');
+
 export const COMM_KINDS = ['tp', 'cp', 'ep', 'pp', 'dp'] as const;
 export type CommKind = (typeof COMM_KINDS)[number];
 
@@ -399,7 +402,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       m.tiedEmbeddings && e.pp > 1 && (s === 0 || s === e.pp - 1)
         ? collective(net, 'allreduce', ((m.vocab * m.hidden) / e.tp) * grad, { ...layout.pp, ranks: 2, ranksPerNode: 1, nodes: 2 })
         : 0;
-    const reduceOp = e.zero >= 1 ? 'reducescatter' : 'allreduce';
+    const reduceOp = gradientReduceOp(e);
     // Each chunk's gradient reduction: its time, and the compute it slows when it runs under the backward pass.
     const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;

@@ -7,8 +7,7 @@ import { evaluateScenario, resolveScenario } from '../../src/engine.js';
 import { layerScenario } from '../../src/config/scenario-layers.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../../src/config/scenario-input.js';
 import { scenarioModel, scenarioSystem } from '../../src/config/resolve.js';
-import { SPLIT_KEYS } from '../../src/planner/space.js';
-import { plan, type PlanReport } from '../../src/planner/plan.js';
+import { plan, withoutSplit, type PlanReport } from '../../src/planner/plan.js';
 import type { Objective } from '../../src/planner/objectives.js';
 import { analyzeReliability, type ReliabilityReport } from '../../src/reliability/analysis.js';
 import { serve, type ServeReport } from '../../src/serving/serve.js';
@@ -28,18 +27,11 @@ export type ToolResult =
   | { kind: 'reliability'; report: ReliabilityReport; failureFreeSeconds: number }
   | { kind: 'serve'; report: ServeReport };
 
-/** The default scenario without its split, as `clustertwin plan` takes it: the planner chooses the split. */
-function baseWithoutSplit(): Record<string, unknown> {
-  const base = { ...DEFAULT_SCENARIO };
-  for (const k of [...SPLIT_KEYS, 'dp', 'layersPerStage']) delete base[k];
-  return base;
-}
-
 /** Runs a job; `onProgress` gets the share done (0-1). Throws ClusterTwinError for bad input. */
 export function runToolJob(job: ToolJob, onProgress: (share: number) => void = () => {}): ToolResult {
   switch (job.kind) {
     case 'plan': {
-      const input = parseScenarioInput(layerScenario(baseWithoutSplit(), job.user));
+      const input = parseScenarioInput(layerScenario(withoutSplit(DEFAULT_SCENARIO), job.user));
       const report = plan({ input, objective: job.objective, top: job.top }, CATALOG, { onProgress: (done, total) => onProgress(total > 0 ? done / total : 1) });
       return { kind: 'plan', report };
     }

@@ -22,10 +22,9 @@ import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
-import { PLAN_DEFAULTS, RECHECKED_VARIANTS, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
+import { PLAN_DEFAULTS, RECHECKED_VARIANTS, withoutDefaultSplit, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
 import { parseRange } from '../../planner/ranges.js';
 import { shellQuote } from '../../planner/replay.js';
-import { SPLIT_KEYS } from '../../planner/space.js';
 import { formatBytes, formatDuration } from '../../units.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { heading, int, pct, usd } from '../format.js';
@@ -125,13 +124,6 @@ Examples:
   });
 }
 
-
-/** The default scenario without its split: the planner chooses the split. */
-function withoutDefaultSplit(catalog: PresetCatalog): PresetCatalog {
-  const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
-  for (const k of [...SPLIT_KEYS, 'dp', 'layersPerStage']) delete base[k];
-  return { ...catalog, scenarios: { ...catalog.scenarios, default: base } };
-}
 
 function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): PlanRequest {
   const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true, bound: BOUNDS.gpus });

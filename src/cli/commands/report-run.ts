@@ -18,8 +18,7 @@ import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { analyzeReliability } from '../../reliability/analysis.js';
 import { parseRange } from '../../planner/ranges.js';
-import { SPLIT_KEYS } from '../../planner/space.js';
-import type { PlanReport } from '../../planner/plan.js';
+import { withoutDefaultSplit, type PlanReport } from '../../planner/plan.js';
 import { fabricCapacityGpus } from '../../topology/fat-tree-geometry.js';
 import { scenarioFabricLoad } from '../../report/fabric-load-data.js';
 import { fabricLoadChart } from '../../report/charts/fabric-load.js';
@@ -98,9 +97,7 @@ function planCounts(opts: Record<string, unknown>, s: Scenario): number[] {
 
 /** The planner's scenario: the user's, without the default scenario's split (the planner searches it; a split the user gave stays fixed). */
 function planInput(opts: Record<string, unknown>, catalog: PresetCatalog): ScenarioInputParsed {
-  const base = { ...((catalog.scenarios.default as Record<string, unknown> | undefined) ?? {}) };
-  for (const k of [...SPLIT_KEYS, 'dp', 'layersPerStage']) delete base[k];
-  const input = scenarioFromOptions(opts, { ...catalog, scenarios: { ...catalog.scenarios, default: base } });
+  const input = scenarioFromOptions(opts, withoutDefaultSplit(catalog));
   delete input.gpus;
   return input;
 }

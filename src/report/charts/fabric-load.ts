@@ -15,7 +15,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { DeviceKind } from '../../topology/topology.js';
-import { formatDuration } from '../../units.js';
+import { formatDuration, formatPercent } from '../../units.js';
 import type { Chart } from '../chart.js';
 import { FABRIC_LAYERS, type FabricEdge, type FabricLoadData } from '../fabric-load-data.js';
 
@@ -23,7 +23,7 @@ const LAYER_NAMES: Record<DeviceKind, string> = { nvswitch: 'NVSwitch', gpu: 'GP
 const TIER_WORDS: Record<string, string> = { nvlink: 'NVLink', 'gpu-nic': 'GPU-NIC (PCIe)', 'nic-leaf': 'NIC-leaf', 'leaf-spine': 'leaf-spine', 'spine-core': 'spine-core' };
 const LEGEND_CELLS = 10;
 
-const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const pct = (x: number): string => formatPercent(x, 0);
 
 export function fabricLoadChart(d: FabricLoadData): Chart {
   const layers = FABRIC_LAYERS.map((layer, y) => ({ layer, y, name: LAYER_NAMES[layer] })).filter((l) => d.dots.some((dot) => dot.layer === l.layer));
