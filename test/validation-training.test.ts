@@ -66,15 +66,17 @@ describe('training validation', () => {
     expect(nemo.medianAbsError).toBeLessThan(0.17); // with the squared-ReLU Nemotron 8B/22B rows (+20%, +16%)
     expect(nemo.worstAbsError).toBeLessThan(0.29);
   });
-  it('holds today\'s accuracy on GB200 at scale, where the derived preset runs fast (known gap)', () => {
-    // Regression guard, not the target (2026-11-28): NVIDIA's DGX GB200 runs of NeMo 25.04 (Llama 3.1 405B,
-    // Nemotron-4 340B, 128-512 GPUs) take 17-27% longer than the twin gives; the GB200 preset's GEMM and
-    // attention figures are derived from best-shape sweeps and Hopper's ratios, not measured.
+  it('holds today\'s accuracy on GB200 at scale, where the twin still runs fast (known gap)', () => {
+    // Regression guard, not the target (2026-12-02): NVIDIA's DGX GB200 runs of NeMo 25.04 (Llama 3.1 405B,
+    // Nemotron-4 340B, 128-512 GPUs) take 11-21% longer than the twin gives (17-27% before the GB200 GEMM
+    // fractions came from GB200's own sustained sweep against H100's; docs/sources/blackwell.md). The FP8
+    // rows of the 405B are the furthest off: the measured FP8 speedup is 1.52 on GB200 as on H100, where the
+    // twin gives 1.66 and 1.44 (docs/sources/blackwell.md sec. 5).
     const g = byName('dgxc-nemo-25.04-gb200');
     expect(g.stats.cases).toBe(12);
     for (const r of g.rows) expect(r.error, r.config).toBeLessThan(0); // every row: the twin is fast
-    expect(g.stats.medianAbsError).toBeLessThan(0.25);
-    expect(g.stats.worstAbsError).toBeLessThan(0.29);
+    expect(g.stats.medianAbsError).toBeLessThan(0.15);
+    expect(g.stats.worstAbsError).toBeLessThan(0.23);
   });
   it('holds today\'s accuracy on a coarse-grained MoE (Grok-1 on H100), between two software releases (known gap)', () => {
     // Regression guard, not the target (2026-11-28): the same Grok-1 step took 21.0 s on NeMo 24.12 and 15.9 s on
