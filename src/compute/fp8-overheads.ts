@@ -107,7 +107,7 @@ export function fp8WeightExtras(weightParams: number, s: Fp8Settings): Kernel[] 
 
 /** FP8 tensors a layer's four Linear modules track in delayed scaling: input, weight and output forward (TE's fp8 meta). */
 const DELAYED_TENSORS_PER_LAYER = 4 * 3;
-/** Amax history length: TE DelayedScaling's default and NeMo's fp8_amax_history_len, 1024. */
+/** Amax history length: TE DelayedScaling's default, 1024 (common/recipe/__init__.py). */
 export const AMAX_HISTORY_LENGTH = 1024;
 
 /** An amax all-reduce: its bytes and the group it runs over (`tp`, or `amax`: TP x DP x CP). */
