@@ -5,6 +5,7 @@
  */
 import type { GpuSpec } from '../config/system-schema.js';
 import type { Precision } from '../config/execution-schema.js';
+import { fp8TileFactor } from './fp8-overheads.js';
 
 /** The tensor-core format a GEMM runs in (fp4: NVFP4 on Blackwell, activations and weights both 4-bit). */
 export type GemmPrecision = 'bf16' | 'fp16' | 'fp8' | 'fp4';
@@ -23,6 +24,8 @@ export interface GemmKernel {
    * weights dequantized to 16 bits inside the kernel; defaults to the precision's element size.
    */
   weightBytesPerElement?: number;
+  /** An FP8 GEMM whose longer fixed cost per tile is counted (fp8-overheads.ts, execution fp8Overheads te). */
+  fp8TileOverhead?: boolean;
 }
 
 /** Bytes per element of a GEMM's inputs in its precision. */
@@ -136,7 +139,8 @@ export function kernelSeconds(gpu: GpuSpec, kernel: Kernel): number {
       const rate =
         peakFlopsPerSecond(gpu, kernel.precision) *
         fraction *
-        gemmShapeEfficiency(gpu, kernel.m, kernel.n, kernel.k, kernel.batch);
+        gemmShapeEfficiency(gpu, kernel.m, kernel.n, kernel.k, kernel.batch) *
+        (kernel.fp8TileOverhead ? fp8TileFactor(gpu, kernel.k) : 1);
       const elementBytes = gemmElementBytes(kernel.precision);
       const weightBytes = kernel.weightBytesPerElement ?? elementBytes;
       const bytes =

@@ -11,6 +11,7 @@ import { isFusedAttention, type OptimizerKernel } from '../config/execution-sche
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { AttentionKernel, GemmKernel, Kernel } from './kernel.js';
 import { elementwiseForwardEager } from './eager-elementwise.js';
+import { fp8QuantizeExtras, fp8WeightExtras, markFp8Gemms, type Fp8Settings } from './fp8-overheads.js';
 import {
   ACT_BYTES,
   elementwiseTokens,
@@ -51,8 +52,8 @@ function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward'): Kernel[] {
  * The FP8 copies of the weights, made once per step: TE casts (and transposes) the updated weights
  * on the first micro-batch and reuses them for the rest (Megatron passes is_first_microbatch).
  */
-export function fp8WeightCastKernels(weightParams: number): Kernel[] {
-  return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: FP8_CAST_TRANSPOSE_BYTES * weightParams }];
+export function fp8WeightCastKernels(weightParams: number, fp8: Fp8Settings = {}): Kernel[] {
+  return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: FP8_CAST_TRANSPOSE_BYTES * weightParams }, ...fp8WeightExtras(weightParams, fp8)];
 }
 
 /** The attention core (scores, softmax, context) in the forward pass. */
@@ -147,6 +148,8 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const forward: Kernel[] = [
     ...elementwise,
     ...gemms.flatMap((x) => fp8Casts(x, 'forward')),
+    // Under fp8Overheads te: what the recipe adds to each cast (the projection's input has no fused amax).
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s)),
     g.qkv,
     ...core,
     g.proj,
@@ -165,6 +168,7 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const backward: Kernel[] = [
     ...elementwise.map((k) => ({ ...k, name: `${k.name}.bwd`, bytes: 2 * (k as { bytes: number }).bytes })),
     ...gemms.flatMap((x) => fp8Casts(x, 'backward')),
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s)),
     ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
     ...attentionCoreBackward(m, s),
     ...backwardGemms(g.qkv),
@@ -181,7 +185,7 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   // fused attention kernel already recomputes it inside its backward, so it
   // costs nothing extra there.
   else if (s.recompute === 'selective' && s.attention === 'unfused') recompute = core;
-  return { forward, backward, recompute };
+  return { forward: markFp8Gemms(forward, s), backward: markFp8Gemms(backward, s), recompute: markFp8Gemms(recompute, s) };
 }
 
 /** Token (and learned position) embedding lookup, forward and backward. */

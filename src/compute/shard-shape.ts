@@ -4,7 +4,7 @@
  * projection and FC2 by rows.
  */
 import type { ModelSpec } from '../config/model-schema.js';
-import type { AttentionKernel as AttentionImpl, KernelStyle, Precision, RecomputeMode } from '../config/execution-schema.js';
+import type { AttentionKernel as AttentionImpl, Fp8Overheads, Fp8Recipe, KernelStyle, Precision, RecomputeMode } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { GemmKernel, GemmPrecision } from './kernel.js';
 
@@ -25,6 +25,9 @@ export interface ShardShape {
   weightDtype: 'bf16' | 'fp32';
   /** Fused elementwise kernels (Megatron-LM, TE) or eager PyTorch reference code. */
   kernels: KernelStyle;
+  /** FP8's costs beyond the casts, and the recipe (fp8-overheads.ts); absent: off. */
+  fp8Overheads?: Fp8Overheads;
+  fp8Recipe?: Fp8Recipe;
 }
 
 /** Bytes per activation element (bf16/fp16). */

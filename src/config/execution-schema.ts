@@ -51,6 +51,16 @@ export type LossKernel = (typeof LOSS_KERNELS)[number];
  * DecoupledAdamW: each op of the update its own pass over HBM, about 80 bytes a parameter).
  */
 export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
+/**
+ * FP8's costs beyond today's casts (compute/fp8-overheads.ts): `te` counts what a Transformer Engine FP8
+ * Linear launches besides its GEMM under the recipe (amax passes and reductions, scale updates, FP8
+ * GEMMs' longer fixed cost per tile); `off` counts only the cast-transposes and the per-step weight cast.
+ */
+export const FP8_OVERHEADS = ['te', 'off'] as const;
+export type Fp8Overheads = (typeof FP8_OVERHEADS)[number];
+/** Transformer Engine's FP8 scaling recipe: delayed (amax history), current (per-tensor amax each cast), mxfp8 (1x32 blocks, Blackwell). */
+export const FP8_RECIPES = ['delayed', 'current', 'mxfp8'] as const;
+export type Fp8Recipe = (typeof FP8_RECIPES)[number];
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
@@ -118,6 +128,10 @@ export interface Execution {
   lossKernel: LossKernel;
   /** The optimizer step's kernels (see OPTIMIZER_KERNELS); defaults to fused with fused kernels, foreach with eager. */
   optimizerKernel: OptimizerKernel;
+  /** FP8's costs beyond the casts (see FP8_OVERHEADS); default te. */
+  fp8Overheads: Fp8Overheads;
+  /** FP8 scaling recipe (see FP8_RECIPES); default delayed, TE's default on Hopper. */
+  fp8Recipe: Fp8Recipe;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -143,6 +157,8 @@ export const ExecutionDefaults = {
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',
   kernels: 'fused',
+  fp8Overheads: 'te',
+  fp8Recipe: 'delayed',
   network: 'analytical',
   zeroBucketParams: 0,
 } as const;

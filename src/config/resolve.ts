@@ -245,6 +245,8 @@ export function resolveExecution(
     lossKernel: input.lossKernel ?? kernels,
     // Stacks of eager reference code step PyTorch's default (multi-tensor) AdamW; Megatron-LM and NeMo a fused Adam.
     optimizerKernel: input.optimizerKernel ?? (kernels === 'eager' ? 'foreach' : 'fused'),
+    fp8Overheads: input.fp8Overheads ?? ExecutionDefaults.fp8Overheads,
+    fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

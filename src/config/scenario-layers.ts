@@ -41,6 +41,8 @@ export const FLAG_OF_KEY: Record<string, string> = {
   autocastCache: '--autocast-cache',
   lossKernel: '--loss-kernel',
   optimizerKernel: '--optimizer-kernel',
+  fp8Overheads: '--fp8-overheads',
+  fp8Recipe: '--fp8-recipe',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };

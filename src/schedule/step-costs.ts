@@ -11,6 +11,7 @@ import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8Wei
 import { routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
+import { fp8AmaxReductions, fp8ScaleUpdateKernels } from '../compute/fp8-overheads.js';
 import { busBandwidthFactor, type NetworkModel, type CollectiveOp, type GroupPlacement } from '../network/network-model.js';
 import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
 import type { ParallelLayout } from '../parallel/layout.js';
@@ -103,6 +104,8 @@ export function shardShape(e: Execution): ShardShape {
     recompute: e.recompute,
     weightDtype: e.weightDtype,
     kernels: e.kernels,
+    fp8Overheads: e.fp8Overheads,
+    fp8Recipe: e.fp8Recipe,
   };
 }
 
@@ -323,6 +326,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const l = x.layout;
   const key = [
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
+    shape.fp8Overheads, shape.fp8Recipe,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');
@@ -333,6 +337,31 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
     byKey.set(key, hit);
   }
   return hit;
+}
+
+/** The group FP8 delayed scaling reduces its amaxes over: TP x CP x DP, consecutive ranks (Megatron-Core's amax reduction group). */
+function amaxGroup(l: ParallelLayout, e: Execution): GroupPlacement {
+  const ranks = e.tp * e.cp * e.dp;
+  const ranksPerNode = Math.min(ranks, l.tp.ranksPerNode * l.cp.ranksPerNode * l.dp.ranksPerNode);
+  const perDomain = (g: GroupPlacement) => g.ranksPerDomain ?? g.ranksPerNode;
+  const ranksPerDomain = Math.min(ranks, perDomain(l.tp) * perDomain(l.cp) * perDomain(l.dp));
+  return { ranks, ranksPerNode, nodes: Math.ceil(ranks / ranksPerNode), concurrentGroupsPerNode: 1, domains: Math.ceil(ranks / ranksPerDomain), ranksPerDomain, stride: 1, jobGpus: l.dp.jobGpus };
+}
+
+/**
+ * FP8's amax reductions in one pass of a chunk of `n` layers (compute/fp8-overheads.ts): blocking, so
+ * exposed; TP's under TP, delayed scaling's (over TP x DP x CP) under DP. `passes` repeats the per-layer
+ * ones (a backward pass under full recompute quantizes the forward's tensors again).
+ */
+function fp8AmaxComm(x: CostInput, n: number, passes = 1): CommSeconds {
+  const out = zeroComm();
+  for (const r of fp8AmaxReductions(x.exec, n)) {
+    const group = r.group === 'tp' ? x.layout.tp : amaxGroup(x.layout, x.exec);
+    const t = (r.perLayer * n * passes + r.perChunk) * collective(x.network, 'allreduce', r.bytes, group);
+    if (r.group === 'tp') out.tp += t;
+    else out.dp += t;
+  }
+  return out;
 }
 
 export function stepCosts(x: CostInput, layersPerStage: readonly number[]): StepCosts {
@@ -366,12 +395,16 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         backward.push(same[1]);
         return;
       }
-      let fCompute = n * lp.fwd.compute;
-      let fExposed = scaleComm(fwdExposed, n);
-      let fTotal = scaleComm(lp.fwd.comm, n);
-      let bCompute = n * (lp.bwd.compute + lp.re.compute);
-      let bExposed = scaleComm(addComm(bwdExposed, reExposed), n);
-      let bTotal = scaleComm(addComm(lp.bwd.comm, lp.re.comm), n);
+      // FP8 amax reductions and scale updates (none unless fp8 with fp8Overheads te).
+      const fAmax = fp8AmaxComm(x, n);
+      const bAmax = fp8AmaxComm(x, n, e.recompute === 'full' ? 2 : 1);
+      const scaleUpdate = kernelsSeconds(gpu, fp8ScaleUpdateKernels(e, n));
+      let fCompute = n * lp.fwd.compute + scaleUpdate;
+      let fExposed = addComm(scaleComm(fwdExposed, n), fAmax);
+      let fTotal = addComm(scaleComm(lp.fwd.comm, n), fAmax);
+      let bCompute = n * (lp.bwd.compute + lp.re.compute) + scaleUpdate;
+      let bExposed = addComm(scaleComm(addComm(bwdExposed, reExposed), n), bAmax);
+      let bTotal = addComm(scaleComm(addComm(lp.bwd.comm, lp.re.comm), n), bAmax);
       if (first) {
         fCompute += embFwd;
         bCompute += embBwd;
@@ -422,7 +455,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const dpReduceSeconds = reductions.map((r) => r.seconds);
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
-    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e)) : [];
+    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
     const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);

@@ -34,6 +34,8 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     autocastCache: 'forward',
     lossKernel: 'fused',
     optimizerKernel: 'fused',
+    fp8Overheads: 'te',
+    fp8Recipe: 'delayed',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
