@@ -123,6 +123,11 @@ describe('training validation', () => {
       // Llama 3.1 405B on 128 GB200 (TP4 PP8 CP2 VP8, DP 2): 190 GiB of 173 in the twin, for the same reason.
       'Llama 3.1 405B BF16, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
       'Llama 3.1 405B FP8, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
+      // Llama 3 405B on Meta's 8,192 and 16,384 H100 (TP8 PP16, 32 and 16 micro-batches, no recompute stated): the
+      // twin holds 78 GiB of activations on the first stage (99 GiB of 80 in all); Meta's paper does not say what it
+      // recomputes or frees, and it ran.
+      '405B, 8,192 GPUs, TP8 CP1 PP16 DP64, seq 8192, 32 sequences per DP rank (16M tokens) (twin: does not fit)',
+      '405B, 16,384 GPUs, TP8 CP1 PP16 DP128, seq 8192, 16 sequences per DP rank (16M tokens) (twin: does not fit)',
     ]);
   });
   it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {
