@@ -41,8 +41,10 @@ describe('training validation', () => {
     // Regression guard, not the target: the median was 4.9% over 105 rows; the 42 rows of NVIDIA's DGX
     // Cloud recipes (NeMo 24.09-25.04 on up to 2,304 H100, median 6%, the twin 2-15% fast) took it to 5.3%.
     // The 12 GB200 rows of the same recipes (the twin 17-27% fast) took it to 5.6%, and the 6 Grok-1 MoE rows to 6.0%.
-    expect(rep.overall.cases).toBeGreaterThanOrEqual(165);
-    expect(rep.overall.medianAbsError).toBeLessThan(0.065);
+    // The 13 rows of issue #16's holes (Llama 3 405B on 8,192 and 16,384 H100, Nemotron-4 340B on 1,536-6,144 H100,
+    // torchtitan on 32-64 H200, NeMo 25.02 on 8-512 B200; the twin 7-46% fast on all of them) took it to 6.5%.
+    expect(rep.overall.cases).toBeGreaterThanOrEqual(178);
+    expect(rep.overall.medianAbsError).toBeLessThan(0.07);
   });
   it('holds today\'s accuracy on the H100 groups, which miss the 15% target (known gap)', () => {
     // Regression guards, not the target: median and worst as of this commit, with a little room.
@@ -125,6 +127,14 @@ describe('training validation', () => {
       // Llama 3.1 405B on 128 GB200 (TP4 PP8 CP2 VP8, DP 2): 190 GiB of 173 in the twin, for the same reason.
       'Llama 3.1 405B BF16, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
       'Llama 3.1 405B FP8, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64 (twin: does not fit)',
+      // Llama 3 405B on Meta's 8,192 and 16,384 H100 (TP8 PP16, 32 and 16 micro-batches, no recompute stated): the
+      // twin holds 78 GiB of activations on the first stage (99 GiB of 80 in all); Meta's paper does not say what it
+      // recomputes or frees, and it ran.
+      '405B, 8,192 GPUs, TP8 CP1 PP16 DP64, seq 8192, 32 sequences per DP rank (16M tokens) (twin: does not fit)',
+      '405B, 16,384 GPUs, TP8 CP1 PP16 DP128, seq 8192, 16 sequences per DP rank (16M tokens) (twin: does not fit)',
+      // Llama 3 405B on 128 B200 (NeMo 25.02, TP4 PP8 CP2 VP8, DP 2): the 25.11 layout that megatron-bridge-25.11-fp8
+      // leaves out for the same reason (190 GiB in the twin, over the 180 GB there).
+      'Llama 3 405B, 128 GPUs, TP4 PP8 CP2 VP8, gbs 64, seq 8192 (twin: does not fit)',
     ]);
   });
   it('reports the DeepSpeed ZeRO-3 rows without bounding them, and gets their trend', () => {
