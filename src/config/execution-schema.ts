@@ -52,6 +52,13 @@ export type LossKernel = (typeof LOSS_KERNELS)[number];
  */
 export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
+/**
+ * The SM clock under the power cap: `step-mix` sets the compute rates from the step's own GEMM duty
+ * through the GPU preset's measured `sustainedClock` curve (a GEMM-dense step settles at a lower clock;
+ * compute/power-clock.ts); `off` keeps the preset's rates at every mix.
+ */
+export const POWER_CLOCK_MODES = ['step-mix', 'off'] as const;
+export type PowerClockMode = (typeof POWER_CLOCK_MODES)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -118,6 +125,8 @@ export interface Execution {
   lossKernel: LossKernel;
   /** The optimizer step's kernels (see OPTIMIZER_KERNELS); defaults to fused with fused kernels, foreach with eager. */
   optimizerKernel: OptimizerKernel;
+  /** The sustained clock under the power cap from the step's mix, or the preset's rates (see POWER_CLOCK_MODES). */
+  powerClock: PowerClockMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -145,6 +154,7 @@ export const ExecutionDefaults = {
   kernels: 'fused',
   network: 'analytical',
   zeroBucketParams: 0,
+  powerClock: 'step-mix',
 } as const;
 
 export const OverlapInputSchema = z.union([
