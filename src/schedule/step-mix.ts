@@ -16,13 +16,20 @@ import { exposedParamGatherSeconds, type StepCosts } from './step-costs.js';
 export function stepMix(e: Execution, costs: StepCosts): StepMix {
   let tensorSeconds = 0;
   let busySeconds = 0;
+  // Plain loops: the planner asks this for every configuration it estimates.
   for (const st of costs.stages) {
-    for (const p of [...st.forward, ...st.backward]) {
-      tensorSeconds += e.microbatches * (p.tensorSeconds ?? 0);
-      busySeconds += e.microbatches * p.seconds;
+    for (const passes of [st.forward, st.backward]) {
+      for (const p of passes) {
+        tensorSeconds += p.tensorSeconds ?? 0;
+        busySeconds += p.seconds;
+      }
     }
+  }
+  tensorSeconds *= e.microbatches;
+  busySeconds *= e.microbatches;
+  for (const st of costs.stages) {
     busySeconds += st.optimizerSeconds + exposedParamGatherSeconds(e, st);
-    if (!e.overlap.dp) busySeconds += st.dpReduceSeconds.reduce((a, b) => a + b, 0);
+    if (!e.overlap.dp) for (const r of st.dpReduceSeconds) busySeconds += r;
   }
   return { tensorSeconds, busySeconds };
 }
