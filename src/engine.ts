@@ -29,6 +29,8 @@ import { stageMemory, type StageMemory } from './memory/memory-model.js';
 import { planningLimitBytes } from './memory/headroom.js';
 import { stagePeakInFlight, type InFlight } from './schedule/in-flight.js';
 import { shardShape, stepCosts, type StepCosts } from './schedule/step-costs.js';
+import { stepMix } from './schedule/step-mix.js';
+import { sustainedClock, withClockFactor } from './compute/power-clock.js';
 import { simulateStep, type StepBreakdown, type TimelineEvent } from './schedule/step-simulation.js';
 import { estimateStepSeconds } from './schedule/closed-form.js';
 import { runEstimate, type RunEstimate } from './run/run-model.js';
@@ -151,11 +153,20 @@ function cachedLayout(s: Scenario): ParallelLayout {
   return layout;
 }
 
-/** Phase 2: the cost of every pass, transfer and reduction of one step. */
+/**
+ * Phase 2: the cost of every pass, transfer and reduction of one step. With `powerClock: step-mix`
+ * and a GPU whose preset has a measured sustained-clock curve, the step is costed once at the preset's
+ * rates to find its GEMM duty, then again at the clock that duty sustains (compute/power-clock.ts).
+ */
 export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
   const net = network ?? scenarioNetwork(s);
   const layout = cachedLayout(s);
-  return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
+  const gpu = s.system.gpu;
+  const costs = stepCosts({ model: s.model, exec: s.exec, gpu, network: net, layout }, s.exec.layersPerStage);
+  if (s.exec.powerClock === 'off' || !gpu.sustainedClock) return costs;
+  const { factor } = sustainedClock(gpu.sustainedClock, stepMix(s.exec, costs));
+  if (factor === 1) return costs;
+  return stepCosts({ model: s.model, exec: s.exec, gpu: withClockFactor(gpu, factor), network: net, layout }, s.exec.layersPerStage);
 }
 
 const inFlightMemo = new Map<string, InFlight>();
@@ -286,7 +297,7 @@ export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
   'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
   'the activation memory inside an eager layer (a reference RMSNorm\'s fp32 copies, an autocast copy of a norm\'s output per Linear): a layer\'s saved tensors are counted as Megatron\'s fused layer keeps them; eager losses, autocast\'s weight copies and gradients freed between steps are counted',
-  'the SM clock against the workload mix under the power cap: each GPU type times every GEMM at one measured rate (on H100/H200, their rate with other kernels between them, as in a step); GEMMs back to back for seconds ran 13% slower, and very GEMM-dense steps of large models may too',
+  'the SM clock under the power cap per pipeline stage and on GPUs without a measured duty curve: with --power-clock step-mix, H100 and H200 steps slow by the clock their own GEMM duty sustains (one factor for the whole step, from its mix over all stages); A100, B200 and GB200 keep their preset rates at every mix (no duty measurement)',
   'what overlapped communication costs the compute beside it beyond the SMs it takes (HBM contention, per-split synchronisation): TP overlap (--overlap tp) is credited as the method intends, where measurements of Transformer Engine\'s overlap hide much less (FLUX: 20% of TP communication on average on H800), so predictions with it may run fast (docs/sources/tp-overlap.md)',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];

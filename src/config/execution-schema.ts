@@ -62,6 +62,13 @@ export type Fp8Overheads = (typeof FP8_OVERHEADS)[number];
 export const FP8_RECIPES = ['delayed', 'current', 'mxfp8'] as const;
 export type Fp8Recipe = (typeof FP8_RECIPES)[number];
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
+/**
+ * The SM clock under the power cap: `step-mix` sets the compute rates from the step's own GEMM duty
+ * through the GPU preset's measured `sustainedClock` curve (a GEMM-dense step settles at a lower clock;
+ * compute/power-clock.ts); `off` keeps the preset's rates at every mix.
+ */
+export const POWER_CLOCK_MODES = ['step-mix', 'off'] as const;
+export type PowerClockMode = (typeof POWER_CLOCK_MODES)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -132,6 +139,8 @@ export interface Execution {
   fp8Overheads: Fp8Overheads;
   /** FP8 scaling recipe (see FP8_RECIPES); default delayed, TE's default on Hopper. */
   fp8Recipe: Fp8Recipe;
+  /** The sustained clock under the power cap from the step's mix, or the preset's rates (see POWER_CLOCK_MODES). */
+  powerClock: PowerClockMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -161,6 +170,7 @@ export const ExecutionDefaults = {
   fp8Recipe: 'delayed',
   network: 'analytical',
   zeroBucketParams: 0,
+  powerClock: 'step-mix',
 } as const;
 
 export const OverlapInputSchema = z.union([

@@ -247,6 +247,7 @@ export function resolveExecution(
     optimizerKernel: input.optimizerKernel ?? (kernels === 'eager' ? 'foreach' : 'fused'),
     fp8Overheads: input.fp8Overheads ?? ExecutionDefaults.fp8Overheads,
     fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
+    powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

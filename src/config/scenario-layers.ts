@@ -43,6 +43,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   optimizerKernel: '--optimizer-kernel',
   fp8Overheads: '--fp8-overheads',
   fp8Recipe: '--fp8-recipe',
+  powerClock: '--power-clock',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };

@@ -58,6 +58,34 @@ export const GpuEfficiencySchema = z.object({
   runtimeReserveGiB: z.number().nonnegative().max(1e9),
 });
 
+/**
+ * The tensor cores' sustained rate against the step's GEMM duty under the power cap, as measured
+ * (src/compute/power-clock.ts): points in increasing duty, the rate never rising with duty (a denser
+ * step is never faster), relative to the rate at `referenceGemmDuty`, the duty at which the preset's
+ * GEMM and attention fractions were measured.
+ */
+export const SustainedClockSchema = z
+  .object({
+    /** The measurement the points come from. */
+    source: text(),
+    /** GEMM duty of the measurement the preset's efficiency fractions come from. */
+    referenceGemmDuty: z.number().min(0).max(1),
+    points: z
+      .array(z.object({ gemmDuty: z.number().min(0).max(1), relativeClock: z.number().min(0.01).max(10) }))
+      .min(1)
+      .max(64),
+  })
+  .superRefine((c, ctx) => {
+    for (let i = 1; i < c.points.length; i++) {
+      if (c.points[i].gemmDuty <= c.points[i - 1].gemmDuty) {
+        ctx.addIssue({ code: 'custom', path: ['points', i, 'gemmDuty'], message: 'points must be in increasing gemmDuty' });
+      }
+      if (c.points[i].relativeClock > c.points[i - 1].relativeClock) {
+        ctx.addIssue({ code: 'custom', path: ['points', i, 'relativeClock'], message: 'relativeClock must not rise with gemmDuty (a denser step is never faster)' });
+      }
+    }
+  });
+
 export const GpuSpecSchema = z.object({
   name: name(),
   description: text().optional(),
@@ -67,6 +95,8 @@ export const GpuSpecSchema = z.object({
   tdpWatts: positive(),
   smCount: parts(100_000),
   efficiency: GpuEfficiencySchema,
+  /** Sustained clock against the step's GEMM duty (absent: the preset's rates at every mix). */
+  sustainedClock: SustainedClockSchema.optional(),
 });
 
 export const NodeSpecSchema = z.object({
@@ -151,6 +181,7 @@ export const SystemSpecSchema = z.object({
 
 export type PeakTflops = z.infer<typeof PeakTflopsSchema>;
 export type GpuEfficiency = z.infer<typeof GpuEfficiencySchema>;
+export type SustainedClock = z.infer<typeof SustainedClockSchema>;
 export type GpuSpec = z.infer<typeof GpuSpecSchema>;
 export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 export type FabricSpec = z.infer<typeof FabricSpecSchema>;

@@ -41,6 +41,8 @@ export interface PassCost {
   totalComm: CommSeconds;
   /** The pass on its stage's compute stream: compute plus exposed communication. */
   seconds: number;
+  /** The tensor-core share of computeSeconds (GEMMs and fused attention), for the step's GEMM duty (compute/power-clock.ts). */
+  tensorSeconds?: number;
 }
 
 const sumComm = (c: CommSeconds): number => c.tp + c.cp + c.ep + c.pp + c.dp;
@@ -138,6 +140,8 @@ interface LayerPass {
   compute: number;
   /** GEMM time of the pass. */
   gemm: number;
+  /** GEMM and fused-attention time of the pass (tensor-core work). */
+  tensor: number;
   /** TP collectives of the pass and the GEMMs each can hide behind (tp-comm.ts). */
   tp: TpPassPlan;
   /** Attention-core time that CP ring exchange overlaps with. */
@@ -148,9 +152,10 @@ interface LayerPass {
   smCount: number;
 }
 
-function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; attention: number; gemmByName: Map<string, { kernel: GemmKernel; seconds: number }> } {
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; tensor: number; attention: number; gemmByName: Map<string, { kernel: GemmKernel; seconds: number }> } {
   let compute = 0;
   let gemm = 0;
+  let tensor = 0;
   let attention = 0;
   const gemmByName = new Map<string, { kernel: GemmKernel; seconds: number }>();
   for (const k of kernels) {
@@ -160,9 +165,10 @@ function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; ge
       gemm += t;
       gemmByName.set(k.name, { kernel: k, seconds: t });
     }
+    if (k.kind !== 'memory') tensor += t;
     if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
   }
-  return { compute, gemm, attention, gemmByName };
+  return { compute, gemm, tensor, attention, gemmByName };
 }
 
 /** Per-layer forward, backward and recompute passes with their communication. */
@@ -174,6 +180,9 @@ interface EndCosts {
   logitsFwd: number;
   logitsBwd: number;
   logitsTp: number;
+  /** The logits GEMMs' share of logitsFwd and logitsBwd (the embedding has none). */
+  logitsTensorFwd: number;
+  logitsTensorBwd: number;
 }
 
 function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: LayerPass; re: LayerPass; ends: EndCosts } {
@@ -250,6 +259,8 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
     embBwd: kernelsSeconds(gpu, emb.backward),
     logitsFwd: kernelsSeconds(gpu, logits.forward),
     logitsBwd: kernelsSeconds(gpu, logits.backward),
+    logitsTensorFwd: passOf(gpu, logits.forward).tensor,
+    logitsTensorBwd: passOf(gpu, logits.backward).tensor,
     // With SP, the final norm output is all-gathered before the logits GEMM and reduce-scattered after its backward.
     logitsTp: e.sp ? collective(net, 'allgather', ACT * tokens * m.hidden, layout.tp) : 0,
   };
@@ -328,6 +339,8 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     shape.fp8Overheads, shape.fp8Recipe,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
+    // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
+    x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');
   let hit = byKey.get(key);
@@ -372,7 +385,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const bwdExposed = cachedExposedOf(e, lp.bwd);
   const reExposed = cachedExposedOf(e, lp.re);
 
-  const { embTp, embFwd, embBwd, logitsFwd, logitsBwd, logitsTp } = lp.ends;
+  const { embTp, embFwd, embBwd, logitsFwd, logitsBwd, logitsTp, logitsTensorFwd, logitsTensorBwd } = lp.ends;
 
   const grad = stateBytesPerParam(e).reducedGrads;
   // Middle stages with the same layer count cost the same: cost each kind once.
@@ -400,6 +413,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       const bAmax = fp8AmaxComm(x, n, e.recompute === 'full' ? 2 : 1);
       const scaleUpdate = kernelsSeconds(gpu, fp8ScaleUpdateKernels(e, n));
       let fCompute = n * lp.fwd.compute + scaleUpdate;
+      let fTensor = n * lp.fwd.tensor;
+      let bTensor = n * (lp.bwd.tensor + lp.re.tensor);
       let fExposed = addComm(scaleComm(fwdExposed, n), fAmax);
       let fTotal = addComm(scaleComm(lp.fwd.comm, n), fAmax);
       let bCompute = n * (lp.bwd.compute + lp.re.compute) + scaleUpdate;
@@ -414,13 +429,15 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       if (last) {
         fCompute += logitsFwd;
         bCompute += logitsBwd;
+        fTensor += logitsTensorFwd;
+        bTensor += logitsTensorBwd;
         fExposed = addComm(fExposed, { ...zeroComm(), tp: logitsTp });
         bExposed = addComm(bExposed, { ...zeroComm(), tp: logitsTp });
         fTotal = addComm(fTotal, { ...zeroComm(), tp: logitsTp });
         bTotal = addComm(bTotal, { ...zeroComm(), tp: logitsTp });
       }
-      const f: PassCost = { computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal, seconds: fCompute + sumComm(fExposed) };
-      const b: PassCost = { computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal, seconds: bCompute + sumComm(bExposed) };
+      const f: PassCost = { computeSeconds: fCompute, recomputeSeconds: 0, exposedComm: fExposed, totalComm: fTotal, seconds: fCompute + sumComm(fExposed), tensorSeconds: fTensor };
+      const b: PassCost = { computeSeconds: bCompute, recomputeSeconds: n * lp.re.compute, exposedComm: bExposed, totalComm: bTotal, seconds: bCompute + sumComm(bExposed), tensorSeconds: bTensor };
       if (!first && !last) inner.set(n, [f, b]);
       forward.push(f);
       backward.push(b);

@@ -36,6 +36,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     optimizerKernel: 'fused',
     fp8Overheads: 'te',
     fp8Recipe: 'delayed',
+    powerClock: 'off',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
