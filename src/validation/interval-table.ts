@@ -4,8 +4,8 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 138,
-    "lowLogRatio": -0.037,
-    "highLogRatio": 0.2416,
+    "lowLogRatio": -0.0634,
+    "highLogRatio": 0.3278,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -26,238 +26,14 @@ export const INTERVALS: readonly IntervalPool[] = [
     ]
   },
   {
-    "gpu": "a100-sxm-80g",
-    "runs": 39,
-    "lowLogRatio": -0.0634,
-    "highLogRatio": 0.0922,
-    "groups": [
-      "korthikanti-2022",
-      "narayanan-2021-weak-scaling",
-      "narayanan-2021-ptd",
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node",
-      "torchtitan-fsdp2-a100",
-      "atorch-fsdp-a100"
-    ]
-  },
-  {
-    "gpu": "a100-sxm-80g",
-    "precision": "16-bit",
-    "runs": 39,
-    "lowLogRatio": -0.0634,
-    "highLogRatio": 0.0922,
-    "groups": [
-      "korthikanti-2022",
-      "narayanan-2021-weak-scaling",
-      "narayanan-2021-ptd",
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node",
-      "torchtitan-fsdp2-a100",
-      "atorch-fsdp-a100"
-    ]
-  },
-  {
-    "gpu": "a100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "eager",
-    "runs": 15,
-    "lowLogRatio": -0.0688,
-    "highLogRatio": 0.1203,
-    "groups": [
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node",
-      "torchtitan-fsdp2-a100",
-      "atorch-fsdp-a100"
-    ]
-  },
-  {
-    "gpu": "a100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "eager",
-    "scale": "unit",
-    "runs": 9,
-    "lowLogRatio": 0.0155,
-    "highLogRatio": 0.1203,
-    "groups": [
-      "mosaicml-fsdp",
-      "torchtitan-fsdp2-a100",
-      "atorch-fsdp-a100"
-    ]
-  },
-  {
-    "gpu": "a100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "fused",
-    "runs": 24,
-    "lowLogRatio": -0.1222,
-    "highLogRatio": 0.053,
-    "groups": [
-      "korthikanti-2022",
-      "narayanan-2021-weak-scaling",
-      "narayanan-2021-ptd"
-    ]
-  },
-  {
-    "gpu": "a100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "fused",
-    "scale": "multi-unit",
-    "runs": 16,
-    "lowLogRatio": -0.0399,
-    "highLogRatio": 0.0591,
-    "groups": [
-      "korthikanti-2022",
-      "narayanan-2021-weak-scaling",
-      "narayanan-2021-ptd"
-    ]
-  },
-  {
-    "gpu": "gb200-186g",
-    "runs": 13,
-    "lowLogRatio": 0.0833,
-    "highLogRatio": 0.3188,
-    "groups": [
-      "megatron-bridge-25.11-fp8",
-      "dgxc-nemo-25.04-gb200"
-    ]
-  },
-  {
     "gpu": "h100-sxm-80g",
     "runs": 83,
-    "lowLogRatio": -0.0216,
-    "highLogRatio": 0.2368,
-    "groups": [
-      "megatron-core-h100",
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node",
-      "nemo-24.07-h100-fp8",
-      "megatron-bridge-25.11-fp8",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "16-bit",
-    "runs": 45,
-    "lowLogRatio": -0.019,
-    "highLogRatio": 0.2368,
-    "groups": [
-      "megatron-core-h100",
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "eager",
-    "runs": 12,
-    "lowLogRatio": 0.0903,
-    "highLogRatio": 0.276,
-    "groups": [
-      "mosaicml-fsdp",
-      "mosaicml-fsdp-1node"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "fused",
-    "runs": 33,
-    "lowLogRatio": -0.0252,
-    "highLogRatio": 0.2087,
-    "groups": [
-      "megatron-core-h100",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "fused",
-    "scale": "multi-unit",
-    "runs": 19,
-    "lowLogRatio": -0.0668,
-    "highLogRatio": 0.1966,
-    "groups": [
-      "megatron-core-h100",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "16-bit",
-    "kernels": "fused",
-    "scale": "unit",
-    "runs": 12,
-    "lowLogRatio": -0.019,
-    "highLogRatio": 0.2416,
-    "groups": [
-      "megatron-core-h100",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "fp8",
-    "runs": 38,
-    "lowLogRatio": -0.0425,
-    "highLogRatio": 0.2417,
-    "groups": [
-      "nemo-24.07-h100-fp8",
-      "megatron-bridge-25.11-fp8",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "fp8",
-    "kernels": "fused",
-    "runs": 38,
-    "lowLogRatio": -0.0425,
-    "highLogRatio": 0.2417,
-    "groups": [
-      "nemo-24.07-h100-fp8",
-      "megatron-bridge-25.11-fp8",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100",
-      "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "fp8",
-    "kernels": "fused",
-    "scale": "multi-unit",
-    "runs": 15,
-    "lowLogRatio": -0.0425,
+    "lowLogRatio": -0.0475,
     "highLogRatio": 0.3278,
     "groups": [
+      "megatron-core-h100",
+      "mosaicml-fsdp",
+      "mosaicml-fsdp-1node",
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-24.09-h100",
@@ -265,22 +41,6 @@ export const INTERVALS: readonly IntervalPool[] = [
       "dgxc-nemo-25.04-h100",
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
-    ]
-  },
-  {
-    "gpu": "h100-sxm-80g",
-    "precision": "fp8",
-    "kernels": "fused",
-    "scale": "unit",
-    "runs": 18,
-    "lowLogRatio": -0.0475,
-    "highLogRatio": 0.2417,
-    "groups": [
-      "nemo-24.07-h100-fp8",
-      "megatron-bridge-25.11-fp8",
-      "dgxc-nemo-24.09-h100",
-      "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100"
     ]
   }
 ];

@@ -12,7 +12,11 @@
  * equal-tailed rather than symmetric about the point, so a pool the twin predicts fast gives an
  * interval above the point estimate: the bias is stated, not hidden.
  *
- * The pool is the nearest kind of published run with enough runs for the rank to exist (9 for 80%):
+ * The runs of one validation group are not independent (one source, one stack, one error), so the
+ * groups, not the runs, are the exchangeable units: groupConformalBounds pools the groups' residuals,
+ * each group weighted alike, and takes the conformal ranks over the groups.
+ *
+ * The pool is the nearest kind of published run with enough groups for the ranks to exist (9 at 80%):
  * the same GPU, precision, kernel style and scale class, then coarser (see POOL_LEVELS), and where the
  * suite has no run on the GPU, every run of the suite (the widest pool), said so. Whether it holds
  * out of sample is measured by leaving each validation group out in turn (bias.ts, `validate`).
@@ -84,6 +88,8 @@ export interface StatedInterval {
   coverage: number;
   /** Published runs the interval rests on. */
   runs: number;
+  /** The validation groups they come from (the independent draws: see groupConformalBounds). */
+  groups: number;
   /** Which pool of runs it was drawn from, in words. */
   basis: string;
   /** False when the suite has no bounded run on this GPU: the interval is from every run, and wide. */
@@ -119,30 +125,66 @@ export function residualsOf(rep: ValidationReport): Residual[] {
   );
 }
 
-/** The fewest runs for which both conformal ranks exist at this coverage (9 at 80%). */
-export const minRuns = (coverage: number): number => Math.ceil(2 / (1 - coverage) - 1e-9) - 1;
+/** The fewest groups for which both conformal ranks exist at this coverage (9 at 80%). */
+export const minGroups = (coverage: number): number => Math.ceil(2 / (1 - coverage) - 1e-9) - 1;
+
+/** The 1-based ranks of the conformal bounds among n exchangeable values, or undefined when n is too small. */
+function conformalRanks(n: number, coverage: number): { low: number; high: number } | undefined {
+  const tail = (1 - coverage) / 2;
+  const low = Math.floor((n + 1) * tail + 1e-9);
+  const high = Math.ceil((n + 1) * (1 - tail) - 1e-9);
+  return low < 1 || high > n ? undefined : { low, high };
+}
 
 /**
- * The conformal bounds of a set of residuals at a coverage: the ranks floor((n+1)a/2) and
- * ceil((n+1)(1-a/2)) of the sorted values (1-based), or undefined when n is too small for them.
+ * Split-conformal bounds of exchangeable residuals at a coverage: the values of rank
+ * floor((n+1)a/2) and ceil((n+1)(1-a/2)) (1-based, sorted), or undefined when n is too small.
  */
 export function conformalBounds(logRatios: readonly number[], coverage: number): { low: number; high: number } | undefined {
-  const n = logRatios.length;
-  const tail = (1 - coverage) / 2;
-  const lowRank = Math.floor((n + 1) * tail + 1e-9);
-  const highRank = Math.ceil((n + 1) * (1 - tail) - 1e-9);
-  if (lowRank < 1 || highRank > n) return undefined;
+  const r = conformalRanks(logRatios.length, coverage);
+  if (!r) return undefined;
   const s = [...logRatios].sort((a, b) => a - b);
-  return { low: s[lowRank - 1], high: s[highRank - 1] };
+  return { low: s[r.low - 1], high: s[r.high - 1] };
+}
+
+/**
+ * The same bounds when the exchangeable units are groups of runs, not runs: the runs of one group
+ * share a source, a stack and its errors, so the suite holds as many independent draws as groups.
+ * The groups' empirical distributions are pooled, each weighted 1/K (CDF pooling: Dunn, Wasserman
+ * and Ramdas, "Distribution-Free Prediction Sets for Two-Layer Hierarchical Models", JASA 2023,
+ * arXiv:1809.07441), and the bounds taken where the pooled distribution reaches the conformal ranks
+ * over the K groups (rank / K). With one run a group this is conformalBounds exactly.
+ */
+export function groupConformalBounds(groups: ReadonlyArray<readonly number[]>, coverage: number): { low: number; high: number } | undefined {
+  const filled = groups.filter((g) => g.length > 0);
+  const r = conformalRanks(filled.length, coverage);
+  if (!r) return undefined;
+  const k = filled.length;
+  const weighted = filled.flatMap((g) => g.map((x) => [x, 1 / (k * g.length)] as const)).sort((a, b) => a[0] - b[0]);
+  const at = (share: number): number => {
+    let cum = 0;
+    for (const [x, w] of weighted) {
+      cum += w;
+      if (cum >= share - 1e-9) return x;
+    }
+    return weighted[weighted.length - 1][0];
+  };
+  return { low: at(r.low / k), high: at(r.high / k) };
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 type PoolField = 'gpu' | 'precision' | 'kernels' | 'scale';
 const poolKey = (p: Partial<Record<PoolField, string>>): string => `${p.gpu ?? '*'}|${p.precision ?? '*'}|${p.kernels ?? '*'}|${p.scale ?? '*'}`;
 
+function byGroup(rows: readonly Residual[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const r of rows) m.set(r.group, [...(m.get(r.group) ?? []), r.logRatio]);
+  return m;
+}
+
 /**
- * Every pool at every level that holds enough runs for its bounds, and always the pool of every
- * run (with too few runs even there, its bounds are the least and greatest residual and zero).
+ * Every pool at every level that holds enough groups for its bounds, and always the pool of every
+ * run (with too few groups even there, its bounds are the least and greatest residual, and zero).
  */
 export function intervalTable(residuals: readonly Residual[], coverage = NOMINAL_COVERAGE): IntervalPool[] {
   const pools = new Map<string, { fields: Partial<Record<PoolField, string>>; rows: Residual[] }>();
@@ -158,14 +200,14 @@ export function intervalTable(residuals: readonly Residual[], coverage = NOMINAL
   }
   const out: IntervalPool[] = [];
   for (const p of pools.values()) {
-    const values = p.rows.map((r) => r.logRatio);
-    const b = conformalBounds(values, coverage);
+    const groups = byGroup(p.rows);
+    const b = groupConformalBounds([...groups.values()], coverage);
     if (!b) continue;
-    out.push({ ...(p.fields as Partial<IntervalPool>), runs: values.length, lowLogRatio: round(b.low), highLogRatio: round(b.high), groups: [...new Set(p.rows.map((r) => r.group))] });
+    out.push({ ...(p.fields as Partial<IntervalPool>), runs: p.rows.length, lowLogRatio: round(b.low), highLogRatio: round(b.high), groups: [...groups.keys()] });
   }
   if (!out.some((p) => poolKey(p) === poolKey({}))) {
     const values = residuals.map((r) => r.logRatio);
-    out.push({ runs: values.length, lowLogRatio: round(Math.min(0, ...values)), highLogRatio: round(Math.max(0, ...values)), groups: [...new Set(residuals.map((r) => r.group))] });
+    out.push({ runs: values.length, lowLogRatio: round(Math.min(0, ...values)), highLogRatio: round(Math.max(0, ...values)), groups: [...byGroup(residuals).keys()] });
   }
   return out.sort((a, b) => poolKey(a).localeCompare(poolKey(b)));
 }
@@ -188,7 +230,7 @@ export function poolFor(table: readonly IntervalPool[], q: PoolQuery): IntervalP
 
 /** The pool in words: `h100-sxm-80g, fp8, fused kernels, more than 256 GPUs`, `..., any scale`. */
 export function basisOf(p: IntervalPool, key: { gpu: string }, coverage = NOMINAL_COVERAGE): string {
-  if (p.gpu === undefined) return `fewer than ${minRuns(coverage)} bounded runs on ${key.gpu} in the suite, so every GPU, precision and scale: wide`;
+  if (p.gpu === undefined) return `fewer than ${minGroups(coverage)} groups of bounded runs on ${key.gpu} in the suite, so every GPU, precision and scale: wide`;
   const parts = [p.gpu, p.precision ?? '', p.kernels ? `${p.kernels} kernels` : '', p.scale ? SCALE_WORDS[p.scale] : ''].filter((x) => x !== '');
   const any = [p.precision ? '' : 'precision', p.kernels ? '' : 'kernels', p.scale ? '' : 'scale'].filter((x) => x !== '');
   if (any.length) parts.push(`any ${any.length > 1 ? `${any.slice(0, -1).join(', ')} and ${any[any.length - 1]}` : any[0]}`);
@@ -197,7 +239,13 @@ export function basisOf(p: IntervalPool, key: { gpu: string }, coverage = NOMINA
 
 /** The interval around a point estimate (seconds) from a pool. */
 export function intervalAround(seconds: number, p: IntervalPool, key: IntervalKey, coverage = NOMINAL_COVERAGE): StatedInterval {
-  return { low: seconds * Math.exp(p.lowLogRatio), high: seconds * Math.exp(p.highLogRatio), coverage, runs: p.runs, basis: basisOf(p, key, coverage), close: p.gpu !== undefined };
+  return { low: seconds * Math.exp(p.lowLogRatio), high: seconds * Math.exp(p.highLogRatio), coverage, runs: p.runs, groups: p.groups.length, basis: basisOf(p, key, coverage), close: p.gpu !== undefined };
+}
+
+/** A prediction's intervals, as `--json` gives them beside stepTimeSeconds and timeToTrainSeconds. */
+export interface PredictionIntervals {
+  stepTimeInterval: StatedInterval;
+  timeToTrainInterval: StatedInterval;
 }
 
 /** The intervals on a prediction's step time and time to train (which scales with the step: the same ratios). */
@@ -205,7 +253,7 @@ export function predictionIntervals(
   table: readonly IntervalPool[],
   key: IntervalKey,
   figures: { stepTimeSeconds: number; timeToTrainSeconds: number },
-): { stepTimeInterval: StatedInterval; timeToTrainInterval: StatedInterval } {
+): PredictionIntervals {
   const p = poolFor(table, queryOf(key));
   return { stepTimeInterval: intervalAround(figures.stepTimeSeconds, p, key), timeToTrainInterval: intervalAround(figures.timeToTrainSeconds, p, key) };
 }
@@ -218,9 +266,9 @@ export function rangeText(i: StatedInterval, format: (seconds: number) => string
   return unit(lo) === unit(hi) && lo.includes(' ') ? `${lo.slice(0, lo.lastIndexOf(' '))}-${hi}` : `${lo}-${hi}`;
 }
 
-/** The CLI's words: `1.23-1.41 s (from 14 published runs like this: h100-sxm-80g, fp8, ...)`. */
+/** The CLI's words: `1.23-1.41 s (from 83 published runs in 10 groups like this: h100-sxm-80g, ...)`. */
 export function intervalText(i: StatedInterval, format: (seconds: number) => string): string {
-  const runs = `${i.runs} published run${i.runs === 1 ? '' : 's'}`;
+  const runs = `${i.runs} published run${i.runs === 1 ? '' : 's'} in ${i.groups} group${i.groups === 1 ? '' : 's'}`;
   return `${rangeText(i, format)} (${i.close ? `from ${runs} like this: ${i.basis}` : `from all ${runs}: ${i.basis}`})`;
 }
 
