@@ -266,11 +266,14 @@ export function rangeText(i: StatedInterval, format: (seconds: number) => string
   return unit(lo) === unit(hi) && lo.includes(' ') ? `${lo.slice(0, lo.lastIndexOf(' '))}-${hi}` : `${lo}-${hi}`;
 }
 
-/** The CLI's words: `1.23-1.41 s (from 83 published runs in 10 groups like this: h100-sxm-80g, ...)`. */
-export function intervalText(i: StatedInterval, format: (seconds: number) => string): string {
+/** Where an interval comes from, in words: `from 83 published runs in 10 groups like this: h100-sxm-80g, ...`. */
+export function intervalSource(i: StatedInterval): string {
   const runs = `${i.runs} published run${i.runs === 1 ? '' : 's'} in ${i.groups} group${i.groups === 1 ? '' : 's'}`;
-  return `${rangeText(i, format)} (${i.close ? `from ${runs} like this: ${i.basis}` : `from all ${runs}: ${i.basis}`})`;
+  return i.close ? `from ${runs} like this: ${i.basis}` : `from all ${runs}: ${i.basis}`;
 }
+
+/** The CLI's words: `1.23-1.41 s (from 83 published runs in 10 groups like this: h100-sxm-80g, ...)`. */
+export const intervalText = (i: StatedInterval, format: (seconds: number) => string): string => `${rangeText(i, format)} (${intervalSource(i)})`;
 
 /** `80% interval` */
 export const intervalLabel = (i: StatedInterval): string => `${Math.round(i.coverage * 100)}% interval`;
