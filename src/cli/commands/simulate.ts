@@ -137,7 +137,8 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
       ['steps', int(r.steps)],
       ['', 'no failures', 'with failures'],
       ['time to train', formatDuration(r.timeToTrainSeconds), formatDuration(r.timeToTrainWithFailuresSeconds)],
-      ...(opts.intervals ? [[intervalLabel(opts.intervals.timeToTrainInterval), rangeText(opts.intervals.timeToTrainInterval, formatDuration), '(the step time\'s)']] : []),
+      // One cell after the label, so that the columns keep their widths.
+      ...(opts.intervals ? [[intervalLabel(opts.intervals.timeToTrainInterval), `${rangeText(opts.intervals.timeToTrainInterval, formatDuration)} without failures (the step time's, applied to the run)`]] : []),
       ['GPU-hours', int(r.gpuHours), int(r.gpuHoursWithFailures)],
       ['cost', usd(r.costUsd), usd(r.costWithFailuresUsd)],
       ['failures', `goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)} (expected; clustertwin reliability for more)`],
