@@ -68,6 +68,10 @@ restarts and checkpoints: the expected-value model simulate uses).
 time-cost Pareto front. Every plan prints the simulate arguments that
 reproduce its figures.
 
+Each plan's step time and time to train come with simulate's 80% interval
+(--json: stepTimeInterval and timeToTrainInterval on each plan; the table
+output states plan 1's; docs/accuracy.md).
+
 Examples:
   clustertwin plan --system dgx-h100 --model llama3-405b --gpus 16384 --seq 8192 --gbs 2048 --tokens 15.6T
   clustertwin plan --model llama3-70b --system dgx-h100,dgx-b200 --gpus 256..4096 --objective cost

@@ -39,6 +39,11 @@ system's failure model (built in: ${models}), scaled by the job's GPUs,
 nodes, NICs and fabric links. The expected-value model gives the answer; a
 seeded Monte Carlo gives its distribution (--trials 0 to skip it).
 
+The step time's 80% interval (as simulate states it) is applied, as ratios,
+to the expected time to train (--json: stepTimeInterval, timeToTrainInterval;
+in a --days window, to the failure-free time to train). The Monte Carlo's
+spread is the failures' alone and is not folded in (docs/accuracy.md).
+
 Examples:
   clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full --days 54
   clustertwin reliability --model llama3-70b --gpus 1024 --async-checkpoint --checkpoint-interval 10m

@@ -30,6 +30,12 @@ flags in camelCase. Without --tokens a run trains the model's published
 tokens, or 20 a parameter (Chinchilla) where its preset states none. Counts
 accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
+The step time and the time to train come with an 80% interval: where
+published runs of the same GPU, precision, kernels and scale landed against
+the twin in the validation suite (falling back to coarser pools, and to every
+run where none is close, said so; --json: stepTimeInterval and
+timeToTrainInterval; method and measured coverage: docs/accuracy.md).
+
 Examples:
   clustertwin simulate
   clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full

@@ -19,6 +19,15 @@ import { heading, pct, table } from '../format.js';
 export function validateCommand(): Command<any, any> {
   return new Command('validate')
     .description('compare the twin with published measurements, and say how far off it is')
+    .addHelpText(
+      'after',
+      `
+After the groups it prints the bias over the bounded training rows, per GPU
+and overall: the share the twin predicts fast, the median signed error (as
+speed: above zero, the twin runs faster than the run did), and how many rows
+fall inside the 80% interval built with their own group left out
+(leave-one-group-out coverage; --json: bias; docs/accuracy.md).`,
+    )
     .option('--group <text>', 'only groups whose name contains this text')
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
