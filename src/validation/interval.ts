@@ -32,7 +32,7 @@ export const NOMINAL_COVERAGE = 0.8;
 /**
  * Scale classes by GPU count: one node (NVLink only), one DGX SuperPOD scalable unit (up to 32
  * nodes, 256 GPUs, under one tier of leaf switches), and more (spine-level traffic). The unit is
- * NVIDIA's: "DGX SuperPOD Reference Architecture: DGX H100", 2023, a scalable unit of 32 nodes.
+ * NVIDIA's: the DGX H100 SuperPOD's scalable unit of 32 nodes (docs/sources/fabric.md, docs/sources/intervals.md).
  */
 export const SCALE_CLASSES = ['node', 'unit', 'multi-unit'] as const;
 export type ScaleClass = (typeof SCALE_CLASSES)[number];
