@@ -5,20 +5,21 @@
  * Method: split-conformal prediction on the validation suite's residuals. A residual is the log of
  * measured over predicted *time* (a throughput row's ratio is inverted), so above zero means the
  * run took longer than the twin said. For a nominal coverage 1 - a, the interval's bounds are the
- * residuals of rank floor((n + 1) a/2) and ceil((n + 1)(1 - a/2)) among the pool's n, sorted: the
- * finite-sample correction under which a new run exchangeable with the pool falls inside with
+ * values of rank floor((n + 1) a/2) and ceil((n + 1)(1 - a/2)) among n exchangeable ones, sorted:
+ * the finite-sample correction under which a new draw exchangeable with them falls inside with
  * probability at least 1 - a (Vovk et al., "Algorithmic Learning in a Random World", 2005; Lei et
  * al., "Distribution-Free Predictive Inference for Regression", JASA 2018, section 2). The bounds are
  * equal-tailed rather than symmetric about the point, so a pool the twin predicts fast gives an
  * interval above the point estimate: the bias is stated, not hidden.
  *
  * The runs of one validation group are not independent (one source, one stack, one error), so the
- * groups, not the runs, are the exchangeable units: groupConformalBounds pools the groups' residuals,
- * each group weighted alike, and takes the conformal ranks over the groups.
+ * groups, not the runs, are the exchangeable units (n is the pool's number of groups):
+ * groupConformalBounds pools the groups' residuals, each group weighted alike, and takes the
+ * conformal ranks over the groups.
  *
  * The pool is the nearest kind of published run with enough groups for the ranks to exist (9 at 80%):
  * the same GPU, precision, kernel style and scale class, then coarser (see POOL_LEVELS), and where the
- * suite has no run on the GPU, every run of the suite (the widest pool), said so. Whether it holds
+ * suite has too few groups on the GPU, every run of the suite (the widest pool), said so. Whether it holds
  * out of sample is measured by leaving each validation group out in turn (bias.ts, `validate`).
  * The table of pools is generated from the suite (`npm run accuracy` writes interval-table.ts).
  */
@@ -92,7 +93,7 @@ export interface StatedInterval {
   groups: number;
   /** Which pool of runs it was drawn from, in words. */
   basis: string;
-  /** False when the suite has no bounded run on this GPU: the interval is from every run, and wide. */
+  /** False when the suite has too few groups of bounded runs on this GPU: the interval is from every run, and wide. */
   close: boolean;
 }
 
