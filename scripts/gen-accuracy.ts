@@ -2,7 +2,8 @@
  * Writes src/validation/accuracy-table.ts from the validation suite, so that
  * `simulate` can state how close the twin came to published runs on the same
  * GPU and precision, and src/validation/serving-accuracy-table.ts, so that `serve`
- * can for its GPU and framework (a test checks both files are current).
+ * can for its GPU and framework, and src/validation/interval-table.ts, the pools of residuals every
+ * prediction's interval is drawn from (a test checks the files are current).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { loadValidationData } from '../src/node/validation-data.js';
 import { runValidation } from '../src/validation/run-validation.js';
 import { accuracyTable } from '../src/validation/accuracy.js';
 import { accuracyModule } from '../src/validation/accuracy-module.js';
+import { intervalTable, residualsOf } from '../src/validation/interval.js';
+import { intervalModule } from '../src/validation/interval-module.js';
 import { servingAccuracyModule, servingAccuracyTable } from '../src/validation/serving-accuracy.js';
 
 const rep = runValidation(loadValidationData(), loadPresets());
@@ -21,3 +24,6 @@ console.log(`wrote src/validation/accuracy-table.ts (${table.length} GPU and pre
 const serving = servingAccuracyTable(rep);
 writeFileSync(join(packageRoot(), 'src', 'validation', 'serving-accuracy-table.ts'), servingAccuracyModule(serving));
 console.log(`wrote src/validation/serving-accuracy-table.ts (${serving.length} GPU, framework and metric groups)`);
+const intervals = intervalTable(residualsOf(rep));
+writeFileSync(join(packageRoot(), 'src', 'validation', 'interval-table.ts'), intervalModule(intervals));
+console.log(`wrote src/validation/interval-table.ts (${intervals.length} pools of residuals)`);

@@ -226,4 +226,18 @@ describe('clustertwin plan', () => {
     expect(r.stdout).toContain('--objective');
     expect(r.stdout).toContain('512..16384');
   });
+
+  it('states each plan\'s 80% interval, as simulate does for the same split', async () => {
+    const args = ['plan', '--system', 'dgx-h100', '--model', 'llama3-8b', '--gpus', '64', '--seq', '4096', '--gbs', '256', '--top', '2', '--threads', '1'];
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    for (const p of j.plans) {
+      expect(p.stepTimeInterval).toMatchObject({ coverage: 0.8, close: true });
+      expect(p.stepTimeInterval.low).toBeLessThan(p.stepTimeInterval.high);
+      expect(p.timeToTrainInterval.low / p.timeToTrainSeconds).toBeCloseTo(p.stepTimeInterval.low / p.stepTimeSeconds, 9);
+    }
+    expect(j.points[0].best.stepTimeInterval).toEqual(j.plans[0].stepTimeInterval);
+    const sim = JSON.parse((await runCli(['simulate', ...j.plans[0].simulate, '--json'])).stdout);
+    expect(j.plans[0].stepTimeInterval.basis).toBe(sim.stepTimeInterval.basis);
+    expect((await runCli(args)).stdout).toMatch(/\n80% interval of plan 1: step time [\d.]+-[\d.]+ s \(from \d+ published runs in \d+ groups like this: h100-sxm-80g[^)]*\); time to train [\d.]+-[\d.]+ days\.\n/);
+  });
 });

@@ -114,4 +114,14 @@ describe('clustertwin reliability', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('Monte Carlo: 200 trials');
   });
+
+  it("states the step time's 80% interval, and its ratios on the expected time to train", async () => {
+    const args = ['reliability', '--model', 'llama3-70b', '--gpus', '1024', '--trials', '0'];
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    const sim = JSON.parse((await runCli(['simulate', '--model', 'llama3-70b', '--gpus', '1024', '--json'])).stdout);
+    expect(j.stepTimeInterval).toEqual(sim.stepTimeInterval);
+    expect(j.timeToTrainInterval.low / j.wallSeconds).toBeCloseTo(j.stepTimeInterval.low / j.stepTimeSeconds, 9);
+    expect(j.timeToTrainInterval.high / j.wallSeconds).toBeCloseTo(j.stepTimeInterval.high / j.stepTimeSeconds, 9);
+    expect((await runCli(args)).stdout).toMatch(/\nGoodput [^\n]*time to train [\d.]+ days\n  80% interval: [\d.]+-[\d.]+ days, the step time's \([\d.]+-[\d.]+ s\) applied to the time to train \(from /);
+  });
 });

@@ -191,4 +191,26 @@ describe('clustertwin simulate', () => {
     const v100 = JSON.parse((await runCli(['simulate', '--system', 'nd40rs-v2', '--precision', 'fp16', '--recompute', 'full', '--json'])).stdout);
     expect(v100.accuracy).toBeNull();
   });
+
+  it("states an 80% interval on the step time and the time to train, from the suite's runs of the kind", async () => {
+    const j = JSON.parse((await runCli(['simulate', '--json'])).stdout);
+    for (const [interval, point] of [[j.stepTimeInterval, j.stepTimeSeconds], [j.timeToTrainInterval, j.timeToTrainSeconds]]) {
+      expect(interval).toMatchObject({ coverage: 0.8 });
+      expect(interval.low).toBeLessThan(interval.high);
+      expect(interval.runs).toBeGreaterThanOrEqual(interval.groups);
+      expect(interval.groups).toBeGreaterThanOrEqual(9);
+      expect(interval.basis).toMatch(/a100-sxm-80g/);
+      // The time to train scales with the step: the same ratios to the point estimate.
+      expect(interval.low / point).toBeCloseTo(j.stepTimeInterval.low / j.stepTimeSeconds, 9);
+      expect(interval.high / point).toBeCloseTo(j.stepTimeInterval.high / j.stepTimeSeconds, 9);
+    }
+    const text = (await runCli(['simulate'])).stdout.split('\n');
+    const step = text.findIndex((l) => l.startsWith('  step time'));
+    expect(text[step + 1]).toMatch(/^  80% interval +\d+\.\d\d-\d+\.\d\d s \(from (all )?\d+ published runs in \d+ groups/);
+    expect(text.find((l) => l.startsWith('  80% interval') && l.includes('days'))).toMatch(/^  80% interval +\d+\.\d-\d+\.\d days without failures \(the step time's, applied to the run\)$/);
+    // No bounded run on H200 in the suite: the interval is still there, from every run, and says so.
+    const h200 = JSON.parse((await runCli(['simulate', '--system', 'nd-h200-v5', '--model', 'llama3-8b', '--gpus', '8', '--json'])).stdout);
+    expect(h200.stepTimeInterval).toMatchObject({ close: false, coverage: 0.8 });
+    expect(h200.stepTimeInterval.basis).toMatch(/on h200-sxm-141g in the suite, so every GPU, precision and scale: wide$/);
+  });
 });

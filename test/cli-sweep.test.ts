@@ -78,4 +78,15 @@ describe('clustertwin sweep', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
   });
+
+  it("gives each row simulate's 80% interval: objects in JSON lines, columns in CSV", async () => {
+    const rows = (await runCli(['sweep', ...job, '--set', 'tp=3,8', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows[0].stepTimeInterval).toBeNull();
+    const sim = JSON.parse((await runCli(['simulate', ...job, '--json'])).stdout);
+    expect(rows[1].stepTimeInterval).toEqual(sim.stepTimeInterval);
+    expect(rows[1].timeToTrainInterval).toEqual(sim.timeToTrainInterval);
+    const csv = (await runCli(['sweep', ...job, '--set', 'tp=8'])).stdout.trim().split('\n');
+    expect(csv[0].endsWith(',error,stepTimeLowSeconds,stepTimeHighSeconds,timeToTrainLowSeconds,timeToTrainHighSeconds,intervalRuns,intervalBasis')).toBe(true);
+    expect(csv[1]).toContain(`,${sim.stepTimeInterval.low},${sim.stepTimeInterval.high},${sim.timeToTrainInterval.low},${sim.timeToTrainInterval.high},${sim.stepTimeInterval.runs},"${sim.stepTimeInterval.basis}"`);
+  });
 });

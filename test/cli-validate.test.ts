@@ -55,4 +55,21 @@ describe('clustertwin validate', () => {
       expect(r.stdout, bad).toBe('');
     }
   });
+
+  it('states the bias per GPU and overall, and the intervals\' leave-one-group-out coverage', async () => {
+    const j = JSON.parse((await runCli(['validate', '--json', '--group', 'fsdp'])).stdout);
+    const rows = j.groups.flatMap((g: any) => g.rows).filter((r: any) => r.bounded && r.precision !== undefined && r.metric !== 'allocatedMemoryGiB');
+    expect(j.bias.overall.rows).toBe(rows.length);
+    expect(j.bias.byGpu.map((g: any) => g.gpu)).toEqual([...new Set(rows.map((r: any) => r.gpu))].sort());
+    expect(j.bias.byGpu.reduce((n: number, g: any) => n + g.rows, 0)).toBe(rows.length);
+    const c = j.bias.intervalCoverage;
+    expect(c).toMatchObject({ nominal: 0.8, rows: rows.length });
+    expect(c.logo).toBeCloseTo(c.inside / c.rows, 12);
+    expect(c.byGroup.map((g: any) => g.group)).toEqual(j.groups.filter((g: any) => g.rows.some((r: any) => rows.includes(r))).map((g: any) => g.name));
+    const text = (await runCli(['validate', '--group', 'fsdp'])).stdout;
+    expect(text).toMatch(/\nBias: bounded training rows \(signed error as speed: above zero, the twin runs faster than the run did\)\n/);
+    expect(text).toMatch(/│ all +│ +\d+ │ +\d+\.\d% │ +[+-]\d+\.\d% │ +\d+ of \d+ \(\d+\.\d%\) │/);
+    expect(text).toMatch(/80% intervals, each group left out in turn .*: \d+ of \d+ inside \(\d+\.\d%, nominal 80%\)\n$/);
+    expect((await runCli(['validate', '--markdown', '--group', 'fsdp'])).stdout).toMatch(/\n\| GPU \| rows \| predicted fast \| median signed error \| inside interval \(LOGO\) \|\n/);
+  });
 });

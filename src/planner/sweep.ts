@@ -249,7 +249,8 @@ export function sweepRecord(axes: readonly SweepAxis[], combo: readonly SweepVal
   return row;
 }
 
-const csvCell = (v: SweepValue | null): string => {
+/** A value as a CSV cell (quoted when it holds a comma, quote or line break). */
+export const csvCell = (v: SweepValue | null): string => {
   if (v === null) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

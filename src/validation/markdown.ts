@@ -4,6 +4,7 @@
  * is it?" section is this text (a test keeps the two equal).
  */
 import type { ValidationReport } from './report.js';
+import { biasFigures } from './bias.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 /** A relative error with its sign, as the reports print it. */
@@ -32,6 +33,15 @@ export function reportMarkdown(rep: ValidationReport): string {
     for (const c of rep.byGpuAndYear) {
       out.push(`| ${c.gpu} | ${c.softwareYear} | ${c.stats.cases} | ${pct(c.stats.medianAbsError)} | ${pct(c.stats.worstAbsError)} | ${signedPct(c.meanError)} |`);
     }
+  }
+  const bias = biasFigures(rep);
+  if (bias.overall.rows > 0) {
+    const c = bias.intervalCoverage;
+    const inside = (x: { rows: number; inside: number } | undefined): string => (x && x.rows > 0 ? `${x.inside} of ${x.rows} (${pct(x.inside / x.rows)})` : '-');
+    out.push('', `Bias over the bounded training rows (signed error as speed: above zero, the twin runs faster than the run did), and how many rows fall inside their ${Math.round(c.nominal * 100)}% interval built without their own group (leave-one-group-out; [docs/accuracy.md](docs/accuracy.md)):`, '');
+    out.push('| GPU | rows | predicted fast | median signed error | inside interval (LOGO) |', '|---|---|---|---|---|');
+    for (const g of bias.byGpu) out.push(`| ${g.gpu} | ${g.rows} | ${pct(g.shareFast)} | ${signedPct(g.medianSignedError)} | ${inside(c.byGpu.find((x) => x.gpu === g.gpu))} |`);
+    out.push(`| **all** | ${bias.overall.rows} | ${pct(bias.overall.shareFast)} | ${signedPct(bias.overall.medianSignedError)} | ${inside(c)} |`);
   }
   for (const g of rep.groups.filter((x) => listed(x.name))) {
     out.push('', `<details><summary>${g.name}: ${g.description}</summary>`, '', '| case | measured | predicted | error |', '|---|---|---|---|');

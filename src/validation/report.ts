@@ -27,6 +27,8 @@ export interface ValidationRow {
   moe?: boolean;
   /** Whether the weights are sharded and gathered every layer (ZeRO-3, FSDP full shard): such runs err apart. */
   shardedWeights?: boolean;
+  /** GPUs of a training case (the scale class its interval is drawn from). */
+  gpus?: number;
   /** The year of the software that produced a training case's measurement. */
   softwareYear?: number;
   /** The serving framework of a serving case (vllm, sglang, trtllm). */

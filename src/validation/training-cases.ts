@@ -135,6 +135,7 @@ export function runTrainingGroup(g: TrainingGroup, catalog: PresetCatalog, skipp
       fitsInMemory: result.fitsInMemory,
       peakMemoryBytesPerGpu: result.peakMemoryBytesPerGpu,
       gpu: scenario.system.gpu.name,
+      gpus: scenario.exec.gpus,
       softwareYear: g.softwareYear,
       precision: scenario.exec.precision,
       kernels: scenario.exec.kernels,

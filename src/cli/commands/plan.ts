@@ -20,6 +20,8 @@ import { scenarioModel } from '../../config/resolve.js';
 import { parseScenarioInput } from '../../config/scenario-input.js';
 import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
+import { intervalLabel, intervalText, predictionIntervals, rangeText, type PredictionIntervals } from '../../validation/interval.js';
+import { INTERVALS } from '../../validation/interval-table.js';
 import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS, RECHECKED_VARIANTS, withoutDefaultSplit, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
@@ -66,6 +68,10 @@ restarts and checkpoints: the expected-value model simulate uses).
 time-cost Pareto front. Every plan prints the simulate arguments that
 reproduce its figures.
 
+Each plan's step time and time to train come with simulate's 80% interval
+(--json: stepTimeInterval and timeToTrainInterval on each plan; the table
+output states plan 1's; docs/accuracy.md).
+
 Examples:
   clustertwin plan --system dgx-h100 --model llama3-405b --gpus 16384 --seq 8192 --gbs 2048 --tokens 15.6T
   clustertwin plan --model llama3-70b --system dgx-h100,dgx-b200 --gpus 256..4096 --objective cost
@@ -104,14 +110,21 @@ Examples:
       bar?.stop();
     }
     const seconds = (performance.now() - started) / 1000;
-    const { report } = pooled;
+    // Each plan's stated interval: the suite's residuals on its GPU, precision, kernels and scale.
+    const precision = request.input.precision ?? 'bf16';
+    const kernels = request.input.kernels ?? 'fused';
+    const gpuOf = new Map<string, string>();
+    const intervalsOf = (p: Plan): PredictionIntervals => {
+      if (!gpuOf.has(p.system)) gpuOf.set(p.system, resolveSystem(catalog, p.system).gpu.name);
+      return predictionIntervals(INTERVALS, { gpu: gpuOf.get(p.system) as string, precision, kernels, gpus: p.gpus }, p);
+    };
+    const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
+    const report = { ...pooled.report, plans: pooled.report.plans.map(withIntervals), points: pooled.report.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds } }, null, 2)}\n`);
       return;
     }
     // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
-    const precision = request.input.precision ?? 'bf16';
-    const kernels = request.input.kernels ?? 'fused';
     const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
     const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
       const gpu = resolveSystem(catalog, name).gpu;
@@ -176,7 +189,7 @@ const splitText = (p: Plan): string =>
 const stepText = (p: Plan): string => `${p.method === 'closed-form' ? '~' : ''}${formatDuration(p.stepTimeSeconds)}`;
 
 /** The human-readable report. */
-export function renderPlan(r: PlanReport, threads: number, seconds: number, accuracy: readonly string[] = []): string {
+export function renderPlan(r: PlanReport & { plans: Array<Plan & Partial<PredictionIntervals>> }, threads: number, seconds: number, accuracy: readonly string[] = []): string {
   const out: string[] = [];
   const multi = r.points.length > 1;
   const first = r.plans[0];
@@ -252,6 +265,10 @@ export function renderPlan(r: PlanReport, threads: number, seconds: number, accu
     );
   }
   out.push('');
+  if (first.stepTimeInterval && first.timeToTrainInterval) {
+    const st = first.stepTimeInterval;
+    out.push(`${pc.bold(`${intervalLabel(st)}`)} of plan 1: step time ${intervalText(st, formatDuration)}; time to train ${rangeText(first.timeToTrainInterval, formatDuration)}.`);
+  }
   for (const line of accuracy) out.push(`${pc.bold('Accuracy')} ${line}.`);
   out.push(`Replay the best: clustertwin simulate ${first.simulate.map(shellQuote).join(' ')}`);
   return out.join('\n');

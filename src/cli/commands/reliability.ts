@@ -22,6 +22,8 @@ import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
+import { intervalLabel, intervalSource, intervalText, rangeText, type PredictionIntervals } from '../../validation/interval.js';
+import { resultIntervals } from './simulate.js';
 
 const DEFAULT_TRIALS = 1000;
 
@@ -36,6 +38,11 @@ Takes the same scenario flags as simulate. Interruption rates come from the
 system's failure model (built in: ${models}), scaled by the job's GPUs,
 nodes, NICs and fabric links. The expected-value model gives the answer; a
 seeded Monte Carlo gives its distribution (--trials 0 to skip it).
+
+The step time's 80% interval (as simulate states it) is applied, as ratios,
+to the expected time to train (--json: stepTimeInterval, timeToTrainInterval;
+in a --days window, to the failure-free time to train). The Monte Carlo's
+spread is the failures' alone and is not folded in (docs/accuracy.md).
 
 Examples:
   clustertwin reliability --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full --days 54
@@ -76,6 +83,7 @@ Examples:
     } finally {
       bar?.stop();
     }
+    const intervals = reliabilityIntervals(result, report);
     const out = {
       system: scenario.system.name,
       model: scenario.model.name,
@@ -87,13 +95,28 @@ Examples:
       fitsInMemory: result.fitsInMemory,
       achievable: result.achievable,
       ...report,
+      ...intervals,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderReliability(scenario, report, result, tokensGivenBy(opts))}\n`);
+    process.stdout.write(`${renderReliability(scenario, report, result, tokensGivenBy(opts), intervals)}\n`);
   });
+}
+
+/**
+ * The step time's interval, and its ratios applied to the expected time to train with failures
+ * (the run's wall-clock time; in a window horizon, to the failure-free time to train). Failures
+ * come per wall-clock hour, so a slower step also meets a few more of them: the ratio understates
+ * the top a little, and the Monte Carlo's spread (failures alone) is not folded in.
+ */
+function reliabilityIntervals(result: SimulationResult, report: ReliabilityReport): PredictionIntervals {
+  const base = resultIntervals(result);
+  const seconds = report.horizon.kind === 'work' && Number.isFinite(report.wallSeconds) ? report.wallSeconds : result.timeToTrainSeconds;
+  const st = base.stepTimeInterval;
+  const ratio = { low: st.low / result.stepTimeSeconds, high: st.high / result.stepTimeSeconds };
+  return { stepTimeInterval: st, timeToTrainInterval: { ...st, low: seconds * ratio.low, high: seconds * ratio.high } };
 }
 
 const DAY = SECONDS_PER_DAY;
@@ -152,7 +175,7 @@ export type StepFigures = Pick<SimulationResult, 'timeToTrainSeconds' | 'tokensP
  * its interruptions, checkpoint cost and interval depend only on the GPUs, nodes and state it holds,
  * which stay true; its time to train, useful tokens and cost stand on a step it cannot run.
  */
-export function renderReliability(s: Scenario, r: ReliabilityReport, step: StepFigures, givenBy = 'the scenario'): string {
+export function renderReliability(s: Scenario, r: ReliabilityReport, step: StepFigures, givenBy = 'the scenario', intervals?: PredictionIntervals): string {
   const failureFreeSeconds = step.timeToTrainSeconds;
   const tokensPerSecond = step.tokensPerSecond;
   const out: string[] = [];
@@ -227,6 +250,10 @@ export function renderReliability(s: Scenario, r: ReliabilityReport, step: StepF
       ? `useful training ${dur(r.usefulSeconds)}, ${formatCount(r.usefulSeconds * tokensPerSecond)} tokens`
       : `time to train ${r.goodput >= 1e-3 ? dur(r.wallSeconds) : 'never (practically)'}`;
   out.push(heading(`Goodput ${pct(r.goodput)} (expected): ${when}`));
+  if (intervals && r.horizon.kind === 'work' && r.goodput >= 1e-3) {
+    const t = intervals.timeToTrainInterval;
+    out.push(`  ${intervalLabel(t)}: ${rangeText(t, dur)}, the step time's (${rangeText(intervals.stepTimeInterval, formatDuration)}) applied to the time to train (${intervalSource(t)})`);
+  } else if (intervals) out.push(`  ${intervalLabel(intervals.stepTimeInterval)} of the step time: ${intervalText(intervals.stepTimeInterval, formatDuration)}`);
   const t = r.time;
   const parts: Array<[string, number]> = [
     ['useful training', t.usefulSeconds],

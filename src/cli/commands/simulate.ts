@@ -7,6 +7,8 @@ import { pc } from '../color.js';
 import { invalid } from '../../errors.js';
 import { accuracyForKey, accuracySentence, type AccuracyEntry } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
+import { intervalLabel, intervalText, predictionIntervals, rangeText, type PredictionIntervals } from '../../validation/interval.js';
+import { INTERVALS } from '../../validation/interval-table.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
@@ -28,6 +30,12 @@ flags in camelCase. Without --tokens a run trains the model's published
 tokens, or 20 a parameter (Chinchilla) where its preset states none. Counts
 accept decimal suffixes: 300e9, 300B, 16M, 15.6T (so 16K is 16,000).
 
+The step time and the time to train come with an 80% interval: where
+published runs of the same GPU, precision, kernels and scale landed against
+the twin in the validation suite (falling back to coarser pools, and to every
+run where none is close, said so; --json: stepTimeInterval and
+timeToTrainInterval; method and measured coverage: docs/accuracy.md).
+
 Examples:
   clustertwin simulate
   clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full
@@ -44,19 +52,27 @@ Examples:
     const result = evaluateScenario(scenario, { timeline: Boolean(opts.timeline) });
     // The suite's record for this kind of prediction, looked up here at the edge (see accuracyKey).
     const accuracy = accuracyForKey(ACCURACY, result.accuracyKey) ?? null;
+    // And the interval the suite's residuals of the nearest kind give (validation/interval.ts).
+    const intervals = resultIntervals(result);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...result, accuracy }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...result, accuracy, ...intervals }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts), accuracy })}\n`);
+    process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts), accuracy, intervals })}\n`);
   });
 }
+
+/** The stated intervals of a result's step time and time to train, from the suite's residuals of its kind and scale. */
+export const resultIntervals = (r: Pick<SimulationResult, 'accuracyKey' | 'config' | 'stepTimeSeconds' | 'timeToTrainSeconds'>): PredictionIntervals =>
+  predictionIntervals(INTERVALS, { ...r.accuracyKey, gpus: r.config.execution.gpus }, r);
 
 export interface RenderOptions {
   /** What set the tokens when the scenario gave them (`--tokens`, the config file). */
   tokensGivenBy?: string;
   /** The validation suite's record for the result's accuracyKey (null or absent: none). */
   accuracy?: AccuracyEntry | null;
+  /** The stated intervals (absent: not printed). */
+  intervals?: PredictionIntervals;
 }
 
 /** The human-readable summary of a simulation. */
@@ -83,6 +99,7 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
   out.push(
     keyValues([
       ['step time', formatDuration(r.stepTimeSeconds)],
+      ...(opts.intervals ? [[intervalLabel(opts.intervals.stepTimeInterval), intervalText(opts.intervals.stepTimeInterval, formatDuration)] as [string, string]] : []),
       ['tokens/s', formatCount(r.tokensPerSecond)],
       ['MFU / HFU', `${pct(r.mfu)} / ${pct(r.hfu)}`],
       ['TFLOP/s per GPU', `${r.tflopsPerGpu.toFixed(1)} model, ${r.hardwareTflopsPerGpu.toFixed(1)} with recompute`],
@@ -126,6 +143,8 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
       ['steps', int(r.steps)],
       ['', 'no failures', 'with failures'],
       ['time to train', formatDuration(r.timeToTrainSeconds), formatDuration(r.timeToTrainWithFailuresSeconds)],
+      // One cell after the label, so that the columns keep their widths.
+      ...(opts.intervals ? [[intervalLabel(opts.intervals.timeToTrainInterval), `${rangeText(opts.intervals.timeToTrainInterval, formatDuration)} without failures (the step time's, applied to the run)`]] : []),
       ['GPU-hours', int(r.gpuHours), int(r.gpuHoursWithFailures)],
       ['cost', usd(r.costUsd), usd(r.costWithFailuresUsd)],
       ['failures', `goodput ${pct(r.goodput)}, ~${int(r.expectedInterruptions)} interruptions, checkpoint every ${formatDuration(r.checkpointIntervalSeconds)} (expected; clustertwin reliability for more)`],

@@ -18,8 +18,18 @@ import { planOnThreads } from '../../node/planner-pool.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS } from '../../planner/plan.js';
 import { SPLIT_KEYS } from '../../planner/space.js';
-import { checkSweep, csvHeader, csvLine, parseSweepAxis, sweepBase, sweepCombos, sweepInput, sweepRecord, sweepSize } from '../../planner/sweep.js';
+import { checkSweep, csvCell, csvHeader, csvLine, parseSweepAxis, sweepBase, sweepCombos, sweepInput, sweepRecord, sweepSize } from '../../planner/sweep.js';
 import { addScenarioOptions, readConfigFile, scenarioFromOptions, FLAG_OF_KEY } from '../scenario-options.js';
+import type { PredictionIntervals } from '../../validation/interval.js';
+import { resultIntervals } from './simulate.js';
+
+/** The 80% interval's columns of a CSV row, after the figures (JSON lines carry the two interval objects instead). */
+const INTERVAL_COLUMNS = ['stepTimeLowSeconds', 'stepTimeHighSeconds', 'timeToTrainLowSeconds', 'timeToTrainHighSeconds', 'intervalRuns', 'intervalBasis'];
+
+function intervalCells(i: PredictionIntervals | null): string {
+  const cells = i ? [i.stepTimeInterval.low, i.stepTimeInterval.high, i.timeToTrainInterval.low, i.timeToTrainInterval.high, i.stepTimeInterval.runs, i.stepTimeInterval.basis] : INTERVAL_COLUMNS.map(() => null);
+  return cells.map(csvCell).join(',');
+}
 
 export function sweepCommand(): Command<any, any> {
   const cmd = new Command('sweep')
@@ -36,7 +46,9 @@ pricing.usdPerGpuHour, or with a system. prefix) or a model field
 (overlap=tp,dp|dp,pp). The other flags set the scenario every row starts from.
 
 Each row has the varied fields, the split, and the figures of simulate
-(step time, MFU, memory, time to train, cost); a row the engine refuses
+(step time, MFU, memory, time to train, cost) with their 80% interval (as
+simulate states it: stepTimeInterval and timeToTrainInterval in JSON lines;
+stepTimeLowSeconds ... intervalBasis columns in CSV); a row the engine refuses
 (e.g. a TP that does not divide the heads) has an error instead. When a sweep
 varies the machine or the model, splits not given as flags are chosen per
 row; --plan chooses each row's split with the planner.
@@ -76,12 +88,14 @@ Examples:
     };
     bar?.start(sweepSize(axes), 0);
     try {
-      if (!jsonl) emit(csvHeader(axes));
+      if (!jsonl) emit(`${csvHeader(axes)},${INTERVAL_COLUMNS.join(',')}`);
       let done = 0;
       for (const combo of sweepCombos(axes)) {
         const outcome = await evaluateRow(sweepInput(base, axes, combo, catalog), catalog, planRows ? { objective, threads } : undefined);
         const row = sweepRecord(axes, combo, outcome);
-        emit(jsonl ? JSON.stringify(row) : csvLine(axes, row));
+        // The row's stated interval (validation/interval.ts), as simulate gives it; none for a refused row.
+        const intervals = 'error' in outcome ? null : resultIntervals(outcome);
+        emit(jsonl ? JSON.stringify({ ...row, stepTimeInterval: intervals?.stepTimeInterval ?? null, timeToTrainInterval: intervals?.timeToTrainInterval ?? null }) : `${csvLine(axes, row)},${intervalCells(intervals)}`);
         bar?.update(++done);
       }
     } finally {

@@ -12,12 +12,22 @@ import { NETWORK_KINDS, type NetworkKind } from '../../network/make-network.js';
 import { runValidation, validationGroupNames } from '../../validation/run-validation.js';
 import type { SkippedCase } from '../../validation/training-cases.js';
 import type { ValidationReport } from '../../validation/report.js';
+import { biasFigures, type BiasFigures } from '../../validation/bias.js';
 import { fmt, reportMarkdown, signedPct } from '../../validation/markdown.js';
 import { heading, pct, table } from '../format.js';
 
 export function validateCommand(): Command<any, any> {
   return new Command('validate')
     .description('compare the twin with published measurements, and say how far off it is')
+    .addHelpText(
+      'after',
+      `
+After the groups it prints the bias over the bounded training rows, per GPU
+and overall: the share the twin predicts fast, the median signed error (as
+speed: above zero, the twin runs faster than the run did), and how many rows
+fall inside the 80% interval built with their own group left out
+(leave-one-group-out coverage; --json: bias; docs/accuracy.md).`,
+    )
     .option('--group <text>', 'only groups whose name contains this text')
     .addOption(new Option('--network <model>', 'network model for the collective cases').choices(NETWORK_KINDS).default('analytical'))
     .option('--sources', 'print each case\'s source')
@@ -38,8 +48,10 @@ export function validateCommand(): Command<any, any> {
       if (rep.groups.length === 0) {
         throw invalid('--group', `no group name contains "${opts.group}"; groups: ${validationGroupNames(data).join(', ')}`);
       }
+      // The twin's lean and its intervals' out-of-sample coverage, from the same rows (validation/bias.ts).
+      const bias = biasFigures(rep);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(swaps.length ? { ...rep, skipped } : rep, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(swaps.length ? { ...rep, bias, skipped } : { ...rep, bias }, null, 2)}\n`);
         return;
       }
       if (opts.markdown) {
@@ -48,7 +60,7 @@ export function validateCommand(): Command<any, any> {
       }
       const notRun = skipped.length ? `${pc.yellow(`${skipped.length} case${skipped.length > 1 ? 's' : ''} cannot run with the swapped GPU and ${skipped.length > 1 ? 'are' : 'is'} left out, e.g. ${skipped[0].id}: ${skipped[0].reason}`)}\n` : '';
       const swapped = swaps.length ? `${heading(`GPU preset swapped: ${swaps.map((x) => x.replace('=', ' -> ')).join(', ')}`)}\n${notRun}` : '';
-      process.stdout.write(`${swapped}${renderReport(rep, Boolean(opts.sources))}\n`);
+      process.stdout.write(`${swapped}${renderReport(rep, Boolean(opts.sources))}\n\n${renderBias(bias)}\n`);
     });
 }
 
@@ -97,3 +109,26 @@ export function renderReport(rep: ValidationReport, sources: boolean): string {
   return out.join('\n');
 }
 
+
+/** The bias section: per GPU and overall, the share predicted fast, the median signed error and the intervals' LOGO coverage. */
+export function renderBias(b: BiasFigures): string {
+  if (b.overall.rows === 0) return '';
+  const c = b.intervalCoverage;
+  const out = [heading('Bias: bounded training rows (signed error as speed: above zero, the twin runs faster than the run did)')];
+  const inside = (gpu?: string): string => {
+    const x = gpu === undefined ? c : c.byGpu.find((g) => g.gpu === gpu);
+    return x && x.rows > 0 ? `${x.inside} of ${x.rows} (${pct(x.inside / x.rows)})` : '-';
+  };
+  out.push(
+    table(
+      ['GPU', 'rows', 'predicted fast', 'median signed error', `inside ${pct(c.nominal, 0)} interval (LOGO)`],
+      [
+        ...b.byGpu.map((g) => [g.gpu, String(g.rows), pct(g.shareFast), signedPct(g.medianSignedError), inside(g.gpu)]),
+        ['all', String(b.overall.rows), pct(b.overall.shareFast), signedPct(b.overall.medianSignedError), inside()],
+      ],
+      [1, 2, 3, 4],
+    ),
+  );
+  out.push(`  ${pct(c.nominal, 0)} intervals, each group left out in turn and its rows checked against the intervals the other groups give: ${c.inside} of ${c.rows} inside (${pct(c.logo)}, nominal ${pct(c.nominal, 0)})`);
+  return out.join('\n');
+}
