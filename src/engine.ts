@@ -155,7 +155,7 @@ function cachedLayout(s: Scenario): ParallelLayout {
 export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
   const net = network ?? scenarioNetwork(s);
   const layout = cachedLayout(s);
-  return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout }, s.exec.layersPerStage);
+  return stepCosts({ model: s.model, exec: s.exec, gpu: s.system.gpu, network: net, layout, hostCpuSlowdown: s.system.node.hostCpuSlowdown }, s.exec.layersPerStage);
 }
 
 const inFlightMemo = new Map<string, InFlight>();

@@ -52,6 +52,14 @@ export type LossKernel = (typeof LOSS_KERNELS)[number];
  */
 export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
+/**
+ * The host side of the step (compute/host-overhead.ts): `launch-queue` (the CPU issues every kernel
+ * eagerly, the GPU waits where kernels are shorter than their issue), `cuda-graphs` (each layer pass
+ * replayed as one CUDA graph: no per-kernel issue cost), or `off` (the GPU never waits for the host,
+ * the twin before this model).
+ */
+export const HOST_OVERHEAD_MODES = ['launch-queue', 'cuda-graphs', 'off'] as const;
+export type HostOverheadMode = (typeof HOST_OVERHEAD_MODES)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -118,6 +126,8 @@ export interface Execution {
   lossKernel: LossKernel;
   /** The optimizer step's kernels (see OPTIMIZER_KERNELS); defaults to fused with fused kernels, foreach with eager. */
   optimizerKernel: OptimizerKernel;
+  /** How the host issues kernels (see HOST_OVERHEAD_MODES); defaults to `launch-queue`. */
+  hostOverhead: HostOverheadMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -145,6 +155,7 @@ export const ExecutionDefaults = {
   kernels: 'fused',
   network: 'analytical',
   zeroBucketParams: 0,
+  hostOverhead: 'launch-queue',
 } as const;
 
 export const OverlapInputSchema = z.union([

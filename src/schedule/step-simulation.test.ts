@@ -34,6 +34,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     autocastCache: 'forward',
     lossKernel: 'fused',
     optimizerKernel: 'fused',
+    hostOverhead: 'launch-queue',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
