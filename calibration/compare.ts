@@ -136,14 +136,14 @@ const stepCatalog = (() => {
 for (const [name, step] of modelSteps(measured)) {
   const { layers, hidden, heads, seq, mbs, vocab } = step.shape;
   const tied = step.shape.tied ?? true;
-  const result = simulate(
-    {
-      system: stepSystem, gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
-      tied, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
-      recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
-    },
-    stepCatalog,
-  );
+  const stepInput = {
+    system: stepSystem, gpus: 1, model: 'gpt3-175b', layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden, vocab,
+    tied, dropout: false, seq, mbs, gbs: mbs, tp: 1, pp: 1, zero: 0, precision: 'bf16', attention: 'flash',
+    recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',
+  } as const;
+  const result = simulate(stepInput, stepCatalog);
+  // The twin's host idle: the step with its launch queue (compute/host-overhead.ts) less the step without.
+  const twinIdle = result.stepTimeSeconds - simulate({ ...stepInput, hostOverhead: 'off' }, stepCatalog).stepTimeSeconds;
   const withOptimizer = step.optimizer ?? true;
   // A pure-bf16 step (measure_gpu.py's 'bf16': parameters, hence AdamW's states, in bf16) moves half the
   // optimizer bytes of the fp32 states the twin's execution always has: its optimizer time counts half.
@@ -152,7 +152,7 @@ for (const [name, step] of modelSteps(measured)) {
   row(`step ${name}${withOptimizer ? '' : ', no optimizer'}${optimizerShare === 0.5 ? ' (bf16 AdamW states)' : ''}`, step.seconds * 1e3, twinSeconds * 1e3, 'ms');
   const idle = step.profile.spanSeconds - step.profile.kernelSeconds;
   const peak = step.peakAllocatedBytes === undefined ? '' : `; peak allocated ${(step.peakAllocatedBytes / 2 ** 30).toFixed(1)} GiB, twin ${(result.peakMemoryBytesPerGpu / 2 ** 30).toFixed(1)} GiB`;
-  splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms)${peak}`);
+  splits.push(`${name}: GPU busy ${(step.profile.kernelSeconds * 1e3).toFixed(1)} ms of a ${(step.profile.spanSeconds * 1e3).toFixed(1)} ms span (idle, waiting on the host: ${(idle * 1e3).toFixed(1)} ms; twin ${(twinIdle * 1e3).toFixed(1)} ms)${peak}`);
   const meas = measuredCategorySeconds(step.profile.kernels);
   const twin = twinCategorySeconds(gpu, gptShape(hidden, heads, { layers, vocab, tiedEmbeddings: tied }), {
     mbs, seq, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'bf16', recompute: step.checkpoint ? 'full' : 'none', weightDtype: step.weights === 'bf16' ? 'bf16' : 'fp32', kernels: 'eager',

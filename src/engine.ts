@@ -162,11 +162,11 @@ export function scenarioCosts(s: Scenario, network?: NetworkModel): StepCosts {
   const net = network ?? scenarioNetwork(s);
   const layout = cachedLayout(s);
   const gpu = s.system.gpu;
-  const costs = stepCosts({ model: s.model, exec: s.exec, gpu, network: net, layout }, s.exec.layersPerStage);
+  const costs = stepCosts({ model: s.model, exec: s.exec, gpu, network: net, layout, hostCpuSlowdown: s.system.node.hostCpuSlowdown }, s.exec.layersPerStage);
   if (s.exec.powerClock === 'off' || !gpu.sustainedClock) return costs;
   const { factor } = sustainedClock(gpu.sustainedClock, stepMix(s.exec, costs));
   if (factor === 1) return costs;
-  return stepCosts({ model: s.model, exec: s.exec, gpu: withClockFactor(gpu, factor), network: net, layout }, s.exec.layersPerStage);
+  return stepCosts({ model: s.model, exec: s.exec, gpu: withClockFactor(gpu, factor), network: net, layout, hostCpuSlowdown: s.system.node.hostCpuSlowdown }, s.exec.layersPerStage);
 }
 
 const inFlightMemo = new Map<string, InFlight>();

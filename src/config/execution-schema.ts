@@ -69,6 +69,14 @@ export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
  */
 export const POWER_CLOCK_MODES = ['step-mix', 'off'] as const;
 export type PowerClockMode = (typeof POWER_CLOCK_MODES)[number];
+/**
+ * The host side of the step (compute/host-overhead.ts): `launch-queue` (the CPU issues every kernel
+ * eagerly, the GPU waits where kernels are shorter than their issue), `cuda-graphs` (each layer pass
+ * replayed as one CUDA graph: no per-kernel issue cost), or `off` (the GPU never waits for the host,
+ * the twin before this model).
+ */
+export const HOST_OVERHEAD_MODES = ['launch-queue', 'cuda-graphs', 'off'] as const;
+export type HostOverheadMode = (typeof HOST_OVERHEAD_MODES)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -141,6 +149,8 @@ export interface Execution {
   fp8Recipe: Fp8Recipe;
   /** The sustained clock under the power cap from the step's mix, or the preset's rates (see POWER_CLOCK_MODES). */
   powerClock: PowerClockMode;
+  /** How the host issues kernels (see HOST_OVERHEAD_MODES); defaults to `launch-queue`. */
+  hostOverhead: HostOverheadMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -171,6 +181,7 @@ export const ExecutionDefaults = {
   network: 'analytical',
   zeroBucketParams: 0,
   powerClock: 'step-mix',
+  hostOverhead: 'launch-queue',
 } as const;
 
 export const OverlapInputSchema = z.union([

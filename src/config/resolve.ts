@@ -248,6 +248,7 @@ export function resolveExecution(
     fp8Overheads: input.fp8Overheads ?? ExecutionDefaults.fp8Overheads,
     fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
     powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
+    hostOverhead: input.hostOverhead ?? ExecutionDefaults.hostOverhead,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

@@ -44,6 +44,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   fp8Overheads: '--fp8-overheads',
   fp8Recipe: '--fp8-recipe',
   powerClock: '--power-clock',
+  hostOverhead: '--host-overhead',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };

@@ -118,6 +118,11 @@ export const NodeSpecSchema = z.object({
   /** Achieved fraction of NIC line rate by NCCL. */
   nicAchievedFraction: fraction(),
   hostMemoryGiB: positive().optional(),
+  /**
+   * The host CPU's time per framework op (PyTorch dispatch, kernel launch) relative to a DGX H100's
+   * Xeon 8480C; default 1 (x86 server hosts). Grace: about 2.5-2.75 (compute/host-overhead.ts).
+   */
+  hostCpuSlowdown: positive().max(100).optional(),
   /** Host link between a GPU and its NIC, GB/s per direction (PCIe 5 x16: ~63, ml-engineering). */
   pcieGBps: positive().optional(),
 });

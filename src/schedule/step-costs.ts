@@ -8,7 +8,7 @@ import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8WeightCastKernels } from '../compute/layer-kernels.js';
-import { routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
+import { linearCalls, routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
 import { fp8AmaxReductions, fp8ScaleUpdateKernels } from '../compute/fp8-overheads.js';
@@ -17,6 +17,7 @@ import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
 import type { ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
+import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 
 /** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
@@ -89,6 +90,8 @@ export interface CostInput {
   gpu: GpuSpec;
   network: NetworkModel;
   layout: ParallelLayout;
+  /** The host CPU's time per framework op relative to a DGX H100's Xeon (system node `hostCpuSlowdown`; default 1). */
+  hostCpuSlowdown?: number;
 }
 
 const ACT = 2;
@@ -171,6 +174,18 @@ function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; ge
   return { compute, gemm, tensor, attention, gemmByName };
 }
 
+/**
+ * The host's settings for a layer pass: the execution's mode, the node's CPU, and under ZeRO-3 the
+ * parameter tensors of a layer (one FSDP unit), each a weight (and bias) of the Linear calls and the two norms.
+ */
+function hostSettings(x: CostInput, shape: ShardShape): HostSettings {
+  const m = x.model;
+  const perLinear = m.bias ? 2 : 1;
+  const perNorm = m.norm === 'layernorm' && m.bias ? 2 : 1;
+  const tensors = linearCalls(m, shape).length * perLinear + 2 * perNorm;
+  return { mode: x.exec.hostOverhead, style: x.exec.kernels, cpuSlowdown: x.hostCpuSlowdown ?? 1, zero3ParamTensors: x.exec.zero >= 3 ? tensors : 0 };
+}
+
 /** Per-layer forward, backward and recompute passes with their communication. */
 /** Seconds of the model's ends: embedding (first stage) and logits with the loss (last stage). */
 interface EndCosts {
@@ -225,6 +240,19 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const f = passOf(gpu, k.forward);
   const b = passOf(gpu, k.backward);
   const r = passOf(gpu, k.recompute);
+  // The host issuing the layer's kernels (compute/host-overhead.ts): where it is slower than the GPU
+  // the pass takes the host's time. Off leaves the kernel sums exactly as they were.
+  if (e.hostOverhead !== 'off') {
+    const host = hostSettings(x, shape);
+    const secs = (ks: readonly Kernel[]) => ks.map((kk) => kernelSeconds(gpu, kk));
+    // FSDP1's rate limiter (limit_all_gathers) keeps the host within about one unit of the GPU.
+    const lead = (g: number) => (e.zero >= 3 ? g : Infinity);
+    const seg = (kernels: readonly Kernel[], issuer: 'python' | 'autograd') => ({ kernels, gpuSeconds: secs(kernels), issuer });
+    f.compute = hostBoundPassSeconds(host, [seg(k.forward, 'python')], lead(f.compute));
+    // Recompute runs the forward again from Python inside the backward; the backward's kernels come from autograd.
+    const backward = hostBoundPassSeconds(host, [seg(k.recompute, 'python'), seg(k.backward, 'autograd')], lead(b.compute + r.compute));
+    b.compute = backward - r.compute;
+  }
 
   // TP collectives one by one with the GEMM each can hide behind (sequence parallel, dense layers),
   // or as one lump per pass (all-reduce without SP; MoE layers, whose experts TP does not split).
@@ -338,7 +366,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const key = [
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     shape.fp8Overheads, shape.fp8Recipe,
-    e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name,
+    e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,

@@ -37,6 +37,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     fp8Overheads: 'te',
     fp8Recipe: 'delayed',
     powerClock: 'off',
+    hostOverhead: 'launch-queue',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
