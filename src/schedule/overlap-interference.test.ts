@@ -4,6 +4,7 @@ import { catalog, scenario } from '../../test/support/catalog.js';
 import { evaluateScenario } from '../engine.js';
 import { kernelSeconds, type GemmKernel } from '../compute/kernel.js';
 import type { ScenarioInput } from '../config/scenario-input.js';
+import { resolveGpu } from '../config/catalog.js';
 import {
   OVERLAP_INTERFERENCE_MODES,
   gemmSecondsOnSms,
@@ -16,7 +17,7 @@ import {
 } from './overlap-interference.js';
 import { planExposed, spBackwardPlan, spForwardPlan, type GemmSeconds } from './tp-comm.js';
 
-const h100 = catalog.gpus['h100-sxm-80g'];
+const h100 = resolveGpu(catalog, 'h100-sxm-80g');
 const gemm = (m: number, n: number, k: number): GemmKernel => ({ kind: 'gemm', name: 'g', m, n, k, batch: 1, precision: 'bf16' });
 
 describe('HBM bytes a transfer makes per link byte', () => {
