@@ -5,7 +5,7 @@
  * E = 1 - exposed communication / communication alone. FLUX measured TE 1.4.0's userbuffers at
  * -40% to 80%, mean 20%, on 8x H800 (docs/sources/tp-overlap.md).
  *
- *   npx tsx calibration/tp-overlap-flux.ts [--nvlink-gbps 200]
+ *   npx tsx calibration/tp-overlap-flux.ts [--nvlink-gbps 200] [--overlap-interference none|sms|sms-hbm]
  *
  * H800 is H100 compute with NVLink cut to 200 GB/s a direction (8 links instead of 18); the default
  * models it as the dgx-h100 preset with that NVLink and no NVLink SHARP.
@@ -20,6 +20,9 @@ import { parallelLayout } from '../src/parallel/layout.js';
 import { kernelSeconds, type GemmKernel } from '../src/compute/kernel.js';
 import { gemm } from '../src/compute/shard-shape.js';
 import { segmentExposed, spForwardPlan } from '../src/schedule/tp-comm.js';
+import { tpInterference } from '../src/schedule/overlap-interference.js';
+import { busBandwidthFactor } from '../src/network/network-model.js';
+import { ExecutionDefaults, OVERLAP_INTERFERENCE_MODES, type OverlapInterference } from '../src/config/execution-schema.js';
 import type { SystemSpec } from '../src/config/system-schema.js';
 
 const TP = 8;
@@ -35,8 +38,8 @@ export interface FluxCase {
   efficiency: { allGather: number; reduceScatter: number };
 }
 
-/** The twin's overlap efficiency on FLUX's cases, on `system` (8 GPUs in one NVLink node). */
-export function fluxCases(system: SystemSpec): FluxCase[] {
+/** The twin's overlap efficiency on FLUX's cases, on `system` (8 GPUs in one NVLink node), with the interference model `mode`. */
+export function fluxCases(system: SystemSpec, mode: OverlapInterference = ExecutionDefaults.overlapInterference): FluxCase[] {
   const net = analyticalNetwork(system);
   const tp = parallelLayout({ gpus: TP, tp: TP, cp: 1, ep: 1, dp: 1, pp: 1 }, system.node.gpusPerNode).tp;
   return FLUX_TOKENS.map((m) => {
@@ -50,7 +53,9 @@ export function fluxCases(system: SystemSpec): FluxCase[] {
       const k = byName(name);
       return parts <= 1 ? kernelSeconds(system.gpu, k) : parts * kernelSeconds(system.gpu, { ...k, m: Math.ceil(k.m / parts) });
     };
-    const plan = spForwardPlan(seconds, { allGather, reduceScatter, ncclSlowdown: 0 }, TP, system.gpu.smCount);
+    const linkBytes = bytes * busBandwidthFactor('allgather', TP);
+    const interference = tpInterference(system.gpu, mode, TP, byName);
+    const plan = spForwardPlan(seconds, { allGather, reduceScatter, ncclSlowdown: 0, linkBytes }, TP, system.gpu.smCount, interference);
     // The plan's third and fourth segments: the all-gather before FC1 and the reduce-scatter after FC2.
     const [, , agSegment, rsSegment] = plan.overlapped;
     return {
@@ -73,8 +78,10 @@ export function h800Like(nvlinkGBps = 200): SystemSpec {
 
 // Run as a script (not when a test imports it).
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const { values } = parseArgs({ options: { 'nvlink-gbps': { type: 'string', default: '200' } } });
-  const cases = fluxCases(h800Like(Number(values['nvlink-gbps'])));
+  const { values } = parseArgs({ options: { 'nvlink-gbps': { type: 'string', default: '200' }, 'overlap-interference': { type: 'string', default: ExecutionDefaults.overlapInterference } } });
+  const mode = values['overlap-interference'] as OverlapInterference;
+  if (!OVERLAP_INTERFERENCE_MODES.includes(mode)) throw new Error(`--overlap-interference: one of ${OVERLAP_INTERFERENCE_MODES.join(', ')}`);
+  const cases = fluxCases(h800Like(Number(values['nvlink-gbps'])), mode);
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const ms = (x: number) => `${(x * 1e3).toFixed(3)} ms`;
   for (const c of cases) {

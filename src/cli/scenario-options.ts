@@ -11,7 +11,7 @@ import { parseCount } from '../units.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
 import { FLAG_OF_KEY, layerScenario } from '../config/scenario-layers.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, POWER_CLOCK_MODES, RECOMPUTE_MODES } from '../config/execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RECOMPUTE_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (defined beside the layering rule, which the web page shares). */
 export { FLAG_OF_KEY };
@@ -49,6 +49,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--recompute <mode>', 'activation recompute').choices([...RECOMPUTE_MODES]))
     .addOption(new Option('--precision <p>', 'GEMM precision').choices(['bf16', 'fp16', 'fp8']))
     .option('--overlap <list>', 'communication overlapped with compute: comma list of tp, dp, pp, or none')
+    .addOption(new Option('--overlap-interference <model>', 'what overlapped communication costs the compute beside it: none (SMs by their share), sms (waves on the SMs left, a gap per chunk), sms-hbm (also HBM traffic; default)').choices([...OVERLAP_INTERFERENCE_MODES]))
     .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')
     .option('--layers-per-stage <list>', 'layers on each pipeline stage, comma list (default: balanced)')
     .addOption(new Option('--attention <kernel>', 'attention kernel').choices([...ATTENTION_KERNELS]))

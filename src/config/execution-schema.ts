@@ -22,6 +22,13 @@ export const PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
  */
 export const ATTENTION_KERNELS = ['flash', 'flash-triton', 'unfused'] as const;
 export const OVERLAP_KINDS = ['tp', 'dp', 'pp'] as const;
+/**
+ * What overlapped communication costs the compute beside it (schedule/overlap-interference.ts): `none`
+ * (the SMs it holds, by their share), `sms` (the GEMM's waves recounted on the SMs left, a gap per
+ * chunk hand-over), `sms-hbm` (also the HBM traffic the transfers make).
+ */
+export const OVERLAP_INTERFERENCE_MODES = ['none', 'sms', 'sms-hbm'] as const;
+export type OverlapInterference = (typeof OVERLAP_INTERFERENCE_MODES)[number];
 /** Elementwise kernels: fused (Megatron-LM, Transformer Engine) or eager PyTorch reference code. */
 export const KERNEL_STYLES = ['fused', 'eager'] as const;
 
@@ -116,6 +123,12 @@ export interface Execution {
   recompute: RecomputeMode;
   precision: Precision;
   overlap: OverlapSwitches;
+  /**
+   * What overlapped communication costs the compute beside it (schedule/overlap-interference.ts):
+   * `none` (SMs by their share), `sms` (SMs with wave quantization, per-chunk hand-overs), `sms-hbm`
+   * (also the HBM traffic the transfers make; the default).
+   */
+  overlapInterference: OverlapInterference;
   /** Training tokens for the whole run. */
   tokens: number;
   /** Where `tokens` came from: given by the scenario, the model's published figure, or Chinchilla's 20 a parameter. */
@@ -172,6 +185,7 @@ export const ExecutionDefaults = {
   recompute: 'selective',
   precision: 'bf16',
   overlap: { tp: false, dp: true, pp: true },
+  overlapInterference: 'sms-hbm',
   attention: 'flash',
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',

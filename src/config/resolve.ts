@@ -233,6 +233,7 @@ export function resolveExecution(
     recompute: input.recompute ?? ExecutionDefaults.recompute,
     precision,
     overlap: parseOverlap(input.overlap),
+    overlapInterference: input.overlapInterference ?? ExecutionDefaults.overlapInterference,
     tokens,
     tokensSource,
     layersPerStage,

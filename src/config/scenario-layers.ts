@@ -32,6 +32,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   recompute: '--recompute',
   precision: '--precision',
   overlap: '--overlap',
+  overlapInterference: '--overlap-interference',
   tokens: '--tokens',
   layersPerStage: '--layers-per-stage',
   attention: '--attention',

@@ -13,7 +13,8 @@ const passSeconds = (p: PassCost): number => p.seconds;
 
 export function estimateStepSeconds(e: Execution, costs: StepCosts): number {
   const m = e.microbatches;
-  const blockingP2p = e.overlap.pp ? 0 : costs.p2pSeconds;
+  // A blocking send holds the compute stream; an asynchronous one slows the compute beside it.
+  const blockingP2p = e.overlap.pp ? (costs.p2pInterferenceSeconds ?? 0) : costs.p2pSeconds;
   let maxWork = 0;
   let sumWork = 0;
   const works = costs.stages.map((st, s) => {

@@ -19,6 +19,7 @@ import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
+import { chunkSyncSeconds, countsHbm, countsSms, hbmBytesPerLinkByte, hbmSlowdownSeconds, kernelHbmSeconds, tpInterference } from './overlap-interference.js';
 
 /** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
 export const gradientReduceOp = (e: Pick<Execution, 'zero'>): 'allreduce' | 'reducescatter' => (e.zero >= 1 ? 'reducescatter' : 'allreduce');
@@ -59,8 +60,12 @@ export interface StageCosts {
   dpReduceSmSeconds: number[];
   /** The GPU's SM count (bounds the slowdown of a window of compute). */
   smCount: number;
+  /** Compute each chunk's gradient reduction slows by its HBM traffic if it all runs under compute, seconds (overlap-interference.ts; absent: none). */
+  dpReduceHbmSeconds?: number[];
   /** All-gather of updated weights after a sharded optimizer step, seconds. */
   paramGatherSeconds: number;
+  /** Compute that all-gather slows if it all runs under the next forward pass (SMs and HBM), seconds (absent: none). */
+  paramGatherInterferenceSeconds?: number;
   /** The optimizer step, and under FP8 the once-per-step cast of the new weights, seconds. */
   optimizerSeconds: number;
   /** Parameters one GPU of this stage holds. */
@@ -73,7 +78,11 @@ export interface StageCosts {
  * collectives, as the gather runs on its own stream beside it.
  */
 export function exposedParamGatherSeconds(e: Execution, st: StageCosts): number {
-  return e.overlap.dp ? Math.max(0, st.paramGatherSeconds - (st.forward[0]?.seconds ?? 0)) : st.paramGatherSeconds;
+  if (!e.overlap.dp) return st.paramGatherSeconds;
+  const window = st.forward[0]?.seconds ?? 0;
+  const exposed = Math.max(0, st.paramGatherSeconds - window);
+  const lost = st.paramGatherInterferenceSeconds ?? 0;
+  return lost > 0 ? exposed + lost * Math.min(1, window / st.paramGatherSeconds) : exposed;
 }
 
 export interface StepCosts {
@@ -82,6 +91,8 @@ export interface StepCosts {
   p2pSeconds: number;
   /** Bytes of that transfer. */
   p2pBytes: number;
+  /** Compute one asynchronous transfer slows on the stage that sends it (SMs and HBM; absent: none), seconds. */
+  p2pInterferenceSeconds?: number;
 }
 
 export interface CostInput {
@@ -153,25 +164,38 @@ interface LayerPass {
   /** Compute each kind of communication would slow if all of it ran under compute, seconds (TP's is in its plan). */
   sm: CommSeconds;
   smCount: number;
+  /** Bytes one GPU receives over the link for each kind, for the HBM traffic (overlap-interference.ts). */
+  linkBytes: CommSeconds;
+  /** Roofline memory share of the pass's kernels. */
+  memoryShare: number;
+  /** CP ring hops in the pass (each a chunk hand-over). */
+  cpHops: number;
+  gpu: GpuSpec;
 }
 
-function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; tensor: number; attention: number; gemmByName: Map<string, { kernel: GemmKernel; seconds: number }> } {
+function passOf(gpu: GpuSpec, kernels: readonly Kernel[]): { compute: number; gemm: number; tensor: number; attention: number; hbm: number; gemmHbm: number; gemmByName: Map<string, { kernel: GemmKernel; seconds: number }> } {
   let compute = 0;
   let gemm = 0;
   let tensor = 0;
   let attention = 0;
+  // HBM-bound seconds of the pass and of its GEMMs (the roofline's memory leg, overlap-interference.ts).
+  let hbm = 0;
+  let gemmHbm = 0;
   const gemmByName = new Map<string, { kernel: GemmKernel; seconds: number }>();
   for (const k of kernels) {
     const t = kernelSeconds(gpu, k);
     compute += t;
+    const h = Math.min(t, kernelHbmSeconds(gpu, k));
+    hbm += h;
     if (k.kind === 'gemm') {
       gemm += t;
+      gemmHbm += h;
       gemmByName.set(k.name, { kernel: k, seconds: t });
     }
     if (k.kind !== 'memory') tensor += t;
     if (k.kind === 'attention' || k.name === 'scores' || k.name === 'context' || k.name === 'softmax') attention += t;
   }
-  return { compute, gemm, tensor, attention, gemmByName };
+  return { compute, gemm, tensor, attention, hbm, gemmHbm, gemmByName };
 }
 
 /**
@@ -257,25 +281,39 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // TP collectives one by one with the GEMM each can hide behind (sequence parallel, dense layers),
   // or as one lump per pass (all-reduce without SP; MoE layers, whose experts TP does not split).
   const fullRecompute = e.recompute === 'full';
-  const aggregate = (gemm: number): TpPassPlan =>
-    aggregatePlan(tpPass, gemm, Math.min(tpSm, (MAX_CHANNELS * gemm) / gpu.smCount));
+  const mode = e.overlapInterference;
+  // Bytes one GPU receives in one TP all-gather or reduce-scatter (SP), or one all-reduce.
+  const tpLinkBytes = tpBytes * busBandwidthFactor(e.sp ? 'allgather' : 'allreduce', e.tp);
+  const tpPassLinkBytes = e.sp ? 4 * tpLinkBytes : 2 * tpLinkBytes;
+  // Without named GEMMs the lump's SMs stay counted by their share; its HBM traffic (NCCL) slows the pass's GEMMs.
+  const aggregateHbm = (p: ReturnType<typeof passOf>): number =>
+    countsHbm(mode) && p.gemm > 0 && tpPass > 0
+      ? hbmSlowdownSeconds(gpu, tpPassLinkBytes * Math.min(1, p.gemm / tpPass), hbmBytesPerLinkByte('nccl', e.sp ? 'allgather' : 'allreduce', e.tp), p.gemmHbm / p.gemm)
+      : 0;
+  const aggregate = (p: ReturnType<typeof passOf>): TpPassPlan => {
+    const plan = aggregatePlan(tpPass, p.gemm, Math.min(tpSm, (MAX_CHANNELS * p.gemm) / gpu.smCount));
+    const hbm = aggregateHbm(p);
+    return hbm > 0 ? { ...plan, overlapped: plan.overlapped.map((x) => ({ ...x, slowdown: x.slowdown + hbm })) } : plan;
+  };
   const none: TpPassPlan = { plain: [], overlapped: [] };
   let tpPlans: { fwd: TpPassPlan; bwd: TpPassPlan; re: TpPassPlan };
   if (e.tp <= 1) tpPlans = { fwd: none, bwd: none, re: none };
   else if (e.sp && !m.moe) {
-    const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm };
+    const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
+    const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
     // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
     const byName = (p: ReturnType<typeof passOf>) => (name: string, parts = 1) => {
       const g = p.gemmByName.get(name);
       if (!g) return 0;
       return parts <= 1 ? g.seconds : parts * kernelSeconds(gpu, { ...g.kernel, m: Math.ceil(g.kernel.m / parts) });
     };
+    const interference = (p: ReturnType<typeof passOf>) => tpInterference(gpu, mode, e.tp, (name) => p.gemmByName.get(name)?.kernel);
     tpPlans = {
-      fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount),
-      bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount),
-      re: fullRecompute ? spForwardPlan(byName(r), c, e.tp, gpu.smCount) : none,
+      fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount, interference(f)),
+      bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount, interference(b)),
+      re: fullRecompute ? spForwardPlan(byName(r), c, e.tp, gpu.smCount, interference(r)) : none,
     };
-  } else tpPlans = { fwd: aggregate(f.gemm), bwd: aggregate(b.gemm), re: fullRecompute ? aggregate(r.gemm) : none };
+  } else tpPlans = { fwd: aggregate(f), bwd: aggregate(b), re: fullRecompute ? aggregate(r) : none };
 
   // The ends of the model: embedding on the first stage, logits and loss on the last.
   const emb = embeddingKernels(m, shape);
@@ -296,11 +334,18 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const reCp = e.recompute === 'full' ? cpFwd : 0;
   const reEp = e.recompute === 'full' ? epPass : 0;
   const smCount = gpu.smCount;
+  // Bytes one GPU receives for the CP ring and ZeRO-3's gathers and scatters (for their HBM traffic).
+  const cpLink = e.cp > 1 ? (e.cp - 1) * kvBytes : 0;
+  const gatherLink = e.zero >= 3 ? layerParams * weightBytes * busBandwidthFactor('allgather', e.dp) : 0;
+  const scatterLink = e.zero >= 3 ? gradBytes * busBandwidthFactor('reducescatter', e.dp) : 0;
+  const link = (cp: number, dp: number): CommSeconds => ({ ...zeroComm(), cp, dp });
+  const share = (p: ReturnType<typeof passOf>): number => (p.compute > 0 ? p.hbm / p.compute : 0);
+  const hops = e.cp > 1 ? e.cp - 1 : 0;
   return {
-    fwd: { ...f, tp: tpPlans.fwd, comm: { tp: planComm(tpPlans.fwd.plain), cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: 0, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount },
+    fwd: { ...f, tp: tpPlans.fwd, comm: { tp: planComm(tpPlans.fwd.plain), cp: cpFwd, ep: epPass, pp: 0, dp: zeroGather }, sm: { tp: 0, cp: cpSm, ep: 0, pp: 0, dp: dpSm }, smCount, linkBytes: link(cpLink, gatherLink), memoryShare: share(f), cpHops: hops, gpu },
     // Backward moves K,V and their gradients (twice the forward's bytes).
-    bwd: { ...b, tp: tpPlans.bwd, comm: { tp: planComm(tpPlans.bwd.plain), cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: 0, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount },
-    re: { ...r, tp: tpPlans.re, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: 0, cp: fullRecompute ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount },
+    bwd: { ...b, tp: tpPlans.bwd, comm: { tp: planComm(tpPlans.bwd.plain), cp: 2 * cpFwd, ep: epPass, pp: 0, dp: zeroGather + zeroScatter }, sm: { tp: 0, cp: 2 * cpSm, ep: 0, pp: 0, dp: 2 * dpSm }, smCount, linkBytes: link(2 * cpLink, gatherLink + scatterLink), memoryShare: share(b), cpHops: hops, gpu },
+    re: { ...r, tp: tpPlans.re, comm: { tp: reTp, cp: reCp, ep: reEp, pp: 0, dp: 0 }, sm: { tp: 0, cp: fullRecompute ? cpSm : 0, ep: 0, pp: 0, dp: 0 }, smCount, linkBytes: link(fullRecompute ? cpLink : 0, 0), memoryShare: share(r), cpHops: fullRecompute ? hops : 0, gpu },
     ends,
   };
 }
@@ -311,7 +356,7 @@ const exposedCache = new WeakMap<LayerPass, Map<string, CommSeconds>>();
 function cachedExposedOf(e: Execution, p: LayerPass): CommSeconds {
   let byOverlap = exposedCache.get(p);
   if (!byOverlap) exposedCache.set(p, (byOverlap = new Map()));
-  const key = `${e.overlap.tp}|${e.overlap.dp}`;
+  const key = `${e.overlap.tp}|${e.overlap.dp}|${e.overlapInterference}`;
   let hit = byOverlap.get(key);
   if (!hit) byOverlap.set(key, (hit = exposedOf(e, p)));
   return hit;
@@ -329,8 +374,12 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
     Math.max(0, comm - window) + Math.min(smSeconds, (MAX_CHANNELS * window) / p.smCount);
   // TP collectives one by one (tp-comm.ts); Megatron-Core's TP overlap hides the blocking ones too.
   out.tp = planExposed(e.overlap.tp ? p.tp.overlapped : p.tp.plain);
-  // Ring attention overlaps each KV hop with the attention block of the previous one.
-  out.cp = hidden(p.comm.cp, p.attention, p.sm.cp);
+  // Ring attention overlaps each KV hop with the attention block of the previous one. With interference
+  // counted each hop hands over through a receive (a gap on the communication path); attention is
+  // compute-bound, so the ring's HBM traffic costs it nothing (overlap-interference.ts).
+  const mode = e.overlapInterference;
+  const cpSync = countsSms(mode) && p.comm.cp > 0 ? p.cpHops * chunkSyncSeconds(p.gpu) : 0;
+  out.cp = cpSync > 0 ? hidden(p.comm.cp + cpSync, p.attention, p.sm.cp) : hidden(p.comm.cp, p.attention, p.sm.cp);
   out.ep = p.comm.ep;
   // ZeRO-3 prefetches the next layer's weights on its own stream, so it runs on through the blocking
   // TP, CP and EP collectives of this layer as well as its compute: the window is the whole pass.
@@ -338,6 +387,10 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // and a property test found a faster GPU taking longer.)
   const pass = p.compute + out.tp + out.cp + out.ep;
   out.dp = e.overlap.dp ? hidden(p.comm.dp, pass, p.sm.dp) : p.comm.dp;
+  // ZeRO-3's gathers and scatters (NCCL) also slow the pass by their HBM traffic.
+  if (e.overlap.dp && countsHbm(mode) && p.comm.dp > 0) {
+    out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.memoryShare);
+  }
   return out;
 }
 
@@ -366,7 +419,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const key = [
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     shape.fp8Overheads, shape.fp8Recipe,
-    e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
+    e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, e.overlapInterference, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
@@ -485,24 +538,39 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;
       // ZeRO-3 reduce-scatters gradients layer by layer during the backward pass.
-      if (e.zero >= 3) return { seconds: extra, smSeconds: 0 };
+      if (e.zero >= 3) return { seconds: extra, smSeconds: 0, hbmSeconds: 0 };
       const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
       const alone = collective(net, reduceOp, bytes, layout.dp);
       const smSeconds = commSmSeconds(gpu, reduceOp, bytes, e.dp, alone);
+      // Its HBM traffic (NCCL) slows the backward passes it runs under.
+      const hbmSeconds =
+        countsHbm(e.overlapInterference) && alone > 0
+          ? hbmSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), lp.bwd.memoryShare)
+          : 0;
       if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dp.ranks > 1) {
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
         const reduce = { op: reduceOp, bytes, group: layout.dp } as const;
         const tpTraffic = { op: e.sp ? 'reducescatter' : 'allreduce', bytes: ACT * localTokens(shape) * m.hidden * 2 * n, group: layout.tp } as const;
-        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + extra, smSeconds };
+        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + extra, smSeconds, hbmSeconds };
       }
-      return { seconds: alone + extra, smSeconds };
+      return { seconds: alone + extra, smSeconds, hbmSeconds };
     });
     const dpReduceSeconds = reductions.map((r) => r.seconds);
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
+    const dpReduceHbmSeconds = reductions.map((r) => r.hbmSeconds);
     const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
+    // Under the next step's first forward pass the gather holds NCCL's SMs and makes HBM traffic.
+    const gatherBytes = paramsPerGpu * 2;
+    const paramGatherInterferenceSeconds =
+      paramGatherSeconds > 0 && countsSms(e.overlapInterference)
+        ? commSmSeconds(gpu, 'allgather', gatherBytes, e.dp, paramGatherSeconds) +
+          (countsHbm(e.overlapInterference)
+            ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), lp.fwd.memoryShare)
+            : 0)
+        : 0;
     const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
     const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights]);
-    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, smCount: gpu.smCount, paramGatherSeconds, optimizerSeconds, paramsPerGpu };
+    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;
   });
@@ -512,5 +580,13 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const p2pBytes = (ACT * localTokens(shape) * m.hidden) / e.tp;
   const p2pGroup: GroupPlacement = { ...layout.pp, ranks: 2, nodes: layout.pp.nodes > 1 ? 2 : 1, ranksPerNode: 1 };
   const p2pSeconds = e.pp > 1 ? collective(net, 'sendrecv', p2pBytes, p2pGroup) : 0;
-  return { stages, p2pSeconds, p2pBytes };
+  // An asynchronous send holds NCCL's SMs and (both ends counted, overlap-interference.ts) makes HBM
+  // traffic while the stage computes on.
+  const layerShare = (lp.fwd.memoryShare * lp.fwd.compute + lp.bwd.memoryShare * lp.bwd.compute) / Math.max(1e-30, lp.fwd.compute + lp.bwd.compute);
+  const p2pInterferenceSeconds =
+    p2pSeconds > 0 && countsSms(e.overlapInterference)
+      ? commSmSeconds(gpu, 'sendrecv', p2pBytes, 2, p2pSeconds) +
+        (countsHbm(e.overlapInterference) ? hbmSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), layerShare) : 0)
+      : 0;
+  return { stages, p2pSeconds, p2pBytes, p2pInterferenceSeconds };
 }

@@ -24,6 +24,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     recompute: 'none',
     precision: 'bf16',
     overlap: { tp: false, dp: true, pp: true },
+    overlapInterference: 'sms-hbm',
     tokens: 1e9,
     tokensSource: 'given',
     layersPerStage: Array(pp).fill(vp),

@@ -105,6 +105,8 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
   const bCount = Array.from({ length: pp }, () => new Int32Array(vp));
 
   const p2p = costs.p2pSeconds;
+  // Compute an asynchronous send slows on its stage (overlap-interference.ts).
+  const p2pLost = e.overlap.pp ? (costs.p2pInterferenceSeconds ?? 0) : 0;
   const push = (ev: TimelineEvent): void => {
     if (keep && ev.endSeconds > ev.startSeconds) timeline.push(ev);
   };
@@ -170,6 +172,11 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
           const sendEnd = sendStart + p2p;
           ppFree[s] = Math.max(ppFree[s], sendEnd);
           if (e.overlap.pp) push({ stage: s, stream: 'pp', kind: 'pp-comm', startSeconds: sendStart, endSeconds: sendEnd, mb: op.mb, chunk: op.chunk });
+          if (p2pLost > 0) {
+            push({ stage: s, stream: 'compute', kind: 'pp-comm', startSeconds: t, endSeconds: t + p2pLost, mb: op.mb, chunk: op.chunk });
+            t += p2pLost;
+            acc[s].ppCommSeconds += p2pLost;
+          }
           const tk = slot(target.chunk, op.mb);
           (target.kind === 'F' ? arrivalF : arrivalB)[target.stage][tk] = sendEnd;
           (target.kind === 'F' ? producedF : producedB)[target.stage][tk] = sendStart;
@@ -209,7 +216,13 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
       }
       push({ stage: s, stream: 'dp', kind: 'dp-comm', startSeconds: start, endSeconds: end, chunk: c });
       // Bounded by the backward window the reduction can overlap (independent of the network, so more bandwidth never costs more).
-      if (e.overlap.dp) contention += Math.min(st.dpReduceSmSeconds[c], (NCCL_MAX_CHANNELS * Math.max(0, computeEnd - lastBStart[s][c])) / st.smCount);
+      if (e.overlap.dp) {
+        const window = Math.max(0, computeEnd - lastBStart[s][c]);
+        contention += Math.min(st.dpReduceSmSeconds[c], (NCCL_MAX_CHANNELS * window) / st.smCount);
+        // Its HBM traffic, for the part of it that runs under that window.
+        const hbm = st.dpReduceHbmSeconds?.[c] ?? 0;
+        if (hbm > 0) contention += hbm * Math.min(1, window / dur);
+      }
       dpFree = end;
     }
     let t = computeEnd;

@@ -20,6 +20,7 @@
  * userbuffers_*_h100_*: proj_fprop pipeline on 24 SMs, fc2_fprop on 8 to 16,
  * 4 splits; qkv_wgrad bulk on 24 SMs, the other bulk overlaps on 2 to 4).
  */
+import { countsSms, smSlowdownSeconds, type TpInterference } from './overlap-interference.js';
 
 /**
  * A collective and the GEMM it runs under. Exposed time is what the window
@@ -67,74 +68,110 @@ export interface TpCollectives {
   reduceScatter: number;
   /** Compute one NCCL all-gather / reduce-scatter of that size slows when it runs under compute, seconds. */
   ncclSlowdown: number;
+  /** Bytes one GPU receives over the link in one all-gather / reduce-scatter (for the HBM traffic; 0: not counted). */
+  linkBytes?: number;
+  /** SMs NCCL's channels hold while one runs. */
+  ncclChannels?: number;
 }
 
 const blocking = (comm: number): TpSegment => ({ comm, window: 0, slowdown: 0, fixed: 0 });
 
+/** Share of a collective that runs under its window. */
+const hiddenShare = (comm: number, window: number): number => (comm > 0 ? Math.min(1, window / comm) : 0);
+
 /** A collective under a GEMM with NCCL: it takes NCCL's channels from the GEMM while it runs. */
-function ncclUnder(comm: number, window: number, ncclSlowdown: number): TpSegment {
-  const share = comm > 0 ? Math.min(1, window / comm) : 0;
-  return { comm, window, slowdown: ncclSlowdown * share, fixed: 0 };
+function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Interfered, name = '', op: 'allgather' | 'reducescatter' = 'allgather'): TpSegment {
+  const share = hiddenShare(comm, window);
+  const seg = { comm, window, slowdown: ncclSlowdown * share, fixed: 0 };
+  if (!x || !countsSms(x.i.mode)) return seg;
+  const channels = x.c.ncclChannels ?? 0;
+  const sm = smSlowdownSeconds(window, x.i.gemmOnFewerSms(name, 1, channels), channels, x.i.smCount, Math.min(comm, window));
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * share, 'nccl', op);
+  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm };
 }
 
 /**
  * Ring exchange: the GEMM runs in TP chunks as the other ranks' chunks arrive (the first is local);
- * the chunks cost more than the whole GEMM would.
+ * the chunks cost more than the whole GEMM would. The copies run on copy engines (no SMs taken);
+ * each of the tp - 1 hand-overs costs a gap on the communication path, so the window hides that less.
  */
-function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number): TpSegment {
+function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number, x?: Interfered): TpSegment {
   const chunks = g(name, tp);
-  return { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) };
+  const seg = { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) };
+  if (!x || !countsSms(x.i.mode)) return seg;
+  const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'allgather');
+  return { ...seg, window, slowdown: hbm };
 }
 
 /**
  * Pipelined reduce-scatter after a GEMM run in splits on fewer SMs: each split's reduction overlaps
- * the next split's GEMM; the last split's reduction is exposed.
+ * the next split's GEMM; the last split's reduction is exposed. Each split hands over to its
+ * reduction through an event; the last one's gap is exposed with it.
  */
-function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCount: number): TpSegment {
+function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCount: number, x?: Interfered): TpSegment {
   const s = USERBUFFERS.pipelineSplits;
   const split = g(name, s);
   const slower = (split * sms) / (smCount - sms);
-  return { comm: (comm * (s - 1)) / s, window: ((split + slower) * (s - 1)) / s, slowdown: slower, fixed: comm / s + split - g(name) };
+  const seg = { comm: (comm * (s - 1)) / s, window: ((split + slower) * (s - 1)) / s, slowdown: slower, fixed: comm / s + split - g(name) };
+  if (!x || !countsSms(x.i.mode)) return seg;
+  // The GEMM runs on the SMs userbuffers leaves it (set_sm_margin) throughout: recount its waves.
+  const onFewer = Math.max(slower, x.i.gemmOnFewerSms(name, s, sms) - split);
+  const window = Math.max(0, ((split + onFewer) * (s - 1)) / s - (s - 1) * x.i.syncSeconds);
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * ((s - 1) / s) * hiddenShare(seg.comm, window), 'userbuffers-sm', 'reducescatter');
+  return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds };
 }
 
 /** Bulk overlap: the collective runs on a few SMs beside the GEMM. */
-function bulk(comm: number, gemm: number, sms: number, smCount: number): TpSegment {
-  return { comm, window: gemm, slowdown: (Math.min(comm, gemm) * sms) / smCount, fixed: 0 };
+function bulk(comm: number, gemm: number, sms: number, smCount: number, x?: Interfered, name = '', op: 'allgather' | 'reducescatter' = 'allgather'): TpSegment {
+  const seg = { comm, window: gemm, slowdown: (Math.min(comm, gemm) * sms) / smCount, fixed: 0 };
+  if (!x || !countsSms(x.i.mode)) return seg;
+  const sm = smSlowdownSeconds(gemm, x.i.gemmOnFewerSms(name, 1, sms), sms, smCount, Math.min(comm, gemm));
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, gemm), 'userbuffers-sm', op);
+  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm };
+}
+
+/** The interference context and the collectives it charges (absent: the model before interference). */
+interface Interfered {
+  i: TpInterference;
+  c: TpCollectives;
 }
 
 /** Forward (and recomputed forward) pass with sequence parallelism. */
-export function spForwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCount: number): TpPassPlan {
+export function spForwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCount: number, i?: TpInterference): TpPassPlan {
   const { allGather: ag, reduceScatter: rs } = c;
+  const x = i ? { i, c } : undefined;
   return {
     plain: [blocking(ag), blocking(rs), blocking(ag), blocking(rs)],
     overlapped: [
-      ringExchange(ag, g, 'qkv', tp),
-      pipelined(rs, g, 'proj', USERBUFFERS.projFpropSms, smCount),
-      ringExchange(ag, g, 'fc1', tp),
-      pipelined(rs, g, 'fc2', USERBUFFERS.fc2FpropSms, smCount),
+      ringExchange(ag, g, 'qkv', tp, x),
+      pipelined(rs, g, 'proj', USERBUFFERS.projFpropSms, smCount, x),
+      ringExchange(ag, g, 'fc1', tp, x),
+      pipelined(rs, g, 'fc2', USERBUFFERS.fc2FpropSms, smCount, x),
     ],
   };
 }
 
 /** Backward pass with sequence parallelism. */
-export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCount: number): TpPassPlan {
+export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCount: number, i?: TpInterference): TpPassPlan {
   const { allGather: ag, reduceScatter: rs, ncclSlowdown: nccl } = c;
+  const x = i ? { i, c } : undefined;
   return {
     plain: [
       blocking(ag), // FC2 output gradient
-      ncclUnder(ag, g('fc1.dgrad'), nccl),
-      ncclUnder(rs, g('fc1.wgrad'), nccl),
+      ncclUnder(ag, g('fc1.dgrad'), nccl, x, 'fc1.dgrad', 'allgather'),
+      ncclUnder(rs, g('fc1.wgrad'), nccl, x, 'fc1.wgrad', 'reducescatter'),
       blocking(ag), // projection output gradient
-      ncclUnder(ag, g('qkv.dgrad'), nccl),
-      ncclUnder(rs, g('qkv.wgrad'), nccl),
+      ncclUnder(ag, g('qkv.dgrad'), nccl, x, 'qkv.dgrad', 'allgather'),
+      ncclUnder(rs, g('qkv.wgrad'), nccl, x, 'qkv.wgrad', 'reducescatter'),
     ],
     overlapped: [
-      ringExchange(ag, g, 'fc2.dgrad', tp),
-      bulk(ag, g('fc1.dgrad'), USERBUFFERS.otherBulkSms, smCount),
-      bulk(rs, g('fc1.wgrad'), USERBUFFERS.otherBulkSms, smCount),
-      ringExchange(ag, g, 'proj.dgrad', tp),
-      bulk(ag, g('qkv.dgrad'), USERBUFFERS.otherBulkSms, smCount),
-      bulk(rs, g('qkv.wgrad'), USERBUFFERS.qkvWgradBulkSms, smCount),
+      ringExchange(ag, g, 'fc2.dgrad', tp, x),
+      bulk(ag, g('fc1.dgrad'), USERBUFFERS.otherBulkSms, smCount, x, 'fc1.dgrad', 'allgather'),
+      bulk(rs, g('fc1.wgrad'), USERBUFFERS.otherBulkSms, smCount, x, 'fc1.wgrad', 'reducescatter'),
+      ringExchange(ag, g, 'proj.dgrad', tp, x),
+      bulk(ag, g('qkv.dgrad'), USERBUFFERS.otherBulkSms, smCount, x, 'qkv.dgrad', 'allgather'),
+      bulk(rs, g('qkv.wgrad'), USERBUFFERS.qkvWgradBulkSms, smCount, x, 'qkv.wgrad', 'reducescatter'),
     ],
   };
 }

@@ -49,6 +49,7 @@ const PLAUSIBLE: Record<string, string[]> = {
   recompute: ['none', 'selective', 'full', 'selective-op'],
   precision: ['bf16', 'fp16', 'fp8'],
   overlap: ['tp', 'dp,pp', 'none', 'tp,dp,pp'],
+  overlapInterference: ['none', 'sms', 'sms-hbm'],
   tokens: ['1', '1B', '300B', '15.6T', '1e16'],
   layersPerStage: ['1,1', '16,16', '0,32', '40,40'],
   attention: ['flash', 'unfused', 'flash-triton'],
