@@ -52,6 +52,13 @@ export type LossKernel = (typeof LOSS_KERNELS)[number];
  */
 export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
+/**
+ * Waiting for the slowest rank (schedule/rank-variation.ts): `expected-max` adds, at the step's
+ * barrier, the expected maximum over the job's GPUs of the per-GPU kernel-time spread (the GPU
+ * preset's kernelTimeCv) times the compute between synchronisations; `off` times every GPU alike.
+ */
+export const RANK_VARIATIONS = ['expected-max', 'off'] as const;
+export type RankVariation = (typeof RANK_VARIATIONS)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -118,6 +125,8 @@ export interface Execution {
   lossKernel: LossKernel;
   /** The optimizer step's kernels (see OPTIMIZER_KERNELS); defaults to fused with fused kernels, foreach with eager. */
   optimizerKernel: OptimizerKernel;
+  /** Waiting for the slowest rank (see RANK_VARIATIONS). */
+  rankVariation: RankVariation;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -145,6 +154,7 @@ export const ExecutionDefaults = {
   kernels: 'fused',
   network: 'analytical',
   zeroBucketParams: 0,
+  rankVariation: 'expected-max',
 } as const;
 
 export const OverlapInputSchema = z.union([

@@ -245,6 +245,7 @@ export function resolveExecution(
     lossKernel: input.lossKernel ?? kernels,
     // Stacks of eager reference code step PyTorch's default (multi-tensor) AdamW; Megatron-LM and NeMo a fused Adam.
     optimizerKernel: input.optimizerKernel ?? (kernels === 'eager' ? 'foreach' : 'fused'),
+    rankVariation: input.rankVariation ?? ExecutionDefaults.rankVariation,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

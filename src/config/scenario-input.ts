@@ -8,7 +8,7 @@ import { ClusterTwinError } from '../errors.js';
 import { BOUNDS, boundedNumber, nameSchema as nameField } from './bounds.js';
 import { ModelSpecSchema, FFN_ACTIVATIONS } from './model-schema.js';
 import { SystemSpecSchema } from './system-schema.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OverlapInputSchema, PRECISIONS, RECOMPUTE_MODES } from './execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OverlapInputSchema, PRECISIONS, RANK_VARIATIONS, RECOMPUTE_MODES } from './execution-schema.js';
 
 /** A count that may be written as `300e9`, `300B`, `16M`, within its stated bound. */
 const countField = boundedNumber;
@@ -53,6 +53,7 @@ export const ScenarioInputSchema = z
     autocastCache: z.enum(AUTOCAST_CACHES).optional().describe("With fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends (forward: DDP, a single GPU, FSDP2) or none (FSDP1, whose forward pass runs on views into flat parameters); default none under ZeRO-3, forward otherwise"),
     lossKernel: z.enum(LOSS_KERNELS).optional().describe('The loss over the vocabulary, for its memory: fused (Megatron-LM, flash-attn cross entropy) or eager (fp32 logits, then log_softmax); default: the kernel style'),
     optimizerKernel: z.enum(OPTIMIZER_KERNELS).optional().describe("The optimizer step: fused (one pass over the states: Apex/TE FusedAdam, Megatron-LM) or foreach (PyTorch's default multi-tensor AdamW, about 80 bytes of HBM traffic a parameter); default: fused with fused kernels, foreach with eager"),
+    rankVariation: z.enum(RANK_VARIATIONS).optional().describe("Waiting for the slowest rank: expected-max (default; each step pays the expected maximum over the job's GPUs of the GPU preset's per-GPU kernel-time spread) or off (every GPU times alike)"),
     kernels: z.enum(KERNEL_STYLES).optional().describe('Elementwise kernels: fused (default; Megatron-LM, Transformer Engine) or eager PyTorch reference code (each op a kernel; Hugging Face, llm-foundry)'),
     weightDtype: z.enum(['bf16', 'fp32']).optional().describe('Weights the GEMMs start from: bf16 working copies (default, Megatron-LM) or fp32 cast by autocast at every use (plain PyTorch AMP; FSDP without param_dtype)'),
   })

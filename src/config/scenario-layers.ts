@@ -41,6 +41,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   autocastCache: '--autocast-cache',
   lossKernel: '--loss-kernel',
   optimizerKernel: '--optimizer-kernel',
+  rankVariation: '--rank-variation',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };

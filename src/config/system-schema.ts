@@ -67,6 +67,11 @@ export const GpuSpecSchema = z.object({
   tdpWatts: positive(),
   smCount: parts(100_000),
   efficiency: GpuEfficiencySchema,
+  /**
+   * Spread of kernel time from GPU to GPU of this SKU (standard deviation over the mean, persistent per
+   * GPU); a step waits for the slowest rank (schedule/rank-variation.ts). Absent: no evidence, no wait.
+   */
+  kernelTimeCv: z.number().nonnegative().max(0.5).optional(),
 });
 
 export const NodeSpecSchema = z.object({

@@ -16,6 +16,7 @@ import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
 import type { ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
+import { rankWaitFraction } from './rank-variation.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 
 /** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
@@ -78,6 +79,8 @@ export interface StepCosts {
   p2pSeconds: number;
   /** Bytes of that transfer. */
   p2pBytes: number;
+  /** Share of each stage's compute the step waits for its slowest rank at the barrier (rank-variation.ts; 0 when off). */
+  rankWaitFraction: number;
 }
 
 export interface CostInput {
@@ -434,5 +437,18 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   const p2pBytes = (ACT * localTokens(shape) * m.hidden) / e.tp;
   const p2pGroup: GroupPlacement = { ...layout.pp, ranks: 2, nodes: layout.pp.nodes > 1 ? 2 : 1, ranksPerNode: 1 };
   const p2pSeconds = e.pp > 1 ? collective(net, 'sendrecv', p2pBytes, p2pGroup) : 0;
-  return { stages, p2pSeconds, p2pBytes };
+  // Every GPU of the job meets at the gradient reduction and optimizer barrier.
+  return { stages, p2pSeconds, p2pBytes, rankWaitFraction: rankWaitFraction(e.rankVariation, gpu.kernelTimeCv, e.gpus) };
+}
+
+/** Kernel time of one stage's step (every pass of every micro-batch, recompute and optimizer included), seconds. */
+export function stageComputeSeconds(st: StageCosts, microbatches: number): number {
+  let passes = 0;
+  for (let c = 0; c < st.forward.length; c++) passes += st.forward[c].computeSeconds + st.backward[c].computeSeconds;
+  return microbatches * passes + st.optimizerSeconds;
+}
+
+/** What waiting for the slowest rank adds to one stage's step at its barrier, seconds. */
+export function stageRankWaitSeconds(costs: StepCosts, st: StageCosts, microbatches: number): number {
+  return costs.rankWaitFraction > 0 ? costs.rankWaitFraction * stageComputeSeconds(st, microbatches) : 0;
 }

@@ -34,6 +34,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     autocastCache: 'forward',
     lossKernel: 'fused',
     optimizerKernel: 'fused',
+    rankVariation: 'off',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
@@ -47,6 +48,7 @@ function uniformCosts(pp: number, vp: number, f: number, b: number, p2p = 0): St
   return {
     p2pSeconds: p2p,
     p2pBytes: 0,
+    rankWaitFraction: 0,
     stages: Array.from({ length: pp }, () => ({
       layers: vp,
       chunkLayers: Array(vp).fill(1),

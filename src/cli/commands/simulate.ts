@@ -100,6 +100,7 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
     ['EP communication (exposed)', b.epCommSeconds],
     ['PP communication (exposed)', b.ppCommSeconds],
     ['DP communication (exposed)', b.dpCommSeconds],
+    ['waiting for the slowest rank', b.rankWaitSeconds],
     ['pipeline bubble', b.bubbleSeconds],
   ];
   out.push(shareTable(['', 'time', 'share'], rows, r.stepTimeSeconds, formatDuration));

@@ -17,6 +17,7 @@ export const BREAKDOWN_PARTS = [
   ['epCommSeconds', 'EP comm (exposed)'],
   ['ppCommSeconds', 'PP comm (exposed)'],
   ['dpCommSeconds', 'DP comm (exposed)'],
+  ['rankWaitSeconds', 'slowest rank'],
   ['bubbleSeconds', 'pipeline bubble'],
 ] as const;
 

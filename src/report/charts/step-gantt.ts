@@ -31,6 +31,7 @@ export const GANTT_KINDS: ReadonlyArray<{ kind: GanttKind; label: string; color:
   { kind: 'pp-comm', label: 'PP comm', color: '#76b7b2' },
   { kind: 'dp-comm', label: 'DP comm', color: '#59a14f' },
   { kind: 'param-gather', label: 'param all-gather', color: '#8cd17d' },
+  { kind: 'rank-wait', label: 'slowest rank', color: '#bab0ac' },
   { kind: 'bubble', label: 'bubble (idle compute)', color: '#d9d9d9' },
 ];
 
