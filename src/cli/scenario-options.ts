@@ -57,7 +57,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--kernels <style>', 'elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch reference code').choices([...KERNEL_STYLES]))
     .addOption(new Option('--loss-kernel <kind>', 'the loss over the vocabulary, for its memory: fused or eager (fp32 logits); default: --kernels').choices([...LOSS_KERNELS]))
     .addOption(new Option('--optimizer-kernel <kind>', 'the optimizer step: fused (one pass) or foreach (PyTorch\'s default AdamW, ~80 B a parameter); default: fused with --kernels fused, foreach with eager').choices([...OPTIMIZER_KERNELS]))
-    .addOption(new Option('--rank-variation <mode>', "waiting for the slowest rank: expected-max (the GPU preset's per-GPU kernel-time spread, its expected maximum over the job's GPUs) or off").choices([...RANK_VARIATIONS]))
+    .addOption(new Option('--rank-variation <mode>', "waiting for the slowest rank: expected-max (the GPU preset's per-GPU kernel-time spread, its expected maximum over the job's GPUs) or off (default)").choices([...RANK_VARIATIONS]))
     .addOption(new Option('--autocast-cache <what>', "with fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends, or none (FSDP1)").choices([...AUTOCAST_CACHES]))
     .option('--zero-bucket-params <n>', 'parameters per ZeRO-3 gather call (0 = a layer, as FSDP; DeepSpeed: 5e7)')
     .addOption(new Option('--network <model>', 'network model: analytical, or flow-level over the topology').choices(['analytical', 'flow'])) as C;

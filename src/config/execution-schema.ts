@@ -55,7 +55,8 @@ export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
 /**
  * Waiting for the slowest rank (schedule/rank-variation.ts): `expected-max` adds, at the step's
  * barrier, the expected maximum over the job's GPUs of the per-GPU kernel-time spread (the GPU
- * preset's kernelTimeCv) times the compute between synchronisations; `off` times every GPU alike.
+ * preset's kernelTimeCv) times the compute between synchronisations; `off` (the default) times every
+ * GPU alike.
  */
 export const RANK_VARIATIONS = ['expected-max', 'off'] as const;
 export type RankVariation = (typeof RANK_VARIATIONS)[number];
@@ -154,7 +155,9 @@ export const ExecutionDefaults = {
   kernels: 'fused',
   network: 'analytical',
   zeroBucketParams: 0,
-  rankVariation: 'expected-max',
+  // Off until the per-GPU spread is measured on the SKUs the suite covers: the class-level figure
+  // takes korthikanti-2022 out of its bound (docs/sources/variability.md).
+  rankVariation: 'off',
 } as const;
 
 export const OverlapInputSchema = z.union([
