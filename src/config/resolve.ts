@@ -250,6 +250,7 @@ export function resolveExecution(
     fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
     powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
     hostOverhead: input.hostOverhead ?? ExecutionDefaults.hostOverhead,
+    rankVariation: input.rankVariation ?? ExecutionDefaults.rankVariation,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,
     zeroBucketParams: input.zeroBucketParams ?? ExecutionDefaults.zeroBucketParams,

@@ -46,6 +46,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   fp8Recipe: '--fp8-recipe',
   powerClock: '--power-clock',
   hostOverhead: '--host-overhead',
+  rankVariation: '--rank-variation',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',
 };

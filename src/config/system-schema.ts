@@ -97,6 +97,11 @@ export const GpuSpecSchema = z.object({
   efficiency: GpuEfficiencySchema,
   /** Sustained clock against the step's GEMM duty (absent: the preset's rates at every mix). */
   sustainedClock: SustainedClockSchema.optional(),
+  /**
+   * Spread of kernel time from GPU to GPU of this SKU (standard deviation over the mean, persistent per
+   * GPU); a step waits for the slowest rank (schedule/rank-variation.ts). Absent: no evidence, no wait.
+   */
+  kernelTimeCv: z.number().nonnegative().max(0.5).optional(),
 });
 
 export const NodeSpecSchema = z.object({

@@ -7,7 +7,7 @@
  * simulation re-checks the best.
  */
 import type { Execution } from '../config/execution-schema.js';
-import { exposedParamGatherSeconds, type PassCost, type StepCosts } from './step-costs.js';
+import { exposedParamGatherSeconds, stageRankWaitSeconds, type PassCost, type StepCosts } from './step-costs.js';
 
 const passSeconds = (p: PassCost): number => p.seconds;
 
@@ -43,7 +43,8 @@ export function estimateStepSeconds(e: Execution, costs: StepCosts): number {
     const dpExposed = e.overlap.dp ? Math.max(dp / Math.max(1, st.forward.length * 4), dp - lastBackward) : dp;
     const gather = exposedParamGatherSeconds(e, st);
     // A stage lighter than the bottleneck finishes its passes earlier by the difference.
-    const stageEnd = pipeline - m * (maxWork - works[s]) + dpExposed + st.optimizerSeconds + gather;
+    // The barrier also waits for the stage's slowest rank (rank-variation.ts).
+    const stageEnd = pipeline - m * (maxWork - works[s]) + dpExposed + stageRankWaitSeconds(costs, st, m) + st.optimizerSeconds + gather;
     step = Math.max(step, stageEnd);
   });
   return step;

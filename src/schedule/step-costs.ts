@@ -18,6 +18,7 @@ import type { ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
+import { rankWaitFraction } from './rank-variation.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 import { chunkSyncSeconds, countsHbm, countsSms, hbmBytesPerLinkByte, hbmSlowdownSeconds, kernelHbmSeconds, tpInterference } from './overlap-interference.js';
 
@@ -93,6 +94,8 @@ export interface StepCosts {
   p2pBytes: number;
   /** Compute one asynchronous transfer slows on the stage that sends it (SMs and HBM; absent: none), seconds. */
   p2pInterferenceSeconds?: number;
+  /** Share of each stage's compute the step waits for its slowest rank at the barrier (rank-variation.ts; 0 when off). */
+  rankWaitFraction: number;
 }
 
 export interface CostInput {
@@ -588,5 +591,18 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       ? commSmSeconds(gpu, 'sendrecv', p2pBytes, 2, p2pSeconds) +
         (countsHbm(e.overlapInterference) ? hbmSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), layerShare) : 0)
       : 0;
-  return { stages, p2pSeconds, p2pBytes, p2pInterferenceSeconds };
+  // Every GPU of the job meets at the gradient reduction and optimizer barrier.
+  return { stages, p2pSeconds, p2pBytes, p2pInterferenceSeconds, rankWaitFraction: rankWaitFraction(e.rankVariation, gpu.kernelTimeCv, e.gpus) };
+}
+
+/** Kernel time of one stage's step (every pass of every micro-batch, recompute and optimizer included), seconds. */
+export function stageComputeSeconds(st: StageCosts, microbatches: number): number {
+  let passes = 0;
+  for (let c = 0; c < st.forward.length; c++) passes += st.forward[c].computeSeconds + st.backward[c].computeSeconds;
+  return microbatches * passes + st.optimizerSeconds;
+}
+
+/** What waiting for the slowest rank adds to one stage's step at its barrier, seconds. */
+export function stageRankWaitSeconds(costs: StepCosts, st: StageCosts, microbatches: number): number {
+  return costs.rankWaitFraction > 0 ? costs.rankWaitFraction * stageComputeSeconds(st, microbatches) : 0;
 }

@@ -11,7 +11,7 @@
  */
 import type { Execution } from '../config/execution-schema.js';
 import { stageOrder, type PipelineOp } from './pipeline-schedule.js';
-import { COMM_KINDS, NCCL_MAX_CHANNELS, exposedParamGatherSeconds, type CommKind, type StepCosts } from './step-costs.js';
+import { COMM_KINDS, NCCL_MAX_CHANNELS, exposedParamGatherSeconds, stageRankWaitSeconds, type CommKind, type StepCosts } from './step-costs.js';
 
 export const STREAMS = ['compute', 'pp', 'dp'] as const;
 export type Stream = (typeof STREAMS)[number];
@@ -26,6 +26,7 @@ export type EventKind =
   | 'ep-comm'
   | 'pp-comm'
   | 'dp-comm'
+  | 'rank-wait'
   | 'param-gather';
 
 /** One interval on one stream of one stage. */
@@ -50,6 +51,8 @@ export interface StepBreakdown {
   epCommSeconds: number;
   ppCommSeconds: number;
   dpCommSeconds: number;
+  /** Waiting at the barrier for the slowest rank of the job (rank-variation.ts). */
+  rankWaitSeconds: number;
   bubbleSeconds: number;
 }
 
@@ -237,6 +240,13 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
       acc[s].dpCommSeconds += dpFree - t;
       t = dpFree;
     }
+    // The slowest rank's gradients arrive late: the barrier before the optimizer step waits for it.
+    const wait = stageRankWaitSeconds(costs, st, m);
+    if (wait > 0) {
+      push({ stage: s, stream: 'compute', kind: 'rank-wait', startSeconds: t, endSeconds: t + wait });
+      acc[s].rankWaitSeconds += wait;
+      t += wait;
+    }
     push({ stage: s, stream: 'compute', kind: 'optimizer', startSeconds: t, endSeconds: t + st.optimizerSeconds });
     t += st.optimizerSeconds;
     acc[s].optimizerSeconds += st.optimizerSeconds;
@@ -282,6 +292,7 @@ function emptyBreakdown(): StepBreakdown {
     epCommSeconds: 0,
     ppCommSeconds: 0,
     dpCommSeconds: 0,
+    rankWaitSeconds: 0,
     bubbleSeconds: 0,
   };
 }
@@ -304,6 +315,7 @@ export function sumBreakdown(b: StepBreakdown): number {
     b.epCommSeconds +
     b.ppCommSeconds +
     b.dpCommSeconds +
+    b.rankWaitSeconds +
     b.bubbleSeconds
   );
 }

@@ -117,6 +117,7 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
     ['EP communication (exposed)', b.epCommSeconds],
     ['PP communication (exposed)', b.ppCommSeconds],
     ['DP communication (exposed)', b.dpCommSeconds],
+    ...(b.rankWaitSeconds > 0 ? ([['waiting for the slowest rank', b.rankWaitSeconds]] as Array<[string, number]>) : []),
     ['pipeline bubble', b.bubbleSeconds],
   ];
   out.push(shareTable(['', 'time', 'share'], rows, r.stepTimeSeconds, formatDuration));

@@ -17,13 +17,16 @@ export const BREAKDOWN_PARTS = [
   ['epCommSeconds', 'EP comm (exposed)'],
   ['ppCommSeconds', 'PP comm (exposed)'],
   ['dpCommSeconds', 'DP comm (exposed)'],
+  ['rankWaitSeconds', 'slowest rank'],
   ['bubbleSeconds', 'pipeline bubble'],
 ] as const;
 
 export function stepBreakdownChart(r: Pick<SimulationResult, 'breakdown' | 'stepTimeSeconds' | 'criticalStage'>): Chart {
-  const rows = BREAKDOWN_PARTS.map(([key, label]) => ({ key, label, seconds: r.breakdown[key] }));
+  const parts = BREAKDOWN_PARTS.map(([key, label]) => ({ key, label, seconds: r.breakdown[key] }));
   const figures: Record<string, number> = { stepTimeSeconds: r.stepTimeSeconds };
-  for (const row of rows) figures[row.key] = row.seconds;
+  for (const part of parts) figures[part.key] = part.seconds;
+  // The wait for the slowest rank gets a bar only where it was modelled (rankVariation on).
+  const rows = parts.filter((p) => p.key !== 'rankWaitSeconds' || p.seconds > 0);
   return {
     id: 'step-breakdown',
     title: 'Where the step time goes',

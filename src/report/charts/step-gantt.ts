@@ -32,6 +32,8 @@ export const GANTT_KINDS: ReadonlyArray<{ kind: GanttKind; label: string; color:
   { kind: 'dp-comm', label: 'DP comm', color: '#59a14f' },
   { kind: 'param-gather', label: 'param all-gather', color: '#8cd17d' },
   { kind: 'bubble', label: 'bubble (idle compute)', color: '#d9d9d9' },
+  // Last, so the colours of charts without it (rankVariation off) stay as they were.
+  { kind: 'rank-wait', label: 'slowest rank', color: '#bab0ac' },
 ];
 
 /** Above this many bars (after merging touching intervals of one kind) the chart draws slices instead. */
