@@ -3,9 +3,10 @@
  * `simulate` can state how close the twin came to published runs on the same
  * GPU and precision, and src/validation/serving-accuracy-table.ts, so that `serve`
  * can for its GPU and framework, and src/validation/interval-table.ts, the pools of residuals every
- * prediction's interval is drawn from (a test checks the files are current).
+ * prediction's interval is drawn from, and the README's validate block (`validate --markdown`); a test checks
+ * each is current.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPresets, packageRoot } from '../src/node/presets.js';
 import { loadValidationData } from '../src/node/validation-data.js';
@@ -14,6 +15,7 @@ import { accuracyTable } from '../src/validation/accuracy.js';
 import { accuracyModule } from '../src/validation/accuracy-module.js';
 import { intervalTable, residualsOf } from '../src/validation/interval.js';
 import { intervalModule } from '../src/validation/interval-module.js';
+import { reportMarkdown } from '../src/validation/markdown.js';
 import { servingAccuracyModule, servingAccuracyTable } from '../src/validation/serving-accuracy.js';
 
 const rep = runValidation(loadValidationData(), loadPresets());
@@ -27,3 +29,9 @@ console.log(`wrote src/validation/serving-accuracy-table.ts (${serving.length} G
 const intervals = intervalTable(residualsOf(rep));
 writeFileSync(join(packageRoot(), 'src', 'validation', 'interval-table.ts'), intervalModule(intervals));
 console.log(`wrote src/validation/interval-table.ts (${intervals.length} pools of residuals)`);
+const readmePath = join(packageRoot(), 'README.md');
+const readme = readFileSync(readmePath, 'utf8');
+const block = /(<!-- validate:start[^>]*-->\n)[\s\S]*?(<!-- validate:end -->)/;
+if (!block.test(readme)) throw new Error('README.md lacks the validate:start/end markers');
+writeFileSync(readmePath, readme.replace(block, (_m, start: string, end: string) => `${start}${reportMarkdown(rep)}${end}`));
+console.log('wrote README.md (validate block)');

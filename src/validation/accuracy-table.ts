@@ -9,9 +9,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 2,
-    "medianAbsError": 0.0266,
-    "worstAbsError": 0.0336,
-    "meanError": 0.0266,
+    "medianAbsError": 0.0241,
+    "worstAbsError": 0.0311,
+    "meanError": 0.0241,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -23,9 +23,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 15,
-    "medianAbsError": 0.0638,
-    "worstAbsError": 0.1279,
-    "meanError": 0.0489,
+    "medianAbsError": 0.0424,
+    "worstAbsError": 0.1168,
+    "meanError": 0.0418,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node",
@@ -34,13 +34,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     ],
     "reported": {
       "runs": 1,
-      "medianAbsError": 0.2217,
-      "worstAbsError": 0.2217,
-      "meanError": 0.2217,
+      "medianAbsError": 0.2048,
+      "worstAbsError": 0.2048,
+      "meanError": 0.2048,
       "groups": [
         "torchtitan-fsdp2-a100"
       ],
-      "bestAbsError": 0.2217
+      "bestAbsError": 0.2048
     }
   },
   {
@@ -50,9 +50,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 24,
-    "medianAbsError": 0.034,
+    "medianAbsError": 0.0314,
     "worstAbsError": 0.1349,
-    "meanError": -0.0092,
+    "meanError": -0.0096,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -72,13 +72,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 6,
-      "medianAbsError": 0.7382,
-      "worstAbsError": 1.1871,
-      "meanError": 0.7537,
+      "medianAbsError": 0.7323,
+      "worstAbsError": 1.1709,
+      "meanError": 0.7466,
       "groups": [
         "narayanan-2021-zero3"
       ],
-      "bestAbsError": 0.4262
+      "bestAbsError": 0.4242
     }
   },
   {
@@ -87,12 +87,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": false,
-    "runs": 1,
-    "medianAbsError": 0.046,
-    "worstAbsError": 0.046,
-    "meanError": 0.046,
+    "runs": 7,
+    "medianAbsError": 0.154,
+    "worstAbsError": 0.3178,
+    "meanError": 0.1265,
     "groups": [
-      "megatron-bridge-25.11-fp8"
+      "megatron-bridge-25.11-fp8",
+      "nemo-25.02-b200-fp8"
     ]
   },
   {
@@ -108,13 +109,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 2.3127,
-      "worstAbsError": 2.3127,
-      "meanError": 2.3127,
+      "medianAbsError": 2.1602,
+      "worstAbsError": 2.1602,
+      "meanError": 2.1602,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 2.3127
+      "bestAbsError": 2.1602
     }
   },
   {
@@ -124,9 +125,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 6,
-    "medianAbsError": 0.2192,
-    "worstAbsError": 0.2318,
-    "meanError": 0.2847,
+    "medianAbsError": 0.1318,
+    "worstAbsError": 0.1427,
+    "meanError": 0.1516,
     "groups": [
       "dgxc-nemo-25.04-gb200"
     ]
@@ -138,9 +139,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.19,
-    "worstAbsError": 0.273,
-    "meanError": 0.2439,
+    "medianAbsError": 0.1077,
+    "worstAbsError": 0.1997,
+    "meanError": 0.1364,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-25.04-gb200"
@@ -159,13 +160,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 0.4255,
-      "worstAbsError": 0.4255,
-      "meanError": 0.4255,
+      "medianAbsError": 0.3659,
+      "worstAbsError": 0.3659,
+      "meanError": 0.3659,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 0.4255
+      "bestAbsError": 0.3659
     }
   },
   {
@@ -175,9 +176,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 1,
-    "medianAbsError": 0.3128,
-    "worstAbsError": 0.3128,
-    "meanError": 0.3128,
+    "medianAbsError": 0.308,
+    "worstAbsError": 0.308,
+    "meanError": 0.308,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -189,9 +190,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 11,
-    "medianAbsError": 0.1631,
-    "worstAbsError": 0.3179,
-    "meanError": 0.1701,
+    "medianAbsError": 0.1563,
+    "worstAbsError": 0.3007,
+    "meanError": 0.1568,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node"
@@ -203,15 +204,17 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": false,
-    "runs": 30,
-    "medianAbsError": 0.0716,
-    "worstAbsError": 0.2733,
-    "meanError": 0.079,
+    "runs": 35,
+    "medianAbsError": 0.0595,
+    "worstAbsError": 0.2629,
+    "meanError": 0.0743,
     "groups": [
       "megatron-core-h100",
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
-      "dgxc-nemo-25.04-h100"
+      "dgxc-nemo-25.04-h100",
+      "llama3-405b-meta-h100",
+      "nemotron4-340b-pretrain-h100"
     ]
   },
   {
@@ -221,9 +224,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.1785,
-    "worstAbsError": 0.1883,
-    "meanError": 0.1242,
+    "medianAbsError": 0.1753,
+    "worstAbsError": 0.1852,
+    "meanError": 0.1199,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
@@ -236,9 +239,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 34,
-    "medianAbsError": 0.0908,
-    "worstAbsError": 0.2734,
-    "meanError": 0.0858,
+    "medianAbsError": 0.0677,
+    "worstAbsError": 0.2634,
+    "meanError": 0.0636,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -254,9 +257,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 1,
-    "medianAbsError": 0.0545,
-    "worstAbsError": 0.0545,
-    "meanError": -0.0545,
+    "medianAbsError": 0.0827,
+    "worstAbsError": 0.0827,
+    "meanError": -0.0827,
     "groups": [
       "megatron-bridge-25.11-fp8"
     ]
@@ -268,22 +271,36 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.2637,
-    "worstAbsError": 0.2795,
-    "meanError": 0.2752,
+    "medianAbsError": 0.2455,
+    "worstAbsError": 0.2588,
+    "meanError": 0.2427,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
     ],
     "reported": {
       "runs": 1,
-      "medianAbsError": 1.602,
-      "worstAbsError": 1.602,
-      "meanError": 1.602,
+      "medianAbsError": 1.5224,
+      "worstAbsError": 1.5224,
+      "meanError": 1.5224,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 1.602
+      "bestAbsError": 1.5224
     }
+  },
+  {
+    "gpu": "h200-sxm-141g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "moe": false,
+    "shardedWeights": true,
+    "runs": 2,
+    "medianAbsError": 0.2308,
+    "worstAbsError": 0.2415,
+    "meanError": 0.2308,
+    "groups": [
+      "torchtitan-fsdp2-h200-fp8"
+    ]
   }
 ];

@@ -46,8 +46,10 @@ describe('stated accuracy', () => {
     const replicated = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'fused');
     expect(replicated?.groups).not.toContain('narayanan-2021-zero3');
     expect(replicated?.reported).toBeUndefined();
+    const r = zero3!.reported!;
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     expect(accuracySentence(zero3, 'NVIDIA A100', 'bf16', 'fused', false, true)).toBe(
-      "no bounded published run on NVIDIA A100 in bf16 with fused kernels and weights sharded (ZeRO-3/FSDP) is in the validation suite: this prediction is unchecked; the suite's 6 runs of this kind reported but not held to its bound were 42.6%-118.7% off (mean +75.4%, the twin running fast on average)",
+      `no bounded published run on NVIDIA A100 in bf16 with fused kernels and weights sharded (ZeRO-3/FSDP) is in the validation suite: this prediction is unchecked; the suite's 6 runs of this kind reported but not held to its bound were ${pct(r.bestAbsError)}-${pct(r.worstAbsError)} off (mean +${pct(r.meanError)}, the twin running fast on average)`,
     );
     // FSDP runs of eager stacks are bounded: they are quoted as such.
     const fsdp = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'eager', false, true);

@@ -3,9 +3,9 @@ import type { IntervalPool } from './interval.js';
 
 export const INTERVALS: readonly IntervalPool[] = [
   {
-    "runs": 138,
-    "lowLogRatio": -0.0634,
-    "highLogRatio": 0.3278,
+    "runs": 151,
+    "lowLogRatio": -0.0396,
+    "highLogRatio": 0.2334,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -22,14 +22,18 @@ export const INTERVALS: readonly IntervalPool[] = [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100",
       "torchtitan-fsdp2-a100",
-      "atorch-fsdp-a100"
+      "atorch-fsdp-a100",
+      "llama3-405b-meta-h100",
+      "torchtitan-fsdp2-h200-fp8",
+      "nemotron4-340b-pretrain-h100",
+      "nemo-25.02-b200-fp8"
     ]
   },
   {
     "gpu": "h100-sxm-80g",
-    "runs": 83,
-    "lowLogRatio": -0.0475,
-    "highLogRatio": 0.3278,
+    "runs": 88,
+    "lowLogRatio": -0.0614,
+    "highLogRatio": 0.2995,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
@@ -40,7 +44,28 @@ export const INTERVALS: readonly IntervalPool[] = [
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100",
       "dgxc-nemo-24.12-moe-h100",
-      "dgxc-nemo-25.04-moe-h100"
+      "dgxc-nemo-25.04-moe-h100",
+      "llama3-405b-meta-h100",
+      "nemotron4-340b-pretrain-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "runs": 50,
+    "lowLogRatio": -0.0838,
+    "highLogRatio": 0.2685,
+    "groups": [
+      "megatron-core-h100",
+      "mosaicml-fsdp",
+      "mosaicml-fsdp-1node",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "llama3-405b-meta-h100",
+      "nemotron4-340b-pretrain-h100"
     ]
   }
 ];
