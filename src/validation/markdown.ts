@@ -42,6 +42,8 @@ export function reportMarkdown(rep: ValidationReport): string {
     out.push('| GPU | rows | predicted fast | median signed error | inside interval (LOGO) |', '|---|---|---|---|---|');
     for (const g of bias.byGpu) out.push(`| ${g.gpu} | ${g.rows} | ${pct(g.shareFast)} | ${signedPct(g.medianSignedError)} | ${inside(c.byGpu.find((x) => x.gpu === g.gpu))} |`);
     out.push(`| **all** | ${bias.overall.rows} | ${pct(bias.overall.shareFast)} | ${signedPct(bias.overall.medianSignedError)} | ${inside(c)} |`);
+    const nb = bias.notBounded;
+    if (nb.rows > 0) out.push('', `${nb.rows} of ${nb.ofRows} training rows are reported but not held to the bound, each group naming what the twin does not model: ${nb.groups.map((g) => `${g.group} (${g.rows})`).join(', ')}.`);
   }
   for (const g of rep.groups.filter((x) => listed(x.name))) {
     out.push('', `<details><summary>${g.name}: ${g.description}</summary>`, '', '| case | measured | predicted | error |', '|---|---|---|---|');

@@ -129,6 +129,8 @@ export function renderBias(b: BiasFigures): string {
       [1, 2, 3, 4],
     ),
   );
+  const nb = b.notBounded;
+  if (nb.rows > 0) out.push(`  ${nb.rows} of ${nb.ofRows} training rows reported but not held to the bound, each group naming what the twin does not model: ${nb.groups.map((g) => `${g.group} (${g.rows})`).join(', ')}`);
   out.push(`  ${pct(c.nominal, 0)} intervals, each group left out in turn and its rows checked against the intervals the other groups give: ${c.inside} of ${c.rows} inside (${pct(c.logo)}, nominal ${pct(c.nominal, 0)})`);
   return out.join('\n');
 }
