@@ -11,6 +11,8 @@ import { groupPlacement, parallelLayout } from '../parallel/layout.js';
 import { layerGemms, routedTokensPerGpu } from '../compute/shard-shape.js';
 import { shardShape } from './step-costs.js';
 import type { ScenarioInput } from '../config/scenario-input.js';
+import { layerParamsPerGpu } from '../memory/memory-model.js';
+import { mlpParams } from '../model/transformer.js';
 
 // A Grok-1-shaped MoE (8 experts, top-2) cut to 16 layers so each case is quick.
 const grok = (over: Partial<ScenarioInput> = {}): ScenarioInput => ({
@@ -97,5 +99,13 @@ describe('expert tensor parallelism set', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('holds each local expert\'s weights split etp ways', () => {
+    const one = scenario(grok({ etp: 1 }));
+    const four = scenario(grok({ etp: 4 }));
+    const local = 8 / one.exec.ep;
+    const drop = layerParamsPerGpu(one.model, one.exec) - layerParamsPerGpu(four.model, four.exec);
+    expect(drop).toBeCloseTo(local * mlpParams(one.model) * (1 - 1 / 4), -2);
   });
 });
