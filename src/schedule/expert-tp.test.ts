@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { scenario } from '../../test/support/catalog.js';
-import { scenarioCosts } from '../engine.js';
+import { estimateStep, scenarioCosts } from '../engine.js';
 import { groupPlacement, parallelLayout } from '../parallel/layout.js';
 import { layerGemms, routedTokensPerGpu } from '../compute/shard-shape.js';
 import { shardShape } from './step-costs.js';
@@ -64,6 +64,16 @@ describe('expert tensor parallelism unset: the older model exactly', () => {
     expect(g.fc2.k).toBe(32768);
     expect(g.fc1.n).toBe(2 * 32768);
     expect(g.fc1.m).toBe(routedTokensPerGpu(s.model, shardShape(s.exec)) / local);
+  });
+  it('coincides with etp 1 where the two placements are the same (TP 1, CP 1): the step is identical', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(2, 4, 8), fc.constantFrom(32, 64, 128), fc.constantFrom<'bf16' | 'fp8'>('bf16', 'fp8'), (ep, gpus, precision) => {
+        const base = { tp: 1, cp: 1, pp: 4, ep, gpus, gbs: gpus, precision, layers: 8, hidden: 2048, heads: 16, ffnHidden: 8192 };
+        const unset = estimateStep(scenario(grok(base))).stepTimeSeconds;
+        expect(estimateStep(scenario(grok({ ...base, etp: 1 }))).stepTimeSeconds).toBe(unset);
+      }),
+      { numRuns: 8 },
+    );
   });
 });
 
