@@ -143,7 +143,7 @@ function cachedLayout(s: Scenario): ParallelLayout {
   const e = s.exec;
   const n = s.system.node;
   const domain = n.nvlinkDomainGpus ?? n.gpusPerNode;
-  const key = `${e.gpus}|${e.tp}|${e.cp}|${e.ep}|${e.dp}|${e.pp}|${n.gpusPerNode}|${domain}`;
+  const key = `${e.gpus}|${e.tp}|${e.cp}|${e.ep}|${e.etp}|${e.dp}|${e.pp}|${n.gpusPerNode}|${domain}`;
   let layout = layouts.get(key);
   if (!layout) {
     if (layouts.size > 10_000) layouts.clear();

@@ -42,6 +42,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--dp <n>', 'data-parallel size (default: GPUs / (TP x PP x CP))')
     .option('--cp <n>', 'context-parallel size')
     .option('--ep <n>', 'expert-parallel size (mixture-of-experts models)')
+    .option('--etp <n>', "expert tensor-parallel size (Megatron-Core 0.10+; experts split over etp ranks, EP peers etp apart); default unset")
     .option('--vp <n>', 'virtual pipeline stages per GPU (interleaved 1F1B)')
     .option('--sp', 'sequence parallelism (default: on when TP > 1)')
     .option('--no-sp', 'turn sequence parallelism off')

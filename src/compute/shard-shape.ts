@@ -17,6 +17,8 @@ export interface ShardShape {
   tp: number;
   cp: number;
   ep: number;
+  /** Expert tensor parallelism (Execution.etp); null or absent: experts unsplit. */
+  etp?: number | null;
   sp: boolean;
   attention: AttentionImpl;
   precision: Precision;
@@ -79,11 +81,15 @@ export function layerGemms(m: ModelSpec, s: ShardShape): LayerGemms {
   let mlpTp = s.tp;
   if (m.moe) {
     // Each EP rank holds experts/ep experts; tokens arrive top-k times, padded
-    // to the capacity factor. Experts are not split by TP here (expert TP = 1).
+    // to the capacity factor. With expert TP the dispatcher all-gathers the routed
+    // tokens of the ETP group and each expert's weights are split etp ways (the
+    // same FLOPs, in GEMMs etp times taller and etp times narrower); without it
+    // experts are not split.
+    const etp = s.etp ?? 1;
     const expertsLocal = m.moe.experts / s.ep;
-    mlpTokens = routedTokensPerGpu(m, s) / expertsLocal;
+    mlpTokens = (etp * routedTokensPerGpu(m, s)) / expertsLocal;
     mlpBatch = expertsLocal;
-    mlpTp = 1;
+    mlpTp = etp;
   }
   return {
     qkv: gemm('qkv', t, ((m.heads + 2 * m.kvHeads) * d) / s.tp, m.hidden, p),

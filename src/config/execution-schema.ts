@@ -122,6 +122,15 @@ export interface Execution {
   dp: number;
   cp: number;
   ep: number;
+  /**
+   * Expert tensor parallelism (Megatron-Core's expert_tensor_parallel_size, 0.10+): each expert's
+   * weights split over `etp` ranks, with the expert rank grid ETP-fastest then EP (so EP peers sit
+   * `etp` ranks apart) and the dispatcher all-gathering the routed tokens over ETP and
+   * reduce-scattering them back (docs/sources/moe.md). `null`: the twin's older MoE model, kept as
+   * the default: experts unsplit, EP peers carved out of DP (tp x cp ranks apart), and the MoE MLP
+   * costed with the dense layer's TP collectives.
+   */
+  etp: number | null;
   /** Virtual pipeline stages per GPU (interleaved 1F1B when > 1). */
   vp: number;
   /** Sequence parallelism (TP all-reduce becomes reduce-scatter + all-gather). */

@@ -5,7 +5,7 @@
  */
 import { ClusterTwinError, invalid } from '../errors.js';
 import { completeModel, type ModelOverrides, type ModelSpec } from './model-schema.js';
-import { totalParams } from '../model/transformer.js';
+import { expertFfnHidden, totalParams } from '../model/transformer.js';
 import type { SystemSpec } from './system-schema.js';
 import {
   ExecutionDefaults,
@@ -170,6 +170,11 @@ export function resolveExecution(
   if (ep > 1 && !model.moe) throw invalid('ep', `expert parallelism needs a mixture-of-experts model; ${model.name} has no experts`);
   if (model.moe && model.moe.experts % ep !== 0) throw invalid('ep', `EP ${ep} must divide the ${model.moe.experts} experts`);
   if (ep > 1 && (dp * cp) % ep !== 0) throw invalid('ep', `EP ${ep} must divide DP x CP = ${dp * cp}`);
+  const etp = input.etp ?? null;
+  if (etp !== null && !model.moe) throw invalid('etp', `expert tensor parallelism needs a mixture-of-experts model; ${model.name} has no experts`);
+  // Megatron-Core's expert grid: ETP x EP x expert-DP fills each pipeline stage's TP x CP x DP ranks.
+  if (etp !== null && (tp * cp * dp) % (etp * ep) !== 0) throw invalid('etp', `ETP ${etp} x EP ${ep} must divide TP x CP x DP = ${tp * cp * dp}`);
+  if (etp !== null && model.moe && expertFfnHidden(model) % etp !== 0) throw invalid('etp', `ETP ${etp} must divide the expert FFN hidden size ${expertFfnHidden(model)}`);
 
   const seqTokens = seq;
   let gbs = input.gbs;
@@ -227,6 +232,7 @@ export function resolveExecution(
     dp,
     cp,
     ep,
+    etp,
     vp,
     sp: input.sp ?? tp > 1,
     zero,

@@ -38,6 +38,7 @@ export const ScenarioInputSchema = z
     dp: countField(BOUNDS.parallel).optional().describe('Data-parallel size (default: gpus / (tp x pp x cp))'),
     cp: countField(BOUNDS.parallel).optional().describe('Context-parallel size (default 1)'),
     ep: countField(BOUNDS.parallel).optional().describe('Expert-parallel size, MoE models (default 1)'),
+    etp: countField(BOUNDS.parallel).optional().describe("Expert tensor-parallel size, MoE models (Megatron-Core's expert_tensor_parallel_size): each expert split over etp ranks, EP peers etp ranks apart, the routed tokens all-gathered over ETP (default: unset, experts unsplit and EP across DP ranks)"),
     vp: countField(BOUNDS.parallel).optional().describe('Virtual pipeline stages per GPU; > 1 is interleaved 1F1B (default 1)'),
     sp: boolField().optional().describe('Sequence parallelism (default: on when tp > 1)'),
     zero: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)])).optional().describe('ZeRO stage 0-3; 1 is Megatron\'s distributed optimizer (default 1)'),

@@ -26,6 +26,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   dp: '--dp',
   cp: '--cp',
   ep: '--ep',
+  etp: '--etp',
   vp: '--vp',
   sp: '--sp',
   zero: '--zero',
@@ -59,7 +60,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
 const SPLIT_KEYS = ['tp', 'pp', 'dp', 'vp', 'mbs', 'layersPerStage'];
 const RECIPE_KEYS = ['seq', 'gbs', ...SPLIT_KEYS];
 const MODEL_KEYS = ['model', 'layers', 'hidden', 'heads', 'kvHeads', 'ffnHidden', 'vocab'];
-const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'dp'];
+const MACHINE_KEYS = ['system', 'gpus', 'seq', 'cp', 'ep', 'etp', 'dp'];
 
 /**
  * The user's fields over the default scenario's. When the user changes the workload (model,

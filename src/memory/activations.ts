@@ -39,7 +39,8 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   bytes += E * tr * h; // FC1 input (norm2 output)
   if (m.moe) {
     const r = routedTokensPerGpu(m, s);
-    bytes += E * r * h; // permuted expert input
+    // With expert TP the expert GEMMs take the ETP group's tokens, all-gathered (etp x), at 1/etp the width.
+    bytes += E * r * h * (s.etp ?? 1); // permuted (and gathered) expert input
     bytes += E * r * fc1Width; // activation input
     bytes += E * r * f; // FC2 input
     bytes += E * t * m.moe.experts / s.tp; // router probabilities

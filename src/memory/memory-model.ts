@@ -25,13 +25,14 @@ import {
 } from './activations.js';
 
 /** Parameters one GPU holds for one transformer layer (before ZeRO sharding). */
-export function layerParamsPerGpu(m: ModelSpec, e: Pick<Execution, 'tp' | 'ep'>): number {
-  const mlp = m.moe ? (m.moe.experts / e.ep) * mlpParams(m) + m.hidden * m.moe.experts : mlpParams(m) / e.tp;
+export function layerParamsPerGpu(m: ModelSpec, e: Pick<Execution, 'tp' | 'ep'> & { etp?: number | null }): number {
+  // Expert tensor parallelism splits each local expert's weights etp ways.
+  const mlp = m.moe ? ((m.moe.experts / e.ep) * mlpParams(m)) / (e.etp ?? 1) + m.hidden * m.moe.experts : mlpParams(m) / e.tp;
   return attentionParams(m) / e.tp + mlp + layerNormParams(m);
 }
 
 /** Parameters one GPU of stage `stage` holds (before ZeRO sharding). */
-export function stageParamsPerGpu(m: ModelSpec, e: Pick<Execution, 'tp' | 'ep' | 'pp'>, stage: number, layers: number): number {
+export function stageParamsPerGpu(m: ModelSpec, e: Pick<Execution, 'tp' | 'ep' | 'pp'> & { etp?: number | null }, stage: number, layers: number): number {
   let p = layers * layerParamsPerGpu(m, e);
   if (stage === 0) p += embeddingParams(m) / e.tp;
   if (stage === e.pp - 1) {

@@ -1,6 +1,7 @@
 /**
  * Where each parallel group's ranks sit, for Megatron-LM's rank order: TP
- * varies fastest, then CP, then DP (with EP carved out of it), then PP. So a TP
+ * varies fastest, then CP, then DP (with EP carved out of it, or with expert TP set, EP after
+ * ETP on the expert grid), then PP. So a TP
  * group of 8 fills a node, and DP and PP peers sit on other nodes.
  */
 import type { GroupPlacement } from '../network/network-model.js';
@@ -10,6 +11,8 @@ export interface ParallelDims {
   tp: number;
   cp: number;
   ep: number;
+  /** Expert tensor parallelism (Megatron-Core 0.10+ expert grid); null or absent: EP carved out of DP. */
+  etp?: number | null;
   dp: number;
   pp: number;
 }
@@ -18,6 +21,8 @@ export interface ParallelLayout {
   tp: GroupPlacement;
   cp: GroupPlacement;
   ep: GroupPlacement;
+  /** The expert tensor-parallel group (size 1 without `etp`): consecutive ranks, as TP's. */
+  etp: GroupPlacement;
   dp: GroupPlacement;
   pp: GroupPlacement;
   /** Nodes the job occupies. */
@@ -52,7 +57,11 @@ export function parallelLayout(d: ParallelDims, gpusPerNode: number, domainGpus 
   return {
     tp: g(d.tp, 1),
     cp: g(d.cp, d.tp),
-    ep: g(d.ep, d.tp * d.cp),
+    // Megatron-Core 0.10+ builds the expert grid apart from the dense one, ETP fastest then EP
+    // (parallel_state.py, expert RankGenerator with cp=1): EP peers sit etp ranks apart. Without
+    // etp, the older placement: EP carved out of DP, tp x cp ranks apart.
+    ep: g(d.ep, d.etp ? d.etp : d.tp * d.cp),
+    etp: g(d.etp ?? 1, 1),
     dp: g(d.dp, d.tp * d.cp),
     pp: g(d.pp, d.tp * d.cp * d.dp),
     nodes: Math.ceil(d.gpus / gpusPerNode),

@@ -117,6 +117,7 @@ export function shardShape(e: Execution): ShardShape {
     tp: e.tp,
     cp: e.cp,
     ep: e.ep,
+    etp: e.etp,
     sp: e.sp,
     attention: e.attention,
     precision: e.precision,
@@ -237,9 +238,13 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const tpBytes = ACT * tokens * m.hidden;
   const tpOne = e.sp ? collective(net, 'allgather', tpBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
   const tpRs = e.sp ? collective(net, 'reducescatter', tpBytes, layout.tp) : 0;
-  const tpPass = e.sp ? 2 * (tpOne + tpRs) : 2 * tpOne;
+  // With expert TP set (Megatron-Core 0.10+), an MoE layer's MLP has no TP collectives of its own:
+  // the router and dispatcher take the sequence-parallel shard as it is and the dispatcher moves the
+  // tokens (below), so only the attention's pair remains (docs/sources/moe.md).
+  const tpPairs = m.moe && e.etp ? 1 : 2;
+  const tpPass = e.sp ? tpPairs * (tpOne + tpRs) : tpPairs * tpOne;
   const tpOneSm = commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne);
-  const tpSm = (4 * tpOneSm) / (e.sp ? 1 : 2);
+  const tpSm = (2 * tpPairs * tpOneSm) / (e.sp ? 1 : 2);
 
   // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).
   const kvBytes = (ACT * 2 * tokens * m.kvHeads * headDim(m)) / e.tp;
@@ -249,7 +254,11 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
 
   // EP: all-to-all to dispatch tokens to experts and to combine them back.
   const epBytes = m.moe ? ACT * routedTokensPerGpu(m, shape) * m.hidden : 0;
-  const epPass = m.moe ? 2 * collective(net, 'alltoall', epBytes, layout.ep) : 0;
+  // With expert TP the alltoall dispatcher then all-gathers the routed tokens over the ETP group and
+  // reduce-scatters the experts' output back (token_dispatcher.py); the gathered buffer is etp shards.
+  const etpBytes = epBytes * (e.etp ?? 1);
+  const etpPass = m.moe ? collective(net, 'allgather', etpBytes, layout.etp) + collective(net, 'reducescatter', etpBytes, layout.etp) : 0;
+  const epPass = m.moe ? 2 * collective(net, 'alltoall', epBytes, layout.ep) + etpPass : 0;
 
   // ZeRO-3: gather the layer's weights before forward and backward, reduce-scatter
   // its gradients; in calls of `zeroBucketParams` (each paying its latency), or one per layer.
@@ -287,7 +296,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const mode = e.overlapInterference;
   // Bytes one GPU receives in one TP all-gather or reduce-scatter (SP), or one all-reduce.
   const tpLinkBytes = tpBytes * busBandwidthFactor(e.sp ? 'allgather' : 'allreduce', e.tp);
-  const tpPassLinkBytes = e.sp ? 4 * tpLinkBytes : 2 * tpLinkBytes;
+  const tpPassLinkBytes = tpPairs * (e.sp ? 2 : 1) * tpLinkBytes;
   // Without named GEMMs the lump's SMs stay counted by their share; its HBM traffic (NCCL) slows the pass's GEMMs.
   const aggregateHbm = (p: ReturnType<typeof passOf>): number =>
     countsHbm(mode) && p.gemm > 0 && tpPass > 0
@@ -420,12 +429,12 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const e = x.exec;
   const l = x.layout;
   const key = [
-    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
+    shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.etp, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     shape.fp8Overheads, shape.fp8Recipe,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, e.overlapInterference, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
-    l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
+    l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.etp.ranksPerNode, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
   ].join('|');
   let hit = byKey.get(key);
   if (!hit) {

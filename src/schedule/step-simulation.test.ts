@@ -18,6 +18,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     dp: 1,
     cp: 1,
     ep: 1,
+    etp: null,
     vp,
     sp: false,
     zero: 0,
