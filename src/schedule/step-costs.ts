@@ -8,6 +8,7 @@ import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8WeightCastKernels } from '../compute/layer-kernels.js';
+import { gradBufferKernels } from '../compute/grad-buffer.js';
 import { linearCalls, routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
@@ -572,7 +573,10 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
             : 0)
         : 0;
     const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
-    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights]);
+    // The step's passes over the local gradient buffer (zero, NaN-check norm, 1/DP scaling), all on the compute
+    // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
+    const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / e.dp : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: e.dp });
+    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights, ...gradPasses]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;
