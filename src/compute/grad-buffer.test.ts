@@ -6,7 +6,7 @@ import type { Scenario } from '../config/resolve.js';
 import { scenarioCosts } from '../engine.js';
 import { estimateStepSeconds } from '../schedule/closed-form.js';
 import { simulateStep } from '../schedule/step-simulation.js';
-import { gradBufferKernels, gradBufferPassesPerStep } from './grad-buffer.js';
+import { gradBufferKernels, gradBufferPassesPerStep, mainGradAddKernels } from './grad-buffer.js';
 import { kernelsSeconds } from './kernel.js';
 
 const bytesOf = (ks: ReturnType<typeof gradBufferKernels>): number => ks.reduce((n, k) => n + (k.kind === 'memory' ? k.bytes : 0), 0);
@@ -25,6 +25,12 @@ describe('gradBufferKernels', () => {
   it('skips the scaling on one replica (the factor is 1)', () => {
     expect(bytesOf(gradBufferKernels('megatron', { params: 1e9, gradBytes: 4, dp: 1 }))).toBe(8e9);
     expect(gradBufferPassesPerStep(1)).toBe(2);
+  });
+
+  it("adds a 16-bit .grad into the buffer per micro-batch: read 2, read and write the buffer's element", () => {
+    expect(mainGradAddKernels('off', 1e9, 4)).toEqual([]);
+    expect(bytesOf(mainGradAddKernels('megatron', 1e9, 4))).toBe(10e9);
+    expect(bytesOf(mainGradAddKernels('megatron', 1e9, 2))).toBe(6e9);
   });
 
   it('is never faster with more parameters or wider gradients (property)', () => {
@@ -58,10 +64,14 @@ describe('the gradient buffer in the step', () => {
   it('adds exactly its passes, on the compute stream, to the event step and the closed form', () => {
     const params = scenarioCosts(base).stages[0].paramsPerGpu;
     const gpu = base.system.gpu;
-    const passes = kernelsSeconds(gpu, gradBufferKernels('megatron', { params, gradBytes: 4, dp: 48 }));
+    const perStep = kernelsSeconds(gpu, gradBufferKernels('megatron', { params, gradBytes: 4, dp: 48 }));
     // 1.75e9 parameters x 16 B at the preset's 3.03 TB/s: about 9 ms.
-    expect(passes).toBeGreaterThan(0.008);
-    expect(passes).toBeLessThan(0.011);
+    expect(perStep).toBeGreaterThan(0.008);
+    expect(perStep).toBeLessThan(0.011);
+    // The embedding table's gradient added into the buffer in each of the 4 micro-batches.
+    const perMicrobatch = kernelsSeconds(gpu, mainGradAddKernels('megatron', 131072 * 2048, 4));
+    expect(base.exec.microbatches).toBe(4);
+    const passes = perStep + 4 * perMicrobatch;
     const on = withMode(base, 'megatron');
     expect(eventStep(on) - eventStep(base)).toBeCloseTo(passes, 9);
     expect(estimateStepSeconds(on.exec, scenarioCosts(on)) - estimateStepSeconds(base.exec, scenarioCosts(base))).toBeCloseTo(passes, 9);

@@ -41,3 +41,16 @@ export function gradBufferKernels(mode: GradBufferMode, x: GradBufferInput): Ker
   if (x.dp > 1) out.push({ kind: 'memory', name: 'grad-buffer.scale', bytes: 2 * buffer });
   return out;
 }
+
+/**
+ * Per micro-batch under `megatron`: a parameter whose gradient is not accumulated into the buffer by its
+ * own GEMM (Transformer Engine's and Megatron's Linear layers fuse that into the weight-gradient GEMM;
+ * the embedding table's gradient comes from PyTorch's embedding backward as a 16-bit `.grad`) is added
+ * by DDP's hook: `param.main_grad.add_(param.grad.data)` (core_r0.8.0 distributed_data_parallel.py
+ * `_make_param_hook`): read the 16-bit gradient (2 B), read and write the buffer's element. Counted for
+ * the embedding table; the norms' and biases' few parameters are left out.
+ */
+export function mainGradAddKernels(mode: GradBufferMode, elements: number, gradBytes: number): Kernel[] {
+  if (mode === 'off' || elements <= 0) return [];
+  return [{ kind: 'memory', name: 'grad-buffer.main-grad-add', bytes: elements * (2 + 2 * gradBytes) }];
+}

@@ -8,7 +8,7 @@ import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8WeightCastKernels } from '../compute/layer-kernels.js';
-import { gradBufferKernels } from '../compute/grad-buffer.js';
+import { gradBufferKernels, mainGradAddKernels } from '../compute/grad-buffer.js';
 import { linearCalls, routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
@@ -507,7 +507,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       let bTotal = addComm(scaleComm(addComm(lp.bwd.comm, lp.re.comm), n), bAmax);
       if (first) {
         fCompute += embFwd;
-        bCompute += embBwd;
+        // DDP's hook adds the embedding table's 16-bit gradient into the buffer each micro-batch (gradBuffer megatron).
+        bCompute += embBwd + kernelsSeconds(gpu, mainGradAddKernels(e.gradBuffer, (m.vocab * m.hidden) / e.tp, stateBytesPerParam(e).grads));
         fExposed = addComm(fExposed, { ...zeroComm(), tp: embTp });
         fTotal = addComm(fTotal, { ...zeroComm(), tp: embTp });
       }
