@@ -92,6 +92,13 @@ export type HostOverheadMode = (typeof HOST_OVERHEAD_MODES)[number];
  */
 export const RANK_VARIATIONS = ['expected-max', 'off'] as const;
 export type RankVariation = (typeof RANK_VARIATIONS)[number];
+/**
+ * The passes a step makes over the local gradient buffer (compute/grad-buffer.ts): `megatron` (Megatron
+ * DDP's contiguous buffer: zeroed every step, its norm checked for NaN and scaled by 1/DP before the
+ * reduction, as Megatron-LM's training script runs it); `off` (the default) counts none.
+ */
+export const GRAD_BUFFER_MODES = ['megatron', 'off'] as const;
+export type GradBufferMode = (typeof GRAD_BUFFER_MODES)[number];
 export type AutocastCache = (typeof AUTOCAST_CACHES)[number];
 
 /** Whether the attention kernel is fused (keeps no scores in memory, recomputes them in its backward). */
@@ -183,6 +190,8 @@ export interface Execution {
   hostOverhead: HostOverheadMode;
   /** Waiting for the slowest rank (see RANK_VARIATIONS). */
   rankVariation: RankVariation;
+  /** Passes over the local gradient buffer each step (see GRAD_BUFFER_MODES). */
+  gradBuffer: GradBufferMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
   microbatches: number;
   /** Which network model times the communication: analytical (fast) or flow-level. */
@@ -218,6 +227,8 @@ export const ExecutionDefaults = {
   // Off until the per-GPU spread is measured on the SKUs the suite covers: the class-level figure
   // takes korthikanti-2022 out of its bound (docs/sources/variability.md).
   rankVariation: 'off',
+  // Off: the twin as it was before the gradient buffer's passes were counted (docs/sources/small-models.md).
+  gradBuffer: 'off',
 } as const;
 
 export const OverlapInputSchema = z.union([

@@ -8,6 +8,7 @@ import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import { embeddingKernels, layerKernels, logitsKernels, optimizerKernels, fp8WeightCastKernels } from '../compute/layer-kernels.js';
+import { gradBufferKernels, mainGradAddKernels } from '../compute/grad-buffer.js';
 import { linearCalls, routedTokensPerGpu, localTokens, type ShardShape } from '../compute/shard-shape.js';
 import { kernelSeconds, kernelsSeconds, type GemmKernel, type Kernel } from '../compute/kernel.js';
 import { headDim } from '../model/transformer.js';
@@ -515,7 +516,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       let bTotal = addComm(scaleComm(addComm(lp.bwd.comm, lp.re.comm), n), bAmax);
       if (first) {
         fCompute += embFwd;
-        bCompute += embBwd;
+        // DDP's hook adds the embedding table's 16-bit gradient into the buffer each micro-batch (gradBuffer megatron).
+        bCompute += embBwd + kernelsSeconds(gpu, mainGradAddKernels(e.gradBuffer, (m.vocab * m.hidden) / e.tp, stateBytesPerParam(e).grads));
         fExposed = addComm(fExposed, { ...zeroComm(), tp: embTp });
         fTotal = addComm(fTotal, { ...zeroComm(), tp: embTp });
       }
@@ -581,7 +583,10 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
             : 0)
         : 0;
     const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
-    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights]);
+    // The step's passes over the local gradient buffer (zero, NaN-check norm, 1/DP scaling), all on the compute
+    // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
+    const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / e.dp : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: e.dp });
+    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights, ...gradPasses]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;

@@ -41,6 +41,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     powerClock: 'off',
     hostOverhead: 'launch-queue',
     rankVariation: 'off',
+    gradBuffer: 'off',
     microbatches: m,
     network: 'analytical',
     zeroBucketParams: 0,
