@@ -82,14 +82,16 @@ describe('training validation', () => {
     expect(g.stats.worstAbsError).toBeLessThan(0.23);
   });
   it('holds today\'s accuracy on a coarse-grained MoE (Grok-1 on H100), between two software releases (known gap)', () => {
-    // Regression guard, not the target (2026-11-28): the same Grok-1 step took 21.0 s on NeMo 24.12 and 15.9 s on
-    // NeMo 25.04 (BF16, 512 H100); the twin, 17.3 s, sits between them: 18-28% fast on 24.12, within 8.3% on 25.04.
+    // Regression guard, not the target (2026-12-02). Each stack's expert tensor parallelism is now set from its source
+    // (NeMo 24.12: ETP = TP = 4, EP peers across nodes; 25.04: ETP 1, EP in a node; docs/sources/moe.md): 24.12 is
+    // 15-22% fast, 25.04 BF16 within 3%, and 25.04 FP8 19% fast: the twin's FP8 gain on this MoE (0.70 of the BF16
+    // step against 0.84 measured) is larger than the stack's, which the placement no longer hides.
     const old = byName('dgxc-nemo-24.12-moe-h100');
     const now = byName('dgxc-nemo-25.04-moe-h100');
     expect(old.stats.cases).toBe(4);
-    expect(old.stats.worstAbsError).toBeLessThan(0.29);
+    expect(old.stats.worstAbsError).toBeLessThan(0.23);
     expect(now.stats.cases).toBe(2);
-    for (const r of now.rows) expect(Math.abs(r.error), r.config).toBeLessThan(0.1);
+    for (const r of now.rows) expect(Math.abs(r.error), r.config).toBeLessThan(r.precision === 'fp8' ? 0.19 : 0.05);
   });
   it('on one node with the same code, keeps the A100 side of the MosaicML pairs within 10% and holds the H100 side', () => {
     const rows = byName('mosaicml-fsdp-1node').rows;

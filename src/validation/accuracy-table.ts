@@ -206,8 +206,8 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "shardedWeights": false,
     "runs": 35,
     "medianAbsError": 0.0595,
-    "worstAbsError": 0.2629,
-    "meanError": 0.0743,
+    "worstAbsError": 0.2294,
+    "meanError": 0.0583,
     "groups": [
       "megatron-core-h100",
       "dgxc-nemo-24.09-h100",
@@ -224,9 +224,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.1753,
-    "worstAbsError": 0.1852,
-    "meanError": 0.1199,
+    "medianAbsError": 0.1473,
+    "worstAbsError": 0.1582,
+    "meanError": 0.1294,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
@@ -271,9 +271,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.2455,
-    "worstAbsError": 0.2588,
-    "meanError": 0.2427,
+    "medianAbsError": 0.2073,
+    "worstAbsError": 0.2222,
+    "meanError": 0.2589,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"

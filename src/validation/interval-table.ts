@@ -4,8 +4,8 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 151,
-    "lowLogRatio": -0.0396,
-    "highLogRatio": 0.2334,
+    "lowLogRatio": -0.033,
+    "highLogRatio": 0.2228,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -32,8 +32,8 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "gpu": "h100-sxm-80g",
     "runs": 88,
-    "lowLogRatio": -0.0614,
-    "highLogRatio": 0.2995,
+    "lowLogRatio": -0.0396,
+    "highLogRatio": 0.2685,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
@@ -53,7 +53,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "runs": 50,
-    "lowLogRatio": -0.0838,
+    "lowLogRatio": 0.0124,
     "highLogRatio": 0.2685,
     "groups": [
       "megatron-core-h100",
