@@ -295,10 +295,12 @@ export interface SimulationResult extends RunWithFailures {
 
 export const NOT_MODELLED = [
   'correlated failures (a rack, switch or power event taking several nodes at once): failures are independent; timeToTrainSeconds is failure-free, timeToTrainWithFailuresSeconds counts them',
-  'data loading and host-side stalls (CPU launch overhead, Python): small models on fast GPUs run slower than predicted',
+  'data loading, Python between steps and the host queue refilling after each synchronisation: with --host-overhead launch-queue the CPU issues each layer\'s kernels at published per-op costs (not measured on the user\'s host), and the optimizer and the model\'s ends are not put through the queue (docs/sources/host-overhead.md)',
   'the activation memory inside an eager layer (a reference RMSNorm\'s fp32 copies, an autocast copy of a norm\'s output per Linear): a layer\'s saved tensors are counted as Megatron\'s fused layer keeps them; eager losses, autocast\'s weight copies and gradients freed between steps are counted',
   'the SM clock under the power cap per pipeline stage and on GPUs without a measured duty curve: with --power-clock step-mix, H100 and H200 steps slow by the clock their own GEMM duty sustains (one factor for the whole step, from its mix over all stages); A100, B200 and GB200 keep their preset rates at every mix (no duty measurement)',
-  'what overlapped communication costs the compute beside it beyond the SMs it takes (HBM contention, per-split synchronisation): TP overlap (--overlap tp) is credited as the method intends, where measurements of Transformer Engine\'s overlap hide much less (FLUX: 20% of TP communication on average on H800), so predictions with it may run fast (docs/sources/tp-overlap.md)',
+  'the compute\'s slowdown of the communication beside it (NCCL #1433), and wave quantisation under overlaps that span a whole pass: --overlap-interference sms-hbm counts the SMs, HBM traffic and per-chunk gaps an overlapped collective costs the compute, and still hides more TP communication than Transformer Engine\'s measured overlap (FLUX cases: 56% against 20%), so predictions with --overlap tp may run fast (docs/sources/tp-overlap.md)',
+  'rank-to-rank kernel-time variation unless --rank-variation expected-max (off by default: the spread is a class-level figure from V100-era clusters, not measured on A100, H100 or Blackwell), and per-step OS and network jitter at all (docs/sources/variability.md)',
+  'FP8\'s gain where it is smaller than the GEMM rates give: on Grok-1 (H100) and on GB200 the twin\'s FP8 step is a smaller share of the BF16 one than measured; the quantisation costs counted are Transformer Engine\'s per recipe (docs/sources/fp8.md, docs/sources/blackwell.md)',
   'congestion from other jobs; with the flow network, only the DP reduction is solved together with the TP traffic it overlaps (other kinds are timed with all their own groups at once)',
 ];
 

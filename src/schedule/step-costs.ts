@@ -215,7 +215,6 @@ function hostSettings(x: CostInput, shape: ShardShape): HostSettings {
   return { mode: x.exec.hostOverhead, style: x.exec.kernels, cpuSlowdown: x.hostCpuSlowdown ?? 1, zero3ParamTensors: x.exec.zero >= 3 ? tensors : 0 };
 }
 
-/** Per-layer forward, backward and recompute passes with their communication. */
 /** Seconds of the model's ends: embedding (first stage) and logits with the loss (last stage). */
 interface EndCosts {
   embTp: number;
@@ -229,6 +228,7 @@ interface EndCosts {
   logitsTensorBwd: number;
 }
 
+/** Per-layer forward, backward and recompute passes with their communication. */
 function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: LayerPass; re: LayerPass; ends: EndCosts } {
   const { model: m, exec: e, gpu, network: net, layout } = x;
   const k = layerKernels(m, shape);
