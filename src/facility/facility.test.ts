@@ -113,6 +113,12 @@ describe('facility: the power swing of a synchronous step', () => {
     expect(r.gpuPowerFractionOfTdp).toBeGreaterThan(0.15);
     expect(r.gpuPowerFractionOfTdp).toBeLessThan(0.95);
   });
+  it('a GPU power floor narrows the swing and costs energy', () => {
+    const floored = facilityReport(llama.system, 16384, { scenario: llama, powerFloorFraction: 0.6 });
+    expect(floored.powerSwing!.amplitudeMW).toBeLessThan(s.amplitudeMW);
+    expect(floored.powerSwing!.amplitudeMW).toBeCloseTo((s.amplitudeMW * (0.95 - 0.6)) / (0.95 - 0.15), 6);
+    expect(floored.opexUsdPerYear.energy).toBeGreaterThan(r.opexUsdPerYear.energy);
+  });
   it('a failure of fewer GPUs drops less power', () => {
     const few = facilityReport(llama.system, 16384, { scenario: llama, failureGpus: 1024 }).powerSwing!;
     expect(few.failure.dropMW).toBeLessThan(s.failure.dropMW);

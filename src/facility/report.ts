@@ -30,6 +30,11 @@ export interface FacilityOptions {
   energyUsdPerMWh?: number;
   /** GPUs a failure stops at once (default: the whole job, which stops as one). */
   failureGpus?: number;
+  /**
+   * A GPU power floor as a fraction of TDP: the GPU-level mitigation of arXiv 2508.14318 (the GPU
+   * burns power in its lulls so the swing narrows, at the energy cost). Default: none.
+   */
+  powerFloorFraction?: number;
   /** Override the node figures (price, maximum power, nodes per rack). */
   node?: Partial<NodeFacilitySpec>;
 }
@@ -110,6 +115,7 @@ export function facilityReport(system: SystemSpec, gpus: number, opts: FacilityO
   const design = byPart(nodes * gpn * tdp, hostDesignW);
   const hostAvgW = hostDesignW * HOST_POWER_FRACTION_OF_MAX;
   const staticW = hostAvgW + nicsW + switchesW + storageW;
+  const lowFraction = Math.min(GPU_COMPUTE_POWER_FRACTION, Math.max(GPU_LOW_POWER_FRACTION, opts.powerFloorFraction ?? 0));
 
   // Average: the step's mix when a job is given, else the system preset's fraction of TDP.
   let fraction = system.power.gpuPowerFractionOfTdp;
@@ -125,7 +131,7 @@ export function facilityReport(system: SystemSpec, gpus: number, opts: FacilityO
       pp: s.exec.pp,
       gpusPerStage: jobGpus / s.exec.pp,
       gpuComputeWatts: tdp * GPU_COMPUTE_POWER_FRACTION,
-      gpuLowWatts: tdp * GPU_LOW_POWER_FRACTION,
+      gpuLowWatts: tdp * lowFraction,
       staticWatts: staticW + (gpus - jobGpus) * tdp * GPU_LOW_POWER_FRACTION,
       checkpointPauseSeconds: checkpointCost(s).stallSeconds,
       failureGpus: Math.min(opts.failureGpus ?? jobGpus, jobGpus),
@@ -133,7 +139,7 @@ export function facilityReport(system: SystemSpec, gpus: number, opts: FacilityO
     });
     const gpuMeanW = (swing.meanMW * 1e6 - staticW - (gpus - jobGpus) * tdp * GPU_LOW_POWER_FRACTION) / jobGpus;
     fraction = ((gpuMeanW * jobGpus + (gpus - jobGpus) * tdp * GPU_LOW_POWER_FRACTION) / gpus) / tdp;
-    gpuPowerSource = `the step's mix: compute ${(GPU_COMPUTE_POWER_FRACTION * 100).toFixed(0)}% of TDP, communication and bubble ${(GPU_LOW_POWER_FRACTION * 100).toFixed(0)}% (${s.model.name}, TP ${s.exec.tp} PP ${s.exec.pp} on ${jobGpus.toLocaleString('en-US')} GPUs)`;
+    gpuPowerSource = `the step's mix: compute ${(GPU_COMPUTE_POWER_FRACTION * 100).toFixed(0)}% of TDP, communication and bubble ${(lowFraction * 100).toFixed(0)}%${opts.powerFloorFraction !== undefined ? ' (the power floor)' : ''} (${s.model.name}, TP ${s.exec.tp} PP ${s.exec.pp} on ${jobGpus.toLocaleString('en-US')} GPUs)`;
   }
   const average = byPart(nodes * gpn * tdp * fraction, hostAvgW);
 

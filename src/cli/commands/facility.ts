@@ -42,6 +42,7 @@ Examples:
     .option('--energy-price <usd>', 'energy price, USD per MWh (default 80)')
     .option('--node-price <usd>', 'price of one node, USD (default: the system\'s figure)')
     .option('--failure-gpus <n>', 'GPUs a failure stops at once (default: the whole job)')
+    .option('--power-floor <x>', 'GPU power floor, a fraction of TDP (the mitigation of arXiv 2508.14318: narrower swing, more energy)')
     .option('--no-swing', 'skip the training step (no power swing; GPUs at the preset\'s fraction of TDP)')
     .option('--json', 'print one JSON object instead of tables');
   return cmd.action((raw) => {
@@ -55,6 +56,7 @@ Examples:
     if (opts.energyPrice !== undefined) fo.energyUsdPerMWh = numberFlag(opts.energyPrice, '--energy-price', { min: 0, max: 1e6, unit: 'USD per MWh' });
     if (opts.nodePrice !== undefined) fo.node = { priceUsd: numberFlag(opts.nodePrice, '--node-price', { min: 0, max: 1e9, unit: 'USD' }) };
     if (opts.failureGpus !== undefined) fo.failureGpus = numberFlag(opts.failureGpus, '--failure-gpus', { min: 1, max: 1e8, integer: true, unit: 'GPUs' });
+    if (opts.powerFloor !== undefined) fo.powerFloorFraction = numberFlag(opts.powerFloor, '--power-floor', { min: 0, max: 1, unit: 'a fraction of TDP' });
     const parsed = scenarioFromOptions(opts, catalog);
     if (parsed.gpus === undefined) throw new ClusterTwinError('invalid_value', '--gpus', 'the facility needs the number of GPUs it holds');
     let report: FacilityReport;
