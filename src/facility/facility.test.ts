@@ -4,7 +4,8 @@ import { loadPresets } from '../node/presets.js';
 import { resolveScenario } from '../engine.js';
 import { scenarioSystem } from '../config/resolve.js';
 import { parseScenarioInput } from '../config/scenario-input.js';
-import { facilityReport, fabricCounts } from './index.js';
+import { facilityReport, fabricCounts, fabricFor } from './index.js';
+import { fabricCapacityGpus } from '../topology/fat-tree-geometry.js';
 
 const catalog = loadPresets();
 const systemOf = (name: string) => scenarioSystem(parseScenarioInput({ system: name }), catalog);
@@ -56,6 +57,27 @@ describe('facility: the DGX SuperPOD reference design', () => {
 });
 
 describe('facility: invariants', () => {
+  it('every system preset: one cable per NIC, and each tier has the ports for the links it takes', () => {
+    for (const name of Object.keys(catalog.systems)) {
+      const sys = systemOf(name);
+      const cap = fabricCapacityGpus(sys);
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: Math.floor(cap / sys.node.gpusPerNode) }), (nodes) => {
+          const f = fabricCounts(sys, nodes * sys.node.gpusPerNode);
+          const geo = fabricFor(sys, nodes);
+          return (
+            f.cables.nodeLeaf === nodes * sys.node.nicsPerNode &&
+            f.switches.leaf * geo.leafDown >= f.cables.nodeLeaf &&
+            f.switches.spine * geo.spineDown >= f.cables.leafSpine &&
+            f.switches.core * geo.radix >= f.cables.spineCore &&
+            f.tiers <= sys.fabric.tiers
+          );
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
+
   const sizes = fc.integer({ min: 1, max: 8192 }).map((n) => n * 8);
   it('more GPUs never draw less power, nor need fewer switches', () => {
     fc.assert(
