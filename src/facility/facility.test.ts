@@ -4,7 +4,7 @@ import { loadPresets } from '../node/presets.js';
 import { resolveScenario } from '../engine.js';
 import { scenarioSystem } from '../config/resolve.js';
 import { parseScenarioInput } from '../config/scenario-input.js';
-import { facilityReport, fabricCounts, fabricFor } from './index.js';
+import { facilityReport, fabricCounts, fabricFor, powerSwing } from './index.js';
 import { fabricCapacityGpus } from '../topology/fat-tree-geometry.js';
 
 const catalog = loadPresets();
@@ -145,5 +145,27 @@ describe('facility: the power swing of a synchronous step', () => {
     const few = facilityReport(llama.system, 16384, { scenario: llama, failureGpus: 1024 }).powerSwing!;
     expect(few.failure.dropMW).toBeLessThan(s.failure.dropMW);
     expect(few.failure.dropMW).toBeCloseTo((s.failure.dropMW * 1024) / 16384, 9);
+  });
+});
+
+describe('facility: the swing spectrum', () => {
+  const square = (T: number) => powerSwing({
+    timeline: [{ stage: 0, stream: 'compute', kind: 'forward', startSeconds: 0, endSeconds: T / 2 }],
+    stepTimeSeconds: T, pp: 1, gpusPerStage: 1000, gpuComputeWatts: 700, gpuLowWatts: 100, staticWatts: 0,
+    checkpointPauseSeconds: 0, failureGpus: 0, slewSeconds: 0.05,
+  });
+  it('a 1 s square wave: 0.6 MW amplitude at 1 Hz, its odd harmonics up to 20 Hz hold ~98% of the energy', () => {
+    const s = square(1);
+    expect(s.amplitudeMW).toBeCloseTo(0.6, 9);
+    expect(s.spectrum.dominantHz).toBeCloseTo(1, 9);
+    // A square wave's odd harmonic k carries 8/(pi k)^2 of its variance; the band holds k = 1..19.
+    const want = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19].reduce((a, k) => a + 8 / (Math.PI * k) ** 2, 0);
+    expect(s.spectrum.bandEnergyShare).toBeCloseTo(want, 6);
+    expect(s.rampMWPerSecond).toBeCloseTo(0.6 / 0.05, 6);
+  });
+  it('a 100 s step puts its fundamental (0.01 Hz) below the band', () => {
+    const s = square(100);
+    expect(s.spectrum.dominantHz).toBeCloseTo(0.01, 9);
+    expect(s.spectrum.bandEnergyShare).toBeLessThan(0.1);
   });
 });

@@ -30,6 +30,12 @@ export interface PowerSwing {
   computeShare: number;
   /** The step's IT power profile (at most a few thousand segments; for charts). */
   profile: PowerSegment[];
+  /**
+   * The swing's spectrum: the share of its AC energy (variance) in the utilities' critical band,
+   * 0.1-20 Hz (the example band of arXiv 2508.14318's frequency-domain criterion, which caps the
+   * share there, e.g. at 20%), and the strongest harmonic.
+   */
+  spectrum: { bandLowHz: number; bandHighHz: number; bandEnergyShare: number; dominantHz: number };
   checkpoint: { pauseSeconds: number; dropMW: number };
   failure: { gpus: number; dropMW: number; rampMWPerSecond: number };
   slewSeconds: number;
@@ -94,6 +100,7 @@ export function powerSwing(x: SwingInputs): PowerSwing {
     meanMW,
     computeShare: Math.max(...perStageBusy) / T,
     profile: thin(level, 4000),
+    spectrum: spectrum(level, T, meanMW),
     checkpoint: { pauseSeconds: x.checkpointPauseSeconds, dropMW: (x.gpusPerStage * x.pp * dropPerGpuW) / 1e6 },
     failure: { gpus: x.failureGpus, dropMW: failureDropMW, rampMWPerSecond: failureDropMW / x.slewSeconds },
     slewSeconds: x.slewSeconds,
@@ -130,4 +137,39 @@ function thin(segments: PowerSegment[], n: number): PowerSegment[] {
     out.push({ startSeconds: g[0].startSeconds, endSeconds: g[g.length - 1].endSeconds, itMW: g.reduce((a, s) => a + s.itMW * (s.endSeconds - s.startSeconds), 0) / dur });
   }
   return out;
+}
+
+/** Critical band of the frequency-domain criterion in arXiv 2508.14318 (its example: 0.1-20 Hz). */
+export const CRITICAL_BAND_HZ = [0.1, 20] as const;
+/** Harmonics summed at most (beyond, a step of seconds has left the band long before). */
+const MAX_HARMONICS = 4000;
+
+/**
+ * Fourier series of the periodic step profile (piecewise constant): |c_k|^2 for k/T in the band, over
+ * the variance (Parseval: variance = 2 sum_k |c_k|^2). A harmonic's coefficient is exact per segment.
+ */
+function spectrum(segments: PowerSegment[], T: number, meanMW: number): PowerSwing['spectrum'] {
+  const [lo, hi] = CRITICAL_BAND_HZ;
+  const variance = segments.reduce((a, s) => a + (s.itMW - meanMW) ** 2 * (s.endSeconds - s.startSeconds), 0) / T;
+  if (!(variance > 0)) return { bandLowHz: lo, bandHighHz: hi, bandEnergyShare: 0, dominantHz: 1 / T };
+  const kMax = Math.min(MAX_HARMONICS, Math.floor(hi * T));
+  let band = 0;
+  let best = { k: 1, e: -1 };
+  for (let k = 1; k <= Math.max(1, kMax); k++) {
+    const w = (2 * Math.PI * k) / T;
+    let re = 0;
+    let im = 0;
+    // c_k = (1/T) sum P (e^{-iwa} - e^{-iwb}) / (iw)
+    for (const s of segments) {
+      const dRe = Math.cos(w * s.startSeconds) - Math.cos(w * s.endSeconds);
+      const dIm = -Math.sin(w * s.startSeconds) + Math.sin(w * s.endSeconds);
+      // divide by i: (x + iy) / i = y - ix
+      re += s.itMW * dIm;
+      im -= s.itMW * dRe;
+    }
+    const e = (2 * (re * re + im * im)) / (w * T) ** 2;
+    if (e > best.e) best = { k, e };
+    if (k / T >= lo && k / T <= hi) band += e;
+  }
+  return { bandLowHz: lo, bandHighHz: hi, bandEnergyShare: Math.min(1, band / variance), dominantHz: best.k / T };
 }

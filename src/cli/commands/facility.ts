@@ -122,6 +122,7 @@ export function renderFacility(r: FacilityReport): string {
       keyValues([
         ['swing', `${mw(s.troughMW)} to ${mw(s.peakMW)}: ${mw(s.amplitudeMW)} every ${formatDuration(s.periodSeconds)} (${s.frequencyHz.toFixed(2)} Hz)`],
         ['ramp', `${s.rampMWPerSecond.toFixed(0)} MW/s (a GPU slews in ${s.slewSeconds * 1e3} ms)`],
+        ['spectrum', `${pct(s.spectrum.bandEnergyShare)} of the swing's energy in ${s.spectrum.bandLowHz}-${s.spectrum.bandHighHz} Hz; strongest at ${s.spectrum.dominantHz.toFixed(2)} Hz`],
         ['checkpoint', `${mw(s.checkpoint.dropMW)} down for ${formatDuration(s.checkpoint.pauseSeconds)}`],
         ['failure', `${int(s.failure.gpus)} GPUs stop: ${mw(s.failure.dropMW)} down at ${s.failure.rampMWPerSecond.toFixed(0)} MW/s`],
       ]),
