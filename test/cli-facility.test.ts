@@ -41,6 +41,16 @@ describe('clustertwin facility', () => {
   });
 
   it.each([
+    [['--gbs', '600000'], /^error: --gbs: the step has 150,000 micro-batch passes .*give --no-swing$/],
+    [['--failure-gpus', '2000'], /^error: --failure-gpus: a failure stops at most the job's 1,024 GPUs, got 2,000$/],
+  ])('rejects %j for the power swing with one line and exit code 2', async (args, message) => {
+    const r = await runCli(['facility', '--system', 'dgx-h100', '--gpus', '1024', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+
+  it.each([
     [['--pue', '0.5'], /^error: --pue: expected a number from 1 to 10, got "0\.5"/],
     [['--failure-gpus', 'many'], /^error: --failure-gpus: /],
     [['--energy-price', '-3'], /^error: --energy-price: /],

@@ -7,6 +7,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { resolveScenario } from '../../engine.js';
 import { scenarioSystem } from '../../config/resolve.js';
 import { ClusterTwinError } from '../../errors.js';
+import { MAX_TIMELINE_PASSES } from '../../config/bounds.js';
 import { loadPresets } from '../../node/presets.js';
 import { facilityReport, type FacilityOptions, type FacilityReport, type Redundancy } from '../../facility/index.js';
 import { checkFabricHolds } from '../../topology/fat-tree-geometry.js';
@@ -66,7 +67,16 @@ Examples:
       report = facilityReport(system, parsed.gpus, fo);
     } else {
       const scenario = resolveScenario(parsed, catalog);
-      report = facilityReport(scenario.system, parsed.gpus, { ...fo, scenario });
+      if (fo.failureGpus !== undefined && fo.failureGpus > scenario.exec.gpus) {
+        throw new ClusterTwinError('out_of_range', '--failure-gpus', `a failure stops at most the job's ${scenario.exec.gpus.toLocaleString('en-US')} GPUs, got ${fo.failureGpus.toLocaleString('en-US')}`);
+      }
+      try {
+        report = facilityReport(scenario.system, parsed.gpus, { ...fo, scenario });
+      } catch (err) {
+        // The swing needs the step's every event; the engine names its own --timeline flag.
+        if (err instanceof ClusterTwinError && err.path === 'timeline') throw new ClusterTwinError(err.code, '--gbs', `${err.detail.replace(/; --timeline keeps.*$/, '')}: the power swing keeps every event of at most ${MAX_TIMELINE_PASSES.toLocaleString('en-US')}; lower --gbs, raise --mbs, or give --no-swing`);
+        throw err;
+      }
     }
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
