@@ -59,17 +59,29 @@ export const sizeExponent = (f: Pick<FittedWorkload, 'sizeLog2Median' | 'sizeLog
 const Z_GRID_STEP = 0.01;
 const Z_GRID_LIMIT = 8;
 
-/** E[GPUs x runtime] under the model, GPUs clamped to maxGpus, by integration over Z1. */
-export function meanGpuSeconds(f: FittedWorkload, maxGpus = Infinity, rho = f.rho): number {
+/** E[GPUs x runtime | state] under the model, GPUs clamped to maxGpus, by integration over Z1. */
+export function meanGpuSecondsOfState(f: FittedWorkload, state: FittedWorkload['states'][number], maxGpus = Infinity, rho = f.rho): number {
   const condSigma = f.sigma * Math.sqrt(1 - rho * rho);
   let total = 0;
   for (let z = -Z_GRID_LIMIT; z <= Z_GRID_LIMIT; z += Z_GRID_STEP) {
     const gpus = Math.min(maxGpus, 2 ** sizeExponent(f, z));
-    let rt = 0;
-    for (const s of f.states) rt += s.share * cappedLogNormalMean(f.mu + Math.log(s.multiplier) + f.sigma * rho * z, condSigma, f.maxRuntimeSeconds);
+    const rt = cappedLogNormalMean(f.mu + Math.log(state.multiplier) + f.sigma * rho * z, condSigma, f.maxRuntimeSeconds);
     total += gpus * rt * normalPdf(z) * Z_GRID_STEP;
   }
   return total;
+}
+
+/** E[GPUs x runtime] under the model, GPUs clamped to maxGpus. */
+export function meanGpuSeconds(f: FittedWorkload, maxGpus = Infinity, rho = f.rho): number {
+  return f.states.reduce((a, s) => a + s.share * meanGpuSecondsOfState(f, s, maxGpus, rho), 0);
+}
+
+/** Each state's expected share of GPU time under the model. */
+export function expectedGpuTimeShares(f: FittedWorkload, maxGpus = Infinity): Record<JobState, number> {
+  const total = meanGpuSeconds(f, maxGpus);
+  const out = {} as Record<JobState, number>;
+  for (const s of f.states) out[s.state] = (s.share * meanGpuSecondsOfState(f, s, maxGpus)) / total;
+  return out;
 }
 
 export function fitWorkload(summary: ClusterSummary): FittedWorkload {
@@ -95,11 +107,22 @@ export function fitWorkload(summary: ClusterSummary): FittedWorkload {
     const mu = muFor(sigma);
     return states.reduce((a, s) => a + s.share * cappedLogNormalMean(mu + Math.log(s.multiplier), sigma, cap), 0);
   };
-  const sigma = bisect((s) => meanFor(s) - summary.meanRuntimeSeconds, 0.01, 8);
-  const mu = muFor(sigma);
-
-  const fitted: FittedWorkload = { summary, sizeLog2Median, sizeLog2Max, sizeSigma, states, mu, sigma, rho: 0, maxRuntimeSeconds: cap };
+  const fitted: FittedWorkload = { summary, sizeLog2Median, sizeLog2Max, sizeSigma, states, mu: 0, sigma: 1, rho: 0, maxRuntimeSeconds: cap };
   const target = summary.totalGpuSeconds / summary.gpuJobs;
+  // The runtime cap trims the long-running states (cancelled, mostly) more than the others, so
+  // share x g_s overstates their GPU time: correct g_s by the model's own shares until they agree.
+  for (let round = 0; round < FIT_ROUNDS; round++) {
+    fitted.sigma = bisect((s) => meanFor(s) - summary.meanRuntimeSeconds, 0.01, 8);
+    fitted.mu = muFor(fitted.sigma);
+    fitted.rho = bisect((r) => meanGpuSeconds(fitted, Infinity, r) - target, 0, 0.99, 30);
+    const got = expectedGpuTimeShares(fitted);
+    for (const s of states) s.multiplier *= summary.gpuTimeShare[s.state] / timeTotal / got[s.state];
+  }
+  fitted.sigma = bisect((s) => meanFor(s) - summary.meanRuntimeSeconds, 0.01, 8);
+  fitted.mu = muFor(fitted.sigma);
   fitted.rho = bisect((r) => meanGpuSeconds(fitted, Infinity, r) - target, 0, 0.99, 30);
   return fitted;
 }
+
+/** Rounds of the multiplier correction: each shrinks the error by about the cap's effect (a few %). */
+const FIT_ROUNDS = 6;
