@@ -5,3 +5,4 @@
 export { loadTrace, detectTraceFormat, TRACE_FORMATS, type TraceFormat } from './load-trace.js';
 export { generateWorkload, fittedWorkload, WORKLOAD_KINDS, DEFAULT_OFFERED_LOAD, type WorkloadKind, type WorkloadOptions } from './generate.js';
 export { CLUSTER_SUMMARIES, type ClusterSummary } from './acme-summary.js';
+export { workloadStats, type WorkloadStats } from './workload-stats.js';
