@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClusterTwinError } from '../../errors.js';
 import { readCsv } from './csv.js';
@@ -142,5 +143,40 @@ describe('readCsv', () => {
   });
   it('refuses an unclosed quote, naming the line it opened on', () => {
     expect(error(() => readCsv('f.csv', 'a,b\n1,"2\n3\n')).path).toBe('f.csv:2');
+  });
+});
+
+describe('loadTrace on damaged input', () => {
+  const names = ['clustertwin.csv', 'clustertwin.jsonl', 'acme-seren.csv', 'acme-kalos.csv', 'helios-cluster_log.csv', 'philly-cluster_job_log.json'];
+  const samples = names.map(fixture);
+  it('either reads jobs with whole GPUs >= 1 and sorted submit times, or throws a ClusterTwinError', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: samples.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 4 }),
+        (which, edits) => {
+          const [path, original] = samples[which];
+          let text = original;
+          // Cut a few spans and splice in short junk: truncated rows, stray quotes, broken braces.
+          for (const [at, cut, junk] of edits) {
+            const i = at % (text.length + 1);
+            text = text.slice(0, i) + junk + text.slice(i + cut);
+          }
+          try {
+            const jobs = loadTrace(path, text);
+            let last = 0;
+            for (const j of jobs) {
+              expect(Number.isInteger(j.gpus) && j.gpus >= 1).toBe(true);
+              expect(j.submitSeconds).toBeGreaterThanOrEqual(last);
+              expect(Number.isFinite(j.durationSeconds) && j.durationSeconds >= 0).toBe(true);
+              last = j.submitSeconds;
+            }
+          } catch (e) {
+            if (!(e instanceof ClusterTwinError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
