@@ -6,6 +6,7 @@ console.log(`clustertwin benchmarks (Node ${process.version}, ${process.platform
 await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
+await import('./workload.js');
 await import('./serving.js');
 await import('./disaggregated.js');
 await import('./serve-plan.js');
