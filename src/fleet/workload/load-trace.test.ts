@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClusterTwinError } from '../../errors.js';
 import { readCsv } from './csv.js';
 import { detectTraceFormat, loadTrace } from './load-trace.js';
 
-const FIXTURES = join(__dirname, '../../../test/fixtures/traces');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/traces');
 const fixture = (name: string): [string, string] => [name, readFileSync(join(FIXTURES, name), 'utf8')];
 
 function error(f: () => unknown): ClusterTwinError {
