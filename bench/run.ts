@@ -7,6 +7,7 @@ await import('./core.js');
 await import('./fabric.js');
 await import('./reliability.js');
 await import('./facility.js');
+await import('./workload.js');
 await import('./serving.js');
 await import('./disaggregated.js');
 await import('./serve-plan.js');
