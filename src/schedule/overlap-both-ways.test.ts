@@ -37,6 +37,17 @@ describe('a transfer slowed by the compute beside it', () => {
       }),
     );
   });
+  it('never makes a shorter window of the same HBM bytes (a faster GPU) end later', () => {
+    // Window w holding h seconds of HBM work (share h / w): the transfer and the window end at max(w, comm + slowdown).
+    fc.assert(
+      fc.property(bytes, seconds, seconds, seconds, fc.double({ min: 0, max: 1, noNaN: true }), (b, t, w1, w2, f) => {
+        const [lo, hi] = w1 <= w2 ? [w1, w2] : [w2, w1];
+        const h = f * lo;
+        const end = (w: number) => Math.max(w, t + transferSlowdownSeconds(h100, b, 3, t, h / w, w));
+        expect(end(lo)).toBeLessThanOrEqual(end(hi) * (1 + 1e-12));
+      }),
+    );
+  });
   it('slows a transfer more beside a norm than beside a big GEMM, and a kernel that moves more bytes in the same time never less', () => {
     const norm: Kernel = { kind: 'memory', name: 'norm', bytes: 256e6 };
     const big = gemm(8192, 8192, 8192);

@@ -140,8 +140,11 @@ export function transferMemoryShare(gpu: GpuSpec, linkBytes: number, bytesPerLin
 
 /**
  * Seconds a transfer of `linkBytes` taking `commSeconds` alone loses to compute of memory share
- * `computeMemoryShare` beside it for `overlapSeconds`: the compute's HBM time over the overlap, waited
- * out in proportion to the transfer's own memory share (the mirror of hbmSlowdownSeconds).
+ * `computeMemoryShare` that runs beside it for `windowSeconds`: while beside it, the transfer waits out
+ * the compute's HBM time in proportion to its own memory share (the mirror of hbmSlowdownSeconds), so it
+ * moves at 1 / (1 + d u) of its pace; what is left when the compute ends runs at full pace. The loss is
+ * d u x min(comm, window / (1 + d u)): at most the transfer's own time (d = u = 1: twice as long), and
+ * never more for a shorter window of the same HBM bytes, so a faster GPU is never slower for it.
  */
 export function transferSlowdownSeconds(
   gpu: GpuSpec,
@@ -149,11 +152,11 @@ export function transferSlowdownSeconds(
   bytesPerLinkByte: number,
   commSeconds: number,
   computeMemoryShare: number,
-  overlapSeconds: number,
+  windowSeconds: number,
 ): number {
-  const overlap = Math.min(Math.max(0, overlapSeconds), commSeconds);
-  if (overlap <= 0 || computeMemoryShare <= 0) return 0;
-  return transferMemoryShare(gpu, linkBytes, bytesPerLinkByte, commSeconds) * Math.min(1, computeMemoryShare) * overlap;
+  if (windowSeconds <= 0 || commSeconds <= 0 || computeMemoryShare <= 0) return 0;
+  const du = transferMemoryShare(gpu, linkBytes, bytesPerLinkByte, commSeconds) * Math.min(1, computeMemoryShare);
+  return du * Math.min(commSeconds, windowSeconds / (1 + du));
 }
 
 /** What the TP overlap plans (tp-comm.ts) need to charge interference to the GEMMs they overlap. */
@@ -168,9 +171,9 @@ export interface TpInterference {
   hbmSlowdown: (name: string, linkBytes: number, method: TransferMethod, op: CollectiveOp) => number;
   /**
    * Seconds a transfer (`linkBytes` by `method` in `commSeconds` alone) loses to GEMM `name` beside it
-   * for `overlapSeconds`, the GEMM run as `parts` chunks on all but `takenSms` SMs (0 unless both-ways).
+   * for `windowSeconds`, the GEMM run as `parts` chunks on all but `takenSms` SMs (0 unless both-ways).
    */
-  transferSlowdown: (name: string, parts: number, takenSms: number, linkBytes: number, commSeconds: number, overlapSeconds: number, method: TransferMethod, op: CollectiveOp) => number;
+  transferSlowdown: (name: string, parts: number, takenSms: number, linkBytes: number, commSeconds: number, windowSeconds: number, method: TransferMethod, op: CollectiveOp) => number;
   /** One chunk hand-over, seconds. */
   syncSeconds: number;
   /** Ranks of the TP group (for the reduce-scatter's HBM bytes). */
@@ -197,13 +200,13 @@ export function tpInterference(gpu: GpuSpec, mode: OverlapInterference, ranks: n
     memoryShare,
     hbmSlowdown: (name, linkBytes, method, op) =>
       countsHbm(mode) ? hbmSlowdownSeconds(gpu, linkBytes, hbmBytesPerLinkByte(method, op, ranks), memoryShare(name)) : 0,
-    transferSlowdown: (name, parts, takenSms, linkBytes, commSeconds, overlapSeconds, method, op) => {
+    transferSlowdown: (name, parts, takenSms, linkBytes, commSeconds, windowSeconds, method, op) => {
       const k = gemmByName(name);
       if (!k || !countsTransferSlowdown(mode)) return 0;
       // The GEMM as it runs beside the transfer: in chunks (each re-reads the weights) on the SMs left.
       const c = chunk(k, parts);
       const share = kernelMemoryShare(gpu, c, gemmSecondsOnSms(gpu, c, gpu.smCount - takenSms));
-      return transferSlowdownSeconds(gpu, linkBytes, hbmBytesPerLinkByte(method, op, ranks), commSeconds, share, overlapSeconds);
+      return transferSlowdownSeconds(gpu, linkBytes, hbmBytesPerLinkByte(method, op, ranks), commSeconds, share, windowSeconds);
     },
   };
 }

@@ -306,7 +306,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // Both ways: the lump's transfers wait on the pass's GEMMs' HBM traffic while they run beside them.
   const aggregateCommSlowdown = (p: ReturnType<typeof passOf>): number =>
     countsTransferSlowdown(mode) && p.gemm > 0
-      ? transferSlowdownSeconds(gpu, tpPassLinkBytes, hbmBytesPerLinkByte('nccl', e.sp ? 'allgather' : 'allreduce', e.tp), tpPass, p.gemmHbm / p.gemm, Math.min(tpPass, p.gemm))
+      ? transferSlowdownSeconds(gpu, tpPassLinkBytes, hbmBytesPerLinkByte('nccl', e.sp ? 'allgather' : 'allreduce', e.tp), tpPass, p.gemmHbm / p.gemm, p.gemm)
       : 0;
   const aggregate = (p: ReturnType<typeof passOf>): TpPassPlan => {
     const plan = aggregatePlan(tpPass, p.gemm, Math.min(tpSm, (MAX_CHANNELS * p.gemm) / gpu.smCount), aggregateCommSlowdown(p));
@@ -407,7 +407,7 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // Both ways: the gathers and scatters wait on the pass's HBM traffic while they run under it.
   const dpSlow =
     e.overlap.dp && countsTransferSlowdown(mode) && p.comm.dp > 0
-      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.comm.dp, p.memoryShare, Math.min(p.comm.dp, p.compute))
+      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.comm.dp, p.memoryShare, p.compute)
       : 0;
   out.dp = e.overlap.dp ? hidden(p.comm.dp + dpSlow, pass, p.sm.dp) : p.comm.dp;
   // ZeRO-3's gathers and scatters (NCCL) also slow the pass by their HBM traffic.
@@ -574,7 +574,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
       // Both ways: it waits on the HBM traffic of the chunk's last backward pass, which it runs under.
       const slower =
         e.overlap.dp && countsTransferSlowdown(e.overlapInterference) && alone > 0
-          ? transferSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), alone, lp.bwd.memoryShare, Math.min(alone, n * lp.bwd.compute))
+          ? transferSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), alone, lp.bwd.memoryShare, n * lp.bwd.compute)
           : 0;
       if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dp.ranks > 1) {
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
@@ -593,7 +593,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const gatherWindow = forward[0]?.computeSeconds ?? 0;
     const paramGatherSeconds =
       gatherAlone > 0 && e.overlap.dp && countsTransferSlowdown(e.overlapInterference)
-        ? gatherAlone + transferSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), gatherAlone, lp.fwd.memoryShare, Math.min(gatherAlone, gatherWindow))
+        ? gatherAlone + transferSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), gatherAlone, lp.fwd.memoryShare, gatherWindow)
         : gatherAlone;
     // Under the next step's first forward pass the gather holds NCCL's SMs and makes HBM traffic.
     const paramGatherInterferenceSeconds =
@@ -624,7 +624,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   // Both ways: an asynchronous send waits on the HBM traffic of the layer passes it runs beside.
   const p2pSeconds =
     p2pAlone > 0 && e.overlap.pp && countsTransferSlowdown(e.overlapInterference)
-      ? p2pAlone + transferSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), p2pAlone, layerShare, Math.min(p2pAlone, Math.min(lp.fwd.compute, lp.bwd.compute)))
+      ? p2pAlone + transferSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), p2pAlone, layerShare, Math.min(lp.fwd.compute, lp.bwd.compute))
       : p2pAlone;
   const p2pInterferenceSeconds =
     p2pSeconds > 0 && countsSms(e.overlapInterference)

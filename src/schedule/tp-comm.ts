@@ -89,7 +89,7 @@ function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Inter
   const channels = x.c.ncclChannels ?? 0;
   const sm = smSlowdownSeconds(window, x.i.gemmOnFewerSms(name, 1, channels), channels, x.i.smCount, Math.min(comm, window));
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * share, 'nccl', op);
-  const commSlowdown = x.i.transferSlowdown(name, 1, channels, x.c.linkBytes ?? 0, comm, Math.min(comm, window), 'nccl', op);
+  const commSlowdown = x.i.transferSlowdown(name, 1, channels, x.c.linkBytes ?? 0, comm, window, 'nccl', op);
   return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
@@ -105,7 +105,7 @@ function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number, x?
   const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'allgather');
   // The copy engines' reads and writes wait on the chunks' HBM traffic (the chunks on every SM).
-  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, Math.min(comm, window), 'copy-engine', 'allgather');
+  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', 'allgather');
   return { ...seg, window, slowdown: hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
@@ -125,7 +125,7 @@ function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCo
   const window = Math.max(0, ((split + onFewer) * (s - 1)) / s - (s - 1) * x.i.syncSeconds);
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * ((s - 1) / s) * hiddenShare(seg.comm, window), 'userbuffers-sm', 'reducescatter');
   // The overlapped splits' reductions wait on the next splits' HBM traffic (on the SMs left them).
-  const commSlowdown = x.i.transferSlowdown(name, s, sms, ((x.c.linkBytes ?? 0) * (s - 1)) / s, seg.comm, Math.min(seg.comm, window), 'userbuffers-sm', 'reducescatter');
+  const commSlowdown = x.i.transferSlowdown(name, s, sms, ((x.c.linkBytes ?? 0) * (s - 1)) / s, seg.comm, window, 'userbuffers-sm', 'reducescatter');
   return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
@@ -135,7 +135,7 @@ function bulk(comm: number, gemm: number, sms: number, smCount: number, x?: Inte
   if (!x || !countsSms(x.i.mode)) return seg;
   const sm = smSlowdownSeconds(gemm, x.i.gemmOnFewerSms(name, 1, sms), sms, smCount, Math.min(comm, gemm));
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, gemm), 'userbuffers-sm', op);
-  const commSlowdown = x.i.transferSlowdown(name, 1, sms, x.c.linkBytes ?? 0, comm, Math.min(comm, gemm), 'userbuffers-sm', op);
+  const commSlowdown = x.i.transferSlowdown(name, 1, sms, x.c.linkBytes ?? 0, comm, gemm, 'userbuffers-sm', op);
   return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
