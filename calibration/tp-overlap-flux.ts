@@ -5,7 +5,7 @@
  * E = 1 - exposed communication / communication alone. FLUX measured TE 1.4.0's userbuffers at
  * -40% to 80%, mean 20%, on 8x H800 (docs/sources/tp-overlap.md).
  *
- *   npx tsx calibration/tp-overlap-flux.ts [--nvlink-gbps 200] [--overlap-interference none|sms|sms-hbm]
+ *   npx tsx calibration/tp-overlap-flux.ts [--nvlink-gbps 200] [--overlap-interference none|sms|sms-hbm|both-ways]
  *
  * H800 is H100 compute with NVLink cut to 200 GB/s a direction (8 links instead of 18); the default
  * models it as the dgx-h100 preset with that NVLink and no NVLink SHARP.

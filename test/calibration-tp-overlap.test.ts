@@ -28,6 +28,13 @@ describe('TP overlap on FLUX\'s cases (GPT-3 175B shapes, TP 8, 8x H800)', () =>
     const ag = cases.map((c) => c.efficiency.allGather);
     expect(ag[0]).toBeLessThan(ag[ag.length - 1]);
   });
+  it('hides no more with the transfers slowed by the compute (both-ways) than with sms-hbm, on every case', () => {
+    const hbm = fluxCases(h800Like(), 'sms-hbm');
+    fluxCases(h800Like(), 'both-ways').forEach((c, i) => {
+      expect(c.efficiency.allGather).toBeLessThanOrEqual(hbm[i].efficiency.allGather);
+      expect(c.efficiency.reduceScatter).toBeLessThanOrEqual(hbm[i].efficiency.reduceScatter);
+    });
+  });
   it('hides less on every case with the interference counted than without (falls toward TE\'s 20%)', () => {
     cases.forEach((c, i) => {
       expect(c.efficiency.allGather).toBeLessThan(before[i].efficiency.allGather);

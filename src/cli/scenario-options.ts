@@ -50,7 +50,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--recompute <mode>', 'activation recompute').choices([...RECOMPUTE_MODES]))
     .addOption(new Option('--precision <p>', 'GEMM precision').choices(['bf16', 'fp16', 'fp8']))
     .option('--overlap <list>', 'communication overlapped with compute: comma list of tp, dp, pp, or none')
-    .addOption(new Option('--overlap-interference <model>', 'what overlapped communication costs the compute beside it: none (SMs by their share), sms (waves on the SMs left, a gap per chunk), sms-hbm (also HBM traffic; default)').choices([...OVERLAP_INTERFERENCE_MODES]))
+    .addOption(new Option('--overlap-interference <model>', 'what overlapped communication costs the compute beside it: none (SMs by their share), sms (waves on the SMs left, a gap per chunk), sms-hbm (also HBM traffic), both-ways (also the transfers slowed by the compute\'s HBM traffic; default)').choices([...OVERLAP_INTERFERENCE_MODES]))
     .option('--tokens <n>', 'training tokens for the run (accepts 300B, 15.6T)')
     .option('--layers-per-stage <list>', 'layers on each pipeline stage, comma list (default: balanced)')
     .addOption(new Option('--attention <kernel>', 'attention kernel').choices([...ATTENTION_KERNELS]))

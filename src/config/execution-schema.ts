@@ -25,9 +25,10 @@ export const OVERLAP_KINDS = ['tp', 'dp', 'pp'] as const;
 /**
  * What overlapped communication costs the compute beside it (schedule/overlap-interference.ts): `none`
  * (the SMs it holds, by their share), `sms` (the GEMM's waves recounted on the SMs left, a gap per
- * chunk hand-over), `sms-hbm` (also the HBM traffic the transfers make).
+ * chunk hand-over), `sms-hbm` (also the HBM traffic the transfers make), `both-ways` (also the
+ * transfers slowed by the HBM traffic of the compute beside them).
  */
-export const OVERLAP_INTERFERENCE_MODES = ['none', 'sms', 'sms-hbm'] as const;
+export const OVERLAP_INTERFERENCE_MODES = ['none', 'sms', 'sms-hbm', 'both-ways'] as const;
 export type OverlapInterference = (typeof OVERLAP_INTERFERENCE_MODES)[number];
 /** Elementwise kernels: fused (Megatron-LM, Transformer Engine) or eager PyTorch reference code. */
 export const KERNEL_STYLES = ['fused', 'eager'] as const;
@@ -150,7 +151,8 @@ export interface Execution {
   /**
    * What overlapped communication costs the compute beside it (schedule/overlap-interference.ts):
    * `none` (SMs by their share), `sms` (SMs with wave quantization, per-chunk hand-overs), `sms-hbm`
-   * (also the HBM traffic the transfers make; the default).
+   * (also the HBM traffic the transfers make), `both-ways` (also the transfers slowed by the compute's
+   * HBM traffic; the default).
    */
   overlapInterference: OverlapInterference;
   /** Training tokens for the whole run. */
@@ -213,7 +215,7 @@ export const ExecutionDefaults = {
   recompute: 'selective',
   precision: 'bf16',
   overlap: { tp: false, dp: true, pp: true },
-  overlapInterference: 'sms-hbm',
+  overlapInterference: 'both-ways',
   attention: 'flash',
   gradReduceDtype: 'fp32',
   weightDtype: 'bf16',

@@ -45,7 +45,7 @@ export const ScenarioInputSchema = z
     recompute: z.enum(RECOMPUTE_MODES).optional().describe('Activation recompute (default selective)'),
     precision: z.enum(PRECISIONS).optional().describe('GEMM precision (default bf16, fp16 on GPUs without bf16)'),
     overlap: OverlapInputSchema.optional().describe('Communication overlapped with compute: comma list of tp, dp, pp, or none (default dp,pp)'),
-    overlapInterference: z.enum(OVERLAP_INTERFERENCE_MODES).optional().describe('What overlapped communication costs the compute beside it: none (SMs by their share), sms (waves recounted on the SMs left, a gap per chunk), sms-hbm (also the HBM traffic of the transfers; default)'),
+    overlapInterference: z.enum(OVERLAP_INTERFERENCE_MODES).optional().describe('What overlapped communication costs the compute beside it: none (SMs by their share), sms (waves recounted on the SMs left, a gap per chunk), sms-hbm (also the HBM traffic of the transfers), both-ways (also the transfers slowed by the HBM traffic of the compute beside them; default)'),
     tokens: countField(BOUNDS.tokens).optional().describe("Training tokens for the whole run (default: the model's published training tokens, else 20 a parameter, Chinchilla's rule)"),
     layersPerStage: z.array(z.number().int().nonnegative().max(BOUNDS.layers.max)).max(BOUNDS.layers.max).optional().describe('Layers on each pipeline stage (default: balanced, ends one lighter when uneven)'),
     attention: z.enum(ATTENTION_KERNELS).optional().describe('Attention kernel: fused FlashAttention-2 (flash), fused FlashAttention in Triton (flash-triton), or unfused softmax (default flash)'),

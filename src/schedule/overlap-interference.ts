@@ -16,8 +16,20 @@
  *   event or a flag (Transformer Engine comm_gemm_overlap.cpp: a receive, an event record and a stream
  *   wait per ring step; an event per reduce-scatter split), a kernel gap each on the path that waits.
  *
+ * - Both ways: the same HBM serves the transfer, so the compute's traffic slows the transfer too
+ *   (NVIDIA/nccl #1433: a CUTLASS GEMM on 128 of 142 SMs beside send/recv on one block, SMs to spare,
+ *   the communication up to 2x longer; the maintainer: "You may not compete for SMs but still compete
+ *   for memory bandwidth"). The rule is the one above turned round: the transfer waits out the
+ *   compute's HBM time in proportion to its own memory share (its HBM bytes over the achieved HBM
+ *   bandwidth, against its time). Both shares at 1 is the 2x of #1433; a compute-bound GEMM (share
+ *   about 0.1) costs a transfer little.
+ *
  * `none` is the model before this one (SMs by their share only); `sms` adds the wave quantization and
- * the per-chunk gaps; `sms-hbm` (the default) adds the HBM traffic.
+ * the per-chunk gaps; `sms-hbm` adds the HBM traffic; `both-ways` (the default) adds the transfers
+ * slowed by the compute's HBM traffic. Not counted: NCCL's blocks contending with a GEMM for issue
+ * slots, since NCCL's CTAs do not share an SM with compute kernels (NVIDIA/nccl #689, the maintainer),
+ * and NCCL kernels delayed until a GEMM's blocks leave SMs free (#1431), a launch-order matter the
+ * frameworks avoid by queueing communication first (CUDA_DEVICE_MAX_CONNECTIONS=1).
  */
 import type { GpuSpec } from '../config/system-schema.js';
 import { OVERLAP_INTERFERENCE_MODES, type OverlapInterference } from '../config/execution-schema.js';
@@ -112,7 +124,40 @@ export function smSlowdownSeconds(alone: number, onFewer: number, takenSms: numb
 export const chunkSyncSeconds = (gpu: GpuSpec): number => gpu.efficiency.kernelOverheadMicroseconds * 1e-6;
 
 export const countsSms = (m: OverlapInterference): boolean => m !== 'none';
-export const countsHbm = (m: OverlapInterference): boolean => m === 'sms-hbm';
+export const countsHbm = (m: OverlapInterference): boolean => m === 'sms-hbm' || m === 'both-ways';
+export const countsTransferSlowdown = (m: OverlapInterference): boolean => m === 'both-ways';
+
+/** Share of a kernel's time it waits on HBM, from its roofline (0: compute-bound, 1: memory-bound); `seconds` overrides its time (a GEMM on fewer SMs). */
+export function kernelMemoryShare(gpu: GpuSpec, k: Kernel, seconds = kernelSeconds(gpu, k)): number {
+  return seconds > 0 ? Math.min(1, kernelHbmSeconds(gpu, k) / seconds) : 0;
+}
+
+/** Share of a transfer's time its HBM traffic takes: `linkBytes` moved in `commSeconds`, `bytesPerLinkByte` of HBM each. */
+export function transferMemoryShare(gpu: GpuSpec, linkBytes: number, bytesPerLinkByte: number, commSeconds: number): number {
+  if (linkBytes <= 0 || commSeconds <= 0) return 0;
+  return Math.min(1, (bytesPerLinkByte * linkBytes) / (achievedHbmBytesPerSecond(gpu) * commSeconds));
+}
+
+/**
+ * Seconds a transfer of `linkBytes` taking `commSeconds` alone loses to compute of memory share
+ * `computeMemoryShare` that runs beside it for `windowSeconds`: while beside it, the transfer waits out
+ * the compute's HBM time in proportion to its own memory share (the mirror of hbmSlowdownSeconds), so it
+ * moves at 1 / (1 + d u) of its pace; what is left when the compute ends runs at full pace. The loss is
+ * d u x min(comm, window / (1 + d u)): at most the transfer's own time (d = u = 1: twice as long), and
+ * never more for a shorter window of the same HBM bytes, so a faster GPU is never slower for it.
+ */
+export function transferSlowdownSeconds(
+  gpu: GpuSpec,
+  linkBytes: number,
+  bytesPerLinkByte: number,
+  commSeconds: number,
+  computeMemoryShare: number,
+  windowSeconds: number,
+): number {
+  if (windowSeconds <= 0 || commSeconds <= 0 || computeMemoryShare <= 0) return 0;
+  const du = transferMemoryShare(gpu, linkBytes, bytesPerLinkByte, commSeconds) * Math.min(1, computeMemoryShare);
+  return du * Math.min(commSeconds, windowSeconds / (1 + du));
+}
 
 /** What the TP overlap plans (tp-comm.ts) need to charge interference to the GEMMs they overlap. */
 export interface TpInterference {
@@ -124,6 +169,11 @@ export interface TpInterference {
   memoryShare: (name: string) => number;
   /** Compute lost to `linkBytes` moved by `method` under GEMM `name`, seconds. */
   hbmSlowdown: (name: string, linkBytes: number, method: TransferMethod, op: CollectiveOp) => number;
+  /**
+   * Seconds a transfer (`linkBytes` by `method` in `commSeconds` alone) loses to GEMM `name` beside it
+   * for `windowSeconds`, the GEMM run as `parts` chunks on all but `takenSms` SMs (0 unless both-ways).
+   */
+  transferSlowdown: (name: string, parts: number, takenSms: number, linkBytes: number, commSeconds: number, windowSeconds: number, method: TransferMethod, op: CollectiveOp) => number;
   /** One chunk hand-over, seconds. */
   syncSeconds: number;
   /** Ranks of the TP group (for the reduce-scatter's HBM bytes). */
@@ -150,5 +200,13 @@ export function tpInterference(gpu: GpuSpec, mode: OverlapInterference, ranks: n
     memoryShare,
     hbmSlowdown: (name, linkBytes, method, op) =>
       countsHbm(mode) ? hbmSlowdownSeconds(gpu, linkBytes, hbmBytesPerLinkByte(method, op, ranks), memoryShare(name)) : 0,
+    transferSlowdown: (name, parts, takenSms, linkBytes, commSeconds, windowSeconds, method, op) => {
+      const k = gemmByName(name);
+      if (!k || !countsTransferSlowdown(mode)) return 0;
+      // The GEMM as it runs beside the transfer: in chunks (each re-reads the weights) on the SMs left.
+      const c = chunk(k, parts);
+      const share = kernelMemoryShare(gpu, c, gemmSecondsOnSms(gpu, c, gpu.smCount - takenSms));
+      return transferSlowdownSeconds(gpu, linkBytes, hbmBytesPerLinkByte(method, op, ranks), commSeconds, share, windowSeconds);
+    },
   };
 }

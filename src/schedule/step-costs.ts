@@ -21,7 +21,7 @@ import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../mem
 import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
 import { rankWaitFraction } from './rank-variation.js';
 import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
-import { chunkSyncSeconds, countsHbm, countsSms, hbmBytesPerLinkByte, hbmSlowdownSeconds, kernelHbmSeconds, tpInterference } from './overlap-interference.js';
+import { chunkSyncSeconds, countsHbm, countsSms, countsTransferSlowdown, hbmBytesPerLinkByte, hbmSlowdownSeconds, kernelHbmSeconds, tpInterference, transferSlowdownSeconds } from './overlap-interference.js';
 
 /** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
 export const gradientReduceOp = (e: Pick<Execution, 'zero'>): 'allreduce' | 'reducescatter' => (e.zero >= 1 ? 'reducescatter' : 'allreduce');
@@ -303,8 +303,13 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
     countsHbm(mode) && p.gemm > 0 && tpPass > 0
       ? hbmSlowdownSeconds(gpu, tpPassLinkBytes * Math.min(1, p.gemm / tpPass), hbmBytesPerLinkByte('nccl', e.sp ? 'allgather' : 'allreduce', e.tp), p.gemmHbm / p.gemm)
       : 0;
+  // Both ways: the lump's transfers wait on the pass's GEMMs' HBM traffic while they run beside them.
+  const aggregateCommSlowdown = (p: ReturnType<typeof passOf>): number =>
+    countsTransferSlowdown(mode) && p.gemm > 0
+      ? transferSlowdownSeconds(gpu, tpPassLinkBytes, hbmBytesPerLinkByte('nccl', e.sp ? 'allgather' : 'allreduce', e.tp), tpPass, p.gemmHbm / p.gemm, p.gemm)
+      : 0;
   const aggregate = (p: ReturnType<typeof passOf>): TpPassPlan => {
-    const plan = aggregatePlan(tpPass, p.gemm, Math.min(tpSm, (MAX_CHANNELS * p.gemm) / gpu.smCount));
+    const plan = aggregatePlan(tpPass, p.gemm, Math.min(tpSm, (MAX_CHANNELS * p.gemm) / gpu.smCount), aggregateCommSlowdown(p));
     const hbm = aggregateHbm(p);
     return hbm > 0 ? { ...plan, overlapped: plan.overlapped.map((x) => ({ ...x, slowdown: x.slowdown + hbm })) } : plan;
   };
@@ -399,7 +404,12 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // (Timing it against the compute alone counted the lost compute twice when compute got faster,
   // and a property test found a faster GPU taking longer.)
   const pass = p.compute + out.tp + out.cp + out.ep;
-  out.dp = e.overlap.dp ? hidden(p.comm.dp, pass, p.sm.dp) : p.comm.dp;
+  // Both ways: the gathers and scatters wait on the pass's HBM traffic while they run under it.
+  const dpSlow =
+    e.overlap.dp && countsTransferSlowdown(mode) && p.comm.dp > 0
+      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.comm.dp, p.memoryShare, p.compute)
+      : 0;
+  out.dp = e.overlap.dp ? hidden(p.comm.dp + dpSlow, pass, p.sm.dp) : p.comm.dp;
   // ZeRO-3's gathers and scatters (NCCL) also slow the pass by their HBM traffic.
   if (e.overlap.dp && countsHbm(mode) && p.comm.dp > 0) {
     out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.memoryShare);
@@ -561,23 +571,34 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         countsHbm(e.overlapInterference) && alone > 0
           ? hbmSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), lp.bwd.memoryShare)
           : 0;
+      // Both ways: it waits on the HBM traffic of the chunk's last backward pass, which it runs under.
+      const slower =
+        e.overlap.dp && countsTransferSlowdown(e.overlapInterference) && alone > 0
+          ? transferSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), alone, lp.bwd.memoryShare, n * lp.bwd.compute)
+          : 0;
       if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dp.ranks > 1) {
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
         const reduce = { op: reduceOp, bytes, group: layout.dp } as const;
         const tpTraffic = { op: e.sp ? 'reducescatter' : 'allreduce', bytes: ACT * localTokens(shape) * m.hidden * 2 * n, group: layout.tp } as const;
-        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + extra, smSeconds, hbmSeconds };
+        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + slower + extra, smSeconds, hbmSeconds };
       }
-      return { seconds: alone + extra, smSeconds, hbmSeconds };
+      return { seconds: alone + slower + extra, smSeconds, hbmSeconds };
     });
     const dpReduceSeconds = reductions.map((r) => r.seconds);
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const dpReduceHbmSeconds = reductions.map((r) => r.hbmSeconds);
-    const paramGatherSeconds = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', paramsPerGpu * 2, layout.dp) : 0;
-    // Under the next step's first forward pass the gather holds NCCL's SMs and makes HBM traffic.
     const gatherBytes = paramsPerGpu * 2;
+    const gatherAlone = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', gatherBytes, layout.dp) : 0;
+    // Both ways: under the next step's first forward pass (overlapped) it waits on that pass's HBM traffic.
+    const gatherWindow = forward[0]?.computeSeconds ?? 0;
+    const paramGatherSeconds =
+      gatherAlone > 0 && e.overlap.dp && countsTransferSlowdown(e.overlapInterference)
+        ? gatherAlone + transferSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), gatherAlone, lp.fwd.memoryShare, gatherWindow)
+        : gatherAlone;
+    // Under the next step's first forward pass the gather holds NCCL's SMs and makes HBM traffic.
     const paramGatherInterferenceSeconds =
       paramGatherSeconds > 0 && countsSms(e.overlapInterference)
-        ? commSmSeconds(gpu, 'allgather', gatherBytes, e.dp, paramGatherSeconds) +
+        ? commSmSeconds(gpu, 'allgather', gatherBytes, e.dp, gatherAlone) +
           (countsHbm(e.overlapInterference)
             ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), lp.fwd.memoryShare)
             : 0)
@@ -596,13 +617,18 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
   // Megatron's scatter-gather optimization), each rank on its own link.
   const p2pBytes = (ACT * localTokens(shape) * m.hidden) / e.tp;
   const p2pGroup: GroupPlacement = { ...layout.pp, ranks: 2, nodes: layout.pp.nodes > 1 ? 2 : 1, ranksPerNode: 1 };
-  const p2pSeconds = e.pp > 1 ? collective(net, 'sendrecv', p2pBytes, p2pGroup) : 0;
+  const p2pAlone = e.pp > 1 ? collective(net, 'sendrecv', p2pBytes, p2pGroup) : 0;
   // An asynchronous send holds NCCL's SMs and (both ends counted, overlap-interference.ts) makes HBM
   // traffic while the stage computes on.
   const layerShare = (lp.fwd.memoryShare * lp.fwd.compute + lp.bwd.memoryShare * lp.bwd.compute) / Math.max(1e-30, lp.fwd.compute + lp.bwd.compute);
+  // Both ways: an asynchronous send waits on the HBM traffic of the layer passes it runs beside.
+  const p2pSeconds =
+    p2pAlone > 0 && e.overlap.pp && countsTransferSlowdown(e.overlapInterference)
+      ? p2pAlone + transferSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), p2pAlone, layerShare, Math.min(lp.fwd.compute, lp.bwd.compute))
+      : p2pAlone;
   const p2pInterferenceSeconds =
     p2pSeconds > 0 && countsSms(e.overlapInterference)
-      ? commSmSeconds(gpu, 'sendrecv', p2pBytes, 2, p2pSeconds) +
+      ? commSmSeconds(gpu, 'sendrecv', p2pBytes, 2, p2pAlone) +
         (countsHbm(e.overlapInterference) ? hbmSlowdownSeconds(gpu, p2pBytes, hbmBytesPerLinkByte('nccl', 'sendrecv', 2), layerShare) : 0)
       : 0;
   // Every GPU of the job meets at the gradient reduction and optimizer barrier.

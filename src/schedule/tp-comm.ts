@@ -35,6 +35,8 @@ export interface TpSegment {
   slowdown: number;
   /** Exposed time the method adds whatever the window (a pipeline's last split). */
   fixed: number;
+  /** Seconds the collective itself loses to the compute's HBM traffic under the window (both-ways; absent: none). */
+  commSlowdown?: number;
 }
 
 /** TP communication of one pass, without and with TP communication overlap. */
@@ -52,7 +54,7 @@ export const USERBUFFERS = {
   otherBulkSms: 2,
 } as const;
 
-export const segmentExposed = (s: TpSegment): number => Math.max(0, s.comm - s.window) + s.slowdown + s.fixed;
+export const segmentExposed = (s: TpSegment): number => Math.max(0, s.comm + (s.commSlowdown ?? 0) - s.window) + s.slowdown + s.fixed;
 
 /**
  * Seconds of one layer's GEMMs, by name (`qkv`, `proj.dgrad`, ...), whole or, with `parts`, run as
@@ -87,7 +89,8 @@ function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Inter
   const channels = x.c.ncclChannels ?? 0;
   const sm = smSlowdownSeconds(window, x.i.gemmOnFewerSms(name, 1, channels), channels, x.i.smCount, Math.min(comm, window));
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * share, 'nccl', op);
-  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm };
+  const commSlowdown = x.i.transferSlowdown(name, 1, channels, x.c.linkBytes ?? 0, comm, window, 'nccl', op);
+  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
 /**
@@ -101,7 +104,9 @@ function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number, x?
   if (!x || !countsSms(x.i.mode)) return seg;
   const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'allgather');
-  return { ...seg, window, slowdown: hbm };
+  // The copy engines' reads and writes wait on the chunks' HBM traffic (the chunks on every SM).
+  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', 'allgather');
+  return { ...seg, window, slowdown: hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
 /**
@@ -119,7 +124,9 @@ function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCo
   const onFewer = Math.max(slower, x.i.gemmOnFewerSms(name, s, sms) - split);
   const window = Math.max(0, ((split + onFewer) * (s - 1)) / s - (s - 1) * x.i.syncSeconds);
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * ((s - 1) / s) * hiddenShare(seg.comm, window), 'userbuffers-sm', 'reducescatter');
-  return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds };
+  // The overlapped splits' reductions wait on the next splits' HBM traffic (on the SMs left them).
+  const commSlowdown = x.i.transferSlowdown(name, s, sms, ((x.c.linkBytes ?? 0) * (s - 1)) / s, seg.comm, window, 'userbuffers-sm', 'reducescatter');
+  return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
 /** Bulk overlap: the collective runs on a few SMs beside the GEMM. */
@@ -128,7 +135,8 @@ function bulk(comm: number, gemm: number, sms: number, smCount: number, x?: Inte
   if (!x || !countsSms(x.i.mode)) return seg;
   const sm = smSlowdownSeconds(gemm, x.i.gemmOnFewerSms(name, 1, sms), sms, smCount, Math.min(comm, gemm));
   const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, gemm), 'userbuffers-sm', op);
-  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm };
+  const commSlowdown = x.i.transferSlowdown(name, 1, sms, x.c.linkBytes ?? 0, comm, gemm, 'userbuffers-sm', op);
+  return { ...seg, slowdown: Math.max(seg.slowdown, sm) + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
 /** The interference context and the collectives it charges (absent: the model before interference). */
@@ -181,8 +189,9 @@ export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smC
  * split by TP): the pass's collectives, blocking, or hidden behind the pass's
  * GEMMs as a whole when overlapped, slowing them by `slowdownUnderGemm`.
  */
-export function aggregatePlan(comm: number, gemm: number, slowdownUnderGemm: number): TpPassPlan {
-  return { plain: [blocking(comm)], overlapped: [{ comm, window: gemm, slowdown: slowdownUnderGemm, fixed: 0 }] };
+export function aggregatePlan(comm: number, gemm: number, slowdownUnderGemm: number, commSlowdown = 0): TpPassPlan {
+  const overlapped: TpSegment = { comm, window: gemm, slowdown: slowdownUnderGemm, fixed: 0, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
+  return { plain: [blocking(comm)], overlapped: [overlapped] };
 }
 
 export const planComm = (segments: readonly TpSegment[]): number => segments.reduce((s, x) => s + x.comm + x.fixed, 0);
