@@ -72,13 +72,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 6,
-      "medianAbsError": 0.7323,
-      "worstAbsError": 1.1709,
-      "meanError": 0.7466,
+      "medianAbsError": 0.7291,
+      "worstAbsError": 1.155,
+      "meanError": 0.7416,
       "groups": [
         "narayanan-2021-zero3"
       ],
-      "bestAbsError": 0.4242
+      "bestAbsError": 0.4222
     }
   },
   {
@@ -90,7 +90,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 7,
     "medianAbsError": 0.154,
     "worstAbsError": 0.3178,
-    "meanError": 0.1265,
+    "meanError": 0.1257,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "nemo-25.02-b200-fp8"
@@ -125,9 +125,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 6,
-    "medianAbsError": 0.1318,
-    "worstAbsError": 0.1427,
-    "meanError": 0.1516,
+    "medianAbsError": 0.1297,
+    "worstAbsError": 0.1406,
+    "meanError": 0.1497,
     "groups": [
       "dgxc-nemo-25.04-gb200"
     ]
@@ -139,9 +139,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.1077,
-    "worstAbsError": 0.1997,
-    "meanError": 0.1364,
+    "medianAbsError": 0.1049,
+    "worstAbsError": 0.1982,
+    "meanError": 0.1338,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-25.04-gb200"
@@ -176,9 +176,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 1,
-    "medianAbsError": 0.308,
-    "worstAbsError": 0.308,
-    "meanError": 0.308,
+    "medianAbsError": 0.3073,
+    "worstAbsError": 0.3073,
+    "meanError": 0.3073,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -205,9 +205,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 35,
-    "medianAbsError": 0.0595,
-    "worstAbsError": 0.2294,
-    "meanError": 0.0583,
+    "medianAbsError": 0.0573,
+    "worstAbsError": 0.2317,
+    "meanError": 0.0572,
     "groups": [
       "megatron-core-h100",
       "dgxc-nemo-24.09-h100",
@@ -239,9 +239,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 34,
-    "medianAbsError": 0.0677,
+    "medianAbsError": 0.0688,
     "worstAbsError": 0.2634,
-    "meanError": 0.0636,
+    "meanError": 0.0615,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -273,20 +273,20 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 3,
     "medianAbsError": 0.2073,
     "worstAbsError": 0.2222,
-    "meanError": 0.2589,
+    "meanError": 0.2588,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
     ],
     "reported": {
       "runs": 1,
-      "medianAbsError": 1.5224,
-      "worstAbsError": 1.5224,
-      "meanError": 1.5224,
+      "medianAbsError": 1.5218,
+      "worstAbsError": 1.5218,
+      "meanError": 1.5218,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 1.5224
+      "bestAbsError": 1.5218
     }
   },
   {

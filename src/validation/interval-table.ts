@@ -4,8 +4,8 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 151,
-    "lowLogRatio": -0.033,
-    "highLogRatio": 0.2228,
+    "lowLogRatio": -0.0355,
+    "highLogRatio": 0.2208,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -32,8 +32,8 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "gpu": "h100-sxm-80g",
     "runs": 88,
-    "lowLogRatio": -0.0396,
-    "highLogRatio": 0.2685,
+    "lowLogRatio": -0.042,
+    "highLogRatio": 0.268,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
@@ -54,7 +54,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "precision": "16-bit",
     "runs": 50,
     "lowLogRatio": 0.0124,
-    "highLogRatio": 0.2685,
+    "highLogRatio": 0.268,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
