@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.js';
 import { servePlanCommand } from './commands/serve-plan.js';
 import { reportCommand } from './commands/report.js';
 import { uiCommand } from './commands/ui.js';
+import { fleetCommand } from './commands/fleet.js';
 
 /** The user error line lives beside the engine so the web page prints the same one. */
 export { userErrorLine };
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(servePlanCommand());
   program.addCommand(reportCommand());
   program.addCommand(uiCommand());
+  program.addCommand(fleetCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();

@@ -29,33 +29,57 @@ export const priorityRank = (p: JobPriority): number => JOB_PRIORITIES.indexOf(p
  * failure or a preemption goes back where its submit time puts it (near the front).
  */
 export class JobQueue {
-  readonly ids: number[] = [];
+  /** Job indices in order; -1 marks a removed slot (compacted away now and then). */
+  ids: number[] = [];
+  private live = 0;
+  /** First slot that may be live. */
+  start = 0;
   constructor(
     private readonly rank: (j: number) => number,
     private readonly key: (j: number) => number,
   ) {}
 
   get length(): number {
-    return this.ids.length;
+    return this.live;
+  }
+
+  /** True when job `m` goes after job `j`'s place (m is ahead of j). */
+  private ahead(m: number, j: number): boolean {
+    const rm = this.rank(m);
+    const r = this.rank(j);
+    return rm > r || (rm === r && (this.key(m) < this.key(j) || (this.key(m) === this.key(j) && m < j)));
   }
 
   insert(j: number): void {
-    const r = this.rank(j);
-    const k = this.key(j);
+    this.live++;
+    const last = this.ids.length - 1;
+    // Arrivals in submit order append; only a requeued or preempted job goes inside.
+    if (last < this.start || (this.ids[last]! >= 0 && this.ahead(this.ids[last]!, j))) {
+      this.ids.push(j);
+      return;
+    }
+    this.compact();
     let lo = 0;
     let hi = this.ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const m = this.ids[mid]!;
-      const rm = this.rank(m);
-      if (rm > r || (rm === r && (this.key(m) < k || (this.key(m) === k && m < j)))) lo = mid + 1;
+      if (this.ahead(this.ids[mid]!, j)) lo = mid + 1;
       else hi = mid;
     }
     this.ids.splice(lo, 0, j);
   }
 
   removeAt(i: number): void {
-    this.ids.splice(i, 1);
+    this.ids[i] = -1;
+    this.live--;
+    while (this.start < this.ids.length && this.ids[this.start] === -1) this.start++;
+    if (this.ids.length - this.live > 4096 && this.ids.length > 2 * this.live) this.compact();
+  }
+
+  private compact(): void {
+    if (this.start === 0 && this.ids.length === this.live) return;
+    this.ids = this.ids.filter((x) => x >= 0);
+    this.start = 0;
   }
 }
 

@@ -115,6 +115,8 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const nJobs = jobs.length;
   const status = new Uint8Array(nJobs);
   const needNodes = new Int32Array(nJobs);
+  /** GPUs a job holds: whole nodes, or its own GPUs on a node it shares with other small jobs. */
+  const heldGpus = new Int32Array(nJobs);
   const work = new Float64Array(nJobs);
   const progress = new Float64Array(nJobs);
   const segStart = new Float64Array(nJobs);
@@ -133,6 +135,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   for (let j = 0; j < nJobs; j++) {
     const job = jobs[j]!;
     needNodes[j] = Math.max(1, Math.ceil(job.gpus / g));
+    heldGpus[j] = job.gpus < g ? Math.max(1, Math.ceil(job.gpus)) : needNodes[j]! * g;
     work[j] = job.durationSeconds;
     rank[j] = opts.scheduler === 'priority' ? priorityRank(job.priority) : 0;
     priceUsdPerGpuSecond[j] = fleet.usdPerGpuHour[tenantClass(job.priority, job.tenant, reserved)] / 3600;
@@ -146,7 +149,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const isSpare = new Uint8Array(fleet.nodes);
   let spareCount = 0;
   let repairCount = 0;
-  let allocNodes = 0;
+  let allocGpus = 0;
   // The last nodes are the spares: they sit in the last leaves, away from the packed first fit.
   for (let n = 0; n < fleet.nodes; n++) {
     if (n >= fleet.nodes - fleet.hotSpares) {
@@ -155,6 +158,13 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     } else free.add(n);
   }
   const runNodeCapacity = fleet.nodes - fleet.hotSpares;
+  // Nodes shared by jobs smaller than a node: GPUs used on each, the jobs on each, and the
+  // nodes by their free GPUs (best fit: the fullest node that still holds the job).
+  const SHARED = -2;
+  const sharedUsed = new Int32Array(fleet.nodes);
+  const sharedJobs = new Map<number, number[]>();
+  const byFree: Array<Set<number>> = Array.from({ length: g }, () => new Set<number>());
+  let sharedFree = 0;
 
   const queue = new JobQueue(
     (j) => rank[j]!,
@@ -207,11 +217,11 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const advance = (t: number): void => {
     const dt = t - now;
     if (dt > 0) {
-      allocatedS += allocNodes * g * dt;
-      idleS += free.count * g * dt;
+      allocatedS += allocGpus * dt;
+      idleS += (free.count * g + sharedFree) * dt;
       repairS += repairCount * g * dt;
       spareS += spareCount * g * dt;
-      if (headBlocked) fragS += free.count * g * dt;
+      if (headBlocked) fragS += (free.count * g + sharedFree) * dt;
       now = t;
     }
   };
@@ -221,32 +231,36 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
 
   /** Stops the job's segment at `now`: banks its held time and work done. */
   const bankHeld = (j: number): void => {
-    const held = (now - runStart[j]!) * needNodes[j]! * g;
+    const held = (now - runStart[j]!) * heldGpus[j]!;
     heldGpuSeconds[j] = heldGpuSeconds[j]! + held;
   };
 
   const releaseNodes = (j: number): void => {
+    if (isSmall(j)) {
+      releaseSmall(j);
+      return;
+    }
     const ns = jobNodes[j]!;
     for (let i = 0; i < ns.length; i++) {
       const n = ns[i]!;
       nodeJob[n] = -1;
       if (!inRepair[n]) free.add(n);
     }
-    allocNodes -= ns.length;
+    allocGpus -= ns.length * g;
     jobNodes[j] = undefined;
     running.delete(j);
     const t = jobs[j]!.tenant;
-    tenantUse.set(t, (tenantUse.get(t) ?? 0) - needNodes[j]! * g);
+    tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
 
   const startJob = (j: number, nodes: Int32Array): void => {
     jobNodes[j] = nodes;
     for (let i = 0; i < nodes.length; i++) nodeJob[nodes[i]!] = j;
-    allocNodes += nodes.length;
+    allocGpus += heldGpus[j]!;
     running.add(j);
     status[j] = RUNNING;
     const t = jobs[j]!.tenant;
-    tenantUse.set(t, (tenantUse.get(t) ?? 0) + needNodes[j]! * g);
+    tenantUse.set(t, (tenantUse.get(t) ?? 0) + heldGpus[j]!);
     if (firstStart[j]! < 0) {
       firstStart[j] = now;
       delays[sizeClassIndex(jobs[j]!.gpus)]!.push(now - jobs[j]!.submitSeconds);
@@ -267,7 +281,82 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     ev.push(expectedEnd(j), END, j, epoch[j]!);
   };
 
+  const placeSmall = (j: number): boolean => {
+    const k = heldGpus[j]!;
+    let n = -1;
+    for (let f = k; f < g && n < 0; f++) {
+      for (const m of byFree[f]!) {
+        n = m;
+        break;
+      }
+    }
+    if (n >= 0) {
+      byFree[g - sharedUsed[n]!]!.delete(n);
+      sharedFree -= k;
+    } else {
+      if (free.count === 0) return false;
+      place(opts.placement, free, 1, outBuf, placeRng);
+      n = outBuf[0]!;
+      nodeJob[n] = SHARED;
+      sharedJobs.set(n, []);
+      sharedFree += g - k;
+    }
+    sharedUsed[n] = sharedUsed[n]! + k;
+    if (sharedUsed[n]! < g) byFree[g - sharedUsed[n]!]!.add(n);
+    sharedJobs.get(n)!.push(j);
+    startSmall(j, n);
+    return true;
+  };
+
+  const startSmall = (j: number, n: number): void => {
+    const nodes = new Int32Array(1);
+    nodes[0] = n;
+    jobNodes[j] = nodes;
+    allocGpus += heldGpus[j]!;
+    running.add(j);
+    status[j] = RUNNING;
+    const t = jobs[j]!.tenant;
+    tenantUse.set(t, (tenantUse.get(t) ?? 0) + heldGpus[j]!);
+    if (firstStart[j]! < 0) {
+      firstStart[j] = now;
+      delays[sizeClassIndex(jobs[j]!.gpus)]!.push(now - jobs[j]!.submitSeconds);
+    }
+    crossings.starts++;
+    rate[j] = 1;
+    runStart[j] = now;
+    segStart[j] = now;
+    epoch[j]!++;
+    ev.push(expectedEnd(j), END, j, epoch[j]!);
+  };
+
+  /** A small job leaves its shared node (which goes back to the free pool when empty and up). */
+  const releaseSmall = (j: number): void => {
+    const n = jobNodes[j]![0]!;
+    const k = heldGpus[j]!;
+    const list = sharedJobs.get(n)!;
+    list.splice(list.indexOf(j), 1);
+    if (sharedUsed[n]! < g) byFree[g - sharedUsed[n]!]!.delete(n);
+    sharedUsed[n] = sharedUsed[n]! - k;
+    if (sharedUsed[n] === 0) {
+      sharedFree -= g - k;
+      sharedJobs.delete(n);
+      nodeJob[n] = -1;
+      if (!inRepair[n]) free.add(n);
+    } else {
+      sharedFree += k;
+      byFree[g - sharedUsed[n]!]!.add(n);
+    }
+    allocGpus -= k;
+    jobNodes[j] = undefined;
+    running.delete(j);
+    const t = jobs[j]!.tenant;
+    tenantUse.set(t, (tenantUse.get(t) ?? 0) - k);
+  };
+
+  const isSmall = (j: number): boolean => heldGpus[j]! < g;
+
   const tryPlace = (j: number): boolean => {
+    if (isSmall(j)) return placeSmall(j);
     const need = needNodes[j]!;
     if (need > free.count) return false;
     place(opts.placement, free, need, outBuf, placeRng);
@@ -277,18 +366,18 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
 
   const overQuota = (j: number): boolean => {
     const q = quotas[jobs[j]!.tenant];
-    return q !== undefined && (tenantUse.get(jobs[j]!.tenant) ?? 0) + needNodes[j]! * g > q;
+    return q !== undefined && (tenantUse.get(jobs[j]!.tenant) ?? 0) + heldGpus[j]! > q;
   };
 
   /** Rolls the job back to its last checkpoint at `now`; returns the GPU-seconds of work lost. */
   const rollback = (j: number): number => {
     // A restart still under way was counted lost to its end; only the part until now was spent.
-    if (segStart[j]! > now) lostFailS -= (Math.min(segStart[j]!, horizon) - now) * needNodes[j]! * g;
+    if (segStart[j]! > now) lostFailS -= (Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!;
     const p = Math.min(work[j]!, progressAt(j, now));
     const ck = Math.floor(p / interval[j]!) * interval[j]!;
     progress[j] = ck;
     // Work is in seconds at the job's rate: wall time lost is (p - ck) / rate.
-    return ((p - ck) / rate[j]!) * needNodes[j]! * g;
+    return ((p - ck) / rate[j]!) * heldGpus[j]!;
   };
 
   const preempt = (j: number): void => {
@@ -304,20 +393,22 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
 
   const schedule = (): void => {
     headBlocked = false;
-    let i = 0;
-    while (i < queue.length) {
+    let i = queue.start;
+    while (i < queue.ids.length) {
       const j = queue.ids[i]!;
-      if (overQuota(j)) {
+      if (j < 0 || overQuota(j)) {
         i++;
         continue;
       }
       if (tryPlace(j)) {
-        queue.removeAt(i);
+        queue.removeAt(i++);
         continue;
       }
       // The first job that does not fit is the head.
       if (opts.scheduler === 'priority' && preemptFor(j) && tryPlace(j)) {
-        queue.removeAt(i);
+        // Preempted jobs went into the queue behind the head: find the head again.
+        queue.removeAt(queue.ids.indexOf(j, queue.start));
+        i = queue.start;
         continue;
       }
       headBlocked = true;
@@ -334,14 +425,19 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     let k = 0;
     for (const r of running) {
       ends[k] = expectedEnd(r);
-      nodes[k++] = needNodes[r]!;
+      nodes[k++] = isSmall(r) ? 0 : needNodes[r]!;
     }
     const r = reservation(needNodes[head]!, free.count, ends, nodes, n);
     let extra = r.extraNodes;
     let depth = 0;
-    for (let i = at + 1; i < queue.length && depth < BACKFILL_DEPTH && free.count > 0; depth++) {
+    for (let i = at + 1; i < queue.ids.length && depth < BACKFILL_DEPTH && free.count + sharedFree > 0; depth++) {
       const j = queue.ids[i]!;
-      const need = needNodes[j]!;
+      if (j < 0) {
+        i++;
+        depth--;
+        continue;
+      }
+      const need = isSmall(j) ? 0 : needNodes[j]!;
       if (need > free.count || overQuota(j)) {
         i++;
         continue;
@@ -349,9 +445,11 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
       // Trace runtimes stand in for the users' estimates (exact: a simplification, docs/fleet.md).
       const endsBy = now + (work[j]! - progress[j]!) <= r.shadowSeconds;
       if (endsBy || need <= extra) {
-        if (!endsBy) extra -= need;
-        tryPlace(j);
-        queue.removeAt(i);
+        if (tryPlace(j)) {
+          if (!endsBy) extra -= need;
+          queue.removeAt(i);
+        }
+        i++;
         continue;
       }
       i++;
@@ -378,7 +476,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     releaseNodes(j);
     status[j] = DONE;
     const c = sizeClassIndex(jobs[j]!.gpus);
-    classWork[c] = classWork[c]! + work[j]! * needNodes[j]! * g;
+    classWork[c] = classWork[c]! + work[j]! * heldGpus[j]!;
     classHeld[c] = classHeld[c]! + heldGpuSeconds[j]!;
   };
 
@@ -394,7 +492,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     failures.total++;
     failures.byCause[cause.name] = (failures.byCause[cause.name] ?? 0) + 1;
     const j = nodeJob[n]!;
-    if (cause.replacesNode) {
+    if (cause.replacesNode && j !== SHARED) {
       if (isSpare[n]) {
         isSpare[n] = 0;
         spareCount--;
@@ -403,6 +501,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
       repairCount++;
       ev.push(now + cause.repairSeconds, REPAIR, n);
     }
+    if (j === SHARED) return failShared(n, cause.replacesNode, cause.repairSeconds);
     if (j < 0) return false;
     failures.interruptedJobs++;
     counts.restarts++;
@@ -444,7 +543,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     // No node to restart on: the job gives its nodes back and waits.
     ns[slot] = ns[ns.length - 1]!;
     jobNodes[j] = ns.subarray(0, ns.length - 1);
-    allocNodes--; // the failed node left the job
+    allocGpus -= g; // the failed node left the job
     // The failed node's held time until now stays banked below with the rest.
     bankHeld(j);
     releaseNodesShort(j);
@@ -455,6 +554,37 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     return true;
   };
 
+  /**
+   * A failure on a node shared by small jobs: each rolls back; on a node that stays they restart
+   * in place, on one that goes to repair they wait in the queue for another node.
+   */
+  const failShared = (n: number, replaces: boolean, repairSeconds: number): boolean => {
+    const list = [...sharedJobs.get(n)!];
+    for (const j of list) {
+      failures.interruptedJobs++;
+      counts.restarts++;
+      lostFailS += rollback(j);
+      if (!replaces) {
+        restartInPlace(j);
+        continue;
+      }
+      bankHeld(j);
+      releaseSmall(j);
+      epoch[j]!++;
+      status[j] = QUEUED;
+      queue.insert(j);
+      failures.requeued++;
+    }
+    if (replaces) {
+      // Every job has left, so the node went back to the free pool: take it out to repair.
+      free.remove(n);
+      inRepair[n] = 1;
+      repairCount++;
+      ev.push(now + repairSeconds, REPAIR, n);
+    }
+    return replaces;
+  };
+
   /** releaseNodes for a job that already lost one node from its list. */
   const releaseNodesShort = (j: number): void => {
     const ns = jobNodes[j]!;
@@ -463,17 +593,17 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
       nodeJob[m] = -1;
       if (!inRepair[m]) free.add(m);
     }
-    allocNodes -= ns.length;
+    allocGpus -= ns.length * g;
     jobNodes[j] = undefined;
     running.delete(j);
     const t = jobs[j]!.tenant;
-    tenantUse.set(t, (tenantUse.get(t) ?? 0) - needNodes[j]! * g);
+    tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
 
   /** The job restarts on its nodes after detection and restart; that time is lost to failure. */
   const restartInPlace = (j: number): void => {
     const wait = fleet.restartSeconds;
-    lostFailS += Math.min(wait, horizon - now) * needNodes[j]! * g;
+    lostFailS += Math.min(wait, horizon - now) * heldGpus[j]!;
     segStart[j] = now + wait;
     epoch[j]!++;
     ev.push(expectedEnd(j), END, j, epoch[j]!);
@@ -503,7 +633,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
           status[j] = REJECTED;
           counts.rejected++;
           rejectedBecause['larger than the fleet'] = (rejectedBecause['larger than the fleet'] ?? 0) + 1;
-        } else if (q !== undefined && needNodes[j]! * g > q) {
+        } else if (q !== undefined && heldGpus[j]! > q) {
           status[j] = REJECTED;
           counts.rejected++;
           rejectedBecause["larger than its tenant's quota"] = (rejectedBecause["larger than its tenant's quota"] ?? 0) + 1;
@@ -525,7 +655,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         break;
       case SAMPLE:
         series.hour.push(ev.a);
-        series.allocatedUtilization.push(allocNodes / fleet.nodes);
+        series.allocatedUtilization.push(allocGpus / (fleet.nodes * g));
         series.queueLength.push(queue.length);
         if (opts.onProgress) opts.onProgress(ev.a, hours);
         changed = false;
@@ -541,7 +671,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   for (const j of running) {
     bankHeld(j);
     const c = sizeClassIndex(jobs[j]!.gpus);
-    classWork[c] = classWork[c]! + Math.min(work[j]!, progressAt(j, horizon)) * needNodes[j]! * g;
+    classWork[c] = classWork[c]! + Math.min(work[j]!, progressAt(j, horizon)) * heldGpus[j]!;
     classHeld[c] = classHeld[c]! + heldGpuSeconds[j]!;
   }
   // Revenue: the busy GPU-time each job held, at its class's list price (a failure's loss is not billed).
