@@ -417,18 +417,28 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     }
   };
 
+  /** A slot on a shared node for a small job (which then takes no whole node). */
+  const sharedSlotFits = (j: number): boolean => {
+    for (let f = heldGpus[j]!; f < g; f++) if (byFree[f]!.size > 0) return true;
+    return false;
+  };
+
   /** EASY backfilling behind the head at queue position `at`. */
   const backfillBehind = (head: number, at: number): void => {
-    const n = running.size;
-    const ends = new Float64Array(n);
-    const nodes = new Int32Array(n);
-    let k = 0;
-    for (const r of running) {
-      ends[k] = expectedEnd(r);
-      nodes[k++] = isSmall(r) ? 0 : needNodes[r]!;
-    }
-    const r = reservation(needNodes[head]!, free.count, ends, nodes, n);
-    let extra = r.extraNodes;
+    if (free.count === 0 && sharedFree === 0) return;
+    // The head's reservation, computed when a candidate first needs it.
+    let r: { shadowSeconds: number; extraNodes: number } | undefined;
+    const reserve = (): { shadowSeconds: number; extraNodes: number } => {
+      const n = running.size;
+      const ends = new Float64Array(n);
+      const nodes = new Int32Array(n);
+      let k = 0;
+      for (const x of running) {
+        ends[k] = expectedEnd(x);
+        nodes[k++] = isSmall(x) ? 0 : needNodes[x]!;
+      }
+      return reservation(needNodes[head]!, free.count, ends, nodes, n);
+    };
     let depth = 0;
     for (let i = at + 1; i < queue.ids.length && depth < BACKFILL_DEPTH && free.count + sharedFree > 0; depth++) {
       const j = queue.ids[i]!;
@@ -437,20 +447,29 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         depth--;
         continue;
       }
-      const need = isSmall(j) ? 0 : needNodes[j]!;
-      if (need > free.count || overQuota(j)) {
+      if (overQuota(j)) {
         i++;
         continue;
       }
-      // Trace runtimes stand in for the users' estimates (exact: a simplification, docs/fleet.md).
-      const endsBy = now + (work[j]! - progress[j]!) <= r.shadowSeconds;
-      if (endsBy || need <= extra) {
-        if (tryPlace(j)) {
-          if (!endsBy) extra -= need;
-          queue.removeAt(i);
-        }
+      // A small job in a shared node's free GPUs takes nothing the head could use.
+      if (isSmall(j) && sharedSlotFits(j)) {
+        if (tryPlace(j)) queue.removeAt(i);
         i++;
         continue;
+      }
+      const need = needNodes[j]!;
+      if (need > free.count) {
+        i++;
+        continue;
+      }
+      r ??= reserve();
+      // Trace runtimes stand in for the users' estimates (exact: a simplification, docs/fleet.md).
+      const endsBy = now + (work[j]! - progress[j]!) <= r.shadowSeconds;
+      if (endsBy || need <= r.extraNodes) {
+        if (tryPlace(j)) {
+          if (!endsBy) r.extraNodes -= need;
+          queue.removeAt(i);
+        }
       }
       i++;
     }
