@@ -13,6 +13,8 @@ export interface TestJobOptions {
   seed: number;
   maxGpus: number;
   tenants?: number;
+  /** Longest duration, seconds (default two days). */
+  maxDurationSeconds?: number;
 }
 
 export function testJobs(o: TestJobOptions): FleetJob[] {
@@ -30,7 +32,7 @@ export function testJobs(o: TestJobOptions): FleetJob[] {
       id: `j${i}`,
       submitSeconds: t,
       gpus: sizes[k]!,
-      durationSeconds: Math.exp(Math.log(300) + rng.next() * (Math.log(2 * 86_400) - Math.log(300))),
+      durationSeconds: Math.exp(Math.log(300) + rng.next() * (Math.log(o.maxDurationSeconds ?? 2 * 86_400) - Math.log(300))),
       priority: JOB_PRIORITIES[Math.floor(rng.next() * 3)]!,
       tenant: `t${Math.floor(rng.next() * (o.tenants ?? 4))}`,
     });

@@ -133,7 +133,7 @@ function progressBar(off: boolean): { update: (done: number, total: number) => v
   };
 }
 
-const dur = (s: number): string => (Number.isFinite(s) ? formatDuration(s) : '-');
+const dur = (s: number): string => (!Number.isFinite(s) ? '-' : s < 1 ? '0 s' : formatDuration(s));
 
 /** The readable fleet report. */
 export function renderFleet(r: FleetReport, workload: string): string {
