@@ -25,7 +25,9 @@ describe('simulateFleet: conservation', () => {
     const fleet = fleetModel(system, { gpus: 1024, hotSpares: spares, failureRateScale: scale });
     const days = 10;
     const jobs = testJobs({ jobs: 800, days: 12, seed, maxGpus: 2048 });
-    const r = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, quotasGpus: seed % 2 ? { t0: 256 } : undefined });
+    const maintenance = seed % 4 === 0 ? { everyDays: 2, hours: 6, share: 0.1 } : undefined;
+    const r = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, quotasGpus: seed % 2 ? { t0: 256 } : undefined, maintenance });
+    if (maintenance) expect(r.maintenance.nodesDrained).toBeGreaterThan(0);
     expect(stateSum(r)).toBeCloseTo(1024 * days * 24, 6);
     for (const v of Object.values(r.gpuHours)) expect(v).toBeGreaterThanOrEqual(-1e-6);
     const j = r.jobs;

@@ -47,6 +47,12 @@ export interface FleetSimOptions {
    * `training`, the job's duration is as given wherever it lands.
    */
   slowdown?: PlacementSlowdown;
+  /**
+   * Rolling planned maintenance: every `everyDays`, the next `share` of the nodes (in node order,
+   * wrapping) is drained for `hours`. Its jobs save a checkpoint first (no work lost) and wait in
+   * the queue; the nodes count as failed or in repair meanwhile.
+   */
+  maintenance?: { everyDays: number; hours: number; share: number };
   /** Called now and then with the simulated fraction done. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -72,6 +78,7 @@ export interface FleetReport {
   /** GPU-hours by state; they sum to `gpus x days x 24`. */
   gpuHours: GpuHours;
   jobs: { submitted: number; finished: number; running: number; queued: number; rejected: number; rejectedBecause: Record<string, number>; preemptions: number; restarts: number };
+  maintenance: { windows: number; nodesDrained: number; jobsStopped: number };
   failures: { total: number; interruptedJobs: number; byCause: Record<string, number>; restartedOnSpare: number; restartedOnFree: number; requeued: number };
   /** Allocated: GPUs held by jobs; useful: busy only. Fractions of all GPU-hours. */
   utilization: { allocated: number; useful: number };
@@ -96,6 +103,7 @@ const END = 1;
 const FAIL = 2;
 const REPAIR = 3;
 const SAMPLE = 4;
+const MAINTAIN = 5;
 
 const NOT_SUBMITTED = 0;
 const QUEUED = 1;
@@ -177,6 +185,15 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   for (let j = 0; j < nJobs; j++) if (jobs[j]!.submitSeconds < horizon) ev.push(Math.max(0, jobs[j]!.submitSeconds), SUBMIT, j);
   const failRate = fleet.nodes * perNodeSecond;
   if (failRate > 0) ev.push(rng.exponential(failRate), FAIL);
+  const maint = opts.maintenance;
+  if (maint) {
+    if (!(maint.everyDays > 0) || !(maint.hours > 0) || !(maint.share > 0 && maint.share <= 1)) {
+      throw new ClusterTwinError('out_of_range', '--maintenance', 'needs a period above 0 days, a length above 0 hours and a share of the nodes in (0, 1]');
+    }
+    for (let t = maint.everyDays * 86_400; t < horizon; t += maint.everyDays * 86_400) ev.push(t, MAINTAIN);
+  }
+  let maintCursor = 0;
+  const maintenance = { windows: 0, nodesDrained: 0, jobsStopped: 0 };
   const hours = Math.ceil(horizon / 3600);
   for (let h = 1; h <= hours; h++) ev.push(Math.min(h * 3600, horizon), SAMPLE, h);
 
@@ -628,6 +645,40 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     ev.push(expectedEnd(j), END, j, epoch[j]!);
   };
 
+  /** A planned stop: the job saves first (no work lost), gives its nodes back and waits. */
+  const drainJob = (j: number): void => {
+    if (segStart[j]! > now) lostFailS -= (Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!;
+    progress[j] = Math.min(work[j]!, progressAt(j, now));
+    segStart[j] = now;
+    bankHeld(j);
+    releaseNodes(j);
+    epoch[j]!++;
+    status[j] = QUEUED;
+    queue.insert(j);
+    maintenance.jobsStopped++;
+  };
+
+  const onMaintenance = (): void => {
+    maintenance.windows++;
+    const count = Math.max(1, Math.round(maint!.share * fleet.nodes));
+    for (let k = 0; k < count; k++) {
+      const n = (maintCursor + k) % fleet.nodes;
+      if (inRepair[n]) continue;
+      const j = nodeJob[n]!;
+      if (j === SHARED) for (const x of [...sharedJobs.get(n)!]) drainJob(x);
+      else if (j >= 0) drainJob(j);
+      if (isSpare[n]) {
+        isSpare[n] = 0;
+        spareCount--;
+      } else free.remove(n);
+      inRepair[n] = 1;
+      repairCount++;
+      maintenance.nodesDrained++;
+      ev.push(now + maint!.hours * 3600, REPAIR, n);
+    }
+    maintCursor = (maintCursor + count) % fleet.nodes;
+  };
+
   const onRepair = (n: number): void => {
     inRepair[n] = 0;
     repairCount--;
@@ -671,6 +722,9 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         break;
       case REPAIR:
         onRepair(ev.a);
+        break;
+      case MAINTAIN:
+        onMaintenance();
         break;
       case SAMPLE:
         series.hour.push(ev.a);
@@ -730,6 +784,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     gpuHours: { busy: h(busyS), lostToFailure: h(lostFailS), lostToPreemption: h(lostPreemptS), idle: h(idleS), failedOrRepair: h(repairS), spare: h(spareS) },
     jobs: { submitted: counts.submitted, finished, running: running.size, queued, rejected: counts.rejected, rejectedBecause, preemptions: counts.preemptions, restarts: counts.restarts },
     failures,
+    maintenance,
     utilization: { allocated: allocatedS / total, useful: busyS / total },
     queueingDelaySeconds: qd,
     goodput,

@@ -65,6 +65,9 @@ Examples:
     .option('--placement <p>', `${PLACEMENTS.join(', ')}`, 'topology')
     .option('--hot-spares <n>', 'nodes held out as hot spares', '0')
     .option('--failure-rate-scale <x>', 'multiply every unplanned failure rate (0: no failures)', '1')
+    .option('--maintenance-every <days>', 'rolling planned maintenance: drain the next share of nodes every this many days')
+    .option('--maintenance-hours <h>', 'how long each maintenance window keeps its nodes out', '8')
+    .option('--maintenance-share <x>', 'share of the nodes each window drains', '0.05')
     .option('--seed <n>', 'seed of the generator, the failures and random placement', '1')
     .option('--json', 'print one JSON object instead of tables');
   return cmd.action(async (raw) => {
@@ -82,6 +85,14 @@ Examples:
       throw new ClusterTwinError('invalid_value', '--trace', 'give the jobs with either --trace FILE or --generator KIND (one of them)');
     }
     const generator = opts.generator === undefined ? undefined : oneOf<GeneratorKind>(opts.generator, GENERATORS, '--generator');
+    const maintenance =
+      opts.maintenanceEvery === undefined
+        ? undefined
+        : {
+            everyDays: numberFlag(opts.maintenanceEvery, '--maintenance-every', { min: 0, max: 3650, exclusiveMin: true, unit: 'days' }),
+            hours: numberFlag(opts.maintenanceHours, '--maintenance-hours', { min: 0, max: 8760, exclusiveMin: true, unit: 'hours' }),
+            share: numberFlag(opts.maintenanceShare, '--maintenance-share', { min: 0, max: 1, exclusiveMin: true, unit: 'a fraction' }),
+          };
     const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
     const workload = source ?? (await defaultWorkloadSource());
     let jobs;
@@ -99,7 +110,7 @@ Examples:
     const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
     let report: FleetReport;
     try {
-      report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, onProgress: bar?.update });
+      report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, onProgress: bar?.update });
     } finally {
       bar?.stop();
     }
@@ -147,6 +158,7 @@ export function renderFleet(r: FleetReport, workload: string): string {
       ['utilisation', `${pct(r.utilization.allocated)} allocated, ${pct(r.utilization.useful)} useful`],
       ['failures', `${int(r.failures.total)} node failures, ${int(r.failures.interruptedJobs)} jobs interrupted (${int(r.failures.restartedOnSpare)} on a spare, ${int(r.failures.restartedOnFree)} on a free node, ${int(r.failures.requeued)} requeued)`],
       ['preemptions', int(j.preemptions)],
+      ...(r.maintenance.windows > 0 ? [['maintenance', `${int(r.maintenance.windows)} windows, ${int(r.maintenance.nodesDrained)} nodes drained, ${int(r.maintenance.jobsStopped)} jobs stopped (saved first)`] as [string, string]] : []),
       ['spine crossings', `${int(r.spineCrossings.multiLeaf)} of ${int(r.spineCrossings.starts)} starts span >1 leaf group, ${int(r.spineCrossings.multiPod)} >1 pod`],
       ['fragmentation', `${int(r.fragmentationGpuHours)} GPU-hours free while the queue head waited`],
       ['revenue', usd(r.revenueUsd)],
@@ -159,7 +171,7 @@ export function renderFleet(r: FleetReport, workload: string): string {
     ['lost to failure', h.lostToFailure],
     ['lost to preemption', h.lostToPreemption],
     ['idle', h.idle],
-    ['failed or in repair', h.failedOrRepair],
+    ['failed, in repair or maintenance', h.failedOrRepair],
     ['hot spare', h.spare],
   ];
   out.push('', heading('GPU-hours by state'));
