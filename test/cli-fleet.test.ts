@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from './support/cli.js';
+import { testDir } from './support/temp-dir.js';
 
 // --generator needs the workload module (src/fleet/workload/, issue #17), merged beside this command.
 const BASE = ['fleet', '--system', 'nd-h100-v5', '--gpus', '512', '--days', '3', '--generator', 'acme-seren', '--seed', '2'];
@@ -35,6 +38,20 @@ describe('clustertwin fleet', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('GPU-hours by state');
     expect(r.stdout).toContain('By job size (GPUs)');
+  });
+
+  it('runs a trace whose training job takes its duration from the step model', async () => {
+    const file = join(testDir('fleet'), 'jobs.csv');
+    writeFileSync(file, 'id,submit,gpus,duration_seconds,model,tokens,tp,pp,priority,tenant\na,0,64,,llama3-8b,2e10,1,1,normal,x\nb,60,16,3600,,,,,high,y\n');
+    const r = await runCli(['fleet', '--gpus', '256', '--days', '2', '--trace', file, '--json']);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j.jobs).toMatchObject({ submitted: 2, finished: 2 });
+    // The 16-GPU job's hour, plus the training job's time: more than the hour alone.
+    expect(j.gpuHours.busy).toBeGreaterThan(16 + 64 * 0.1);
+    const missing = await runCli(['fleet', '--gpus', '256', '--days', '2', '--trace', join(testDir('fleet'), 'none.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: --trace: cannot read/);
   });
 
   it('fails with one line naming the flag', async () => {

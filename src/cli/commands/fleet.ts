@@ -13,6 +13,7 @@ import { fleetModel } from '../../fleet/fleet-model.js';
 import { PLACEMENTS, type PlacementPolicy } from '../../fleet/placement.js';
 import { SCHEDULERS, type SchedulerPolicy } from '../../fleet/scheduler.js';
 import { simulateFleet, type FleetReport } from '../../fleet/simulate-fleet.js';
+import { withTrainingDurations } from '../../fleet/training-jobs.js';
 import { SIZE_CLASSES } from '../../fleet/size-classes.js';
 import { GENERATORS, type GeneratorKind, type WorkloadSource } from '../../fleet/workload-source.js';
 import { loadPresets } from '../../node/presets.js';
@@ -107,6 +108,8 @@ Examples:
       }
       jobs = workload.loadTrace(path, text);
     }
+    // A training job without a duration gets the step model's time to train on this system.
+    jobs = withTrainingDurations(jobs, system.name, catalog);
     const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
     let report: FleetReport;
     try {
