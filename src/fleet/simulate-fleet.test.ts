@@ -36,6 +36,9 @@ describe('simulateFleet: conservation', () => {
     // Jobs of 2,048 GPUs cannot fit 1,024: rejected, with the reason.
     expect(j.rejectedBecause['larger than the fleet']).toBe(jobs.filter((x) => x.submitSeconds < days * 86_400 && x.gpus > 1024 - spares * 8).length);
     expect(r.utilization.useful).toBeLessThanOrEqual(r.utilization.allocated);
+    // Revenue bills the busy GPU-hours, each at a class price between spot and on demand.
+    expect(r.revenueUsd).toBeLessThanOrEqual(r.gpuHours.busy * fleet.usdPerGpuHour.onDemand * (1 + 1e-9));
+    expect(r.revenueUsd).toBeGreaterThanOrEqual(r.gpuHours.busy * fleet.usdPerGpuHour.spot * (1 - 1e-9));
     if (scale === 50) expect(r.failures.total).toBeGreaterThan(10);
     if (scale === 0) expect(r.gpuHours.lostToFailure).toBe(0);
   });

@@ -213,6 +213,13 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   let spareS = 0;
   let lostFailS = 0;
   let lostPreemptS = 0;
+  /** Each job's GPU-seconds lost (failure and preemption), so that revenue bills only the rest. */
+  const lostByJob = new Float64Array(nJobs);
+  const lose = (j: number, gpuSeconds: number, preempted: boolean): void => {
+    if (preempted) lostPreemptS += gpuSeconds;
+    else lostFailS += gpuSeconds;
+    lostByJob[j] = lostByJob[j]! + gpuSeconds;
+  };
   let fragS = 0;
   let headBlocked = false;
   let now = 0;
@@ -389,7 +396,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   /** Rolls the job back to its last checkpoint at `now`; returns the GPU-seconds of work lost. */
   const rollback = (j: number): number => {
     // A restart still under way was counted lost to its end; only the part until now was spent.
-    if (segStart[j]! > now) lostFailS -= (Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!;
+    if (segStart[j]! > now) lose(j, -(Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!, false);
     const p = Math.min(work[j]!, progressAt(j, now));
     const ck = Math.floor(p / interval[j]!) * interval[j]!;
     progress[j] = ck;
@@ -398,7 +405,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   };
 
   const preempt = (j: number): void => {
-    lostPreemptS += rollback(j);
+    lose(j, rollback(j), true);
     // A restart's detection time still running counts as lost to failure until `now`.
     bankHeld(j);
     releaseNodes(j);
@@ -542,7 +549,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     failures.interruptedJobs++;
     counts.restarts++;
     const lost = rollback(j);
-    lostFailS += lost;
+    lose(j, lost, false);
     if (!cause.replacesNode) {
       restartInPlace(j);
       return false;
@@ -599,7 +606,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     for (const j of list) {
       failures.interruptedJobs++;
       counts.restarts++;
-      lostFailS += rollback(j);
+      lose(j, rollback(j), false);
       if (!replaces) {
         restartInPlace(j);
         continue;
@@ -639,7 +646,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   /** The job restarts on its nodes after detection and restart; that time is lost to failure. */
   const restartInPlace = (j: number): void => {
     const wait = fleet.restartSeconds;
-    lostFailS += Math.min(wait, horizon - now) * heldGpus[j]!;
+    lose(j, Math.min(wait, horizon - now) * heldGpus[j]!, false);
     segStart[j] = now + wait;
     epoch[j]!++;
     ev.push(expectedEnd(j), END, j, epoch[j]!);
@@ -647,7 +654,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
 
   /** A planned stop: the job saves first (no work lost), gives its nodes back and waits. */
   const drainJob = (j: number): void => {
-    if (segStart[j]! > now) lostFailS -= (Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!;
+    if (segStart[j]! > now) lose(j, -(Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!, false);
     progress[j] = Math.min(work[j]!, progressAt(j, now));
     segStart[j] = now;
     bankHeld(j);
@@ -747,10 +754,8 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     classWork[c] = classWork[c]! + Math.min(work[j]!, progressAt(j, horizon)) * heldGpus[j]!;
     classHeld[c] = classHeld[c]! + heldGpuSeconds[j]!;
   }
-  // Revenue: the busy GPU-time each job held, at its class's list price (a failure's loss is not billed).
-  for (let j = 0; j < nJobs; j++) revenue += heldGpuSeconds[j]! * priceUsdPerGpuSecond[j]!;
-  const lostRevenueShare = allocatedS > 0 ? (lostFailS + lostPreemptS) / allocatedS : 0;
-  revenue *= 1 - lostRevenueShare;
+  // Revenue: the GPU-time each job held less what it lost, at its class's list price (a failure's loss is not billed).
+  for (let j = 0; j < nJobs; j++) revenue += (heldGpuSeconds[j]! - lostByJob[j]!) * priceUsdPerGpuSecond[j]!;
 
   let queued = 0;
   let finished = 0;
