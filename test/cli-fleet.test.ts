@@ -31,6 +31,10 @@ describe('clustertwin fleet', () => {
     expect(j.revenueUsd).toBeGreaterThan(0);
     expect(j.energyMWh).toBeGreaterThan(0);
     expect(j.goodput.all).toBeGreaterThan(0.5);
+    // A quota of 64 GPUs on the generator's one tenant caps what it holds, so it uses less.
+    const capped = JSON.parse((await runCli([...BASE, '--quota', 'acme-seren=64', '--json'])).stdout);
+    expect(capped.utilization.allocated).toBeLessThanOrEqual(64 / 512 + 1e-9);
+    expect(capped.jobs.rejectedBecause["larger than its tenant's quota"]).toBeGreaterThan(0);
   });
 
   it('prints a readable report', async () => {
@@ -60,6 +64,7 @@ describe('clustertwin fleet', () => {
       [['--gpus', '4'], '--gpus'],
       [['--days', '0'], '--days'],
       [['--hot-spares', '64'], '--hot-spares'],
+      [['--quota', 'acme'], '--quota'],
     ] as const) {
       const r = await runCli([...BASE, ...args]);
       expect(r.code).toBe(2);

@@ -66,6 +66,7 @@ Examples:
     .option('--placement <p>', `${PLACEMENTS.join(', ')}`, 'topology')
     .option('--hot-spares <n>', 'nodes held out as hot spares', '0')
     .option('--failure-rate-scale <x>', 'multiply every unplanned failure rate (0: no failures)', '1')
+    .option('--quota <list>', 'most GPUs each tenant may hold at once: tenant=GPUs,tenant=GPUs')
     .option('--maintenance-every <days>', 'rolling planned maintenance: drain the next share of nodes every this many days')
     .option('--maintenance-hours <h>', 'how long each maintenance window keeps its nodes out', '8')
     .option('--maintenance-share <x>', 'share of the nodes each window drains', '0.05')
@@ -94,6 +95,7 @@ Examples:
             hours: numberFlag(opts.maintenanceHours, '--maintenance-hours', { min: 0, max: 8760, exclusiveMin: true, unit: 'hours' }),
             share: numberFlag(opts.maintenanceShare, '--maintenance-share', { min: 0, max: 1, exclusiveMin: true, unit: 'a fraction' }),
           };
+    const quotasGpus = opts.quota === undefined ? undefined : quotaFlag(String(opts.quota));
     const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
     const workload = source ?? (await defaultWorkloadSource());
     let jobs;
@@ -113,7 +115,7 @@ Examples:
     const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
     let report: FleetReport;
     try {
-      report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, onProgress: bar?.update });
+      report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, onProgress: bar?.update });
     } finally {
       bar?.stop();
     }
@@ -123,6 +125,17 @@ Examples:
     }
     process.stdout.write(`${renderFleet(report, generator ?? String(opts.trace))}\n`);
   });
+}
+
+/** `--quota a=256,b=1k`: GPUs per tenant. */
+function quotaFlag(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(part);
+    if (!m) throw new ClusterTwinError('invalid_value', '--quota', `expected tenant=GPUs[,tenant=GPUs...], got "${part.slice(0, 60)}"`);
+    out[m[1]!] = numberFlag(m[2], '--quota', { min: 1, max: 1e7, integer: true, unit: 'GPUs' });
+  }
+  return out;
 }
 
 /** A progress bar on stderr over the simulated hours; none when `off`. */
