@@ -179,6 +179,8 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     (j) => jobs[j]!.submitSeconds,
   );
   const running = new Set<number>();
+  /** The running jobs of whole nodes: only they free nodes a blocked head can wait for. */
+  const runningWhole = new Set<number>();
   const tenantUse = new Map<string, number>();
   const quotas = opts.quotasGpus ?? {};
   const ev = new EventQueue();
@@ -273,6 +275,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     allocGpus -= ns.length * g;
     jobNodes[j] = undefined;
     running.delete(j);
+    runningWhole.delete(j);
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
@@ -282,6 +285,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     for (let i = 0; i < nodes.length; i++) nodeJob[nodes[i]!] = j;
     allocGpus += heldGpus[j]!;
     running.add(j);
+    runningWhole.add(j);
     status[j] = RUNNING;
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) + heldGpus[j]!);
@@ -453,13 +457,14 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     // The head's reservation, computed when a candidate first needs it.
     let r: { shadowSeconds: number; extraNodes: number } | undefined;
     const reserve = (): { shadowSeconds: number; extraNodes: number } => {
-      const n = running.size;
+      // Small jobs free a whole node only when the last leaves it: counted as freeing none.
+      const n = runningWhole.size;
       const ends = new Float64Array(n);
       const nodes = new Int32Array(n);
       let k = 0;
-      for (const x of running) {
+      for (const x of runningWhole) {
         ends[k] = expectedEnd(x);
-        nodes[k++] = isSmall(x) ? 0 : needNodes[x]!;
+        nodes[k++] = needNodes[x]!;
       }
       return reservation(needNodes[head]!, free.count, ends, nodes, n);
     };
@@ -639,6 +644,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     allocGpus -= ns.length * g;
     jobNodes[j] = undefined;
     running.delete(j);
+    runningWhole.delete(j);
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
