@@ -73,7 +73,14 @@ export class JobQueue {
     this.ids[i] = -1;
     this.live--;
     while (this.start < this.ids.length && this.ids[this.start] === -1) this.start++;
-    if (this.ids.length - this.live > 4096 && this.ids.length > 2 * this.live) this.compact();
+  }
+
+  /**
+   * Holes behind the head slow every pass over it: compact once they pass a sixteenth of the
+   * queue. Called between passes only, as it moves the indices a pass walks.
+   */
+  tidy(): void {
+    if (this.ids.length - this.start - this.live > 256 + (this.live >> 4)) this.compact();
   }
 
   private compact(): void {

@@ -420,6 +420,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   };
 
   const schedule = (): void => {
+    queue.tidy();
     headBlocked = false;
     let i = queue.start;
     while (i < queue.ids.length) {
