@@ -181,6 +181,9 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const running = new Set<number>();
   /** The running jobs of whole nodes: only they free nodes a blocked head can wait for. */
   const runningWhole = new Set<number>();
+  /** Bumped whenever a whole-node job starts, stops or moves its expected end: the reservation cache's key. */
+  let wholeVersion = 0;
+  let cachedReservation = { head: -1, version: -1, free: -1, shadowSeconds: Infinity, extraNodes: 0 };
   const tenantUse = new Map<string, number>();
   const quotas = opts.quotasGpus ?? {};
   const ev = new EventQueue();
@@ -276,6 +279,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     jobNodes[j] = undefined;
     running.delete(j);
     runningWhole.delete(j);
+    wholeVersion++;
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
@@ -286,6 +290,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     allocGpus += heldGpus[j]!;
     running.add(j);
     runningWhole.add(j);
+    wholeVersion++;
     status[j] = RUNNING;
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) + heldGpus[j]!);
@@ -458,6 +463,9 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     // The head's reservation, computed when a candidate first needs it.
     let r: { shadowSeconds: number; extraNodes: number } | undefined;
     const reserve = (): { shadowSeconds: number; extraNodes: number } => {
+      const c = cachedReservation;
+      // Small jobs' comings and goings in shared slots leave the reservation as it was.
+      if (c.head === head && c.version === wholeVersion && c.free === free.count) return { shadowSeconds: c.shadowSeconds, extraNodes: c.extraNodes };
       // Small jobs free a whole node only when the last leaves it: counted as freeing none.
       const n = runningWhole.size;
       const ends = new Float64Array(n);
@@ -467,7 +475,9 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         ends[k] = expectedEnd(x);
         nodes[k++] = needNodes[x]!;
       }
-      return reservation(needNodes[head]!, free.count, ends, nodes, n);
+      const r = reservation(needNodes[head]!, free.count, ends, nodes, n);
+      cachedReservation = { head, version: wholeVersion, free: free.count, ...r };
+      return { ...r };
     };
     let depth = 0;
     for (let i = at + 1; i < queue.ids.length && depth < BACKFILL_DEPTH && free.count + sharedFree > 0; depth++) {
@@ -646,12 +656,14 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     jobNodes[j] = undefined;
     running.delete(j);
     runningWhole.delete(j);
+    wholeVersion++;
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
   };
 
   /** The job restarts on its nodes after detection and restart; that time is lost to failure. */
   const restartInPlace = (j: number): void => {
+    wholeVersion++;
     const wait = fleet.restartSeconds;
     lose(j, Math.min(wait, horizon - now) * heldGpus[j]!, false);
     segStart[j] = now + wait;
