@@ -25,12 +25,12 @@ import { numberFlag } from '../flag-values.js';
  * The workload module (src/fleet/workload/index.ts, written beside this command for issue #17),
  * loaded when the command runs so that this file builds without it.
  */
-async function defaultWorkloadSource(): Promise<WorkloadSource> {
+async function defaultWorkloadSource(flag: string): Promise<WorkloadSource> {
   const spec = '../../fleet/workload/index.js';
   try {
     return (await import(spec)) as WorkloadSource;
   } catch {
-    throw new ClusterTwinError('invalid_value', '--generator', 'the workload module (src/fleet/workload/) is not part of this build; give jobs with a build that has it');
+    throw new ClusterTwinError('invalid_value', flag, 'the workload module (src/fleet/workload/) is not part of this build; give jobs with a build that has it');
   }
 }
 
@@ -97,7 +97,7 @@ Examples:
           };
     const quotasGpus = opts.quota === undefined ? undefined : quotaFlag(String(opts.quota));
     const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
-    const workload = source ?? (await defaultWorkloadSource());
+    const workload = source ?? (await defaultWorkloadSource(generator ? '--generator' : '--trace'));
     let jobs;
     if (generator) jobs = workload.generateWorkload(generator, { gpus: fleet.nodes * fleet.gpusPerNode, days, seed });
     else {
