@@ -17,3 +17,4 @@ await import('./planner.js');
 await import('./extreme.js');
 await import('./report.js');
 await import('./ui.js');
+await import('./fleet.js');

@@ -18,6 +18,7 @@ import { servePlanCommand } from './commands/serve-plan.js';
 import { reportCommand } from './commands/report.js';
 import { uiCommand } from './commands/ui.js';
 import { facilityCommand } from './commands/facility.js';
+import { fleetCommand } from './commands/fleet.js';
 
 /** The user error line lives beside the engine so the web page prints the same one. */
 export { userErrorLine };
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(uiCommand());
   program.addCommand(facilityCommand());
+  program.addCommand(fleetCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();
