@@ -65,6 +65,17 @@ export const README_EXAMPLES: ReadmeExample[] = [
       }),
   },
   {
+    name: 'facility-h100',
+    args: ['facility', '--system', 'dgx-h100', '--gpus', '16384', '--model', 'llama3-405b', '--tp', '8', '--pp', '16', '--seq', '8192', '--gbs', '2048', '--recompute', 'full'],
+    // The power, the building and the swing; the cost tables and the not-modelled list left out (the prose says them).
+    abridge: (lines) => bySection(lines, (h) => !h.startsWith('Cost') && !h.startsWith('Not modelled') && !h.startsWith('┌───────────────────┬')),
+  },
+  {
+    name: 'fleet-kalos',
+    args: ['fleet', '--system', 'dgx-h100', '--gpus', '4096', '--days', '30', '--generator', 'acme-kalos', '--hot-spares', '8'],
+    abridge: (lines) => bySection(lines, () => true),
+  },
+  {
     name: 'serve-llama31-70b',
     args: ['serve', '--system', 'dgx-h100', '--model', 'llama3.1-70b', '--tp', '8', '--concurrency', '64', '--isl', '2048', '--osl', '256'],
     // All of it: the figures are unchecked and the output says so.

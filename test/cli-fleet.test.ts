@@ -27,7 +27,7 @@ describe('clustertwin fleet', () => {
     expect(j.jobs.submitted).toBeGreaterThan(100);
     expect(j.jobs.finished + j.jobs.running + j.jobs.queued + j.jobs.rejected).toBe(j.jobs.submitted);
     expect(j.utilization.allocated).toBeGreaterThan(0);
-    expect(Object.keys(j.queueingDelaySeconds)).toEqual(['8', '9-64', '65-512', '513+']);
+    expect(Object.keys(j.queueingDelaySeconds)).toEqual(['1-8', '9-64', '65-512', '513+']);
     expect(j.revenueUsd).toBeGreaterThan(0);
     expect(j.energyMWh).toBeGreaterThan(0);
     expect(j.goodput.all).toBeGreaterThan(0.5);

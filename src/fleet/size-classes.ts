@@ -1,9 +1,9 @@
 /**
- * Job-size classes the fleet report groups by: one 8-GPU VM, up to a leaf's
+ * Job-size classes the fleet report groups by: up to one 8-GPU VM (1-8), up to a leaf's
  * worth (9-64), up to a pod's (65-512), and larger (513+). The edges are ours,
  * chosen on the VM size of 8 and powers of eight; docs/fleet.md.
  */
-export const SIZE_CLASSES = ['8', '9-64', '65-512', '513+'] as const;
+export const SIZE_CLASSES = ['1-8', '9-64', '65-512', '513+'] as const;
 export type SizeClass = (typeof SIZE_CLASSES)[number];
 
 export function sizeClassIndex(gpus: number): number {

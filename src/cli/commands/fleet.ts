@@ -16,23 +16,11 @@ import { simulateFleet, type FleetReport } from '../../fleet/simulate-fleet.js';
 import { withTrainingDurations } from '../../fleet/training-jobs.js';
 import { SIZE_CLASSES } from '../../fleet/size-classes.js';
 import { GENERATORS, type GeneratorKind, type WorkloadSource } from '../../fleet/workload-source.js';
+import { generateWorkload, loadTrace } from '../../fleet/workload/index.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatDuration } from '../../units.js';
 import { heading, int, keyValues, pct, table, usd } from '../format.js';
 import { numberFlag } from '../flag-values.js';
-
-/**
- * The workload module (src/fleet/workload/index.ts, written beside this command for issue #17),
- * loaded when the command runs so that this file builds without it.
- */
-async function defaultWorkloadSource(flag: string): Promise<WorkloadSource> {
-  const spec = '../../fleet/workload/index.js';
-  try {
-    return (await import(spec)) as WorkloadSource;
-  } catch {
-    throw new ClusterTwinError('invalid_value', flag, 'the workload module (src/fleet/workload/) is not part of this build; give jobs with a build that has it');
-  }
-}
 
 const oneOf = <T extends string>(raw: unknown, allowed: readonly T[], flag: string): T => {
   const v = String(raw);
@@ -97,7 +85,7 @@ Examples:
           };
     const quotasGpus = opts.quota === undefined ? undefined : quotaFlag(String(opts.quota));
     const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
-    const workload = source ?? (await defaultWorkloadSource(generator ? '--generator' : '--trace'));
+    const workload: WorkloadSource = source ?? { generateWorkload, loadTrace };
     let jobs;
     if (generator) jobs = workload.generateWorkload(generator, { gpus: fleet.nodes * fleet.gpusPerNode, days, seed });
     else {
