@@ -264,11 +264,8 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     heldGpuSeconds[j] = heldGpuSeconds[j]! + held;
   };
 
-  const releaseNodes = (j: number): void => {
-    if (isSmall(j)) {
-      releaseSmall(j);
-      return;
-    }
+  /** Frees a whole-node job's nodes (those still in its list: a failed node is taken out first) and its tenant's quota. */
+  const releaseWholeNodes = (j: number): void => {
     const ns = jobNodes[j]!;
     for (let i = 0; i < ns.length; i++) {
       const n = ns[i]!;
@@ -282,6 +279,11 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     wholeVersion++;
     const t = jobs[j]!.tenant;
     tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
+  };
+
+  const releaseNodes = (j: number): void => {
+    if (isSmall(j)) releaseSmall(j);
+    else releaseWholeNodes(j);
   };
 
   const startJob = (j: number, nodes: Int32Array): void => {
@@ -605,7 +607,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     allocGpus -= g; // the failed node left the job
     // The failed node's held time until now stays banked below with the rest.
     bankHeld(j);
-    releaseNodesShort(j);
+    releaseWholeNodes(j);
     epoch[j]!++;
     status[j] = QUEUED;
     queue.insert(j);
@@ -644,22 +646,6 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     return replaces;
   };
 
-  /** releaseNodes for a job that already lost one node from its list. */
-  const releaseNodesShort = (j: number): void => {
-    const ns = jobNodes[j]!;
-    for (let i = 0; i < ns.length; i++) {
-      const m = ns[i]!;
-      nodeJob[m] = -1;
-      if (!inRepair[m]) free.add(m);
-    }
-    allocGpus -= ns.length * g;
-    jobNodes[j] = undefined;
-    running.delete(j);
-    runningWhole.delete(j);
-    wholeVersion++;
-    const t = jobs[j]!.tenant;
-    tenantUse.set(t, (tenantUse.get(t) ?? 0) - heldGpus[j]!);
-  };
 
   /** The job restarts on its nodes after detection and restart; that time is lost to failure. */
   const restartInPlace = (j: number): void => {

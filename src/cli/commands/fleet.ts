@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
-import cliProgress from 'cli-progress';
 import { resolveSystem } from '../../config/catalog.js';
 import { ClusterTwinError } from '../../errors.js';
 import { fleetModel } from '../../fleet/fleet-model.js';
@@ -19,6 +18,7 @@ import { GENERATORS, type GeneratorKind, type WorkloadSource } from '../../fleet
 import { generateWorkload, loadTrace } from '../../fleet/workload/index.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatDuration } from '../../units.js';
+import { progressBar } from '../progress-bar.js';
 import { heading, int, keyValues, pct, table, usd } from '../format.js';
 import { numberFlag } from '../flag-values.js';
 
@@ -100,7 +100,7 @@ Examples:
     }
     // A training job without a duration gets the step model's time to train on this system.
     jobs = withTrainingDurations(jobs, system.name, catalog);
-    const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
+    const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY, 'Fleet [{bar}] {percentage}% | hour {value}/{total}');
     let report: FleetReport;
     try {
       report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, onProgress: bar?.update });
@@ -124,28 +124,6 @@ function quotaFlag(text: string): Record<string, number> {
     out[m[1]!] = numberFlag(m[2], '--quota', { min: 1, max: 1e7, integer: true, unit: 'GPUs' });
   }
   return out;
-}
-
-/** A progress bar on stderr over the simulated hours; none when `off`. */
-function progressBar(off: boolean): { update: (done: number, total: number) => void; stop: () => void } | undefined {
-  if (off) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { format: 'Fleet [{bar}] {percentage}% | hour {value}/{total}', clearOnComplete: true, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      if (done % 24 === 0 || done === total) bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }
 
 const dur = (s: number): string => (!Number.isFinite(s) ? '-' : s < 1 ? '0 s' : formatDuration(s));

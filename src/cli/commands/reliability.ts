@@ -5,7 +5,6 @@
  * call src/reliability, print.
  */
 import { Command } from '@commander-js/extra-typings';
-import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
 import { evaluateScenario, resolveScenario, type SimulationResult } from '../../engine.js';
 import type { PresetCatalog } from '../../config/catalog.js';
@@ -19,6 +18,7 @@ import { loadPresets } from '../../node/presets.js';
 import { analyzeReliability, type AnalysisOptions, type ReliabilityReport } from '../../reliability/analysis.js';
 import type { Horizon } from '../../reliability/expected-run.js';
 import { formatBytes, formatCount, formatDuration, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../units.js';
+import { progressBar } from '../progress-bar.js';
 import { heading, int, keyValues, pct, shareTable, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
@@ -76,7 +76,7 @@ Examples:
       opts.days !== undefined
         ? { kind: 'window', seconds: numberFlag(opts.days, '--days', { min: 0, max: MAX_WINDOW_DAYS, exclusiveMin: true, unit: 'days' }) * SECONDS_PER_DAY }
         : { kind: 'work', seconds: result.timeToTrainSeconds };
-    const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY);
+    const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY, 'Monte Carlo [{bar}] {percentage}% | {value}/{total} trials');
     let report: ReliabilityReport;
     try {
       report = analyzeReliability(scenario, horizon, { ...analysis, onProgress: bar?.update });
@@ -140,28 +140,6 @@ function analysisOptions(opts: Record<string, unknown>, catalog: PresetCatalog):
   out.trials = numberFlag(opts.trials ?? DEFAULT_TRIALS, '--trials', { min: 0, max: MAX_TRIALS, integer: true, unit: 'trials' });
   out.seed = numberFlag(opts.seed ?? '1', '--seed', { min: -1e15, max: 1e15, integer: true });
   return out;
-}
-
-/** A progress bar on stderr while the Monte Carlo runs; none when `off`. */
-function progressBar(off: boolean): { update: (done: number, total: number) => void; stop: () => void } | undefined {
-  if (off) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { format: 'Monte Carlo [{bar}] {percentage}% | {value}/{total} trials', clearOnComplete: true, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }
 
 const hours = (s: number): string => (Number.isFinite(s) ? `${(s / SECONDS_PER_HOUR).toFixed(1)} h` : 'never');
