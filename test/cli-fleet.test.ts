@@ -37,6 +37,15 @@ describe('clustertwin fleet', () => {
     expect(capped.jobs.rejectedBecause["larger than its tenant's quota"]).toBeGreaterThan(0);
   });
 
+  it("carries the building the fleet's GPUs need, as clustertwin facility sizes it", async () => {
+    const fleet = JSON.parse((await runCli([...BASE, '--json'])).stdout);
+    const facility = JSON.parse((await runCli(['facility', '--system', 'nd-h100-v5', '--gpus', '512', '--no-swing', '--json'])).stdout);
+    expect(fleet.building.itPowerDesignMW).toBeCloseTo(facility.itPower.design.totalMW, 9);
+    expect(fleet.building.facilityPowerMW).toBeCloseTo(facility.facilityPowerMW, 9);
+    expect(fleet.building.racks).toBe(facility.racks.total);
+    expect(fleet.building.capexUsd).toBeCloseTo(facility.capexUsd.total, 3);
+  });
+
   it('prints a readable report', async () => {
     const r = await runCli(BASE);
     expect(r.code).toBe(0);

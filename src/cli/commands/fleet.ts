@@ -16,6 +16,7 @@ import { withTrainingDurations } from '../../fleet/training-jobs.js';
 import { SIZE_CLASSES } from '../../fleet/size-classes.js';
 import { GENERATORS, type GeneratorKind, type WorkloadSource } from '../../fleet/workload-source.js';
 import { generateWorkload, loadTrace } from '../../fleet/workload/index.js';
+import { fleetBuilding, type FleetBuilding } from '../../fleet/building.js';
 import { loadPresets } from '../../node/presets.js';
 import { formatDuration } from '../../units.js';
 import { progressBar } from '../progress-bar.js';
@@ -107,11 +108,12 @@ Examples:
     } finally {
       bar?.stop();
     }
+    const building = fleetBuilding(system, report.gpus);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, workload: generator ?? String(opts.trace) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...report, workload: generator ?? String(opts.trace), building }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderFleet(report, generator ?? String(opts.trace))}\n`);
+    process.stdout.write(`${renderFleet(report, generator ?? String(opts.trace), building)}\n`);
   });
 }
 
@@ -129,7 +131,7 @@ function quotaFlag(text: string): Record<string, number> {
 const dur = (s: number): string => (!Number.isFinite(s) ? '-' : s < 1 ? '0 s' : formatDuration(s));
 
 /** The readable fleet report. */
-export function renderFleet(r: FleetReport, workload: string): string {
+export function renderFleet(r: FleetReport, workload: string, building?: FleetBuilding): string {
   const out: string[] = [];
   const total = r.gpus * r.days * 24;
   out.push(`${heading('Fleet')} of ${int(r.gpus)} GPUs (${int(r.nodes)} nodes, ${r.hotSpares} hot spares) on ${r.system}, ${r.days} days, ${workload}, ${r.scheduler} scheduling, ${r.placement} placement, seed ${r.seed}`);
@@ -145,6 +147,14 @@ export function renderFleet(r: FleetReport, workload: string): string {
       ['fragmentation', `${int(r.fragmentationGpuHours)} GPU-hours free while the queue head waited`],
       ['revenue', usd(r.revenueUsd)],
       ['energy', `${r.energyMWh.toFixed(0)} MWh IT, ${r.facilityEnergyMWh.toFixed(0)} MWh with PUE`],
+      ...(building
+        ? [
+            [
+              'building',
+              `${building.itPowerDesignMW.toFixed(1)} MW IT rated, ${building.facilityPowerMW.toFixed(1)} MW average with PUE ${building.pue}, ${int(building.racks)} racks (${building.cooling}); capital ${usd(building.capexUsd)}, operating ${usd(building.opexUsdPerYear)} a year (clustertwin facility for the detail)`,
+            ] as [string, string],
+          ]
+        : []),
     ]),
   );
   const h = r.gpuHours;
