@@ -118,22 +118,18 @@ describe('a training step, sms-hbm against both-ways', () => {
     expect(hbm).toBe(smsHbmAt2161ee4[i]);
     expect(step('both-ways')).toBeGreaterThanOrEqual(hbm);
   });
-  it('is never faster than sms-hbm over splits of one job (TP, PP, ZeRO, overlap switches)', () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(1, 2, 4, 8),
-        fc.constantFrom(1, 2, 4),
-        fc.constantFrom(0, 1, 3),
-        fc.constantFrom('tp,dp,pp', 'dp', 'none'),
-        fc.boolean(),
-        (tp, pp, zero, overlap, sp) => {
-          const input: ScenarioInput = { system: 'dgx-h100', model: 'llama3-8b', gpus: 64, tp, pp: zero >= 3 ? 1 : pp, zero, overlap, sp: sp && tp > 1, seq: 8192, gbs: 128 };
-          const s = (m: OverlapInterference) => evaluateScenario(scenario({ ...input, overlapInterference: m })).stepTimeSeconds;
-          expect(s('both-ways')).toBeGreaterThanOrEqual(s('sms-hbm'));
-        },
-      ),
-      { numRuns: 40 },
-    );
+  it('is never faster than sms-hbm over splits of one job (TP, PP, ZeRO, overlap switches): every one of them', () => {
+    // The whole grid (216 splits), not a sample: a sample once missed TP 4 without SP, where a slowed DP
+    // reduction lowered the HBM contention it charged the backward pass.
+    for (const tp of [1, 2, 4, 8])
+      for (const pp of [1, 2, 4])
+        for (const zero of [0, 1, 3])
+          for (const overlap of ['tp,dp,pp', 'dp', 'none'])
+            for (const sp of [true, false]) {
+              const input: ScenarioInput = { system: 'dgx-h100', model: 'llama3-8b', gpus: 64, tp, pp: zero >= 3 ? 1 : pp, zero, overlap, sp: sp && tp > 1, seq: 8192, gbs: 128 };
+              const s = (m: OverlapInterference) => evaluateScenario(scenario({ ...input, overlapInterference: m })).stepTimeSeconds;
+              expect(s('both-ways'), JSON.stringify(input)).toBeGreaterThanOrEqual(s('sms-hbm'));
+            }
   });
   it('is the default', () => {
     const input = cases[0];

@@ -64,6 +64,8 @@ export interface StageCosts {
   smCount: number;
   /** Compute each chunk's gradient reduction slows by its HBM traffic if it all runs under compute, seconds (overlap-interference.ts; absent: none). */
   dpReduceHbmSeconds?: number[];
+  /** Of dpReduceSeconds, what the compute's HBM traffic adds to each reduction (overlapInterference both-ways; absent: none), seconds. */
+  dpReduceSlowdownSeconds?: number[];
   /** All-gather of updated weights after a sharded optimizer step, seconds. */
   paramGatherSeconds: number;
   /** Compute that all-gather slows if it all runs under the next forward pass (SMs and HBM), seconds (absent: none). */
@@ -562,7 +564,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;
       // ZeRO-3 reduce-scatters gradients layer by layer during the backward pass.
-      if (e.zero >= 3) return { seconds: extra, smSeconds: 0, hbmSeconds: 0 };
+      if (e.zero >= 3) return { seconds: extra, smSeconds: 0, hbmSeconds: 0, slower: 0 };
       const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
       const alone = collective(net, reduceOp, bytes, layout.dp);
       const smSeconds = commSmSeconds(gpu, reduceOp, bytes, e.dp, alone);
@@ -580,13 +582,14 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
         const reduce = { op: reduceOp, bytes, group: layout.dp } as const;
         const tpTraffic = { op: e.sp ? 'reducescatter' : 'allreduce', bytes: ACT * localTokens(shape) * m.hidden * 2 * n, group: layout.tp } as const;
-        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + slower + extra, smSeconds, hbmSeconds };
+        return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + slower + extra, smSeconds, hbmSeconds, slower };
       }
-      return { seconds: alone + slower + extra, smSeconds, hbmSeconds };
+      return { seconds: alone + slower + extra, smSeconds, hbmSeconds, slower };
     });
     const dpReduceSeconds = reductions.map((r) => r.seconds);
     const dpReduceSmSeconds = reductions.map((r) => r.smSeconds);
     const dpReduceHbmSeconds = reductions.map((r) => r.hbmSeconds);
+    const dpReduceSlowdownSeconds = reductions.map((r) => r.slower);
     const gatherBytes = paramsPerGpu * 2;
     const gatherAlone = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', gatherBytes, layout.dp) : 0;
     // Both ways: under the next step's first forward pass (overlapped) it waits on that pass's HBM traffic.
@@ -608,7 +611,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
     const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / e.dp : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: e.dp });
     const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights, ...gradPasses]);
-    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
+    const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, dpReduceSlowdownSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;
   });

@@ -222,9 +222,12 @@ export function simulateStep(e: Execution, costs: StepCosts, opts: SimulateStepO
       if (e.overlap.dp) {
         const window = Math.max(0, computeEnd - lastBStart[s][c]);
         contention += Math.min(st.dpReduceSmSeconds[c], (NCCL_MAX_CHANNELS * window) / st.smCount);
-        // Its HBM traffic, for the part of it that runs under that window.
+        // Its HBM traffic, for the part of it that runs under that window, at the pace it has without the
+        // compute slowing it (both-ways): one contention, counted once each way, so that slowing the
+        // transfer never lowers what it charges the compute.
         const hbm = st.dpReduceHbmSeconds?.[c] ?? 0;
-        if (hbm > 0) contention += hbm * Math.min(1, window / dur);
+        const paced = dur - (st.dpReduceSlowdownSeconds?.[c] ?? 0);
+        if (hbm > 0) contention += hbm * Math.min(1, window / paced);
       }
       dpFree = end;
     }
