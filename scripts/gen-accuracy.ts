@@ -16,6 +16,7 @@ import { accuracyModule } from '../src/validation/accuracy-module.js';
 import { intervalTable, residualsOf } from '../src/validation/interval.js';
 import { intervalModule } from '../src/validation/interval-module.js';
 import { reportMarkdown } from '../src/validation/markdown.js';
+import { applyBlocks } from './readme-blocks.js';
 import { servingAccuracyModule, servingAccuracyTable } from '../src/validation/serving-accuracy.js';
 
 const rep = runValidation(loadValidationData(), loadPresets());
@@ -30,8 +31,5 @@ const intervals = intervalTable(residualsOf(rep));
 writeFileSync(join(packageRoot(), 'src', 'validation', 'interval-table.ts'), intervalModule(intervals));
 console.log(`wrote src/validation/interval-table.ts (${intervals.length} pools of residuals)`);
 const readmePath = join(packageRoot(), 'README.md');
-const readme = readFileSync(readmePath, 'utf8');
-const block = /(<!-- validate:start[^>]*-->\n)[\s\S]*?(<!-- validate:end -->)/;
-if (!block.test(readme)) throw new Error('README.md lacks the validate:start/end markers');
-writeFileSync(readmePath, readme.replace(block, (_m, start: string, end: string) => `${start}${reportMarkdown(rep)}${end}`));
+writeFileSync(readmePath, applyBlocks(readFileSync(readmePath, 'utf8'), { validate: reportMarkdown(rep) }));
 console.log('wrote README.md (validate block)');

@@ -286,6 +286,15 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     else releaseWholeNodes(j);
   };
 
+  /** The job stops and waits in the queue: its held time banked, its GPUs given back, its pending events void. */
+  const requeue = (j: number, release: (j: number) => void = releaseNodes): void => {
+    bankHeld(j);
+    release(j);
+    epoch[j]!++;
+    status[j] = QUEUED;
+    queue.insert(j);
+  };
+
   const startJob = (j: number, nodes: Int32Array): void => {
     jobNodes[j] = nodes;
     for (let i = 0; i < nodes.length; i++) nodeJob[nodes[i]!] = j;
@@ -418,11 +427,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const preempt = (j: number): void => {
     lose(j, rollback(j), true);
     // A restart's detection time still running counts as lost to failure until `now`.
-    bankHeld(j);
-    releaseNodes(j);
-    epoch[j]!++;
-    status[j] = QUEUED;
-    queue.insert(j);
+    requeue(j);
     counts.preemptions++;
   };
 
@@ -606,11 +611,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     jobNodes[j] = ns.subarray(0, ns.length - 1);
     allocGpus -= g; // the failed node left the job
     // The failed node's held time until now stays banked below with the rest.
-    bankHeld(j);
-    releaseWholeNodes(j);
-    epoch[j]!++;
-    status[j] = QUEUED;
-    queue.insert(j);
+    requeue(j, releaseWholeNodes);
     failures.requeued++;
     return true;
   };
@@ -629,11 +630,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         restartInPlace(j);
         continue;
       }
-      bankHeld(j);
-      releaseSmall(j);
-      epoch[j]!++;
-      status[j] = QUEUED;
-      queue.insert(j);
+      requeue(j, releaseSmall);
       failures.requeued++;
     }
     if (replaces) {
@@ -662,11 +659,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     if (segStart[j]! > now) lose(j, -(Math.min(segStart[j]!, horizon) - now) * heldGpus[j]!, false);
     progress[j] = Math.min(work[j]!, progressAt(j, now));
     segStart[j] = now;
-    bankHeld(j);
-    releaseNodes(j);
-    epoch[j]!++;
-    status[j] = QUEUED;
-    queue.insert(j);
+    requeue(j);
     maintenance.jobsStopped++;
   };
 
