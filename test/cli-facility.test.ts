@@ -54,6 +54,9 @@ describe('clustertwin facility', () => {
     [['--pue', '0.5'], /^error: --pue: expected a number from 1 to 10, got "0\.5"/],
     [['--failure-gpus', 'many'], /^error: --failure-gpus: /],
     [['--energy-price', '-3'], /^error: --energy-price: /],
+    [['--ups', '3N'], /^error: option '--ups <r>' argument '3N' is invalid\. Allowed choices are N, N\+1, 2N/],
+    [['--generators', '3N'], /^error: option '--generators <r>' argument '3N' is invalid/],
+    [['--power-floor', '2'], /^error: --power-floor: /],
     [['--gpus', '10000000'], /^error: --gpus: expected a whole number/],
     [['--gpus', '100000'], /^error: --gpus: 100,000 GPUs need 12,500 nodes/],
   ])('rejects %j with one line and exit code 2', async (args, message) => {

@@ -74,6 +74,9 @@ describe('clustertwin fleet', () => {
       [['--days', '0'], '--days'],
       [['--hot-spares', '64'], '--hot-spares'],
       [['--quota', 'acme'], '--quota'],
+      [['--placement', 'scatter'], '--placement'],
+      [['--generator', 'borg'], '--generator'],
+      [['--seed', 'x'], '--seed'],
     ] as const) {
       const r = await runCli([...BASE, ...args]);
       expect(r.code).toBe(2);
