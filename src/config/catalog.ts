@@ -8,6 +8,7 @@ import { zodIssueToError } from './scenario-input.js';
 import { GpuSpecSchema, SystemSpecSchema, type GpuSpec, type SystemSpec } from './system-schema.js';
 import { ModelSpecSchema, completeModel, type ModelSpec, type ModelSpecParsed } from './model-schema.js';
 import { DEFAULT_FAILURE_MODEL, resolveFailureModel } from './failure-model.js';
+import { fabricKind } from './fabric-kinds.js';
 
 export interface PresetCatalog {
   gpus: Readonly<Record<string, unknown>>;
@@ -50,7 +51,9 @@ export function resolveSystem(catalog: PresetCatalog, system: string | unknown, 
     r.data.reliability ?? DEFAULT_FAILURE_MODEL,
     `${path}.reliability`,
   );
-  return { ...r.data, gpu, reliability };
+  // A preset's own NIC efficiency wins; without one, its fabric kind's (config/fabric-kinds.ts).
+  const node = { ...r.data.node, nicAchievedFraction: r.data.node.nicAchievedFraction ?? fabricKind(r.data.fabric.kind).nicAchievedFraction };
+  return { ...r.data, node, gpu, reliability };
 }
 
 export function resolveModelPreset(catalog: PresetCatalog, model: string | unknown, path = 'model'): ModelSpecParsed {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FailureModelInputSchema, type FailureModelSpec } from './reliability-schema.js';
 import { BOUNDS, nameSchema as name } from './bounds.js';
+import { FABRIC_KIND_NAMES } from './fabric-kinds.js';
 
 /**
  * A spec-sheet figure (GB/s, TFLOP/s, GiB, W): from 1e-6 to 1e9 of its unit, so that products and
@@ -120,8 +121,11 @@ export const NodeSpecSchema = z.object({
   nicsPerNode: parts(1024),
   /** Line rate of one NIC, Gb/s. */
   nicGbps: positive(),
-  /** Achieved fraction of NIC line rate by NCCL. */
-  nicAchievedFraction: fraction(),
+  /**
+   * Achieved fraction of NIC line rate by NCCL at large messages. Absent: the fabric kind's
+   * (config/fabric-kinds.ts), filled in by `resolveSystem`.
+   */
+  nicAchievedFraction: fraction().optional(),
   hostMemoryGiB: positive().optional(),
   /**
    * The host CPU's time per framework op (PyTorch dispatch, kernel launch) relative to a DGX H100's
@@ -133,7 +137,12 @@ export const NodeSpecSchema = z.object({
 });
 
 export const FabricSpecSchema = z.object({
-  kind: z.enum(['infiniband', 'roce', 'ethernet']),
+  /**
+   * The transport: infiniband, roce, ethernet (TCP sockets), efa (AWS SRD) or tcpx (Google
+   * GPUDirect-TCPX/TCPXO). Each declares its NCCL efficiency, per-step latency and whether it
+   * sprays packets over many paths (config/fabric-kinds.ts).
+   */
+  kind: z.enum(FABRIC_KIND_NAMES),
   /** Link generation, e.g. EDR, HDR, NDR, XDR (InfiniBand) or 400GbE. */
   generation: z.string().max(BOUNDS.nameChars.max),
   tiers: z.number().int().min(1).max(3),
@@ -197,5 +206,7 @@ export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 export type FabricSpec = z.infer<typeof FabricSpecSchema>;
 export type SystemSpecInput = z.input<typeof SystemSpecSchema>;
 export type SystemSpecParsed = z.infer<typeof SystemSpecSchema>;
+/** A node whose NIC efficiency is resolved (the preset's, or its fabric kind's). */
+export type ResolvedNodeSpec = NodeSpec & { nicAchievedFraction: number };
 /** A system whose GPU is resolved to its full description. */
-export type SystemSpec = Omit<SystemSpecParsed, 'gpu' | 'reliability'> & { gpu: GpuSpec; reliability: FailureModelSpec };
+export type SystemSpec = Omit<SystemSpecParsed, 'gpu' | 'reliability' | 'node'> & { gpu: GpuSpec; reliability: FailureModelSpec; node: ResolvedNodeSpec };

@@ -65,6 +65,18 @@ export function groupBandwidth(v: FabricView, g: GroupPlacement): GroupBandwidth
 
 const us = (x: number): number => x * 1e-6;
 
+/**
+ * Software latency of one network step for an algorithm and protocol, microseconds: the fabric
+ * kind's where it declares one (EFA, TCPX: one figure per protocol, as AWS's tuner models it),
+ * else NCCL's hwLat[NET].
+ */
+function netHopUs(v: FabricView, algo: keyof typeof NET_HOP_LATENCY_US, p: Protocol): number {
+  const kind = v.netStepLatencyMicroseconds;
+  if (!kind) return NET_HOP_LATENCY_US[algo][p];
+  // NVLS across nodes runs Simple only (nccl-protocols.ts), so it takes the kind's Simple figure.
+  return algo === 'nvls' ? kind.Simple : kind[p];
+}
+
 /** Ring steps for an op over n ranks (NCCL: 2(n-1) for all-reduce, n-1 for gather/scatter, n otherwise). */
 export function ringSteps(op: CollectiveRequest['op'], n: number): number {
   if (op === 'allreduce') return 2 * (n - 1);
@@ -109,7 +121,7 @@ const candidate = (algorithm: Algorithm, protocol: Protocol, latencySeconds: num
 /** Latency of `steps` ring steps of which `interSteps` cross domains. */
 function ringLatency(v: FabricView, p: Protocol, steps: number, interSteps: number): number {
   const intraLat = us(NVLINK_HOP_LATENCY_US.ring[p]);
-  const interLat = us(NET_HOP_LATENCY_US.ring[p]) + v.netPathLatencySeconds;
+  const interLat = us(netHopUs(v, 'ring', p)) + v.netPathLatencySeconds;
   return us(BASE_LATENCY_US.ring[p]) + (steps - interSteps) * intraLat + interSteps * interLat;
 }
 
@@ -149,7 +161,7 @@ function treeCandidate(v: FabricView, req: CollectiveRequest, p: Protocol): Cand
   if (req.op !== 'allreduce' || domains < 2) return undefined;
   const bw = groupBandwidth(v, g);
   const intraLat = us(NVLINK_HOP_LATENCY_US.tree[p]);
-  const interLat = us(NET_HOP_LATENCY_US.tree[p]) + v.netPathLatencySeconds;
+  const interLat = us(netHopUs(v, 'tree', p)) + v.netPathLatencySeconds;
   const hops = (ranksPerDomain - 1) + Math.log2(domains);
   const latency = us(BASE_LATENCY_US.tree[p]) + 2 * ((ranksPerDomain - 1) * intraLat + Math.log2(domains) * interLat);
   // NCCL: tree bus bandwidth is 0.92 of the ring's; its algorithm bandwidth is half of that.
@@ -172,8 +184,13 @@ function nvlsCandidate(v: FabricView, req: CollectiveRequest): Candidate | undef
   // 1/ranksPerDomain shard between domains, pipelined with the in-switch reduction.
   const bw = groupBandwidth(v, g);
   const shard = req.bytes / ranksPerDomain;
-  const inter = ringBytes('allreduce', shard, domains) / bw.nicPerRank;
-  const interLat = 2 * Math.log2(domains) * (us(NET_HOP_LATENCY_US.nvls.Simple) + v.netPathLatencySeconds);
+  // Between two domains each rail exchanges its shard once. Across more, the shards go up and down
+  // a tree: NCCL's tuner gives NVLS-tree half its two-node inter-node bandwidth beyond two nodes
+  // (tuning.cc: bw = min(bwIntra, nNodes <= 2 ? bwInter : bwInter / 2), MID; NEW doubles interBw
+  // for nNodes <= 2 instead; docs/sources/fabric.md 1.4, P), i.e. two shards per NIC direction.
+  const railBytes = domains > 2 ? 2 * shard : ringBytes('allreduce', shard, domains);
+  const inter = railBytes / bw.nicPerRank;
+  const interLat = 2 * Math.log2(domains) * (us(netHopUs(v, 'nvls', 'Simple')) + v.netPathLatencySeconds);
   return candidate('nvls', 'Simple', lat + interLat, Math.max(intra, inter), fill);
 }
 
@@ -199,7 +216,7 @@ function hierCandidate(v: FabricView, req: CollectiveRequest, p: Protocol, sharp
   if (sharp) {
     // In-network reduction: each rank sends its shard up the switch tree once and receives the sum once.
     const bw = groupBandwidth(v, rail).nicPerRank * PROTOCOL_BANDWIDTH_FACTOR[p];
-    const latency = us(BASE_LATENCY_US.tree[p]) + 2 * (us(NET_HOP_LATENCY_US.tree[p]) + v.netPathLatencySeconds);
+    const latency = us(BASE_LATENCY_US.tree[p]) + 2 * (us(netHopUs(v, 'tree', p)) + v.netPathLatencySeconds);
     return candidate('sharp', p, intraLatency + latency, intra - intraLatency + shard / bw, pipelineFillSeconds(shard, 2, bw));
   }
   const inter = ringCandidate(v, { op: 'allreduce', bytes: shard, group: rail }, p);

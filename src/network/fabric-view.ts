@@ -7,6 +7,7 @@
 import type { SystemSpec } from '../config/system-schema.js';
 import { gbpsToBytesPerSecond } from '../units.js';
 import { fatTreeGeometry } from '../topology/fat-tree-geometry.js';
+import { fabricKind, type FabricProtocol } from '../config/fabric-kinds.js';
 
 export interface FabricView {
   gpusPerNode: number;
@@ -27,6 +28,11 @@ export interface FabricView {
   /** Nodes under one pod before traffic must climb to the cores. */
   nodesPerPod: number;
   sharp: boolean;
+  /**
+   * The fabric kind's software latency per network step and protocol, microseconds, in place of
+   * NCCL's hwLat[NET] (EFA, TCPX); absent: NCCL's own (InfiniBand, RoCE).
+   */
+  netStepLatencyMicroseconds?: Readonly<Record<FabricProtocol, number>>;
 }
 
 export function fabricView(system: SystemSpec): FabricView {
@@ -45,5 +51,6 @@ export function fabricView(system: SystemSpec): FabricView {
     nodesPerLeaf: geo.nodesPerLeaf,
     nodesPerPod: geo.nodesPerPod,
     sharp: f.sharp,
+    netStepLatencyMicroseconds: fabricKind(f.kind).netStepLatencyMicroseconds,
   };
 }

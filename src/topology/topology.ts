@@ -10,6 +10,7 @@
 import type { SystemSpec } from '../config/system-schema.js';
 import { gbpsToBytesPerSecond } from '../units.js';
 import { checkFabricHolds, fatTreeGeometry, type FatTreeGeometry } from './fat-tree-geometry.js';
+import { effectiveRouting } from '../config/fabric-kinds.js';
 
 export type DeviceKind = 'gpu' | 'nic' | 'nvswitch' | 'leaf' | 'spine' | 'core';
 export type LinkKind = 'nvlink' | 'nvls' | 'pcie' | 'net' | 'trunk';
@@ -197,7 +198,9 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
   const leafTrunkDown = new Int32Array(leaves).fill(-1);
   const podTrunkUp = new Int32Array(pods).fill(-1);
   const podTrunkDown = new Int32Array(pods).fill(-1);
-  if (system.fabric.routing === 'adaptive' && geo.tiers >= 2) {
+  // A multipath transport (EFA's SRD) spreads like adaptive routing whatever the switches do.
+  const routing = effectiveRouting(system.fabric);
+  if (routing === 'adaptive' && geo.tiers >= 2) {
     for (let l = 0; l < leaves; l++) {
       leafTrunkUp[l] = addLink(leafDev[l], leafDev[l], 'trunk', up1 * netBw, switchLat);
       leafTrunkDown[l] = addLink(leafDev[l], leafDev[l], 'trunk', up1 * netBw, switchLat);
@@ -212,7 +215,7 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
 
   return {
     system: system.name,
-    routing: system.fabric.routing,
+    routing,
     leafTrunkUp,
     leafTrunkDown,
     podTrunkUp,

@@ -264,7 +264,10 @@ export function collectivePhases(context: ScheduleContext, op: CollectiveOp, alg
       const domains = byDomain(m, ctx.domainGpus);
       if (domains.length > 1) {
         const per = Math.min(...domains.map((d) => d.length));
-        railRings(ctx, s, m, (2 * (domains.length - 1)) / domains.length / per);
+        // Beyond two domains NVLS-tree moves two shards per rail direction, as in the analytical
+        // model (NCCL's tuner halves its inter-node bandwidth past two nodes; analytical.ts nvlsCandidate).
+        const D = domains.length;
+        railRings(ctx, s, m, (D > 2 ? 2 : (2 * (D - 1)) / D) / per);
       }
     }
     return [s];
