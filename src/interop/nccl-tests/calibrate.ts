@@ -138,6 +138,12 @@ function algorithmFromLog(raw: string | undefined): CollectiveAlgorithm | undefi
   return undefined;
 }
 
+/** The GPU's family as CUDA names it ("NVIDIA H100 80GB HBM3" -> h100, "Tesla V100-SXM2-16GB" -> v100), lowercase. */
+function gpuFamily(name: string | undefined): string | undefined {
+  const m = name ? /\b(G?[A-Z]{1,2}\d{2,3})\b/.exec(name.replace(/^NVIDIA\s+|^Tesla\s+/, '')) : null;
+  return m ? m[1].toLowerCase() : undefined;
+}
+
 /** Golden-section refinement after a grid: the minimum of f over [lo, hi]. */
 export function minimize1d(f: (x: number) => number, lo: number, hi: number, log: boolean): number {
   const to = (u: number) => (log ? Math.exp(u) : u);
@@ -342,6 +348,10 @@ export function calibrateSystem(base: SystemSpec, inputs: readonly CalibrationIn
       );
     }
     void role;
+  }
+  for (const p of prepared) {
+    const family = gpuFamily(p.input.run.gpuName);
+    if (family && !base.gpu.name.toLowerCase().includes(family)) notes.push(`${p.input.run.file}: the log's GPU is ${p.input.run.gpuName} but ${base.name}'s is ${base.gpu.name}; was the right base system given?`);
   }
   const spoken = new Set(fits.map((f) => f.field));
   if (!prepared.some((p) => p.group.domains !== undefined && p.group.domains > 1)) notes.push('no run crosses NVLink domains: node.nicAchievedFraction and fabric.nicLatencyMicroseconds are the base preset\'s');

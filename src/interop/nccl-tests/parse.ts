@@ -248,7 +248,8 @@ function finish(d: Draft, file: string, opts: ParseOptions): NcclTestsRun {
   // A listing cut short (nccl-tests truncates at 2 KB per process; pastes get trimmed) says nothing of the hosts.
   const complete = listed !== undefined && d.ranks.size === listed;
   const gpus = [...new Set([...d.ranks.values()].map((r) => r.gpu))];
-  const algo = NCCL_ALGO.exec(pre)?.[1];
+  // A list is NCCL's ("Ring,Tree"); a separator at the end is prose.
+  const algo = NCCL_ALGO.exec(pre)?.[1].replace(/[,;:]+$/, '');
   const run: NcclTestsRun = { file, line: d.line, op, opFrom, ranks, nodes: complete ? hosts.length : 0, hosts: complete ? hosts : [], rows: d.rows };
   if (program) run.program = program.replace(/_mpi$/, '');
   if (gpus.length) run.gpuName = gpus.join(', ');
