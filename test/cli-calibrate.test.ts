@@ -124,6 +124,14 @@ describe('clustertwin calibrate --nccl-tests on the suite\'s published nccl-test
     expect(j.fits.find((f: { field: string }) => f.field === 'node.nicAchievedFraction').from[0].sizes).toEqual([2 ** 33]);
   });
 
+  it('has --help with examples', async () => {
+    const r = await runCli(['calibrate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: clustertwin calibrate/);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('clustertwin calibrate --nccl-tests');
+  });
+
   it.each([
     [['--system', 'nd-h100-v5'], /^error: --nccl-tests: give one or more nccl-tests output files/],
     [['--nccl-tests', 'no-such-file.txt', '--system', 'nd-h100-v5'], /^error: --nccl-tests: cannot read no-such-file\.txt: no such file \(ENOENT\)/],

@@ -50,6 +50,14 @@ describe('clustertwin compare --log', () => {
     expect(step.measured).toEqual({ median: 5.5338, p10: expect.closeTo(5.46268, 6), p90: expect.closeTo(5.68164, 6) });
   });
 
+  it('has --help with examples', async () => {
+    const r = await runCli(['compare', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: clustertwin compare/);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('clustertwin compare --log');
+  });
+
   it.each([
     [[], /^error: --log: give the training log to compare/],
     [['--log', 'no-such.log'], /^error: --log: cannot read no-such\.log: no such file \(ENOENT\)/],
