@@ -101,6 +101,8 @@ export interface FieldFit {
   worstError: number;
   /** The fit sits on its range's edge: the model cannot reach the measurement with this field alone. */
   atBound: boolean;
+  /** The rows fit the base's value as well as any other: it was kept (the field is not constrained by these runs). */
+  keptBase: boolean;
 }
 
 export interface SystemCalibration {
@@ -189,6 +191,18 @@ export function minimize1d(f: (x: number) => number, lo: number, hi: number, log
   return (best === 0 || best === grid) && f(edge) <= f(x) ? edge : x;
 }
 
+/**
+ * Where the run's ranks sat: on the log's hosts when the Rank lines name them all (4 ranks on each
+ * of 2 hosts is a multi-node run even on 8-GPU nodes), else packed as the `collective` command packs them.
+ */
+export function groupOfRun(ranks: number, hosts: number, gpusPerNode: number, domainGpus: number): GroupPlacement {
+  if (hosts <= 1 || ranks % hosts !== 0) return packedGroup(ranks, gpusPerNode, domainGpus);
+  const ranksPerNode = ranks / hosts;
+  const nodesPerDomain = Math.max(1, Math.floor(domainGpus / gpusPerNode));
+  const domains = Math.ceil(hosts / nodesPerDomain);
+  return { ranks, ranksPerNode, nodes: hosts, concurrentGroupsPerNode: 1, domains, ranksPerDomain: ranksPerNode * Math.min(hosts, nodesPerDomain), stride: 1, jobGpus: ranks };
+}
+
 interface Prepared {
   input: CalibrationInput;
   op: CollectiveOp;
@@ -212,7 +226,7 @@ function prepare(base: SystemSpec, input: CalibrationInput, opts: CalibrateOptio
   if (run.nodes > 0 && run.ranks % run.nodes === 0 && run.ranks / run.nodes > gpn) {
     throw invalid('--system', `${base.name} has ${gpn} GPUs per node but ${run.file} runs ${run.ranks / run.nodes} ranks on each of its ${run.nodes} host(s); pick the base system of the machine measured`);
   }
-  const group = packedGroup(run.ranks, gpn, base.node.nvlinkDomainGpus);
+  const group = groupOfRun(run.ranks, run.nodes, gpn, base.node.nvlinkDomainGpus ?? gpn);
   const { domains, ranksPerDomain } = domainsOf(group);
   const fromLog = algorithmFromLog(run.ncclAlgo);
   const nvlsRun = op === 'allreduce' && domains <= 1 && ranksPerDomain >= 2;
@@ -269,9 +283,17 @@ export function calibrateSystem(base: SystemSpec, inputs: readonly CalibrationIn
   const latencyRuns = prepared.filter((p) => p.rows.some((r) => r.role === 'latency'));
   const fitField = (field: CalibratedField, runs: Prepared[], role: 'bandwidth' | 'latency') => {
     const { lo, hi, log } = RANGES[field];
-    const x = minimize1d((v) => objective(SETTERS[field](system, v), runs, role), lo, hi, log);
-    system = SETTERS[field](system, x);
+    const f = (v: number) => objective(SETTERS[field](system, v), runs, role);
+    const x = minimize1d(f, lo, hi, log);
+    // Where the rows cannot tell the base's value from the fit (the model is limited by another
+    // link there: a ring bound by NVLink does not see the NICs), keep the base's.
+    const b = GETTERS[field](base);
+    const kept = b !== undefined && f(b) <= f(x) * (1 + 1e-9) + 1e-12;
+    if (kept) unconstrained.add(field);
+    else unconstrained.delete(field);
+    system = SETTERS[field](system, kept ? b : x);
   };
+  const unconstrained = new Set<CalibratedField>();
   const order: Array<[CalibratedField, Prepared[], 'bandwidth' | 'latency']> = [
     ['node.nvlinkAchievedFraction', byField('node.nvlinkAchievedFraction'), 'bandwidth'],
     ['node.nvlsAlgbwFraction', byField('node.nvlsAlgbwFraction'), 'bandwidth'],
@@ -328,9 +350,12 @@ export function calibrateSystem(base: SystemSpec, inputs: readonly CalibrationIn
       return { file: rc.file, sha256: rc.sha256, line: rc.line, ...(rc.program ? { program: rc.program } : {}), sizes: rows.map((r) => r.bytes) };
     });
     const logs = errors.map((e) => Math.log(1 + e));
-    const { lo, hi } = RANGES[field];
-    const atBound = Math.abs(value - hi) < 1e-9 * hi || (lo === 0 ? value < 1e-6 : Math.abs(value - lo) < 1e-9);
     const b = GETTERS[field](base);
+    const { lo, hi } = RANGES[field];
+    if (unconstrained.has(field)) {
+      notes.push(`${field}: the runs' rows fit the base preset's ${b ?? value} as well as any value (at their sizes another link limits the model): kept`);
+    }
+    const atBound = !unconstrained.has(field) && Math.abs(value - hi) < 1e-9 * hi || (lo === 0 ? value < 1e-6 : Math.abs(value - lo) < 1e-9);
     fits.push({
       field,
       value,
@@ -339,6 +364,7 @@ export function calibrateSystem(base: SystemSpec, inputs: readonly CalibrationIn
       residualRms: Math.sqrt(logs.reduce((s, x) => s + x * x, 0) / Math.max(logs.length, 1)),
       worstError: Math.max(0, ...errors.map(Math.abs)),
       atBound,
+      keptBase: unconstrained.has(field),
     });
     if (atBound) {
       notes.push(

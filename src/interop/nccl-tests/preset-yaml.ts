@@ -17,6 +17,7 @@ const sizeRange = (sizes: number[]): string =>
 export function fitComment(fit: FieldFit): string {
   const from = fit.from.map((f) => `${f.file} (sha256 ${f.sha256}${f.program ? `, ${f.program}` : ''}) at ${sizeRange(f.sizes)}`).join('; ');
   const base = fit.base === undefined ? 'none' : String(fit.base);
+  if (fit.keptBase) return ` base preset's value kept: clustertwin calibrate on ${from} fits it as well as any other (residual ${(fit.residualRms * 100).toFixed(1)}% rms)`;
   return ` fitted by clustertwin calibrate to ${from}; residual ${(fit.residualRms * 100).toFixed(1)}% rms, worst ${(fit.worstError * 100).toFixed(1)}%; base preset: ${base}${fit.atBound ? '; AT ITS BOUND' : ''}`;
 }
 
