@@ -94,5 +94,6 @@ describe('DeepSpeed import', () => {
     expect(path({ train_batch_size: 8, train_micro_batch_size_per_gpu: 1, gradient_accumulation_steps: 1, bf16: { enabled: true }, zero_optimization: { stage: 2, offload_optimizer: { device: 'cpu' } } })).toBe('zero_optimization.offload_optimizer.device');
     expect(path({ train_batch_size: 9, train_micro_batch_size_per_gpu: 2, gradient_accumulation_steps: 1, bf16: { enabled: true } })).toBe('train_batch_size');
     expect(path([1, 2])).toBe('ds_config');
+    expect(path({ train_batch_size: 8, train_micro_batch_size_per_gpu: 1, gradient_accumulation_steps: 1, bf16: { enabled: 'auto' } })).toBe('bf16.enabled');
   });
 });

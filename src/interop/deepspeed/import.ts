@@ -39,12 +39,18 @@ export function importDeepspeedConfig(json: unknown, argv: string[] = []): Impor
     scenario[field] = value;
     for (const option of from) mapped.push({ option, field });
   };
+  // Hugging Face's Trainer fills "auto" from its own arguments before DeepSpeed sees the config.
+  const noAuto = (v: unknown, key: string) => {
+    if (v === 'auto') throw new ClusterTwinError('invalid_value', key, '"auto" is filled in by the Hugging Face Trainer from its arguments; give the value');
+  };
   const int = (v: unknown, key: string, min: number): number | undefined => {
-    if (v === undefined || v === 'auto') return undefined;
+    noAuto(v, key);
+    if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ClusterTwinError('invalid_value', key, `expected a whole number of at least ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   const bool = (v: unknown, key: string): boolean | undefined => {
+    noAuto(v, key);
     if (v === undefined) return undefined;
     if (typeof v !== 'boolean') throw new ClusterTwinError('invalid_value', key, `expected true or false, got ${JSON.stringify(v)}`);
     return v;

@@ -139,7 +139,7 @@ export function exportTorchtitan(s: Scenario): ExportedConfig {
   const { table, unsupported } = torchtitanJob(s);
   const header = [
     `# torchtitan job for ${TORCHTITAN_VERSION}, written by clustertwin export.`,
-    `# Launch ${s.exec.gpus} processes (torchrun world size): ${TORCHTITAN_ENTRY.join(' ')} ${TORCHTITAN_CONFIG_FLAG} ${TORCHTITAN_JOB_FILE}`,
+    `# Launch as: torchrun <${s.exec.gpus} processes in all> ${TORCHTITAN_ENTRY.join(' ')} ${TORCHTITAN_CONFIG_FLAG} ${TORCHTITAN_JOB_FILE}`,
     '',
   ].join('\n');
   return {

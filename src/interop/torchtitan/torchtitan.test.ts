@@ -111,6 +111,16 @@ describe('torchtitan import of its published train configs (v0.2.2)', () => {
     expect(resolveScenario({ ...imp.scenario, system: 'dgx-h100' } as ScenarioInput, catalog).exec.dp).toBe(16);
   });
 
+  it('each published config re-exports with nothing unsupported and reads back the same', () => {
+    for (const [file, gpus, system] of [['llama3_8b.toml', 64, 'dgx-a100-80g'], ['llama3_70b.toml', 64, 'dgx-a100-80g'], ['llama3_405b.toml', 128, 'dgx-h100']] as const) {
+      const s = resolveScenario({ ...importTorchtitanToml(fixture(file), file, { gpus }).scenario, system } as ScenarioInput, catalog);
+      const out = exportTorchtitan(s);
+      expect(out.unsupported, file).toEqual([]);
+      expectValidJob(out.files[0].text);
+      expect(resolveScenario({ ...importTorchtitanToml(out.files[0].text, 'job.toml').scenario, system } as ScenarioInput, catalog), file).toEqual(s);
+    }
+  });
+
   it('needs the world size when shard and global batch are both left to it', () => {
     expect(() => importTorchtitanToml(fixture('llama3_8b.toml'), 'llama3_8b.toml')).toThrow(/gpus|GPU count/);
     // 60 GPUs do not divide into TP 8 groups.
