@@ -5,7 +5,7 @@ import type { ScenarioInput } from '../../config/scenario-input.js';
 import { ClusterTwinError } from '../../errors.js';
 import { exportDeepspeed } from './export.js';
 import { importDeepspeedConfig } from './import.js';
-import { DEEPSPEED_TOP_KEYS, DEEPSPEED_ZERO_KEYS, deepspeedOption } from './options.js';
+import { DEEPSPEED_OPTIONS, DEEPSPEED_TOP_KEYS, DEEPSPEED_ZERO_KEYS, deepspeedOption } from './options.js';
 
 const catalog = loadPresets();
 
@@ -67,6 +67,16 @@ describe('DeepSpeed export then import', () => {
     expect(named.sort()).toEqual(['cp', 'pp', 'precision', 'recompute', 'sp']);
     const z3 = resolveScenario({ system: 'dgx-h100', model: 'llama3.1-8b', gpus: 16, tp: 1, pp: 1, zero: 3, recompute: 'none' }, catalog);
     expect(exportDeepspeed(z3).unsupported.map((u) => u.setting)).toEqual(['zeroBucketParams']);
+  });
+});
+
+describe('DeepSpeed options', () => {
+  it('every transcribed option sits under a documented section', () => {
+    for (const o of DEEPSPEED_OPTIONS) {
+      const [top, sub] = o.name.split('.');
+      expect(DEEPSPEED_TOP_KEYS.has(top), o.name).toBe(true);
+      if (top === 'zero_optimization') expect(DEEPSPEED_ZERO_KEYS.has(sub), o.name).toBe(true);
+    }
   });
 });
 

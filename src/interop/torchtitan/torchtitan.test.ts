@@ -9,7 +9,7 @@ import type { ScenarioInput } from '../../config/scenario-input.js';
 import { ClusterTwinError } from '../../errors.js';
 import { exportTorchtitan, torchtitanFlavorOf } from './export.js';
 import { importTorchtitanToml } from './import.js';
-import { TORCHTITAN_FLAVORS, TORCHTITAN_KEYS, torchtitanOption } from './options.js';
+import { TORCHTITAN_FLAVORS, TORCHTITAN_KEYS, TORCHTITAN_OPTIONS, torchtitanOption } from './options.js';
 import { moduleFqnsForSplit, layersOfModuleFqns, torchtitanStageLayers } from './pipeline-split.js';
 import { flattenTable } from './toml-table.js';
 
@@ -152,6 +152,11 @@ describe('torchtitan import of its published train configs (v0.2.2)', () => {
 });
 
 describe('torchtitan flavors and stage splits', () => {
+  it('every transcribed option is a JobConfig key at v0.2.2', () => {
+    expect(TORCHTITAN_KEYS.size).toBe(149);
+    for (const o of TORCHTITAN_OPTIONS) expect(TORCHTITAN_KEYS.has(o.name), o.name).toBe(true);
+  });
+
   it('each flavor has the shape of the preset it maps to', () => {
     for (const f of TORCHTITAN_FLAVORS) expect(torchtitanFlavorOf(resolveModel(catalog, f.preset)), f.preset).toEqual(f);
   });
