@@ -19,6 +19,8 @@ import { reportCommand } from './commands/report.js';
 import { uiCommand } from './commands/ui.js';
 import { facilityCommand } from './commands/facility.js';
 import { fleetCommand } from './commands/fleet.js';
+import { importCommand } from './commands/import.js';
+import { exportCommand } from './commands/export.js';
 
 /** The user error line lives beside the engine so the web page prints the same one. */
 export { userErrorLine };
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   program.addCommand(uiCommand());
   program.addCommand(facilityCommand());
   program.addCommand(fleetCommand());
+  program.addCommand(importCommand());
+  program.addCommand(exportCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();

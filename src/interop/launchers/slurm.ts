@@ -10,7 +10,9 @@ import { shellQuote, type JobShape } from './job-shape.js';
 export function sbatchScript(shape: JobShape, command: readonly string[]): string {
   const torchrun = torchrunArgs(shape, command, '$MASTER_ADDR:29500', '$SLURM_JOB_ID')
     .map((a) => (a.startsWith('$') ? `"${a}"` : shellQuote(a)))
-    .join(' \\\n  ');
+    // One option a line: a break before each --name, its value beside it.
+    .map((a, i) => (i > 0 && a.startsWith('--') ? ` \\\n  ${a}` : i > 0 ? ` ${a}` : a))
+    .join('');
   return [
     '#!/bin/bash',
     `#SBATCH --job-name=${shape.name}`,
