@@ -50,9 +50,9 @@ Examples:
     .addOption(new Option('--json', 'print one JSON object (scenario, mapped, ignored, unknown; with --simulate the result)'));
   return cmd.action((format, input, raw) => {
     const opts = raw as Record<string, unknown>;
-    if (!(FRAMEWORK_FORMATS as readonly string[]).includes(format)) throw invalid('format', `unknown format "${format.slice(0, 40)}"; allowed: ${importable.join(', ')}`);
+    if (!(FRAMEWORK_FORMATS as readonly string[]).includes(format)) throw invalid('FORMAT', `unknown format "${format.slice(0, 40)}"; allowed: ${importable.join(', ')}`);
     const target = TARGETS[format as FrameworkFormat];
-    if (!target?.importer) throw new ClusterTwinError('unsupported', 'format', `${format} has no importer yet; allowed: ${importable.join(', ')}`);
+    if (!target?.importer) throw new ClusterTwinError('unsupported', 'FORMAT', `${format} has no importer yet; allowed: ${importable.join(', ')}`);
     if (opts.config !== undefined) throw invalid('--config', 'is not read by import; the framework configuration is the input');
     const catalog = loadPresets();
     const gpus = opts.gpus !== undefined ? parseCount(String(opts.gpus)) : undefined;
@@ -60,10 +60,10 @@ Examples:
     if (gpus !== undefined && !Number.isInteger(gpus)) throw invalid('--gpus', `expected a whole number, got "${String(opts.gpus)}"`);
     let imported: ImportedScenario;
     if (target.input === 'argv') {
-      if (input.length === 0) throw invalid('input', `give the ${format} arguments after --`);
+      if (input.length === 0) throw invalid('INPUT', `give the ${format} arguments after --`);
       imported = target.importer({ argv: input, gpus, vocab }, catalog);
     } else {
-      if (input.length !== 1) throw invalid('input', `give one ${format} config file`);
+      if (input.length !== 1) throw invalid('INPUT', `give one ${format} config file`);
       imported = target.importer({ config: readConfigFile(input[0]), gpus, vocab }, catalog);
     }
     // Scenario flags given beside the import override it.

@@ -21,7 +21,7 @@ const text = (v: unknown): string => String(v);
 const isTrue = (v: unknown): boolean => v === true || v === 'true' || v === 'True';
 
 export function importNemo(config: unknown, catalog: PresetCatalog, opts: MegatronImportOptions = {}): ImportedScenario {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw invalid('nemo', 'the config must be a mapping (trainer:, model:)');
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw invalid('NeMo config', 'the config must be a mapping (trainer:, model:)');
   const keys = flattenKeys(config);
   const args: MegatronArgs = new Map();
   const label = new Map<string, string>();
@@ -41,7 +41,7 @@ export function importNemo(config: unknown, catalog: PresetCatalog, opts: Megatr
     }
     if (value === null || value === undefined) continue;
     const choice = NEMO_OPTIONS.find((o) => o.name === key);
-    if (choice?.type === 'choice' && choice.choices && !choice.choices.includes(text(value))) throw invalid(key, `must be one of ${choice.choices.join(', ')}, got ${JSON.stringify(value)}`);
+    if (choice?.type === 'choice' && choice.choices && !choice.choices.includes(text(value))) throw invalid(`NeMo ${key}`, `must be one of ${choice.choices.join(', ')}, got ${JSON.stringify(value)}`);
     const direct: Record<string, string> = {
       'trainer.max_steps': '--train-iters', 'model.micro_batch_size': '--micro-batch-size', 'model.global_batch_size': '--global-batch-size',
       'model.tensor_model_parallel_size': '--tensor-model-parallel-size', 'model.pipeline_model_parallel_size': '--pipeline-model-parallel-size',
@@ -79,7 +79,7 @@ export function importNemo(config: unknown, catalog: PresetCatalog, opts: Megatr
         const a = text(value);
         if (a === 'swiglu' || a === 'fast-swiglu') put(key, '--swiglu', true);
         else if (a === 'squared-relu') put(key, '--squared-relu', true);
-        else if (a !== 'gelu') throw invalid(key, `${a} has no twin counterpart; the twin models gelu, swiglu and squared-relu`);
+        else if (a !== 'gelu') throw invalid(`NeMo ${key}`, `${a} has no twin counterpart; the twin models gelu, swiglu and squared-relu`);
         break;
       }
       case 'model.position_embedding_type':
