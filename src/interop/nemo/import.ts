@@ -133,7 +133,11 @@ export function importNemo(config: unknown, catalog: PresetCatalog, opts: Megatr
   // NeMo's defaults where Megatron-LM's differ: no overlap_p2p_comm key is false (the YAML's default).
   if (!('model.overlap_p2p_comm' in keys)) args.set('--no-overlap-p2p-communication', true);
   // Transformer Engine or FlashAttention: fused attention; neither: Megatron-Core's local (unfused) attention.
-  if (!isTrue(keys['model.transformer_engine']) && !isTrue(keys['model.use_flash_attention'])) put('model.transformer_engine', '--attention-backend', 'unfused');
+  if (!isTrue(keys['model.transformer_engine']) && !isTrue(keys['model.use_flash_attention'])) {
+    // Named as read only where the file has the key; NeMo's default (false) is not a key read.
+    if ('model.transformer_engine' in keys) put('model.transformer_engine', '--attention-backend', 'unfused');
+    else args.set('--attention-backend', 'unfused');
+  }
   // With TE, attention is TE's own choice (flash or cuDNN fused).
   const devices = keys['trainer.devices'];
   const nodes = keys['trainer.num_nodes'] ?? 1;
