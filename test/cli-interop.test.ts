@@ -73,7 +73,7 @@ describe('clustertwin import', () => {
     [['import', 'caffe', '--', 'x'], /^error: FORMAT: unknown format "caffe"; allowed: megatron, nemo/],
     [['import', 'torchtitan', 'job.toml'], /^error: FORMAT: torchtitan has no importer yet/],
     [['import', 'megatron'], /^error: INPUT: give the megatron arguments after --/],
-    [['import', 'nemo', '/nonexistent.yaml'], /^error: --config: cannot read \/nonexistent.yaml/],
+    [['import', 'nemo', '/nonexistent.yaml'], /^error: FILE: cannot read \/nonexistent.yaml/],
     [['import', 'megatron', '--gpus', '8', '--', 'pretrain_gpt.py', '--num-layers', 'many'], /^error: --num-layers: expected a whole number/],
     [['import', 'megatron', '--gpus', '8', '--', 'pretrain_gpt.py', '--num-layers', '2', '--hidden-size', '64', '--num-attention-heads', '2', '--seq-length', '64', '--micro-batch-size', '1', '--tokenizer-type', 'NullTokenizer', '--vocab-size', '99', '--bf16', '--fp8-format', 'hybrid', '--fp8-recipe', 'fancy'], /^error: --fp8-recipe: must be one of tensorwise, delayed, mxfp8, blockwise/],
   ])('rejects %j with one line and exit code 2', async (args, message) => {
@@ -82,6 +82,20 @@ describe('clustertwin import', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('reads a config file as TOML by its name (torchtitan jobs are TOML), and names a bad one', async () => {
+    const dir = testDir();
+    const bad = join(dir, 'job.toml');
+    writeFileSync(bad, '[model\nname = 1\n');
+    const r = await runCli(['import', 'nemo', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: FILE: .*job.toml: not valid TOML/);
+    const good = join(dir, 'nemo.toml');
+    writeFileSync(good, '[trainer]\ndevices = 8\nprecision = "bf16"\n[model]\nnum_layers = 2\nhidden_size = 64\nnum_attention_heads = 2\nencoder_seq_length = 64\nmicro_batch_size = 1\nglobal_batch_size = 8\n[model.tokenizer]\ntype = "GPT2BPETokenizer"\n');
+    const ok = await runCli(['import', 'nemo', good, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).scenario).toMatchObject({ gpus: 8, gbs: 8, seq: 64 });
   });
 
   it('a NeMo file with a bad value names the key', async () => {

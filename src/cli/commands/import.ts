@@ -4,6 +4,8 @@
  * what was mapped, ignored and not known as comments, or run with --simulate.
  */
 import { Command, Option } from '@commander-js/extra-typings';
+import { readFileSync, statSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import { stringify } from 'yaml';
 import { ClusterTwinError, invalid } from '../../errors.js';
 import { FRAMEWORK_FORMATS, type FrameworkFormat, type ImportedScenario } from '../../interop/framework-target.js';
@@ -11,7 +13,33 @@ import { TARGETS } from '../../interop/targets.js';
 import { evaluateScenario, resolveScenario } from '../../engine.js';
 import { loadPresets } from '../../node/presets.js';
 import { parseCount } from '../../units.js';
-import { addScenarioOptions, FLAG_OF_KEY, readConfigFile } from '../scenario-options.js';
+import { addScenarioOptions, FLAG_OF_KEY, MAX_CONFIG_BYTES, readConfigFile } from '../scenario-options.js';
+
+/** A framework's config file: TOML (torchtitan) by its name, else YAML or JSON as --config reads them; errors name the file. */
+export function readFrameworkFile(file: string): unknown {
+  try {
+    if (!/\.toml$/i.test(file)) return readConfigFile(file);
+    let size: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) throw new ClusterTwinError('config_file', 'FILE', `${file}: is not a file`);
+      size = st.size;
+    } catch (err) {
+      if (err instanceof ClusterTwinError) throw err;
+      throw new ClusterTwinError('config_file', 'FILE', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+    if (size > MAX_CONFIG_BYTES) throw new ClusterTwinError('config_file', 'FILE', `${file}: is larger than ${MAX_CONFIG_BYTES / 1024} KiB`);
+    try {
+      return parseToml(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ClusterTwinError('config_file', 'FILE', `${file}: not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  } catch (err) {
+    // readConfigFile speaks of --config; here the file is the command's input.
+    if (err instanceof ClusterTwinError && err.path === '--config') throw new ClusterTwinError(err.code, 'FILE', err.detail);
+    throw err;
+  }
+}
 
 /** The scenario YAML with the import's lists as comments (a `--config` file as it stands). */
 export function importedYaml(format: string, imported: ImportedScenario): string {
@@ -64,7 +92,7 @@ Examples:
       imported = target.importer({ argv: input, gpus, vocab }, catalog);
     } else {
       if (input.length !== 1) throw invalid('INPUT', `give one ${format} config file`);
-      imported = target.importer({ config: readConfigFile(input[0]), gpus, vocab }, catalog);
+      imported = target.importer({ config: readFrameworkFile(input[0]), gpus, vocab }, catalog);
     }
     // Scenario flags given beside the import override it.
     for (const key of Object.keys(FLAG_OF_KEY)) {
