@@ -89,6 +89,7 @@ export function megatronArgs(s: Scenario): MegatronArgsOut {
   if (d === undefined) no('vocab', m.vocab, `Megatron-LM pads the vocabulary to a multiple of TP ${e.tp}: it would train ${paddedVocab(m.vocab, 1, e.tp)}`);
   if ((d ?? 1) !== 128) add('--make-vocab-size-divisible-by', d ?? 1);
   add('--max-position-embeddings', Math.max(m.maxSeq ?? e.seq, e.seq));
+  if (m.positional === 'learned' && (m.maxSeq ?? 2048) < e.seq) no('maxSeq', m.maxSeq ?? 2048, `Megatron-LM needs --max-position-embeddings at least --seq-length ${e.seq}: the exported run has a longer position table than the twin counted`);
 
   // Batch, sequence and run length.
   add('--seq-length', e.seq, '--micro-batch-size', e.mbs, '--global-batch-size', e.gbs);

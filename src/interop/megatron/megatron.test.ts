@@ -91,6 +91,11 @@ describe('Megatron-LM export against the transcribed option list (core_v0.15.0)'
     expect(x.command).not.toContain('--recompute-granularity');
   });
 
+  it('names a learned position table shorter than the sequence, which Megatron-LM refuses', () => {
+    const x = exportMegatron(scenario(SCENARIOS['reshaped GPT, not a preset']));
+    expect(x.unsupported.find((u) => u.setting === 'maxSeq')?.value).toBe('2048');
+  });
+
   it('names a pipeline overlap Megatron-LM cannot do without interleaving', () => {
     const x = exportMegatron(scenario({ ...SCENARIOS['llama3-405b PP16 uneven 7,8..,7, fp32 grads'], overlap: 'dp,pp' }));
     expect(x.unsupported.map((u) => u.setting)).toContain('overlap.pp');
