@@ -21,6 +21,8 @@ import { facilityCommand } from './commands/facility.js';
 import { fleetCommand } from './commands/fleet.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { compareCommand } from './commands/compare.js';
+import { importCommand } from './commands/import.js';
+import { exportCommand } from './commands/export.js';
 
 /** The user error line lives beside the engine so the web page prints the same one. */
 export { userErrorLine };
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
   program.addCommand(fleetCommand());
   program.addCommand(calibrateCommand());
   program.addCommand(compareCommand());
+  program.addCommand(importCommand());
+  program.addCommand(exportCommand());
   // Every command exits through our handler rather than process.exit.
   const override = (c: Command<any, any>): void => {
     c.exitOverride();

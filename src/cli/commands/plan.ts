@@ -8,7 +8,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { pc } from '../color.js';
 import type { PresetCatalog } from '../../config/catalog.js';
-import { invalid } from '../../errors.js';
+import { ClusterTwinError, invalid } from '../../errors.js';
 import { BOUNDS } from '../../config/bounds.js';
 import { numberFlag } from '../flag-values.js';
 
@@ -29,6 +29,12 @@ import { parseRange } from '../../planner/ranges.js';
 import { shellQuote } from '../../planner/replay.js';
 import { formatBytes, formatDuration } from '../../units.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FRAMEWORK_FORMATS, LAUNCHERS } from '../../interop/framework-target.js';
+import { TARGETS } from '../../interop/targets.js';
+import { exportScenario, exportText, writeExport, type ExportResult } from './export.js';
+import { resolveScenario } from '../../engine.js';
 import { heading, int, pct, usd } from '../format.js';
 import { boxTable } from '../box-table.js';
 
@@ -85,9 +91,13 @@ Examples:
     .option('--recheck <n>', 'best splits of each point re-checked with the event simulation; the rest of --top from the closed form', String(PLAN_DEFAULTS.recheck))
     .option('--all-variants', 'list VP and micro-batch variants of a split as plans of their own')
     .option('--threads <n>', 'threads to search with (default: every core)')
-    .option('--json', 'print one JSON object instead of tables');
+    .option('--json', 'print one JSON object instead of tables')
+    .option('--export <format>', `also export the best plan as a framework's command line and config: ${EXPORT_FORMATS.join(', ')} (see clustertwin export)`)
+    .option('--launcher <launcher>', `with --export: wrap it for ${LAUNCHERS.join(', ')}`)
+    .option('--out <dir>', 'with --export: write its files into this existing folder');
   return cmd.action(async (raw) => {
     const opts = raw as Record<string, unknown>;
+    checkExportFlags(opts);
     const catalog = loadPresets();
     const request = planRequest(opts, catalog);
     const threads = opts.threads === undefined ? availableParallelism() : numberFlag(opts.threads, '--threads', { min: 1, max: MAX_THREADS, integer: true, unit: 'threads' });
@@ -120,8 +130,10 @@ Examples:
     };
     const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
     const report = { ...pooled.report, plans: pooled.report.plans.map(withIntervals), points: pooled.report.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
+    // The best plan as a framework would run it (plan's own output is unchanged without --export).
+    const exported = opts.export === undefined ? undefined : exportBestPlan(report.plans[0], opts, catalog);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds }, ...(exported ? { export: { ...exported.config, launcher: opts.launcher ?? null, files: exported.files } } : {}) }, null, 2)}\n`);
       return;
     }
     // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
@@ -134,7 +146,33 @@ Examples:
       return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
     });
     process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
+    if (exported) process.stdout.write(typeof opts.out === 'string' ? `\nExported the best plan: ${exported.files.map((f) => join(opts.out as string, f.path)).join(', ')}\n` : `\nThe best plan for ${String(opts.export)}:\n${exportText(exported)}`);
   });
+}
+
+const EXPORT_FORMATS = FRAMEWORK_FORMATS.filter((f) => TARGETS[f]);
+
+/** --export's names, and --launcher and --out only beside it, checked before the search. */
+function checkExportFlags(opts: Record<string, unknown>): void {
+  if (opts.export === undefined) {
+    if (opts.launcher !== undefined) throw invalid('--launcher', 'wraps an export; give --export too');
+    if (opts.out !== undefined) throw invalid('--out', "writes an export's files; give --export too");
+    return;
+  }
+  if (!(EXPORT_FORMATS as readonly string[]).includes(String(opts.export))) throw invalid('--export', `unknown format "${String(opts.export).slice(0, 40)}"; allowed: ${EXPORT_FORMATS.join(', ')}`);
+  if (opts.launcher !== undefined && !(LAUNCHERS as readonly string[]).includes(String(opts.launcher))) throw invalid('--launcher', `unknown launcher "${String(opts.launcher).slice(0, 40)}"; allowed: ${LAUNCHERS.join(', ')}`);
+  if (typeof opts.out === 'string' && !(existsSync(opts.out) && statSync(opts.out).isDirectory())) throw new ClusterTwinError('output_file', '--out', `${opts.out}: not an existing folder`);
+}
+
+/** The best plan's scenario (from its replay arguments, exactly as simulate runs it) exported. */
+function exportBestPlan(best: Plan | undefined, opts: Record<string, unknown>, catalog: PresetCatalog): ExportResult {
+  if (!best) throw new ClusterTwinError('does_not_fit', '--export', 'no plan to export');
+  const replay = addScenarioOptions(new Command('replay')).exitOverride();
+  replay.parse(best.simulate, { from: 'user' });
+  const s = resolveScenario(scenarioFromOptions(replay.opts() as Record<string, unknown>, catalog), catalog);
+  const r = exportScenario(s, String(opts.export), opts.launcher as string | undefined);
+  if (typeof opts.out === 'string') writeExport(opts.out, r.files);
+  return r;
 }
 
 

@@ -1,0 +1,31 @@
+/**
+ * The registry of framework targets: what `clustertwin import` and `export` can read and write.
+ * One entry a format; a target without an importer is export-only.
+ */
+import type { ExportedConfig, FrameworkFormat, ImportedScenario } from './framework-target.js';
+import type { PresetCatalog } from '../config/catalog.js';
+import type { Scenario } from '../config/resolve.js';
+import { exportMegatron } from './megatron/export.js';
+import { importMegatron } from './megatron/import.js';
+import { exportNemo } from './nemo/export.js';
+import { importNemo } from './nemo/import.js';
+
+/** What an importer is handed: a command line (`argv`) or a parsed config file (`config`). */
+export interface ImportSource {
+  argv?: readonly string[];
+  config?: unknown;
+  gpus?: number;
+  vocab?: number;
+}
+
+export interface FrameworkTarget {
+  /** How the importer takes its input: the arguments after `--`, or a file. */
+  input: 'argv' | 'file';
+  importer?: (source: ImportSource, catalog: PresetCatalog) => ImportedScenario;
+  exporter: (s: Scenario) => ExportedConfig;
+}
+
+export const TARGETS: Partial<Record<FrameworkFormat, FrameworkTarget>> = {
+  megatron: { input: 'argv', importer: (src, c) => importMegatron(src.argv ?? [], c, src), exporter: exportMegatron },
+  nemo: { input: 'file', importer: (src, c) => importNemo(src.config, c, src), exporter: exportNemo },
+};
