@@ -22,7 +22,10 @@ import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { intervalLabel, intervalText, predictionIntervals, rangeText, type PredictionIntervals } from '../../validation/interval.js';
 import { INTERVALS } from '../../validation/interval-table.js';
-import { planOnThreads } from '../../node/planner-pool.js';
+import { planOnThreads, searchShardOnThreads } from '../../node/planner-pool.js';
+import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
+import { SHARD_FORMAT, SHARD_FORMAT_VERSION, clustertwinVersion, shardFileText, shardFingerprint, type PlanShardFile } from '../../node/shard-file.js';
+import { parseShard, planItems } from '../../planner/shard.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS, RECHECKED_VARIANTS, withoutDefaultSplit, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
 import { parseRange } from '../../planner/ranges.js';
@@ -85,58 +88,97 @@ Examples:
     .option('--recheck <n>', 'best splits of each point re-checked with the event simulation; the rest of --top from the closed form', String(PLAN_DEFAULTS.recheck))
     .option('--all-variants', 'list VP and micro-batch variants of a split as plans of their own')
     .option('--threads <n>', 'threads to search with (default: every core)')
-    .option('--json', 'print one JSON object instead of tables');
+    .option('--json', 'print one JSON object instead of tables')
+    .option('--out <file>', 'write to a file (whole, or not at all) instead of standard output')
+    .option('--shard <K/N>', 'search only every N-th group of splits, from the K-th (K from 1), and write them as a shard file for clustertwin merge');
   return cmd.action(async (raw) => {
     const opts = raw as Record<string, unknown>;
+    const shard = opts.shard === undefined ? undefined : parseShard(String(opts.shard));
     const catalog = loadPresets();
     const request = planRequest(opts, catalog);
     const threads = opts.threads === undefined ? availableParallelism() : numberFlag(opts.threads, '--threads', { min: 1, max: MAX_THREADS, integer: true, unit: 'threads' });
+    const out = typeof opts.out === 'string' ? opts.out : undefined;
+    if (out !== undefined) checkOutputFile(out);
     const bar = !opts.json && process.stdout.isTTY ? progressBar() : undefined;
     const started = performance.now();
     let barStarted = false;
+    const onProgress = (done: number, total: number): void => {
+      if (!bar) return;
+      if (!barStarted) bar.start(total, 0);
+      barStarted = true;
+      bar.update(done);
+    };
+    if (shard) {
+      let searched;
+      try {
+        searched = await searchShardOnThreads(request, catalog, shard, { threads, onProgress });
+      } finally {
+        bar?.stop();
+      }
+      const prefix = replayPrefix(opts, request);
+      const file: PlanShardFile = {
+        format: SHARD_FORMAT,
+        formatVersion: SHARD_FORMAT_VERSION,
+        kind: 'plan',
+        clustertwin: clustertwinVersion(),
+        fingerprint: shardFingerprint('plan', planShardInputs(request, prefix), catalog),
+        shard,
+        items: planItems(searched.setup),
+        output: opts.json ? 'json' : 'table',
+        search: { threads: searched.threads, seconds: (performance.now() - started) / 1000 },
+        request,
+        replayPrefix: prefix,
+        tasks: searched.setup.tasks.length,
+        results: searched.results,
+      };
+      const text = shardFileText(file);
+      if (out !== undefined) writeOutputFile(out, text);
+      else process.stdout.write(text);
+      return;
+    }
     let pooled;
     try {
-      pooled = await planOnThreads(request, catalog, {
-        threads,
-        replayPrefix: replayPrefix(opts, request),
-        onProgress: (done, total) => {
-          if (!bar) return;
-          if (!barStarted) bar.start(total, 0);
-          barStarted = true;
-          bar.update(done);
-        },
-      });
+      pooled = await planOnThreads(request, catalog, { threads, replayPrefix: replayPrefix(opts, request), onProgress });
     } finally {
       bar?.stop();
     }
     const seconds = (performance.now() - started) / 1000;
-    // Each plan's stated interval: the suite's residuals on its GPU, precision, kernels and scale.
-    const precision = request.input.precision ?? 'bf16';
-    const kernels = request.input.kernels ?? 'fused';
-    const gpuOf = new Map<string, string>();
-    const intervalsOf = (p: Plan): PredictionIntervals => {
-      if (!gpuOf.has(p.system)) gpuOf.set(p.system, resolveSystem(catalog, p.system).gpu.name);
-      return predictionIntervals(INTERVALS, { gpu: gpuOf.get(p.system) as string, precision, kernels, gpus: p.gpus }, p);
-    };
-    const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
-    const report = { ...pooled.report, plans: pooled.report.plans.map(withIntervals), points: pooled.report.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds } }, null, 2)}\n`);
-      return;
-    }
-    // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
-    const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
-    const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
-      const gpu = resolveSystem(catalog, name).gpu;
-      // The best plan of this system says whether its weights are sharded (ZeRO-3), which errs apart.
-      const best = report.plans.find((p) => p.system === name);
-      const sharded = (best?.zero ?? 0) >= 3;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
-    });
-    process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
+    const text = planOutput(pooled.report, pooled.threads, seconds, request, catalog, Boolean(opts.json));
+    if (out !== undefined) writeOutputFile(out, text);
+    else process.stdout.write(text);
   });
 }
 
+/**
+ * What `plan` prints for a report (a table, or with `json` one JSON object), each plan with its
+ * stated interval and each system with its stated accuracy; `merge` prints a merged plan with it.
+ */
+export function planOutput(planReport: PlanReport, threads: number, seconds: number, request: PlanRequest, catalog: PresetCatalog, json: boolean): string {
+  // Each plan's stated interval: the suite's residuals on its GPU, precision, kernels and scale.
+  const precision = request.input.precision ?? 'bf16';
+  const kernels = request.input.kernels ?? 'fused';
+  const gpuOf = new Map<string, string>();
+  const intervalsOf = (p: Plan): PredictionIntervals => {
+    if (!gpuOf.has(p.system)) gpuOf.set(p.system, resolveSystem(catalog, p.system).gpu.name);
+    return predictionIntervals(INTERVALS, { gpu: gpuOf.get(p.system) as string, precision, kernels, gpus: p.gpus }, p);
+  };
+  const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
+  const report = { ...planReport, plans: planReport.plans.map(withIntervals), points: planReport.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
+  if (json) return `${JSON.stringify({ ...report, search: { threads, seconds } }, null, 2)}\n`;
+  // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
+  const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
+  const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
+    const gpu = resolveSystem(catalog, name).gpu;
+    // The best plan of this system says whether its weights are sharded (ZeRO-3), which errs apart.
+    const best = report.plans.find((p) => p.system === name);
+    const sharded = (best?.zero ?? 0) >= 3;
+    return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
+  });
+  return `${renderPlan(report, threads, seconds, accuracy)}\n`;
+}
+
+/** What decides a plan's result: its fingerprinted inputs (the request and the replay prefix). */
+export const planShardInputs = (request: PlanRequest, replayPrefix: readonly string[]): unknown => ({ request, replayPrefix });
 
 function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): PlanRequest {
   const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true, bound: BOUNDS.gpus });
