@@ -29,7 +29,7 @@ export interface Shard {
   count: number;
 }
 
-/** Most shards one search may be cut into (a Slurm array is at most MaxArraySize, 1001 by default; 10^5 leaves room). */
+/** Most shards one search may be cut into: the most pods a Kubernetes Indexed Job runs at once (.spec.parallelism <= 10^5, JobSpec API reference); a Slurm array index is at most MaxArraySize - 1 (MaxArraySize 1001 by default, slurm.conf(5)). */
 export const MAX_SHARDS = 100_000;
 
 const SHARD_WORDS = `K/N with whole numbers 1 <= K <= N <= ${MAX_SHARDS.toLocaleString('en-US')} (K counts from 1; e.g. 3/16)`;

@@ -75,10 +75,16 @@ Each plan's step time and time to train come with simulate's 80% interval
 (--json: stepTimeInterval and timeToTrainInterval on each plan; the table
 output states plan 1's; docs/accuracy.md).
 
+--shard K/N (K from 1) searches one slice of the space, dealt by size so the
+shards take about as long, and writes it as a shard file (to --out); once all
+N have run, clustertwin merge shard-*.json prints what plan without --shard
+prints (docs/interop/sharding.md: a Slurm array, a Kubernetes Indexed Job).
+
 Examples:
   clustertwin plan --system dgx-h100 --model llama3-405b --gpus 16384 --seq 8192 --gbs 2048 --tokens 15.6T
   clustertwin plan --model llama3-70b --system dgx-h100,dgx-b200 --gpus 256..4096 --objective cost
-  clustertwin plan --model gpt3-175b --gpus 1024 --tp 8 --json`,
+  clustertwin plan --model gpt3-175b --gpus 1024 --tp 8 --json
+  clustertwin plan --model llama3-405b --gpus 16384 --shard 3/16 --out shard-3.json`,
     );
   addScenarioOptions(cmd)
     .addOption(new Option('--objective <goal>', 'what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))

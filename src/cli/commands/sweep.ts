@@ -55,10 +55,15 @@ stepTimeLowSeconds ... intervalBasis columns in CSV); a row the engine refuses
 varies the machine or the model, splits not given as flags are chosen per
 row; --plan chooses each row's split with the planner.
 
+--shard K/N (K from 1) computes rows K, K+N, K+2N, ... (counting from 1) and
+writes them as a shard file (to --out); once all N have run, clustertwin merge
+prints the same CSV or JSON lines as one sweep (docs/interop/sharding.md).
+
 Examples:
   clustertwin sweep --system dgx-h100 --model llama3-70b --gpus 1024 --tp 8 --pp 4 --set node.nicGbps=100,200,400,800
   clustertwin sweep --model llama3-70b --gpus 512 --set system=dgx-a100-80g,dgx-h100,dgx-b200 --plan --json
-  clustertwin sweep --set gbs=768..3072 --set fabric.oversubscription=1,2,4 --out what-if.csv`,
+  clustertwin sweep --set gbs=768..3072 --set fabric.oversubscription=1,2,4 --out what-if.csv
+  clustertwin sweep --set gbs=768..3072 --set fabric.oversubscription=1,2,4 --shard 2/4 --out part-2.json`,
     );
   addScenarioOptions(cmd)
     .option('--set <field=values>', 'vary a field (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
