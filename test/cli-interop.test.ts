@@ -113,7 +113,8 @@ describe('plan --export', () => {
     [['--export', 'caffe'], /^error: --export: unknown format "caffe"/],
     [['--export', 'megatron', '--launcher', 'pbs'], /^error: --launcher: unknown launcher "pbs"/],
     [['--launcher', 'slurm'], /^error: --launcher: wraps an export; give --export too/],
-    [['--out', '/tmp'], /^error: --out: writes an export's files; give --export too/],
+    [['--export-dir', '/tmp'], /^error: --export-dir: writes an export's files; give --export too/],
+    [['--export', 'megatron', '--shard', '1/2'], /^error: --export: exports the best plan of a whole search; not with --shard/],
   ])('rejects %j before searching, with exit code 2', async (args, message) => {
     const r = await runCli(['plan', '--model', 'llama3-8b', '--system', 'dgx-h100', '--gpus', '8', ...args]);
     expect(r.code).toBe(2);

@@ -13,6 +13,7 @@ import { validateCommand } from './commands/validate.js';
 import { reliabilityCommand } from './commands/reliability.js';
 import { planCommand } from './commands/plan.js';
 import { sweepCommand } from './commands/sweep.js';
+import { mergeCommand } from './commands/merge.js';
 import { serveCommand } from './commands/serve.js';
 import { servePlanCommand } from './commands/serve-plan.js';
 import { reportCommand } from './commands/report.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(reliabilityCommand());
   program.addCommand(planCommand());
   program.addCommand(sweepCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(serveCommand());
   program.addCommand(servePlanCommand());
   program.addCommand(reportCommand());

@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PresetCatalog } from '../config/catalog.js';
-import { finishPlan, preparePlan, runPlan, runPlanTask, type PlanOptions, type PlanReport, type PlanRequest, type PlanSetup, type TaskResult } from '../planner/plan.js';
+import { finishPlan, preparePlan, runPlan, runPlanTask, runPlanTasks, type PlanOptions, type PlanReport, type PlanRequest, type PlanSetup, type TaskResult } from '../planner/plan.js';
+import { shardPlanSetup, type Shard } from '../planner/shard.js';
 
 const WORKER_KIND = 'clustertwin-planner';
 
@@ -21,6 +22,8 @@ interface WorkerInput {
   kind: typeof WORKER_KIND;
   request: PlanRequest;
   catalog: PresetCatalog;
+  /** The slice of the space this run searches (`plan --shard`); every worker cuts the same one. */
+  shard?: Shard;
 }
 
 type ToWorker = { task: number };
@@ -54,10 +57,36 @@ function startWorker(data: WorkerInput): Worker {
 /** Runs the planner, on worker threads when the space is large enough. */
 export async function planOnThreads(req: PlanRequest, catalog: PresetCatalog, opts: PoolOptions = {}): Promise<PooledReport> {
   const setup = preparePlan(req, catalog);
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), setup.tasks.length));
-  if (threads === 1 || setup.total < MIN_PARALLEL_SPLITS) return { report: runPlan(setup, catalog, opts), threads: 1 };
+  const threads = poolThreads(setup, opts.threads);
+  if (threads === 1) return { report: runPlan(setup, catalog, opts), threads: 1 };
   const results = await runTasks(setup, { kind: WORKER_KIND, request: req, catalog }, threads, opts.onProgress);
   return { report: finishPlan(setup, results, catalog, opts), threads };
+}
+
+/** Threads worth starting for a setup: 1 when the space is small. */
+function poolThreads(setup: PlanSetup, asked: number | undefined): number {
+  const threads = Math.max(1, Math.min(asked ?? availableParallelism(), setup.tasks.length));
+  return setup.total < MIN_PARALLEL_SPLITS ? 1 : threads;
+}
+
+export interface PooledSearch {
+  /** The whole space's setup (what the merge finishes with). */
+  setup: PlanSetup;
+  /** One result per task of the whole setup, holding this shard's groups only. */
+  results: TaskResult[];
+  /** Threads that searched. */
+  threads: number;
+}
+
+/** Searches one shard of the space, on worker threads when its slice is large enough, and stops before the re-check. */
+export async function searchShardOnThreads(req: PlanRequest, catalog: PresetCatalog, shard: Shard, opts: Omit<PoolOptions, 'replayPrefix'> = {}): Promise<PooledSearch> {
+  const setup = preparePlan(req, catalog);
+  const sliced = shardPlanSetup(setup, shard);
+  const threads = poolThreads(sliced, opts.threads);
+  if (threads === 1) return { setup, results: runPlanTasks(sliced, opts.onProgress), threads: 1 };
+  const results = await runTasks(sliced, { kind: WORKER_KIND, request: req, catalog, shard }, threads, opts.onProgress);
+  results.sort((a, b) => a.task - b.task);
+  return { setup, results, threads };
 }
 
 /** Tasks each worker holds at once, so it never waits for the main thread between tasks. */
@@ -121,7 +150,7 @@ function serve(input: WorkerInput): void {
   let setup: PlanSetup | undefined;
   port.on('message', (msg: ToWorker) => {
     try {
-      setup ??= preparePlan(input.request, input.catalog);
+      setup ??= input.shard ? shardPlanSetup(preparePlan(input.request, input.catalog), input.shard) : preparePlan(input.request, input.catalog);
       const reply: FromWorker = { result: runPlanTask(setup, msg.task) };
       port.postMessage(reply);
     } catch (err) {

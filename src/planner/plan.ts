@@ -362,14 +362,19 @@ export function plan(req: PlanRequest, catalog: PresetCatalog, opts: PlanOptions
 
 /** Runs every task of a prepared plan in the calling thread, then finishes it. */
 export function runPlan(setup: PlanSetup, catalog: PresetCatalog, opts: PlanOptions = {}): PlanReport {
+  return finishPlan(setup, runPlanTasks(setup, opts.onProgress), catalog, opts);
+}
+
+/** Runs every task of a prepared plan in the calling thread: the search without the re-check (what a shard does). */
+export function runPlanTasks(setup: PlanSetup, onProgress?: PlanOptions['onProgress']): TaskResult[] {
   const results: TaskResult[] = [];
   let considered = 0;
   for (let t = 0; t < setup.tasks.length; t++) {
     const r = runPlanTask(setup, t);
     results.push(r);
     considered += r.counts.considered;
-    opts.onProgress?.(considered, setup.total);
+    onProgress?.(considered, setup.total);
   }
-  return finishPlan(setup, results, catalog, opts);
+  return results;
 }
 

@@ -22,7 +22,10 @@ import { accuracyFor, accuracySentence } from '../../validation/accuracy.js';
 import { ACCURACY } from '../../validation/accuracy-table.js';
 import { intervalLabel, intervalText, predictionIntervals, rangeText, type PredictionIntervals } from '../../validation/interval.js';
 import { INTERVALS } from '../../validation/interval-table.js';
-import { planOnThreads } from '../../node/planner-pool.js';
+import { planOnThreads, searchShardOnThreads } from '../../node/planner-pool.js';
+import { checkOutputFile, writeOutputFile } from '../../node/output-file.js';
+import { SHARD_FORMAT, SHARD_FORMAT_VERSION, clustertwinVersion, shardFileText, shardFingerprint, type PlanShardFile } from '../../node/shard-file.js';
+import { parseShard, planItems } from '../../planner/shard.js';
 import { OBJECTIVES, parseObjective } from '../../planner/objectives.js';
 import { PLAN_DEFAULTS, RECHECKED_VARIANTS, withoutDefaultSplit, type Plan, type PlanReport, type PlanRequest } from '../../planner/plan.js';
 import { parseRange } from '../../planner/ranges.js';
@@ -78,10 +81,17 @@ Each plan's step time and time to train come with simulate's 80% interval
 (--json: stepTimeInterval and timeToTrainInterval on each plan; the table
 output states plan 1's; docs/accuracy.md).
 
+--shard K/N (K from 1) searches one slice of the space, dealt by size so the
+shards take about as long, and writes it as a shard file (to --out); once all
+N have run, clustertwin merge shard-*.json prints what plan without --shard
+prints (docs/interop/sharding.md: a Slurm array, a Kubernetes Indexed Job).
+
 Examples:
   clustertwin plan --system dgx-h100 --model llama3-405b --gpus 16384 --seq 8192 --gbs 2048 --tokens 15.6T
   clustertwin plan --model llama3-70b --system dgx-h100,dgx-b200 --gpus 256..4096 --objective cost
-  clustertwin plan --model gpt3-175b --gpus 1024 --tp 8 --json`,
+  clustertwin plan --model gpt3-175b --gpus 1024 --tp 8 --json
+  clustertwin plan --model llama3-405b --gpus 16384 --shard 3/16 --out shard-3.json
+  clustertwin plan --model llama3-70b --system dgx-h100 --gpus 512 --export megatron --launcher slurm --export-dir run/`,
     );
   addScenarioOptions(cmd)
     .addOption(new Option('--objective <goal>', 'what to optimize').choices(OBJECTIVES).default(PLAN_DEFAULTS.objective))
@@ -92,76 +102,119 @@ Examples:
     .option('--all-variants', 'list VP and micro-batch variants of a split as plans of their own')
     .option('--threads <n>', 'threads to search with (default: every core)')
     .option('--json', 'print one JSON object instead of tables')
+    .option('--out <file>', 'write to a file (whole, or not at all) instead of standard output')
+    .option('--shard <K/N>', 'search only every N-th group of splits, from the K-th (K from 1), and write them as a shard file for clustertwin merge')
     .option('--export <format>', `also export the best plan as a framework's command line and config: ${EXPORT_FORMATS.join(', ')} (see clustertwin export)`)
     .option('--launcher <launcher>', `with --export: wrap it for ${LAUNCHERS.join(', ')}`)
-    .option('--out <dir>', 'with --export: write its files into this existing folder');
+    .option('--export-dir <dir>', 'with --export: write its files into this existing folder');
   return cmd.action(async (raw) => {
     const opts = raw as Record<string, unknown>;
+    const shard = opts.shard === undefined ? undefined : parseShard(String(opts.shard));
     checkExportFlags(opts);
+    // A shard holds a part of the search; its best plan is known only once the shards are merged.
+    if (shard && opts.export !== undefined) throw invalid('--export', 'exports the best plan of a whole search; not with --shard (merge the shards, then run plan or export on the best plan)');
     const catalog = loadPresets();
     const request = planRequest(opts, catalog);
     const threads = opts.threads === undefined ? availableParallelism() : numberFlag(opts.threads, '--threads', { min: 1, max: MAX_THREADS, integer: true, unit: 'threads' });
+    const out = typeof opts.out === 'string' ? opts.out : undefined;
+    if (out !== undefined) checkOutputFile(out);
     const bar = !opts.json && process.stdout.isTTY ? progressBar() : undefined;
     const started = performance.now();
     let barStarted = false;
+    const onProgress = (done: number, total: number): void => {
+      if (!bar) return;
+      if (!barStarted) bar.start(total, 0);
+      barStarted = true;
+      bar.update(done);
+    };
+    if (shard) {
+      let searched;
+      try {
+        searched = await searchShardOnThreads(request, catalog, shard, { threads, onProgress });
+      } finally {
+        bar?.stop();
+      }
+      const prefix = replayPrefix(opts, request);
+      const file: PlanShardFile = {
+        format: SHARD_FORMAT,
+        formatVersion: SHARD_FORMAT_VERSION,
+        kind: 'plan',
+        clustertwin: clustertwinVersion(),
+        fingerprint: shardFingerprint('plan', planShardInputs(request, prefix), catalog),
+        shard,
+        items: planItems(searched.setup),
+        output: opts.json ? 'json' : 'table',
+        search: { threads: searched.threads, seconds: (performance.now() - started) / 1000 },
+        request,
+        replayPrefix: prefix,
+        tasks: searched.setup.tasks.length,
+        results: searched.results,
+      };
+      const text = shardFileText(file);
+      if (out !== undefined) writeOutputFile(out, text);
+      else process.stdout.write(text);
+      return;
+    }
     let pooled;
     try {
-      pooled = await planOnThreads(request, catalog, {
-        threads,
-        replayPrefix: replayPrefix(opts, request),
-        onProgress: (done, total) => {
-          if (!bar) return;
-          if (!barStarted) bar.start(total, 0);
-          barStarted = true;
-          bar.update(done);
-        },
-      });
+      pooled = await planOnThreads(request, catalog, { threads, replayPrefix: replayPrefix(opts, request), onProgress });
     } finally {
       bar?.stop();
     }
     const seconds = (performance.now() - started) / 1000;
-    // Each plan's stated interval: the suite's residuals on its GPU, precision, kernels and scale.
-    const precision = request.input.precision ?? 'bf16';
-    const kernels = request.input.kernels ?? 'fused';
-    const gpuOf = new Map<string, string>();
-    const intervalsOf = (p: Plan): PredictionIntervals => {
-      if (!gpuOf.has(p.system)) gpuOf.set(p.system, resolveSystem(catalog, p.system).gpu.name);
-      return predictionIntervals(INTERVALS, { gpu: gpuOf.get(p.system) as string, precision, kernels, gpus: p.gpus }, p);
-    };
-    const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
-    const report = { ...pooled.report, plans: pooled.report.plans.map(withIntervals), points: pooled.report.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
     // The best plan as a framework would run it (plan's own output is unchanged without --export).
-    const exported = opts.export === undefined ? undefined : exportBestPlan(report.plans[0], opts, catalog);
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, search: { threads: pooled.threads, seconds }, ...(exported ? { export: { ...exported.config, launcher: opts.launcher ?? null, files: exported.files } } : {}) }, null, 2)}\n`);
-      return;
-    }
-    // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
-    const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
-    const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
-      const gpu = resolveSystem(catalog, name).gpu;
-      // The best plan of this system says whether its weights are sharded (ZeRO-3), which errs apart.
-      const best = report.plans.find((p) => p.system === name);
-      const sharded = (best?.zero ?? 0) >= 3;
-      return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
-    });
-    process.stdout.write(`${renderPlan(report, pooled.threads, seconds, accuracy)}\n`);
-    if (exported) process.stdout.write(typeof opts.out === 'string' ? `\nExported the best plan: ${exported.files.map((f) => join(opts.out as string, f.path)).join(', ')}\n` : `\nThe best plan for ${String(opts.export)}:\n${exportText(exported)}`);
+    const exported = opts.export === undefined ? undefined : exportBestPlan(pooled.report.plans[0], opts, catalog);
+    const exportJson = exported ? { export: { ...exported.config, launcher: opts.launcher ?? null, files: exported.files } } : undefined;
+    let text = planOutput(pooled.report, pooled.threads, seconds, request, catalog, Boolean(opts.json), exportJson);
+    if (exported && !opts.json) text += typeof opts.exportDir === 'string' ? `\nExported the best plan: ${exported.files.map((f) => join(opts.exportDir as string, f.path)).join(', ')}\n` : `\nThe best plan for ${String(opts.export)}:\n${exportText(exported)}`;
+    if (out !== undefined) writeOutputFile(out, text);
+    else process.stdout.write(text);
   });
 }
 
+/**
+ * What `plan` prints for a report (a table, or with `json` one JSON object), each plan with its
+ * stated interval and each system with its stated accuracy; `merge` prints a merged plan with it.
+ */
+export function planOutput(planReport: PlanReport, threads: number, seconds: number, request: PlanRequest, catalog: PresetCatalog, json: boolean, extraJson?: Record<string, unknown>): string {
+  // Each plan's stated interval: the suite's residuals on its GPU, precision, kernels and scale.
+  const precision = request.input.precision ?? 'bf16';
+  const kernels = request.input.kernels ?? 'fused';
+  const gpuOf = new Map<string, string>();
+  const intervalsOf = (p: Plan): PredictionIntervals => {
+    if (!gpuOf.has(p.system)) gpuOf.set(p.system, resolveSystem(catalog, p.system).gpu.name);
+    return predictionIntervals(INTERVALS, { gpu: gpuOf.get(p.system) as string, precision, kernels, gpus: p.gpus }, p);
+  };
+  const withIntervals = (p: Plan): Plan & PredictionIntervals => ({ ...p, ...intervalsOf(p) });
+  const report = { ...planReport, plans: planReport.plans.map(withIntervals), points: planReport.points.map((pt) => ({ ...pt, best: pt.best && withIntervals(pt.best) })) };
+  if (json) return `${JSON.stringify({ ...report, search: { threads, seconds }, ...extraJson }, null, 2)}\n`;
+  // Stated accuracy for each system searched: the suite's record on its GPU and this precision.
+  const moe = scenarioModel(parseScenarioInput(request.input), catalog).moe !== undefined;
+  const accuracy = [...new Set(report.points.map((p) => p.system))].map((name) => {
+    const gpu = resolveSystem(catalog, name).gpu;
+    // The best plan of this system says whether its weights are sharded (ZeRO-3), which errs apart.
+    const best = report.plans.find((p) => p.system === name);
+    const sharded = (best?.zero ?? 0) >= 3;
+    return `${name}: ${accuracySentence(accuracyFor(ACCURACY, gpu.name, precision, kernels, moe, sharded), gpu.description ?? gpu.name, precision, kernels, moe, sharded)}`;
+  });
+  return `${renderPlan(report, threads, seconds, accuracy)}\n`;
+}
+
+/** What decides a plan's result: its fingerprinted inputs (the request and the replay prefix). */
+export const planShardInputs = (request: PlanRequest, replayPrefix: readonly string[]): unknown => ({ request, replayPrefix });
+
 const EXPORT_FORMATS = FRAMEWORK_FORMATS.filter((f) => TARGETS[f]);
 
-/** --export's names, and --launcher and --out only beside it, checked before the search. */
+/** --export's names, and --launcher and --export-dir only beside it, checked before the search. */
 function checkExportFlags(opts: Record<string, unknown>): void {
   if (opts.export === undefined) {
     if (opts.launcher !== undefined) throw invalid('--launcher', 'wraps an export; give --export too');
-    if (opts.out !== undefined) throw invalid('--out', "writes an export's files; give --export too");
+    if (opts.exportDir !== undefined) throw invalid('--export-dir', "writes an export's files; give --export too");
     return;
   }
   if (!(EXPORT_FORMATS as readonly string[]).includes(String(opts.export))) throw invalid('--export', `unknown format "${String(opts.export).slice(0, 40)}"; allowed: ${EXPORT_FORMATS.join(', ')}`);
   if (opts.launcher !== undefined && !(LAUNCHERS as readonly string[]).includes(String(opts.launcher))) throw invalid('--launcher', `unknown launcher "${String(opts.launcher).slice(0, 40)}"; allowed: ${LAUNCHERS.join(', ')}`);
-  if (typeof opts.out === 'string' && !(existsSync(opts.out) && statSync(opts.out).isDirectory())) throw new ClusterTwinError('output_file', '--out', `${opts.out}: not an existing folder`);
+  if (typeof opts.exportDir === 'string' && !(existsSync(opts.exportDir) && statSync(opts.exportDir).isDirectory())) throw new ClusterTwinError('output_file', '--export-dir', `${opts.exportDir}: not an existing folder`);
 }
 
 /** The best plan's scenario (from its replay arguments, exactly as simulate runs it) exported. */
@@ -171,10 +224,9 @@ function exportBestPlan(best: Plan | undefined, opts: Record<string, unknown>, c
   replay.parse(best.simulate, { from: 'user' });
   const s = resolveScenario(scenarioFromOptions(replay.opts() as Record<string, unknown>, catalog), catalog);
   const r = exportScenario(s, String(opts.export), opts.launcher as string | undefined);
-  if (typeof opts.out === 'string') writeExport(opts.out, r.files);
+  if (typeof opts.exportDir === 'string') writeExport(opts.exportDir, r.files);
   return r;
 }
-
 
 function planRequest(opts: Record<string, unknown>, catalog: PresetCatalog): PlanRequest {
   const gpus = opts.gpus === undefined ? undefined : parseRange(String(opts.gpus), '--gpus', { integer: true, bound: BOUNDS.gpus });
