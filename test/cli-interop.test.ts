@@ -44,6 +44,22 @@ describe('clustertwin export', () => {
 });
 
 describe('clustertwin import', () => {
+  it('imports a published torchtitan job with the GPU count its launcher would give', async () => {
+    const r = await runCli(['import', 'torchtitan', 'test/fixtures/torchtitan/llama3_8b.toml', '--system', 'dgx-h100', '--gpus', '8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.scenario).toMatchObject({ model: 'llama3.1-8b', gpus: 8, zero: 3, system: 'dgx-h100' });
+  });
+
+  it('imports a DeepSpeed config with --gpus as the world size', async () => {
+    const dir = testDir();
+    const file = join(dir, 'ds_config.json');
+    writeFileSync(file, JSON.stringify({ train_micro_batch_size_per_gpu: 2, gradient_accumulation_steps: 4, zero_optimization: { stage: 2 }, bf16: { enabled: true } }));
+    const r = await runCli(['import', 'deepspeed', file, '--model', 'llama3-8b', '--system', 'dgx-h100', '--gpus', '16', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).scenario).toMatchObject({ gpus: 16, mbs: 2, gbs: 128, zero: 2 });
+  });
+
   it('prints scenario YAML with mapped, ignored and unknown options as comments', async () => {
     const r = await runCli(['import', 'megatron', '--system', 'dgx-h100', '--gpus', '8', '--', ...ARGS]);
     expect(r.code, r.stderr).toBe(0);
@@ -71,7 +87,7 @@ describe('clustertwin import', () => {
 
   it.each([
     [['import', 'caffe', '--', 'x'], /^error: FORMAT: unknown format "caffe"; allowed: megatron, nemo/],
-    [['import', 'torchtitan', 'job.toml'], /^error: FORMAT: torchtitan has no importer yet/],
+    [['import', 'torchtitan', 'test/fixtures/torchtitan/llama3_8b.toml', '--system', 'dgx-h100'], /^error: --gpus: global_batch_size -1 is local_batch_size x the data-parallel degree/],
     [['import', 'megatron'], /^error: INPUT: give the megatron arguments after --/],
     [['import', 'nemo', '/nonexistent.yaml'], /^error: FILE: cannot read \/nonexistent.yaml/],
     [['import', 'megatron', '--gpus', '8', '--', 'pretrain_gpt.py', '--num-layers', 'many'], /^error: --num-layers: expected a whole number/],
