@@ -360,7 +360,7 @@ function llamaLike(r: Reader, name: string): Shape {
     const topK = r.count('num_experts_per_tok', 'moe.topK', BOUNDS.experts);
     const expertFfnHidden = r.count('moe_intermediate_size', 'moe.expertFfnHidden', BOUNDS.ffnHidden);
     const step = r.count('decoder_sparse_step', 'moe (every layer)', BOUNDS.layers, 1);
-    if (step !== 1) throw new ClusterTwinError('unsupported', 'decoder_sparse_step', `${step}: experts on every ${step}th layer, the rest dense; the model spec takes the dense layers first (moe.denseLayers); allowed: 1`);
+    if (step !== 1) throw new ClusterTwinError('unsupported', 'decoder_sparse_step', `${step}: experts on one layer in every ${step}, the rest dense; the model spec takes the dense layers first (moe.denseLayers); allowed: 1`);
     const dense = r.raw('mlp_only_layers');
     r.map('mlp_only_layers', 'moe (every layer)');
     if (dense !== undefined && dense !== null && !(Array.isArray(dense) && dense.length === 0)) {
@@ -387,7 +387,7 @@ function llamaLike(r: Reader, name: string): Shape {
 function deepseekV3(r: Reader, name: string): Shape {
   const base = llamaLikeCore(r);
   const freq = r.count('moe_layer_freq', 'moe (every layer after the dense ones)', BOUNDS.layers, 1);
-  if (freq !== 1) throw new ClusterTwinError('unsupported', 'moe_layer_freq', `${freq}: experts on every ${freq}th layer; the model spec holds leading dense layers then MoE layers; allowed: 1`);
+  if (freq !== 1) throw new ClusterTwinError('unsupported', 'moe_layer_freq', `${freq}: experts on one layer in every ${freq}; the model spec holds leading dense layers then MoE layers; allowed: 1`);
   const qLora = r.raw('q_lora_rank');
   if (qLora === null || qLora === undefined) {
     r.map('q_lora_rank', 'mla.qLoraRank');
