@@ -26,7 +26,7 @@ function reach(entry: string): Map<string, string[]> {
 }
 
 describe('the engine runs in a browser', () => {
-  for (const entry of ['engine.ts', 'planner/plan.ts', 'reliability/analysis.ts', 'validation/run-validation.ts', 'serving/plan/serve-plan.ts', 'report/training-report.ts', 'report/serving-load-curve.ts', 'report/fabric-load-data.ts', 'fleet/workload/index.ts']) {
+  for (const entry of ['engine.ts', 'planner/plan.ts', 'reliability/analysis.ts', 'validation/run-validation.ts', 'serving/plan/serve-plan.ts', 'report/training-report.ts', 'report/serving-load-curve.ts', 'report/fabric-load-data.ts', 'fleet/workload/index.ts', 'interop/hf-config.ts']) {
     it(`${entry} reaches no Node built-in, src/node or src/cli`, () => {
       const graph = reach(entry);
       expect(graph.size).toBeGreaterThan(5);
