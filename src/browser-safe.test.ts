@@ -26,10 +26,11 @@ function reach(entry: string): Map<string, string[]> {
 }
 
 describe('the engine runs in a browser', () => {
-  for (const entry of ['engine.ts', 'planner/plan.ts', 'reliability/analysis.ts', 'validation/run-validation.ts', 'serving/plan/serve-plan.ts', 'report/training-report.ts', 'report/serving-load-curve.ts', 'report/fabric-load-data.ts', 'fleet/workload/index.ts', 'interop/nccl-tests/calibrate.ts', 'interop/nccl-tests/preset-yaml.ts', 'interop/train-log/compare.ts']) {
+  for (const entry of ['engine.ts', 'planner/plan.ts', 'reliability/analysis.ts', 'validation/run-validation.ts', 'serving/plan/serve-plan.ts', 'report/training-report.ts', 'report/serving-load-curve.ts', 'report/fabric-load-data.ts', 'fleet/workload/index.ts', 'interop/nccl-tests/calibrate.ts', 'interop/nccl-tests/preset-yaml.ts', 'interop/train-log/compare.ts', 'interop/hf-config.ts', 'interop/targets.ts']) {
     it(`${entry} reaches no Node built-in, src/node or src/cli`, () => {
       const graph = reach(entry);
-      expect(graph.size).toBeGreaterThan(5);
+      // A real entry reaches several modules (the importer alone: the schemas and errors it stands on).
+      expect(graph.size).toBeGreaterThan(entry.startsWith('interop/') ? 3 : 5);
       const offending: string[] = [];
       for (const [file, specs] of graph) {
         for (const spec of specs) {

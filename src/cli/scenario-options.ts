@@ -4,6 +4,7 @@
  * config file, which overrides the default scenario.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { parse, YAMLParseError } from 'yaml';
 import { ClusterTwinError } from '../errors.js';
@@ -11,6 +12,7 @@ import { parseCount } from '../units.js';
 import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
 import { FLAG_OF_KEY, layerScenario } from '../config/scenario-layers.js';
+import { modelOrFile } from './model-file.js';
 import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RANK_VARIATIONS, RECOMPUTE_MODES, GRAD_BUFFER_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (defined beside the layering rule, which the web page shares). */
@@ -22,7 +24,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .option('--config <file>', 'scenario file (YAML or JSON); its keys are these flags in camelCase')
     .option('--system <preset>', 'system preset (GPU, node, fabric, prices), e.g. dgx-h100')
     .option('--gpus <n>', 'number of GPUs')
-    .option('--model <preset>', 'model preset, e.g. llama3-405b')
+    .option('--model <preset|file>', 'model preset, e.g. llama3-405b, or a Hugging Face config.json (docs/interop/hf-config.md)')
     .option('--layers <n>', 'override: transformer layers')
     .option('--hidden <n>', 'override: hidden size')
     .option('--heads <n>', 'override: attention heads')
@@ -77,26 +79,29 @@ const MAX_YAML_ALIASES = 100;
 /** Mappings and lists nested at most this deep (a scenario is 3 levels; deeper is hostile). */
 const MAX_CONFIG_DEPTH = 32;
 
-const configError = (file: string, why: string): ClusterTwinError => new ClusterTwinError('config_file', '--config', `${file}: ${why}`);
+const configError = (file: string, why: string, flag = '--config'): ClusterTwinError => new ClusterTwinError('config_file', flag, `${file}: ${why}`);
 
-/** Reads at most MAX_CONFIG_BYTES of a regular file (a FIFO or /dev/zero would never end). */
-function readBounded(file: string): string {
+/**
+ * Reads at most MAX_CONFIG_BYTES of a regular file (a FIFO or /dev/zero would never end); `flag`
+ * names the flag that gave the file, `what` the kind of file, in the errors.
+ */
+export function readBounded(file: string, flag = '--config', what = 'a scenario file'): string {
   let fd: number;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw configError(file, 'is a folder, not a scenario file');
-    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw configError(file, 'is not a file');
+    if (st.isDirectory()) throw configError(file, `is a folder, not ${what}`, flag);
+    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw configError(file, 'is not a file', flag);
     fd = openSync(file, 'r');
   } catch (err) {
     if (err instanceof ClusterTwinError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ClusterTwinError('config_file', '--config', `cannot read ${file} (${code})`);
+    throw new ClusterTwinError('config_file', flag, `cannot read ${file} (${code})`);
   }
   try {
     const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let n = 0;
     for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES / 1024} KiB; a scenario file is a few KB`);
+    if (n > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES / 1024} KiB; ${what} is a few KB`, flag);
     return buf.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
@@ -170,7 +175,11 @@ function flagsToInput(opts: Opts): Record<string, unknown> {
  */
 export function scenarioFromOptions(opts: Opts, catalog: PresetCatalog): ScenarioInputParsed {
   const flags = flagsToInput(opts);
+  // --model path/to/config.json: a Hugging Face config read into an inline model (src/cli/model-file.ts).
+  if (typeof flags.model === 'string') flags.model = modelOrFile(flags.model, catalog, '--model');
   const file = typeof opts.config === 'string' ? (readConfigFile(opts.config) as Record<string, unknown>) : undefined;
+  // `model: ./config.json` in a scenario file is relative to the scenario file.
+  if (file && typeof file.model === 'string') file.model = modelOrFile(file.model, catalog, `${opts.config as string}: model`, dirname(opts.config as string));
   const base = (catalog.scenarios.default as Record<string, unknown> | undefined) ?? {};
   const user = { ...(file ?? {}), ...flags };
   if (file) {

@@ -26,6 +26,7 @@ import { servingAccuracyFor, servingAccuracySentence, type ServingAccuracyEntry 
 import { SERVING_ACCURACY } from '../../validation/serving-accuracy-table.js';
 import { FLEET_METHODS, FLEET_SHORTCUT_MIN_REPLICAS, type FleetMethod } from '../../serving/fleet-method.js';
 import { durationFlag, numberFlag } from '../flag-values.js';
+import { modelOrFile } from '../model-file.js';
 
 const YEAR_SECONDS = 365 * 86_400;
 
@@ -33,7 +34,7 @@ const YEAR_SECONDS = 365 * 86_400;
 export function addServeOptions<C extends Command<any, any, any>>(cmd: C): C {
   cmd
     .option('--system <preset>', 'system preset', 'dgx-h100')
-    .option('--model <preset>', 'model preset, e.g. llama3.1-70b', 'llama3.1-70b')
+    .option('--model <preset|file>', "model preset, e.g. llama3.1-70b, or a Hugging Face config.json", 'llama3.1-70b')
     .option('--tp <n>', 'tensor-parallel GPUs per replica', '8')
     .option('--pp <n>', 'pipeline stages per replica', '1')
     .option('--ep <n>', 'expert-parallel ranks inside the TP group (mixture-of-experts models)', '1')
@@ -83,7 +84,9 @@ export interface ParsedServe {
 export function parseServeOptions(raw: unknown, cmd: Command<any, any, any>): ParsedServe {
   const opts = raw as Record<string, unknown>;
   const catalog = loadPresets();
-  const scenario = parseScenarioInput({ system: opts.system, model: opts.model });
+  // --model path/to/config.json: a Hugging Face config read into an inline model (src/cli/model-file.ts).
+  const modelInput = typeof opts.model === 'string' ? modelOrFile(opts.model, catalog, '--model') : opts.model;
+  const scenario = parseScenarioInput({ system: opts.system, model: modelInput });
   const system = scenarioSystem(scenario, catalog);
   const model = scenarioModel(scenario, catalog);
   const whole = (flag: string, max: number, unit?: string) => numberFlag(opts[flagKey(flag)], flag, { min: 1, max, integer: true, unit });

@@ -13,6 +13,7 @@ import { evaluateScenario, resolveScenario, type SimulationResult } from '../../
 import { loadPresets } from '../../node/presets.js';
 import { formatBytes, formatCount, formatDuration } from '../../units.js';
 import { freesGradsBetweenSteps } from '../../memory/memory-model.js';
+import { activeParamsPerToken, totalParams } from '../../model/transformer.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 import { modelTitle, runTokensText, tokensGivenBy } from '../describe-scenario.js';
 import { columns, heading, int, keyValues, pct, shareTable, usd } from '../format.js';
@@ -39,7 +40,8 @@ timeToTrainInterval; method and measured coverage: docs/accuracy.md).
 Examples:
   clustertwin simulate
   clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full
-  clustertwin simulate --model llama3-70b --gpus 512 --json`,
+  clustertwin simulate --model llama3-70b --gpus 512 --json
+  clustertwin simulate --model ./Meta-Llama-3.1-8B/config.json --gpus 64 --json   # a Hugging Face config.json`,
     );
   addScenarioOptions(cmd)
     .option('--json', 'print one JSON object instead of tables')
@@ -55,7 +57,9 @@ Examples:
     // And the interval the suite's residuals of the nearest kind give (validation/interval.ts).
     const intervals = resultIntervals(result);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...result, accuracy, ...intervals }, null, 2)}\n`);
+      // params / activeParams: the model's size at a glance (an imported config.json checks itself against its card).
+      const model = result.config.model;
+      process.stdout.write(`${JSON.stringify({ ...result, accuracy, ...intervals, params: totalParams(model), activeParams: activeParamsPerToken(model) }, null, 2)}\n`);
       return;
     }
     process.stdout.write(`${renderSimulation(result, { tokensGivenBy: tokensGivenBy(opts), accuracy, intervals })}\n`);
@@ -94,6 +98,8 @@ export function renderSimulation(r: SimulationResult, opts: RenderOptions = {}):
     ]),
   );
   if (!r.achievable) out.push(pc.red(NOT_ACHIEVABLE_LONG));
+  // Below the block (and the warning, whose line tests and users find at a fixed place), aligned with it.
+  out.push(keyValues([['parameters'.padEnd('layers/stage'.length), model.moe ? `${formatCount(totalParams(model))}, ${formatCount(activeParamsPerToken(model))} active per token` : formatCount(totalParams(model))]]));
   out.push('');
   out.push(heading('Step'));
   out.push(
