@@ -70,3 +70,22 @@ describe('simulateFleet: placement', () => {
     expect(topo.goodput.all).toBeGreaterThanOrEqual(rand.goodput.all);
   });
 });
+
+describe('simulateFleet: the hourly series', () => {
+  it("sums, state by state, to the run's GPU-hours, and each hour to the fleet's GPUs", () => {
+    const fleet = fleetModel(system, { gpus: 1024, hotSpares: 2, failureRateScale: 50 });
+    const days = 5;
+    const r = simulateFleet(fleet, testJobs({ jobs: 400, days: 6, seed: 3, maxGpus: 512 }), { days, scheduler: 'backfill', placement: 'topology', seed: 3 });
+    const s = r.series;
+    expect(s.hour.length).toBe(days * 24);
+    for (const k of Object.keys(r.gpuHours) as Array<keyof FleetReport['gpuHours']>) {
+      expect(s.gpuHours[k].length).toBe(s.hour.length);
+      expect(s.gpuHours[k].reduce((a, b) => a + b, 0)).toBeCloseTo(r.gpuHours[k], 4);
+    }
+    for (let i = 0; i < s.hour.length; i++) {
+      const hour = Object.values(s.gpuHours).reduce((a, v) => a + v[i]!, 0);
+      expect(hour).toBeCloseTo(1024, 6);
+    }
+    expect(r.failures.total).toBeGreaterThan(0);
+  });
+});

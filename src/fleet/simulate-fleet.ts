@@ -95,7 +95,20 @@ export interface FleetReport {
   energyMWh: number;
   facilityEnergyMWh: number;
   /** Hourly samples for charts. */
-  series: { hour: number[]; allocatedUtilization: number[]; queueLength: number[] };
+  series: FleetSeries;
+}
+
+/**
+ * Hourly samples for charts: at the end of each simulated hour `hour[i]`, the allocated share and
+ * the queue's length at that instant, and each state's GPU-hours within that hour (`gpuHours`: they
+ * sum to the fleet's GPUs for a whole hour). Lost work is charged in the hour it is lost (a
+ * failure's work since the last checkpoint), so an hour with a large failure shows less busy.
+ */
+export interface FleetSeries {
+  hour: number[];
+  allocatedUtilization: number[];
+  queueLength: number[];
+  gpuHours: { [K in keyof GpuHours]: number[] };
 }
 
 const SUBMIT = 0;
@@ -237,7 +250,14 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const seenPod = new Int32Array(fleet.pods);
   let stamp = 0;
   const outBuf = new Int32Array(fleet.nodes);
-  const series = { hour: [] as number[], allocatedUtilization: [] as number[], queueLength: [] as number[] };
+  const series: FleetSeries = {
+    hour: [],
+    allocatedUtilization: [],
+    queueLength: [],
+    gpuHours: { busy: [], lostToFailure: [], lostToPreemption: [], idle: [], failedOrRepair: [], spare: [] },
+  };
+  /** The integrals at the last sample, so each sample records its own hour's share. */
+  let atSample = { allocated: 0, lostFail: 0, lostPreempt: 0, idle: 0, repair: 0, spare: 0 };
   const classWork = new Float64Array(4);
   const classHeld = new Float64Array(4);
   const delays: number[][] = [[], [], [], []];
@@ -735,6 +755,18 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
         series.hour.push(ev.a);
         series.allocatedUtilization.push(allocGpus / (fleet.nodes * g));
         series.queueLength.push(queue.length);
+        {
+          const sh = series.gpuHours;
+          const lf = lostFailS - atSample.lostFail;
+          const lp = lostPreemptS - atSample.lostPreempt;
+          sh.busy.push((allocatedS - atSample.allocated - lf - lp) / 3600);
+          sh.lostToFailure.push(lf / 3600);
+          sh.lostToPreemption.push(lp / 3600);
+          sh.idle.push((idleS - atSample.idle) / 3600);
+          sh.failedOrRepair.push((repairS - atSample.repair) / 3600);
+          sh.spare.push((spareS - atSample.spare) / 3600);
+          atSample = { allocated: allocatedS, lostFail: lostFailS, lostPreempt: lostPreemptS, idle: idleS, repair: repairS, spare: spareS };
+        }
         if (opts.onProgress) opts.onProgress(ev.a, hours);
         changed = false;
         break;

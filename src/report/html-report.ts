@@ -12,6 +12,8 @@ export interface ReportSection {
   title: string;
   /** Label and value pairs, shown as a small table. */
   rows?: Array<[string, string]>;
+  /** Tables with a header row (the fleet's GPU-hours by state, its figures by job size). */
+  tables?: Array<{ head: string[]; rows: string[][] }>;
   text?: string;
   charts: Chart[];
 }
@@ -47,8 +49,12 @@ figure{background:#fff;border:1px solid #e1e4e8;border-radius:6px;margin:12px 0;
 figure h3{font-size:15px;margin:0 0 6px}figcaption{color:#555;font-size:13px;margin-top:6px}
 figure svg{max-width:100%;height:auto}
 pre{background:#fff;border:1px solid #e1e4e8;padding:10px;overflow:auto;font-size:12px}
+table.grid{border-collapse:collapse;margin:8px 0;background:#fff}table.grid th,table.grid td{border:1px solid #e1e4e8;padding:3px 10px;text-align:right}table.grid th:first-child,table.grid td:first-child{text-align:left}
 footer{color:#777;font-size:12px;margin-top:32px}ul.nm{font-size:12px;color:#555}
 `;
+
+const gridTable = (t: { head: string[]; rows: string[][] }): string =>
+  `<table class="grid"><thead><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
 const kvTable = (rows: Array<[string, string]>): string =>
   `<table class="kv">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
@@ -61,7 +67,7 @@ function figureHtml(chart: Chart, document: Document): string {
 /** The report as one HTML file's text. `document` is only used to draw the charts. */
 export function reportHtml(doc: ReportDocument, document: Document): string {
   const sections = doc.sections
-    .map((s) => `<section><h2>${escapeHtml(s.title)}</h2>${s.rows ? kvTable(s.rows) : ''}${s.text ? `<p>${escapeHtml(s.text)}</p>` : ''}${s.charts.map((c) => figureHtml(c, document)).join('')}</section>`)
+    .map((s) => `<section><h2>${escapeHtml(s.title)}</h2>${s.rows ? kvTable(s.rows) : ''}${(s.tables ?? []).map(gridTable).join('')}${s.text ? `<p>${escapeHtml(s.text)}</p>` : ''}${s.charts.map((c) => figureHtml(c, document)).join('')}</section>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

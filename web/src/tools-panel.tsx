@@ -1,6 +1,7 @@
 /**
- * Plan, reliability and serve from the page, on scenario A: each runs in a Web Worker
- * (tool-worker.ts) with a progress bar, and prints the figures its CLI command leads with.
+ * Plan, reliability and serve from the page, on scenario A, and a fleet on its own inputs
+ * (fleet-view.tsx): each runs in a Web Worker (tool-worker.ts) with a progress bar, and prints the
+ * figures its CLI command leads with.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ScenarioInputParsed } from '../../src/config/scenario-input.js';
@@ -9,7 +10,8 @@ import { parseCount } from '../../src/units.js';
 import type { PageError } from './evaluate.js';
 import { formatCount, formatDuration, int, pct, usd } from './format.js';
 import { startToolJob, type RunningJob } from './tool-client.js';
-import type { ToolJob, ToolResult } from './tool-jobs.js';
+import { DEFAULT_FLEET, type FleetJobInput, type ToolJob, type ToolResult } from './tool-jobs.js';
+import { FleetOptions, FleetResult } from './fleet-view.js';
 
 type Tool = ToolJob['kind'];
 
@@ -181,8 +183,10 @@ export function ToolsPanel({ user }: ToolsProps) {
   const [objective, setObjective] = useState<Objective>('time');
   const [trials, setTrials] = useState('200');
   const [serveFields, setServe] = useState({ tp: '8', isl: '1024', osl: '1024', concurrency: '16' });
+  const [fleet, setFleet] = useState<FleetJobInput>(DEFAULT_FLEET);
   const { state, run } = useToolRunner();
   const start = () => {
+    if (tool === 'fleet') return void run({ kind: 'fleet', fleet });
     if (!user) return;
     // Counts as the CLI reads them (16, 1K, 2e3).
     const num = (s: string) => parseCount(s);
@@ -197,9 +201,9 @@ export function ToolsPanel({ user }: ToolsProps) {
   const shown = state.result?.result;
   return (
     <section class="tools" aria-label="tools">
-      <h2>Plan, reliability and serve (scenario A)</h2>
+      <h2>Plan, reliability and serve (scenario A), and a fleet</h2>
       <div class="tabs" role="tablist">
-        {(['plan', 'reliability', 'serve'] as const).map((t) => (
+        {(['plan', 'reliability', 'serve', 'fleet'] as const).map((t) => (
           <button type="button" role="tab" aria-selected={tool === t} data-tool={t} onClick={() => setTool(t)}>
             {t}
           </button>
@@ -233,7 +237,8 @@ export function ToolsPanel({ user }: ToolsProps) {
             <span class="hint">one replica of the model on the system, a closed loop of clients</span>
           </span>
         )}
-        <button type="button" class="run" data-run-tool={tool} disabled={!user || state.progress !== null} onClick={start}>
+        {tool === 'fleet' && <FleetOptions onInput={setFleet} />}
+        <button type="button" class="run" data-run-tool={tool} disabled={(!user && tool !== 'fleet') || state.progress !== null} onClick={start}>
           run {tool}
         </button>
         {state.progress !== null && <progress max={1} value={state.progress} aria-label={`${tool} progress`} />}
@@ -246,6 +251,7 @@ export function ToolsPanel({ user }: ToolsProps) {
       {shown?.kind === 'plan' && <PlanResult r={shown.report} seconds={state.result!.seconds} />}
       {shown?.kind === 'reliability' && <ReliabilityResult r={shown.report} failureFreeSeconds={shown.failureFreeSeconds} />}
       {shown?.kind === 'serve' && <ServeResult r={shown.report} />}
+      {shown?.kind === 'fleet' && <FleetResult r={shown.report} seconds={state.result!.seconds} />}
     </section>
   );
 }

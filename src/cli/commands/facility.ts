@@ -29,6 +29,7 @@ maximum (design power: UPS, generators, building cost), and under the training j
 scenario flags describe (average power: energy, PUE). The job's step timeline gives the power
 swing: compute phases against communication and the pipeline bubble, a checkpoint's pause, and
 a failure stopping --failure-gpus GPUs at once. Without --model the default scenario's model runs.
+\`clustertwin report facility\` writes the same as an HTML report with the power over a few steps.
 Figures and their sources: docs/facility.md, docs/sources/facility.md.
 
 Examples:
@@ -36,6 +37,20 @@ Examples:
   clustertwin facility --system dgx-h100 --gpus 16384 --model llama3-405b --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full --pue 1.3
   clustertwin facility --system gb200-nvl72 --gpus 576 --ups 2N --no-swing --json`,
     );
+  addFacilityOptions(cmd).option('--json', 'print one JSON object instead of tables');
+  return cmd.action((raw) => {
+    const opts = raw as Record<string, unknown>;
+    const report = facilityFromOptions(opts);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${renderFacility(report)}\n`);
+  });
+}
+
+/** Facility's flags on `cmd` (the scenario's, then the building's): `facility` and `report facility` share them. */
+export function addFacilityOptions<C extends Command<any, any>>(cmd: C): C {
   addScenarioOptions(cmd)
     .option('--pue <x>', "power usage effectiveness (default: the system preset's)")
     .addOption(new Option('--ups <r>', 'UPS redundancy').choices([...REDUNDANCY]).default('N+1'))
@@ -44,46 +59,40 @@ Examples:
     .option('--node-price <usd>', 'price of one node, USD (default: the system\'s figure)')
     .option('--failure-gpus <n>', 'GPUs a failure stops at once (default: the whole job)')
     .option('--power-floor <x>', 'GPU power floor, a fraction of TDP (the mitigation of arXiv 2508.14318: narrower swing, more energy)')
-    .option('--no-swing', 'skip the training step (no power swing; GPUs at the preset\'s fraction of TDP)')
-    .option('--json', 'print one JSON object instead of tables');
-  return cmd.action((raw) => {
-    const opts = raw as Record<string, unknown>;
-    const catalog = loadPresets();
-    const fo: FacilityOptions = {
-      upsRedundancy: opts.ups as Redundancy,
-      generatorRedundancy: opts.generators as Redundancy,
-    };
-    if (opts.pue !== undefined) fo.pue = numberFlag(opts.pue, '--pue', { min: 1, max: 10 });
-    if (opts.energyPrice !== undefined) fo.energyUsdPerMWh = numberFlag(opts.energyPrice, '--energy-price', { min: 0, max: 1e6, unit: 'USD per MWh' });
-    if (opts.nodePrice !== undefined) fo.node = { priceUsd: numberFlag(opts.nodePrice, '--node-price', { min: 0, max: 1e9, unit: 'USD' }) };
-    if (opts.failureGpus !== undefined) fo.failureGpus = numberFlag(opts.failureGpus, '--failure-gpus', { min: 1, max: 1e8, integer: true, unit: 'GPUs' });
-    if (opts.powerFloor !== undefined) fo.powerFloorFraction = numberFlag(opts.powerFloor, '--power-floor', { min: 0, max: 1, unit: 'a fraction of TDP' });
-    const parsed = scenarioFromOptions(opts, catalog);
-    if (parsed.gpus === undefined) throw new ClusterTwinError('invalid_value', '--gpus', 'the facility needs the number of GPUs it holds');
-    let report: FacilityReport;
-    if (opts.swing === false) {
-      const system = scenarioSystem(parsed, catalog);
-      checkFabricHolds(system, parsed.gpus);
-      report = facilityReport(system, parsed.gpus, fo);
-    } else {
-      const scenario = resolveScenario(parsed, catalog);
-      if (fo.failureGpus !== undefined && fo.failureGpus > scenario.exec.gpus) {
-        throw new ClusterTwinError('out_of_range', '--failure-gpus', `a failure stops at most the job's ${scenario.exec.gpus.toLocaleString('en-US')} GPUs, got ${fo.failureGpus.toLocaleString('en-US')}`);
-      }
-      try {
-        report = facilityReport(scenario.system, parsed.gpus, { ...fo, scenario });
-      } catch (err) {
-        // The swing needs the step's every event; the engine names its own --timeline flag.
-        if (err instanceof ClusterTwinError && err.path === 'timeline') throw new ClusterTwinError(err.code, '--gbs', `${err.detail.replace(/; --timeline keeps.*$/, '')}: the power swing keeps every event of at most ${MAX_TIMELINE_PASSES.toLocaleString('en-US')}; lower --gbs, raise --mbs, or give --no-swing`);
-        throw err;
-      }
-    }
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(`${renderFacility(report)}\n`);
-  });
+    .option('--no-swing', 'skip the training step (no power swing; GPUs at the preset\'s fraction of TDP)');
+  return cmd;
+}
+
+/** The facility report facility's flags describe (every bad value a ClusterTwinError naming its flag). */
+export function facilityFromOptions(opts: Record<string, unknown>): FacilityReport {
+  const catalog = loadPresets();
+  const fo: FacilityOptions = {
+    upsRedundancy: opts.ups as Redundancy,
+    generatorRedundancy: opts.generators as Redundancy,
+  };
+  if (opts.pue !== undefined) fo.pue = numberFlag(opts.pue, '--pue', { min: 1, max: 10 });
+  if (opts.energyPrice !== undefined) fo.energyUsdPerMWh = numberFlag(opts.energyPrice, '--energy-price', { min: 0, max: 1e6, unit: 'USD per MWh' });
+  if (opts.nodePrice !== undefined) fo.node = { priceUsd: numberFlag(opts.nodePrice, '--node-price', { min: 0, max: 1e9, unit: 'USD' }) };
+  if (opts.failureGpus !== undefined) fo.failureGpus = numberFlag(opts.failureGpus, '--failure-gpus', { min: 1, max: 1e8, integer: true, unit: 'GPUs' });
+  if (opts.powerFloor !== undefined) fo.powerFloorFraction = numberFlag(opts.powerFloor, '--power-floor', { min: 0, max: 1, unit: 'a fraction of TDP' });
+  const parsed = scenarioFromOptions(opts, catalog);
+  if (parsed.gpus === undefined) throw new ClusterTwinError('invalid_value', '--gpus', 'the facility needs the number of GPUs it holds');
+  if (opts.swing === false) {
+    const system = scenarioSystem(parsed, catalog);
+    checkFabricHolds(system, parsed.gpus);
+    return facilityReport(system, parsed.gpus, fo);
+  }
+  const scenario = resolveScenario(parsed, catalog);
+  if (fo.failureGpus !== undefined && fo.failureGpus > scenario.exec.gpus) {
+    throw new ClusterTwinError('out_of_range', '--failure-gpus', `a failure stops at most the job's ${scenario.exec.gpus.toLocaleString('en-US')} GPUs, got ${fo.failureGpus.toLocaleString('en-US')}`);
+  }
+  try {
+    return facilityReport(scenario.system, parsed.gpus, { ...fo, scenario });
+  } catch (err) {
+    // The swing needs the step's every event; the engine names its own --timeline flag.
+    if (err instanceof ClusterTwinError && err.path === 'timeline') throw new ClusterTwinError(err.code, '--gbs', `${err.detail.replace(/; --timeline keeps.*$/, '')}: the power swing keeps every event of at most ${MAX_TIMELINE_PASSES.toLocaleString('en-US')}; lower --gbs, raise --mbs, or give --no-swing`);
+    throw err;
+  }
 }
 
 const mw = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} MW`;

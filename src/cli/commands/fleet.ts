@@ -29,23 +29,9 @@ const oneOf = <T extends string>(raw: unknown, allowed: readonly T[], flag: stri
   return v as T;
 };
 
-export function fleetCommand(source?: WorkloadSource): Command<any, any> {
-  const cmd = new Command('fleet')
-    .description('a multi-tenant GPU fleet over days: scheduling, placement, failures, utilisation, revenue, energy')
-    .addHelpText(
-      'after',
-      `
-Jobs come from a trace (--trace: clustertwin CSV/JSON lines, Acme, Helios or
-Philly) or a seeded generator matched to a published cluster summary
-(--generator). Nodes fail at the system's failure-model rates; a failed node
-goes to repair and its job restarts from its last checkpoint on a hot spare, a
-free node, or waits. GPU-hours by state sum to GPUs x hours (docs/fleet.md).
-
-Examples:
-  clustertwin fleet --system nd-h100-v5 --gpus 10752 --days 90 --generator acme-seren
-  clustertwin fleet --gpus 4096 --days 30 --generator philly --scheduler backfill --placement random --json
-  clustertwin fleet --gpus 2048 --days 14 --trace jobs.csv --hot-spares 8 --scheduler priority`,
-    )
+/** Fleet's flags on `cmd`: `clustertwin fleet` and `clustertwin report fleet` share them. */
+export function addFleetOptions<C extends Command<any, any>>(cmd: C): C {
+  cmd
     .option('--system <preset>', 'system preset (node, fabric, price, power, failure model)', 'nd-h100-v5')
     .option('--gpus <n>', "the fleet's GPUs (whole nodes)", '10752')
     .option('--days <d>', 'simulated days', '30')
@@ -59,61 +45,98 @@ Examples:
     .option('--maintenance-every <days>', 'rolling planned maintenance: drain the next share of nodes every this many days')
     .option('--maintenance-hours <h>', 'how long each maintenance window keeps its nodes out', '8')
     .option('--maintenance-share <x>', 'share of the nodes each window drains', '0.05')
-    .option('--seed <n>', 'seed of the generator, the failures and random placement', '1')
-    .option('--json', 'print one JSON object instead of tables');
+    .option('--seed <n>', 'seed of the generator, the failures and random placement', '1');
+  return cmd;
+}
+
+/** A fleet run as fleet's flags describe it: the report, the building, the workload's name. */
+export interface FleetRun {
+  report: FleetReport;
+  building: FleetBuilding;
+  workload: string;
+}
+
+/**
+ * Parses fleet's flags (every bad value a ClusterTwinError naming its flag), builds the workload and
+ * simulates the fleet. `onProgress` gets the simulated hours done and the hours in all.
+ */
+export function runFleetFromOptions(opts: Record<string, unknown>, source: WorkloadSource | undefined, onProgress?: (done: number, total: number) => void): FleetRun {
+  const catalog = loadPresets();
+  const system = resolveSystem(catalog, String(opts.system), '--system');
+  const gpus = numberFlag(opts.gpus, '--gpus', { min: system.node.gpusPerNode, max: 1e7, integer: true, unit: 'GPUs' });
+  const days = numberFlag(opts.days, '--days', { min: 0, max: 3650, exclusiveMin: true, unit: 'days' });
+  const hotSpares = numberFlag(opts.hotSpares, '--hot-spares', { min: 0, max: 1e6, integer: true, unit: 'nodes' });
+  const failureRateScale = numberFlag(opts.failureRateScale, '--failure-rate-scale', { min: 0, max: 1e4, unit: 'a factor' });
+  const seed = numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true });
+  const scheduler = oneOf<SchedulerPolicy>(opts.scheduler, SCHEDULERS, '--scheduler');
+  const placement = oneOf<PlacementPolicy>(opts.placement, PLACEMENTS, '--placement');
+  if ((opts.trace === undefined) === (opts.generator === undefined)) {
+    throw new ClusterTwinError('invalid_value', '--trace', 'give the jobs with either --trace FILE or --generator KIND (one of them)');
+  }
+  const generator = opts.generator === undefined ? undefined : oneOf<GeneratorKind>(opts.generator, GENERATORS, '--generator');
+  const maintenance =
+    opts.maintenanceEvery === undefined
+      ? undefined
+      : {
+          everyDays: numberFlag(opts.maintenanceEvery, '--maintenance-every', { min: 0, max: 3650, exclusiveMin: true, unit: 'days' }),
+          hours: numberFlag(opts.maintenanceHours, '--maintenance-hours', { min: 0, max: 8760, exclusiveMin: true, unit: 'hours' }),
+          share: numberFlag(opts.maintenanceShare, '--maintenance-share', { min: 0, max: 1, exclusiveMin: true, unit: 'a fraction' }),
+        };
+  const quotasGpus = opts.quota === undefined ? undefined : quotaFlag(String(opts.quota));
+  const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
+  const workload: WorkloadSource = source ?? { generateWorkload, loadTrace };
+  let jobs;
+  if (generator) jobs = workload.generateWorkload(generator, { gpus: fleet.nodes * fleet.gpusPerNode, days, seed });
+  else {
+    const path = String(opts.trace);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ClusterTwinError('invalid_value', '--trace', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    jobs = workload.loadTrace(path, text);
+  }
+  // A training job without a duration gets the step model's time to train on this system.
+  jobs = withTrainingDurations(jobs, system.name, catalog);
+  const report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, onProgress });
+  return { report, building: fleetBuilding(system, report.gpus), workload: generator ?? String(opts.trace) };
+}
+
+export function fleetCommand(source?: WorkloadSource): Command<any, any> {
+  const cmd = new Command('fleet')
+    .description('a multi-tenant GPU fleet over days: scheduling, placement, failures, utilisation, revenue, energy')
+    .addHelpText(
+      'after',
+      `
+Jobs come from a trace (--trace: clustertwin CSV/JSON lines, Acme, Helios or
+Philly) or a seeded generator matched to a published cluster summary
+(--generator). Nodes fail at the system's failure-model rates; a failed node
+goes to repair and its job restarts from its last checkpoint on a hot spare, a
+free node, or waits. GPU-hours by state sum to GPUs x hours (docs/fleet.md).
+\`clustertwin report fleet\` draws the same run as an HTML report with charts.
+
+Examples:
+  clustertwin fleet --system nd-h100-v5 --gpus 10752 --days 90 --generator acme-seren
+  clustertwin fleet --gpus 4096 --days 30 --generator philly --scheduler backfill --placement random --json
+  clustertwin fleet --gpus 2048 --days 14 --trace jobs.csv --hot-spares 8 --scheduler priority`,
+    );
+  addFleetOptions(cmd).option('--json', 'print one JSON object instead of tables');
   return cmd.action(async (raw) => {
     const opts = raw as Record<string, unknown>;
-    const catalog = loadPresets();
-    const system = resolveSystem(catalog, String(opts.system), '--system');
-    const gpus = numberFlag(opts.gpus, '--gpus', { min: system.node.gpusPerNode, max: 1e7, integer: true, unit: 'GPUs' });
-    const days = numberFlag(opts.days, '--days', { min: 0, max: 3650, exclusiveMin: true, unit: 'days' });
-    const hotSpares = numberFlag(opts.hotSpares, '--hot-spares', { min: 0, max: 1e6, integer: true, unit: 'nodes' });
-    const failureRateScale = numberFlag(opts.failureRateScale, '--failure-rate-scale', { min: 0, max: 1e4, unit: 'a factor' });
-    const seed = numberFlag(opts.seed, '--seed', { min: -1e15, max: 1e15, integer: true });
-    const scheduler = oneOf<SchedulerPolicy>(opts.scheduler, SCHEDULERS, '--scheduler');
-    const placement = oneOf<PlacementPolicy>(opts.placement, PLACEMENTS, '--placement');
-    if ((opts.trace === undefined) === (opts.generator === undefined)) {
-      throw new ClusterTwinError('invalid_value', '--trace', 'give the jobs with either --trace FILE or --generator KIND (one of them)');
-    }
-    const generator = opts.generator === undefined ? undefined : oneOf<GeneratorKind>(opts.generator, GENERATORS, '--generator');
-    const maintenance =
-      opts.maintenanceEvery === undefined
-        ? undefined
-        : {
-            everyDays: numberFlag(opts.maintenanceEvery, '--maintenance-every', { min: 0, max: 3650, exclusiveMin: true, unit: 'days' }),
-            hours: numberFlag(opts.maintenanceHours, '--maintenance-hours', { min: 0, max: 8760, exclusiveMin: true, unit: 'hours' }),
-            share: numberFlag(opts.maintenanceShare, '--maintenance-share', { min: 0, max: 1, exclusiveMin: true, unit: 'a fraction' }),
-          };
-    const quotasGpus = opts.quota === undefined ? undefined : quotaFlag(String(opts.quota));
-    const fleet = fleetModel(system, { gpus, hotSpares, failureRateScale });
-    const workload: WorkloadSource = source ?? { generateWorkload, loadTrace };
-    let jobs;
-    if (generator) jobs = workload.generateWorkload(generator, { gpus: fleet.nodes * fleet.gpusPerNode, days, seed });
-    else {
-      const path = String(opts.trace);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (e) {
-        throw new ClusterTwinError('invalid_value', '--trace', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-      }
-      jobs = workload.loadTrace(path, text);
-    }
-    // A training job without a duration gets the step model's time to train on this system.
-    jobs = withTrainingDurations(jobs, system.name, catalog);
     const bar = progressBar(Boolean(opts.json) || !process.stdout.isTTY || !process.stderr.isTTY, 'Fleet [{bar}] {percentage}% | hour {value}/{total}');
-    let report: FleetReport;
+    let run: FleetRun;
     try {
-      report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, onProgress: bar?.update });
+      run = runFleetFromOptions(opts, source, bar?.update);
     } finally {
       bar?.stop();
     }
-    const building = fleetBuilding(system, report.gpus);
+    const { report, building, workload } = run;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, workload: generator ?? String(opts.trace), building }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...report, workload, building }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderFleet(report, generator ?? String(opts.trace), building)}\n`);
+    process.stdout.write(`${renderFleet(report, workload, building)}\n`);
   });
 }
 

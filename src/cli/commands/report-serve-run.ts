@@ -20,6 +20,7 @@ import type { DisaggregatedServeReport } from '../../serving/serve-disaggregated
 import type { LatencySummary } from '../../serving/latency-stats.js';
 import { formatCount, formatDuration } from '../../units.js';
 import { int, usd } from '../format.js';
+import { givenFlags, shellWord } from '../command-line.js';
 import { poolRows } from './serve-pools.js';
 import { parseServeOptions, runServe, serveAccuracy } from './serve-options.js';
 import { serveLoadWords } from './serve.js';
@@ -61,7 +62,7 @@ export function runReportServe(opts: Record<string, unknown>, cmd: Command<any, 
     const out = String(opts.out);
     const gpuName = parsed.system.gpu.description ?? parsed.system.gpu.name;
     const modelName = parsed.model.description ?? parsed.model.name;
-    const flags = serveFlags(cmd);
+    const flags = givenFlags(cmd, REPORT_FLAGS);
     const sections: ReportSection[] = [
       { title: 'Deployment and load', rows: deploymentRows(report), charts: [] },
       { title: 'Latency and cost against load', text: loadPointsWords(curve), charts: [charts[0], charts[1]] },
@@ -133,24 +134,6 @@ function deploymentRows(r: ServeReport | DisaggregatedServeReport): Array<[strin
     ['KV cache', `${formatCount(r.kvCacheTokens)} tokens a ${pools ? 'decode worker' : 'replica'} (mean ${(r.kvUtilization.mean * 100).toFixed(0)}% used, peak ${(r.kvUtilization.max * 100).toFixed(0)}%)`],
     ['requests', `${int(r.requests.finished)} finished, ${int(r.requests.running + r.requests.waiting)} still in flight, ${int(r.requests.rejected)} rejected, ${int(r.preemptions)} preemptions`],
   ];
-}
-
-/** A word as a POSIX shell reads it: quoted when it holds anything but safe characters. */
-const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-/** The serve flags given on the command line, as a shell command's arguments (the report's own flags left out). */
-function serveFlags(cmd: Command<any, any>): string {
-  const values = cmd.opts() as Record<string, unknown>;
-  const words: string[] = [];
-  for (const o of cmd.options) {
-    const key = o.attributeName();
-    if (REPORT_FLAGS.has(key) || cmd.getOptionValueSource(key) !== 'cli' || !o.long) continue;
-    const v = values[key];
-    // --no-cuda-graphs and --prefix-cache take no value.
-    if (o.negate || typeof v === 'boolean') words.push(o.long);
-    else words.push(o.long, shellWord(String(v)));
-  }
-  return words.join(' ');
 }
 
 /** A bar on stderr that appears only once the work has run a second, and only when a person is watching. */

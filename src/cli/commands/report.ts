@@ -7,6 +7,8 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { addScenarioOptions } from '../scenario-options.js';
 import { reportServeCommand } from './report-serve.js';
+import { reportFleetCommand } from './report-fleet.js';
+import { reportFacilityCommand } from './report-facility.js';
 
 /** What `--format` writes. */
 export const REPORT_FORMATS = ['html', 'svg', 'png'] as const;
@@ -32,7 +34,8 @@ planner's best plans and its time-cost Pareto front (over --plan-gpus);
 --network flow adds the fat tree under the step's gradient reduction, links
 coloured by load.
 --format svg|png writes each chart to --out-dir as <chart id>.svg|png.
-\`report serve\` is the serving report.
+\`report serve\` is the serving report, \`report fleet\` the fleet's and
+\`report facility\` the building's (each takes its command's flags).
 
 Examples:
   clustertwin report
@@ -52,6 +55,8 @@ Examples:
     .option('--seed <n>', 'Monte Carlo seed', '1')
     .option('--json', 'print what was written (files, chart ids, headline figures) as one JSON object');
   cmd.addCommand(reportServeCommand());
+  cmd.addCommand(reportFleetCommand());
+  cmd.addCommand(reportFacilityCommand());
   // The charts, Plot and linkedom load only when a report is written, not at every start of the CLI.
   return cmd.action(async (raw) => (await import('./report-run.js')).runReport(raw as Record<string, unknown>, cmd));
 }
