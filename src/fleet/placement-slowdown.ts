@@ -1,6 +1,6 @@
 /**
  * How much slower a training job runs where it landed than at its most compact placement, from
- * the step model: the step time with the network placed as the job's leaf groups and pods
+ * the step model: the (closed-form) step time with the network placed as the job's leaf groups and pods
  * (src/network/job-placement.ts) over the step time at the fewest it could span. The fleet's
  * nodes are numbered as the fabric's (a leaf group, then a pod), so the counts it reports are the
  * fabric's. Answers are remembered by (job shape, leaf groups, pods): a fleet of 100,000 jobs asks
@@ -10,7 +10,7 @@ import type { PresetCatalog } from '../config/catalog.js';
 import type { Scenario } from '../config/resolve.js';
 import type { ScenarioInput } from '../config/scenario-input.js';
 import type { SystemSpec } from '../config/system-schema.js';
-import { evaluateScenario, resolveScenario } from '../engine.js';
+import { estimateStep, resolveScenario, scenarioNetwork } from '../engine.js';
 import { ClusterTwinError } from '../errors.js';
 import type { FleetJob } from './job.js';
 import type { Span } from './placement.js';
@@ -27,19 +27,22 @@ export function stepModelSlowdown(system: SystemSpec, catalog: PresetCatalog): P
     const key = `${shape}|${span.leaves}|${span.pods}`;
     let t = stepSeconds.get(key);
     if (t === undefined) {
-      t = evaluateScenario(s, { placement: { leaves: span.leaves, pods: span.pods } }).stepTimeSeconds;
+      // The closed-form step (the planner's): the same costs as the event simulation, a fraction of its time.
+      t = estimateStep(s, scenarioNetwork(s, { leaves: span.leaves, pods: span.pods })).stepTimeSeconds;
       evaluations++;
       stepSeconds.set(key, t);
     }
     return t;
   };
+  const shapes = new WeakMap<FleetJob, string>();
   const slowdown = (job: FleetJob, span: Span, compact: Span): number => {
     if (!job.training || (span.leaves === compact.leaves && span.pods === compact.pods)) return 1;
-    const input = { ...job.training.scenario, system, gpus: job.gpus, tokens: job.training.tokens } as ScenarioInput;
-    // The shape: everything but the tokens (which set the steps, not the step).
-    const shape = JSON.stringify({ ...job.training.scenario, gpus: job.gpus });
+    // The shape: everything but the tokens (which set the steps, not the step); a job restarted keeps its key.
+    let shape = shapes.get(job);
+    if (shape === undefined) shapes.set(job, (shape = JSON.stringify({ ...job.training.scenario, gpus: job.gpus })));
     let s = scenarios.get(shape);
     if (!s) {
+      const input = { ...job.training.scenario, system, gpus: job.gpus, tokens: job.training.tokens } as ScenarioInput;
       try {
         s = resolveScenario(input, catalog);
       } catch (e) {
