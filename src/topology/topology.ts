@@ -137,7 +137,7 @@ export function buildTopology(system: SystemSpec, gpus: number, fabricNodes?: In
   const nics = nodes * rails;
   const leafOfNic = new Int32Array(nics);
   let leaves: number;
-  let pods: number;
+  let pods = 1;
   const podOfLeafList: number[] = [];
   /** Per pod, a leaf in it (the trunks' endpoints). */
   const firstLeafOfPod: number[] = [];
@@ -164,11 +164,11 @@ export function buildTopology(system: SystemSpec, gpus: number, fabricNodes?: In
     leaves = Math.ceil(nodes / geo.nodesPerLeaf);
     for (let n = 0; n < nodes; n++) for (let k = 0; k < rails; k++) leafOfNic[n * rails + k] = Math.floor(n / geo.nodesPerLeaf);
   }
+  if (!fabricNodes) pods = geo.tiers === 1 ? 1 : Math.ceil(leaves / geo.leavesPerPod);
   const leafDev = Array.from({ length: leaves }, (_, l) => addDevice('leaf', `leaf${l}`));
   const podOfLeaf = new Int32Array(leaves);
   if (fabricNodes) podOfLeaf.set(podOfLeafList);
   else {
-    pods = geo.tiers === 1 ? 1 : Math.ceil(leaves / geo.leavesPerPod);
     for (let l = 0; l < leaves; l++) podOfLeaf[l] = geo.tiers === 1 ? 0 : Math.floor(l / geo.leavesPerPod);
   }
   for (let l = leaves - 1; l >= 0; l--) firstLeafOfPod[podOfLeaf[l]!] = l;
