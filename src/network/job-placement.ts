@@ -91,20 +91,36 @@ function forEachGroup(g: GroupPlacement, jobGpus: number, visit: (members: numbe
   if (!any) visit(Array.from({ length: size }, (_, i) => i * stride));
 }
 
-/** Per leaf group (or pod): traffic sent off-domain, and the part of it that leaves. */
+/** Per leaf group (or pod), by dense index: traffic sent off-domain, and the part of it that leaves. */
 class Tally {
-  private readonly sent = new Map<number, number>();
-  private readonly left = new Map<number, number>();
+  readonly sent: Float64Array;
+  readonly left: Float64Array;
+  constructor(size: number) {
+    this.sent = new Float64Array(size);
+    this.left = new Float64Array(size);
+  }
   add(at: number, sent: number, left: number): void {
-    this.sent.set(at, (this.sent.get(at) ?? 0) + sent);
-    this.left.set(at, (this.left.get(at) ?? 0) + left);
+    this.sent[at] = this.sent[at]! + sent;
+    this.left[at] = this.left[at]! + left;
   }
   /** The largest share that leaves any one. */
   worst(): number {
     let w = 0;
-    for (const [k, s] of this.sent) if (s > 0) w = Math.max(w, this.left.get(k)! / s);
+    for (let k = 0; k < this.sent.length; k++) if (this.sent[k]! > 0) w = Math.max(w, this.left[k]! / this.sent[k]!);
     return w;
   }
+}
+
+/** Dense indices 0.. of a list of ids, in order of first appearance, and how many there are. */
+function dense(ids: Int32Array): { index: Int32Array; count: number } {
+  const seen = new Map<number, number>();
+  const index = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    let d = seen.get(ids[i]!);
+    if (d === undefined) seen.set(ids[i]!, (d = seen.size));
+    index[i] = d;
+  }
+  return { index, count: seen.size };
 }
 
 /** The tiers a kind of communicator crosses on the placed nodes (`nodes[k]`: fabric node of the job's node k). */
@@ -112,20 +128,23 @@ export function groupCrossing(geo: PlacementGeometry, nodes: Int32Array, g: Grou
   const jobGpus = g.jobGpus ?? g.ranks * (g.stride ?? 1);
   const G = geo.gpusPerNode;
   const domainGpus = Math.max(geo.nvlinkDomainGpus, G);
-  const nodeOf = (r: number): number => nodes[Math.min(nodes.length - 1, Math.floor(r / G))]!;
-  const leafOf = (r: number): number => Math.floor(nodeOf(r) / geo.nodesPerLeaf);
-  const podOf = (r: number): number => Math.floor(nodeOf(r) / geo.nodesPerPod);
+  // Per job node, its leaf group and pod as dense indices (typed arrays: this runs per rank).
+  const leaves = dense(Int32Array.from(nodes, (n) => Math.floor(n / geo.nodesPerLeaf)));
+  const pods = dense(Int32Array.from(nodes, (n) => Math.floor(n / geo.nodesPerPod)));
+  const last = nodes.length - 1;
+  const leafOf = (r: number): number => leaves.index[Math.min(last, Math.floor(r / G))]!;
+  const podOf = (r: number): number => pods.index[Math.min(last, Math.floor(r / G))]!;
   let tier = -1;
-  const tallies = { ring: [new Tally(), new Tally()], chain: [new Tally(), new Tally()], alltoall: [new Tally(), new Tally()] };
-  const perDomain = new Map<number, number>();
-  const perLeaf = new Map<number, number>();
-  const perPod = new Map<number, number>();
-  const bump = (m: Map<number, number>, k: number): void => {
-    m.set(k, (m.get(k) ?? 0) + 1);
-  };
+  const ring = [new Tally(leaves.count), new Tally(pods.count)] as const;
+  const chain = [new Tally(leaves.count), new Tally(pods.count)] as const;
+  const spread = [new Tally(leaves.count), new Tally(pods.count)] as const;
+  const perLeaf = new Int32Array(leaves.count);
+  const perPod = new Int32Array(pods.count);
+  const perDomain = new Int32Array(Math.ceil(Math.max(jobGpus, g.ranks * (g.stride ?? 1)) / domainGpus) + 1);
+  const doms: number[] = [];
   forEachGroup(g, jobGpus, (members) => {
     // The group's domains in rank order, each at the leaf and pod of its first member.
-    const doms: number[] = [];
+    doms.length = 0;
     let lastDomain = -1;
     for (const r of members) {
       const d = Math.floor(r / domainGpus);
@@ -133,40 +152,49 @@ export function groupCrossing(geo: PlacementGeometry, nodes: Int32Array, g: Grou
       lastDomain = d;
     }
     if (doms.length < 2) return;
-    const leaves = new Set(doms.map(leafOf));
-    const pods = new Set(doms.map(podOf));
-    tier = Math.max(tier, pods.size > 1 ? 2 : leaves.size > 1 ? 1 : 0);
+    let manyLeaves = false;
+    let manyPods = false;
+    for (const r of doms) {
+      if (leafOf(r) !== leafOf(doms[0]!)) manyLeaves = true;
+      if (podOf(r) !== podOf(doms[0]!)) manyPods = true;
+    }
+    tier = Math.max(tier, manyPods ? 2 : manyLeaves ? 1 : 0);
     for (let i = 0; i < doms.length; i++) {
       const a = doms[i]!;
       const b = doms[(i + 1) % doms.length]!;
-      const crossLeaf = leafOf(a) !== leafOf(b) ? 1 : 0;
-      const crossPod = podOf(a) !== podOf(b) ? 1 : 0;
-      tallies.ring[0]!.add(leafOf(a), 1, crossLeaf);
-      tallies.ring[1]!.add(podOf(a), 1, crossPod);
+      const la = leafOf(a);
+      const pa = podOf(a);
+      const crossLeaf = la !== leafOf(b) ? 1 : 0;
+      const crossPod = pa !== podOf(b) ? 1 : 0;
+      ring[0].add(la, 1, crossLeaf);
+      ring[1].add(pa, 1, crossPod);
       if (i + 1 < doms.length) {
-        tallies.chain[0]!.add(leafOf(a), 1, crossLeaf);
-        tallies.chain[1]!.add(podOf(a), 1, crossPod);
+        chain[0].add(la, 1, crossLeaf);
+        chain[1].add(pa, 1, crossPod);
       }
     }
-    perDomain.clear();
-    perLeaf.clear();
-    perPod.clear();
     for (const r of members) {
-      bump(perDomain, Math.floor(r / domainGpus));
-      bump(perLeaf, leafOf(r));
-      bump(perPod, podOf(r));
+      perDomain[Math.floor(r / domainGpus)]!++;
+      perLeaf[leafOf(r)]!++;
+      perPod[podOf(r)]!++;
     }
     const size = members.length;
     for (const r of members) {
-      const off = size - perDomain.get(Math.floor(r / domainGpus))!;
+      const off = size - perDomain[Math.floor(r / domainGpus)]!;
       if (off <= 0) continue;
       // An NVLink domain sits inside one leaf group (a node, or a rack of nodes under one leaf).
-      tallies.alltoall[0]!.add(leafOf(r), off, size - perLeaf.get(leafOf(r))!);
-      tallies.alltoall[1]!.add(podOf(r), off, size - perPod.get(podOf(r))!);
+      spread[0].add(leafOf(r), off, size - perLeaf[leafOf(r)]!);
+      spread[1].add(podOf(r), off, size - perPod[podOf(r)]!);
+    }
+    // Reset only what this group touched.
+    for (const r of members) {
+      perDomain[Math.floor(r / domainGpus)] = 0;
+      perLeaf[leafOf(r)] = 0;
+      perPod[podOf(r)] = 0;
     }
   });
-  const shares = (t: Tally[]): LeavingShares => ({ leaf: t[0]!.worst(), pod: t[1]!.worst() });
-  return { tier, ring: shares(tallies.ring), chain: shares(tallies.chain), alltoall: shares(tallies.alltoall) };
+  const shares = (t: readonly [Tally, Tally]): LeavingShares => ({ leaf: t[0].worst(), pod: t[1].worst() });
+  return { tier, ring: shares(ring), chain: shares(chain), alltoall: shares(spread) };
 }
 
 /**
