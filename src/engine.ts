@@ -23,6 +23,7 @@ import { selectiveOpSplit } from './compute/shard-shape.js';
 import { analyticalNetwork } from './network/analytical.js';
 import { flowNetwork } from './network/flow/flow-network.js';
 import type { NetworkModel } from './network/network-model.js';
+import type { JobPlacement } from './network/job-placement.js';
 import { parallelLayout, type ParallelLayout } from './parallel/layout.js';
 import { chunkLayers } from './parallel/stage-split.js';
 import { stageMemory, type StageMemory } from './memory/memory-model.js';
@@ -128,8 +129,14 @@ export function defaultNetwork(system: SystemSpec): NetworkModel {
   return net;
 }
 
-/** The network model a scenario asks for: the memoized analytical one, or a flow-level model of its job's topology. */
-export function scenarioNetwork(s: Scenario): NetworkModel {
+/**
+ * The network model a scenario asks for: the memoized analytical one, or a flow-level model of its
+ * job's topology. Given where the job landed (`placement`: its nodes, or the leaf groups and pods it
+ * spans), a model of that placement: its collectives pay the hops and the oversubscription of the
+ * tiers they cross. Absent, the placement-free answer.
+ */
+export function scenarioNetwork(s: Scenario, placement?: JobPlacement): NetworkModel {
+  if (placement) return s.exec.network === 'flow' ? flowNetwork(s.system, s.exec.gpus, placement) : analyticalNetwork(s.system, placement);
   return s.exec.network === 'flow' ? flowNetwork(s.system, s.exec.gpus) : defaultNetwork(s.system);
 }
 
@@ -308,6 +315,8 @@ export interface SimulateOptions {
   /** Keep every event of the step (for charts). */
   timeline?: boolean;
   network?: NetworkModel;
+  /** Where the job landed (its nodes, or the leaf groups and pods it spans); ignored when `network` is given. Absent: the placement-free answer. */
+  placement?: JobPlacement;
 }
 
 function assemble(s: Scenario, stepTimeSeconds: number, breakdown: StepBreakdown, criticalStage: number, method: SimulationResult['method'], netName: string): SimulationResult {
@@ -357,7 +366,7 @@ export function evaluateScenario(s: Scenario, opts: SimulateOptions = {}): Simul
       `the step has ${passes.toLocaleString('en-US')} micro-batch passes (PP x VP x micro-batches); --timeline keeps every event of at most ${MAX_TIMELINE_PASSES.toLocaleString('en-US')}: lower --gbs or raise --mbs`,
     );
   }
-  const net = opts.network ?? scenarioNetwork(s);
+  const net = opts.network ?? scenarioNetwork(s, opts.placement);
   const costs = scenarioCosts(s, net);
   const sim = simulateStep(s.exec, costs, { keepTimeline: opts.timeline ?? false });
   const result = assemble(s, sim.stepTimeSeconds, sim.breakdown, sim.criticalStage, 'event-simulation', net.name);

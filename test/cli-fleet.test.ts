@@ -62,6 +62,11 @@ describe('clustertwin fleet', () => {
     expect(j.jobs).toMatchObject({ submitted: 2, finished: 2 });
     // The 16-GPU job's hour, plus the training job's time: more than the hour alone.
     expect(j.gpuHours.busy).toBeGreaterThan(16 + 64 * 0.1);
+    // One training job, priced by the step model where it landed; the duration-only job is not placement-sensitive.
+    expect(j.placementSlowdown).toMatchObject({ fromStepModel: true, trainingJobs: 1, durationOnlyJobs: 1, trainingStarts: 1 });
+    expect(j.placementSlowdown.mean).toBeGreaterThanOrEqual(1);
+    const text = await runCli(['fleet', '--gpus', '256', '--days', '2', '--trace', file]);
+    expect(text.stdout).toMatch(/placement slowdown.*1 duration-only jobs are not placement-sensitive/);
     const missing = await runCli(['fleet', '--gpus', '256', '--days', '2', '--trace', join(testDir('fleet'), 'none.csv')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: --trace: cannot read/);

@@ -25,8 +25,9 @@ import { FreeNodes, place, spanOf, type PlacementPolicy, type Span } from './pla
 import { BACKFILL_DEPTH, JobQueue, priorityRank, reservation, type SchedulerPolicy } from './scheduler.js';
 import { SIZE_CLASSES, quantileSorted, sizeClassIndex, type SizeClass } from './size-classes.js';
 
-/** How much slower a job runs on this placement than on its most compact one (>= 1). */
-export type PlacementSlowdown = (job: FleetJob, span: Span, compact: Span) => number;
+import type { PlacementSlowdown } from './placement-slowdown.js';
+
+export type { PlacementSlowdown } from './placement-slowdown.js';
 
 export interface FleetSimOptions {
   days: number;
@@ -90,6 +91,26 @@ export interface FleetReport {
   fragmentationGpuHours: number;
   /** Job starts whose nodes spanned more than one leaf group, and more than one pod. */
   spineCrossings: { starts: number; multiLeaf: number; multiPod: number };
+  /**
+   * What placement cost the training jobs (those given as a model and tokens): each start's step
+   * time where it landed over that at its most compact placement (>= 1), from the step model when
+   * the run has one. Jobs given only a duration run as long wherever they land: not placement-sensitive.
+   */
+  placementSlowdown: {
+    /** Whether a step model priced the placements (false: every job ran at its given speed). */
+    fromStepModel: boolean;
+    /** Starts of training jobs (a restart elsewhere after a requeue is a start). */
+    trainingStarts: number;
+    /** Mean and largest slowdown over those starts (1 when there were none). */
+    mean: number;
+    max: number;
+    bySizeClass: Record<SizeClass, { starts: number; mean: number }>;
+    /** GPU-hours the slowdown took: GPU-hours held by training jobs times (1 - their speed against compact). Part of busy and lost-to-failure, not a state of its own. */
+    gpuHoursLost: number;
+    /** Jobs submitted with a duration and no training job: their speed does not follow their placement. */
+    durationOnlyJobs: number;
+    trainingJobs: number;
+  };
   spares: { used: number; shortfalls: number };
   revenueUsd: number;
   energyMWh: number;
@@ -246,6 +267,13 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
   const failures = { total: 0, interruptedJobs: 0, byCause: {} as Record<string, number>, restartedOnSpare: 0, restartedOnFree: 0, requeued: 0 };
   const spares = { used: 0, shortfalls: 0 };
   const crossings = { starts: 0, multiLeaf: 0, multiPod: 0 };
+  // Placement's toll: GPUs held by slowed jobs times their lost speed (kept as a running sum so
+  // that advancing time costs nothing per job), and the slowdown of each training start.
+  let slowGpus = 0;
+  let slowS = 0;
+  const slowStarts = new Float64Array(4);
+  const slowSum = new Float64Array(4);
+  let slowMax = 1;
   const seenLeaf = new Int32Array(fleet.leaves);
   const seenPod = new Int32Array(fleet.pods);
   let stamp = 0;
@@ -271,6 +299,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
       repairS += repairCount * g * dt;
       spareS += spareCount * g * dt;
       if (headBlocked) fragS += (free.count * g + sharedFree) * dt;
+      slowS += slowGpus * dt;
       now = t;
     }
   };
@@ -293,6 +322,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
       if (!inRepair[n]) free.add(n);
     }
     allocGpus -= ns.length * g;
+    slowGpus -= heldGpus[j]! * (1 - rate[j]!);
     jobNodes[j] = undefined;
     running.delete(j);
     runningWhole.delete(j);
@@ -337,8 +367,15 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     if (job.training && opts.slowdown) {
       const n = nodes.length;
       const compact = { leaves: Math.ceil(n / fleet.nodesPerLeaf), pods: Math.ceil(n / (fleet.nodesPerLeaf * fleet.leavesPerPod)) };
-      rate[j] = 1 / Math.max(1, opts.slowdown(job, span, compact));
+      const x = Math.max(1, opts.slowdown(job, span, compact));
+      rate[j] = 1 / x;
+      const c = sizeClassIndex(job.gpus);
+      slowStarts[c]!++;
+      slowSum[c] = slowSum[c]! + x;
+      slowMax = Math.max(slowMax, x);
     } else rate[j] = 1;
+    // A node swapped in after a failure keeps the job at this speed (the span is priced at the start).
+    slowGpus += heldGpus[j]! * (1 - rate[j]!);
     runStart[j] = now;
     segStart[j] = now;
     epoch[j]!++;
@@ -803,6 +840,22 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     qd[c] = { jobs: d.length, p50: quantileSorted(d, 0.5), p90: quantileSorted(d, 0.9), p99: quantileSorted(d, 0.99) };
     goodput[c] = classHeld[i]! > 0 ? classWork[i]! / classHeld[i]! : NaN;
   });
+  const starts = slowStarts.reduce((a, b) => a + b, 0);
+  const bySizeClass = {} as FleetReport['placementSlowdown']['bySizeClass'];
+  SIZE_CLASSES.forEach((c, i) => {
+    bySizeClass[c] = { starts: slowStarts[i]!, mean: slowStarts[i]! > 0 ? slowSum[i]! / slowStarts[i]! : 1 };
+  });
+  const trainingJobs = jobs.filter((x) => x.training && x.submitSeconds < horizon).length;
+  const placementSlowdown: FleetReport['placementSlowdown'] = {
+    fromStepModel: opts.slowdown !== undefined,
+    trainingStarts: starts,
+    mean: starts > 0 ? slowSum.reduce((a, b) => a + b, 0) / starts : 1,
+    max: slowMax,
+    bySizeClass,
+    gpuHoursLost: h(slowS),
+    durationOnlyJobs: counts.submitted - trainingJobs,
+    trainingJobs,
+  };
   const sumWork = classWork.reduce((a, b) => a + b, 0);
   const sumHeld = classHeld.reduce((a, b) => a + b, 0);
   goodput.all = sumHeld > 0 ? sumWork / sumHeld : NaN;
@@ -825,6 +878,7 @@ export function simulateFleet(fleet: FleetModel, jobsIn: readonly FleetJob[], op
     goodput,
     fragmentationGpuHours: h(fragS),
     spineCrossings: crossings,
+    placementSlowdown,
     spares,
     revenueUsd: revenue,
     energyMWh: energy.itMWh,

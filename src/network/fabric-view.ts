@@ -21,6 +21,10 @@ export interface FabricView {
   nodeNicBytesPerSecond: number;
   /** Extra one-way latency on the wire through the fabric's switches (worst case: up to the top tier and down). */
   netPathLatencySeconds: number;
+  /** Switch tiers (1 to 3), one switch's latency and the NIC's, seconds: a placed job's path climbs only as far as it must. */
+  tiers: number;
+  switchLatencySeconds: number;
+  nicLatencySeconds: number;
   /** Downlink:uplink ratio at the leaf and spine tiers. */
   oversubscription: [number, number];
   /** Nodes under one leaf switch (per rail when rail-optimized) before traffic must climb to the spines. */
@@ -47,6 +51,9 @@ export function fabricView(system: SystemSpec): FabricView {
     nvlsAlgBytesPerSecond: n.nvls ? n.nvlinkGBpsPerGpu * 1e9 * (n.nvlsAlgbwFraction ?? 0) : 0,
     nodeNicBytesPerSecond: n.nicsPerNode * gbpsToBytesPerSecond(n.nicGbps) * n.nicAchievedFraction,
     netPathLatencySeconds: (switchHops * f.switchLatencyMicroseconds + f.nicLatencyMicroseconds) * 1e-6,
+    tiers: f.tiers,
+    switchLatencySeconds: f.switchLatencyMicroseconds * 1e-6,
+    nicLatencySeconds: f.nicLatencyMicroseconds * 1e-6,
     oversubscription: geo.oversubscription,
     nodesPerLeaf: geo.nodesPerLeaf,
     nodesPerPod: geo.nodesPerPod,

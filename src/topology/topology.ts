@@ -79,13 +79,23 @@ export interface Topology {
   pods: number;
 }
 
-/** Builds the topology of the nodes a job of `gpus` GPUs occupies. */
-export function buildTopology(system: SystemSpec, gpus: number): Topology {
+/**
+ * Builds the topology of the nodes a job of `gpus` GPUs occupies: the first nodes of the fabric,
+ * or, given `fabricNodes` (the fabric node of each of the job's nodes, as src/network/job-placement.ts
+ * gives them), the leaf groups and pods those nodes sit in. Only the leaves and pods the job
+ * touches are built; a leaf group's or pod's uplinks are the same wherever it is.
+ */
+export function buildTopology(system: SystemSpec, gpus: number, fabricNodes?: Int32Array): Topology {
   const node = system.node;
   const G = node.gpusPerNode;
   const nodes = Math.ceil(gpus / G);
   const geo = fatTreeGeometry(system.fabric, node);
   checkFabricHolds(system, gpus);
+  if (fabricNodes) {
+    let last = 0;
+    for (let n = 0; n < nodes; n++) last = Math.max(last, fabricNodes[n] ?? 0);
+    checkFabricHolds(system, (last + 1) * G, 'placement.nodes');
+  }
   const devices: Device[] = [];
   const links: Link[] = [];
   const addDevice = (kind: DeviceKind, name: string): number => {
@@ -128,7 +138,26 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
   const nics = nodes * rails;
   const leafOfNic = new Int32Array(nics);
   let leaves: number;
-  if (geo.railOptimized) {
+  let pods = 1;
+  const podOfLeafList: number[] = [];
+  /** Per pod, a leaf in it (the trunks' endpoints). */
+  const firstLeafOfPod: number[] = [];
+  if (fabricNodes) {
+    // Dense numbering of the leaf groups and pods the job touches, in fabric order.
+    const groupOf = (n: number): number => Math.floor(fabricNodes[n]! / geo.nodesPerLeaf);
+    const groups = [...new Set(Array.from({ length: nodes }, (_, n) => groupOf(n)))].sort((a, b) => a - b);
+    const podOfGroup = (grp: number): number => (geo.tiers === 1 ? 0 : Math.floor((grp * geo.nodesPerLeaf) / geo.nodesPerPod));
+    const podIds = [...new Set(groups.map(podOfGroup))].sort((a, b) => a - b);
+    const denseGroup = new Map(groups.map((grp, i) => [grp, i]));
+    const densePod = new Map(podIds.map((p, i) => [p, i]));
+    const perGroup = geo.railOptimized ? rails : 1;
+    leaves = groups.length * perGroup;
+    pods = podIds.length;
+    groups.forEach((grp) => {
+      for (let k = 0; k < perGroup; k++) podOfLeafList.push(densePod.get(podOfGroup(grp))!);
+    });
+    for (let n = 0; n < nodes; n++) for (let k = 0; k < rails; k++) leafOfNic[n * rails + k] = denseGroup.get(groupOf(n))! * perGroup + (geo.railOptimized ? k : 0);
+  } else if (geo.railOptimized) {
     const groups = Math.ceil(nodes / geo.nodesPerLeaf);
     leaves = groups * rails;
     for (let n = 0; n < nodes; n++) for (let k = 0; k < rails; k++) leafOfNic[n * rails + k] = Math.floor(n / geo.nodesPerLeaf) * rails + k;
@@ -136,10 +165,14 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
     leaves = Math.ceil(nodes / geo.nodesPerLeaf);
     for (let n = 0; n < nodes; n++) for (let k = 0; k < rails; k++) leafOfNic[n * rails + k] = Math.floor(n / geo.nodesPerLeaf);
   }
+  if (!fabricNodes) pods = geo.tiers === 1 ? 1 : Math.ceil(leaves / geo.leavesPerPod);
   const leafDev = Array.from({ length: leaves }, (_, l) => addDevice('leaf', `leaf${l}`));
-  const pods = geo.tiers === 1 ? 1 : Math.ceil(leaves / geo.leavesPerPod);
   const podOfLeaf = new Int32Array(leaves);
-  for (let l = 0; l < leaves; l++) podOfLeaf[l] = geo.tiers === 1 ? 0 : Math.floor(l / geo.leavesPerPod);
+  if (fabricNodes) podOfLeaf.set(podOfLeafList);
+  else {
+    for (let l = 0; l < leaves; l++) podOfLeaf[l] = geo.tiers === 1 ? 0 : Math.floor(l / geo.leavesPerPod);
+  }
+  for (let l = leaves - 1; l >= 0; l--) firstLeafOfPod[podOfLeaf[l]!] = l;
 
   const pcieUp = new Int32Array(nodes * G);
   const pcieDown = new Int32Array(nodes * G);
@@ -207,11 +240,14 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
     }
     if (geo.tiers === 3 && pods > 1) {
       for (let p = 0; p < pods; p++) {
-        podTrunkUp[p] = addLink(leafDev[p * geo.leavesPerPod], leafDev[p * geo.leavesPerPod], 'trunk', up1 * up2 * netBw, switchLat);
-        podTrunkDown[p] = addLink(leafDev[p * geo.leavesPerPod], leafDev[p * geo.leavesPerPod], 'trunk', up1 * up2 * netBw, switchLat);
+        const at = leafDev[firstLeafOfPod[p]!]!;
+        podTrunkUp[p] = addLink(at, at, 'trunk', up1 * up2 * netBw, switchLat);
+        podTrunkDown[p] = addLink(at, at, 'trunk', up1 * up2 * netBw, switchLat);
       }
     }
   }
+
+  if (fabricNodes) shareUplinks(links, geo, leafOfNic, podOfLeaf, rails, nodes, { leafUpLinks, leafDownLinks, spineUpLinks, spineDownLinks, leafTrunkUp, leafTrunkDown, podTrunkUp, podTrunkDown });
 
   return {
     system: system.name,
@@ -243,4 +279,58 @@ export function buildTopology(system: SystemSpec, gpus: number): Topology {
     leaves,
     pods,
   };
+}
+
+/**
+ * A placed job shares its leaf groups and pods with other tenants: it gets its nodes' part of each
+ * uplink bundle (k of the group's nodesPerLeaf ports, k of the pod's nodesPerPod), the fair share
+ * when every port under the switch sends up at once. A job that fills its leaf group keeps it all.
+ */
+function shareUplinks(
+  links: Link[],
+  geo: FatTreeGeometry,
+  leafOfNic: Int32Array,
+  podOfLeaf: Int32Array,
+  rails: number,
+  nodes: number,
+  l: Record<'leafUpLinks' | 'leafDownLinks' | 'spineUpLinks' | 'spineDownLinks' | 'leafTrunkUp' | 'leafTrunkDown' | 'podTrunkUp' | 'podTrunkDown', Int32Array>,
+): void {
+  const leaves = podOfLeaf.length;
+  const nodesOnLeaf = new Float64Array(leaves);
+  for (let n = 0; n < nodes; n++) {
+    // Every leaf a node's NICs reach counts the node once.
+    const seen = new Set<number>();
+    for (let k = 0; k < rails; k++) seen.add(leafOfNic[n * rails + k]!);
+    for (const leaf of seen) nodesOnLeaf[leaf]!++;
+  }
+  const pods = l.podTrunkUp.length;
+  const nodesOnPod = new Float64Array(pods);
+  const leavesPerGroup = geo.railOptimized ? geo.rails : 1;
+  for (let leaf = 0; leaf < leaves; leaf += leavesPerGroup) nodesOnPod[podOfLeaf[leaf]!]! += nodesOnLeaf[leaf]!;
+  const scale = (id: number, share: number): void => {
+    if (id >= 0 && id < links.length) links[id]!.capacityBytesPerSecond *= Math.min(1, share);
+  };
+  if (geo.tiers < 2) return;
+  const up1 = geo.leafUp;
+  for (let leaf = 0; leaf < leaves; leaf++) {
+    const share = nodesOnLeaf[leaf]! / geo.nodesPerLeaf;
+    for (let j = 0; j < up1; j++) {
+      scale(l.leafUpLinks[leaf * up1 + j]!, share);
+      scale(l.leafDownLinks[leaf * up1 + j]!, share);
+    }
+    scale(l.leafTrunkUp[leaf]!, share);
+    scale(l.leafTrunkDown[leaf]!, share);
+  }
+  const up2 = geo.spineUp;
+  if (geo.tiers === 3 && pods > 1) {
+    for (let p = 0; p < pods; p++) {
+      const share = nodesOnPod[p]! / geo.nodesPerPod;
+      for (let i = p * up1 * up2; i < (p + 1) * up1 * up2; i++) {
+        scale(l.spineUpLinks[i]!, share);
+        scale(l.spineDownLinks[i]!, share);
+      }
+      scale(l.podTrunkUp[p]!, share);
+      scale(l.podTrunkDown[p]!, share);
+    }
+  }
 }

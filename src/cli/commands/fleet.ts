@@ -13,6 +13,7 @@ import { PLACEMENTS, type PlacementPolicy } from '../../fleet/placement.js';
 import { SCHEDULERS, type SchedulerPolicy } from '../../fleet/scheduler.js';
 import { simulateFleet, type FleetReport } from '../../fleet/simulate-fleet.js';
 import { withTrainingDurations } from '../../fleet/training-jobs.js';
+import { stepModelSlowdown } from '../../fleet/placement-slowdown.js';
 import { SIZE_CLASSES } from '../../fleet/size-classes.js';
 import { GENERATORS, type GeneratorKind, type WorkloadSource } from '../../fleet/workload-source.js';
 import { generateWorkload, loadTrace } from '../../fleet/workload/index.js';
@@ -99,7 +100,9 @@ export function runFleetFromOptions(opts: Record<string, unknown>, source: Workl
   }
   // A training job without a duration gets the step model's time to train on this system.
   jobs = withTrainingDurations(jobs, system.name, catalog);
-  const report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, onProgress });
+  // Training jobs run at the speed the step model gives where they land; duration-only jobs as given.
+  const slowdown = stepModelSlowdown(system, catalog);
+  const report = simulateFleet(fleet, jobs, { days, scheduler, placement, seed, maintenance, quotasGpus, slowdown, onProgress });
   return { report, building: fleetBuilding(system, report.gpus), workload: generator ?? String(opts.trace) };
 }
 
@@ -114,6 +117,9 @@ Philly) or a seeded generator matched to a published cluster summary
 (--generator). Nodes fail at the system's failure-model rates; a failed node
 goes to repair and its job restarts from its last checkpoint on a hot spare, a
 free node, or waits. GPU-hours by state sum to GPUs x hours (docs/fleet.md).
+A training job (a trace row with a model and tokens) runs at the speed the
+step model gives for the leaf groups and pods it lands on; a job given only a
+duration runs as long wherever it lands (--json: placementSlowdown).
 \`clustertwin report fleet\` draws the same run as an HTML report with charts.
 
 Examples:
@@ -151,6 +157,13 @@ function quotaFlag(text: string): Record<string, number> {
   return out;
 }
 
+/** What placement cost the training jobs, and which jobs it could not touch. */
+function placementLine(p: FleetReport['placementSlowdown']): string {
+  const only = `${int(p.durationOnlyJobs)} duration-only jobs are not placement-sensitive (they run as long wherever they land)`;
+  if (p.trainingStarts === 0) return `no training job started; ${only}`;
+  return `training jobs ${p.mean.toFixed(3)}x slower on average than at their most compact placement (worst ${p.max.toFixed(2)}x, step model), ${int(p.gpuHoursLost)} GPU-hours; ${only}`;
+}
+
 const dur = (s: number): string => (!Number.isFinite(s) ? '-' : s < 1 ? '0 s' : formatDuration(s));
 
 /** The readable fleet report. */
@@ -167,6 +180,7 @@ export function renderFleet(r: FleetReport, workload: string, building?: FleetBu
       ['preemptions', int(j.preemptions)],
       ...(r.maintenance.windows > 0 ? [['maintenance', `${int(r.maintenance.windows)} windows, ${int(r.maintenance.nodesDrained)} nodes drained, ${int(r.maintenance.jobsStopped)} jobs stopped (saved first)`] as [string, string]] : []),
       ['spine crossings', `${int(r.spineCrossings.multiLeaf)} of ${int(r.spineCrossings.starts)} starts span >1 leaf group, ${int(r.spineCrossings.multiPod)} >1 pod`],
+      ['placement slowdown', placementLine(r.placementSlowdown)],
       ['fragmentation', `${int(r.fragmentationGpuHours)} GPU-hours free while the queue head waited`],
       ['revenue', usd(r.revenueUsd)],
       ['energy', `${r.energyMWh.toFixed(0)} MWh IT, ${r.facilityEnergyMWh.toFixed(0)} MWh with PUE`],

@@ -10,7 +10,8 @@
  */
 import type { SystemSpec } from '../../config/system-schema.js';
 import { ClusterTwinError } from '../../errors.js';
-import { bestCandidate } from '../analytical.js';
+import { bestCandidate, placementCrossings } from '../analytical.js';
+import { placedNodes, type JobPlacement } from '../job-placement.js';
 import { fabricView, type FabricView } from '../fabric-view.js';
 import { PROTOCOL_BANDWIDTH_FACTOR } from '../nccl-protocols.js';
 import type { CollectiveEstimate, CollectiveRequest, NetworkModel } from '../network-model.js';
@@ -49,9 +50,15 @@ interface Solved {
   phases: FlowSet[];
 }
 
-export function flowNetwork(system: SystemSpec, jobGpus: number): FlowNetworkModel {
-  const topo = buildTopology(system, jobGpus);
+/** The flow model of a job of `jobGpus` GPUs on the first nodes of the fabric, or where `placement` puts them. */
+export function flowNetwork(system: SystemSpec, jobGpus: number, placement?: JobPlacement): FlowNetworkModel {
   const view: FabricView = fabricView(system);
+  const fabricNodes = placement
+    ? placedNodes({ gpusPerNode: view.gpusPerNode, nvlinkDomainGpus: view.nvlinkDomainGpus, nodesPerLeaf: view.nodesPerLeaf, nodesPerPod: view.nodesPerPod }, Math.ceil(jobGpus / view.gpusPerNode), placement)
+    : undefined;
+  const topo = buildTopology(system, jobGpus, fabricNodes);
+  // NCCL's choice of algorithm and the latency terms follow the placement too (the analytical model's).
+  const crossingOf = placementCrossings(view, placement);
   const ctx: ScheduleContext = {
     topo,
     domainGpus: Math.max(system.node.nvlinkDomainGpus ?? system.node.gpusPerNode, system.node.gpusPerNode),
@@ -70,7 +77,7 @@ export function flowNetwork(system: SystemSpec, jobGpus: number): FlowNetworkMod
       if (job > topo.gpus) {
         throw new ClusterTwinError('invalid_value', 'gpus', `the flow model was built for ${topo.gpus} GPUs; this collective spans ${job}`);
       }
-      const choice = bestCandidate(view, req);
+      const choice = bestCandidate(view, req, crossingOf?.(g));
       const key = `${req.op}|${choice.algorithm}|${g.ranks}|${g.stride ?? 1}|${job}`;
       let s = solved.get(key);
       if (s === undefined) {
@@ -89,7 +96,7 @@ export function flowNetwork(system: SystemSpec, jobGpus: number): FlowNetworkMod
       // One flow set holding every request's flows, weighted by its bytes (and protocol efficiency).
       const union = new FlowSet();
       const owner: number[] = [];
-      const choices = requests.map((req) => bestCandidate(view, req));
+      const choices = requests.map((req) => bestCandidate(view, req, crossingOf?.(req.group)));
       requests.forEach((req, i) => {
         const g = req.group;
         if (g.ranks <= 1 || req.bytes <= 0) return;
