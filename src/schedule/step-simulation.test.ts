@@ -147,7 +147,7 @@ describe('step simulation invariants (properties)', () => {
     zero: fc.constantFrom(1, 3),
   });
   type Case = typeof arb extends fc.Arbitrary<infer T> ? T : never;
-  const build = (x: Case) => {
+  const build = (x: Case, extra: Record<string, unknown> = {}) => {
     const vp = x.pp > 1 ? x.vp : 1;
     const m = vp > 1 ? x.pp * x.m : x.m;
     return scenario({
@@ -167,6 +167,7 @@ describe('step simulation invariants (properties)', () => {
       zero: x.zero === 3 && x.pp === 1 && x.dp > 1 ? 3 : 1,
       // With the wait for the slowest rank, so these properties cover it too.
       rankVariation: 'expected-max',
+      ...extra,
     });
   };
 
@@ -190,7 +191,11 @@ describe('step simulation invariants (properties)', () => {
   it('is never slower with more bandwidth or more peak FLOP/s', () => {
     fc.assert(
       fc.property(arb, fc.double({ min: 1, max: 4, noNaN: true }), fc.constantFrom('nvlink', 'nic', 'flops', 'hbm'), (x, k, what) => {
-        const s = build(x);
+        // Under --power-clock step-mix a faster HBM shortens the memory-bound kernels, raises the step's
+        // GEMM duty and so lowers the sustained clock the duty curve gives: the step can come out
+        // slower (by at most 1%, the test below). The invariant holds with the clock at the preset's
+        // rates; the duty curve's non-monotonicity is a stated limitation (docs/sources/power-clock.md).
+        const s = build(x, what === 'hbm' ? { powerClock: 'off' } : {});
         const faster = structuredClone(s);
         if (what === 'nvlink') faster.system.node.nvlinkGBpsPerGpu *= k;
         if (what === 'nic') faster.system.node.nicGbps *= k;
@@ -203,6 +208,20 @@ describe('step simulation invariants (properties)', () => {
         const t0 = simulateStep(s.exec, scenarioCosts(s)).stepTimeSeconds;
         const t1 = simulateStep(faster.exec, scenarioCosts(faster)).stepTimeSeconds;
         return t1 <= t0 * (1 + 1e-9);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 80) },
+    );
+  });
+
+  it('under the power-clock duty curve, a faster HBM costs at most 1% of the step', () => {
+    fc.assert(
+      fc.property(arb, fc.double({ min: 1, max: 4, noNaN: true }), (x, k) => {
+        const s = build(x, { powerClock: 'step-mix' });
+        const faster = structuredClone(s);
+        faster.system.gpu.hbmBandwidthGBps *= k;
+        const t0 = simulateStep(s.exec, scenarioCosts(s)).stepTimeSeconds;
+        const t1 = simulateStep(faster.exec, scenarioCosts(faster)).stepTimeSeconds;
+        return t1 <= t0 * 1.01;
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 80) },
     );
