@@ -11,6 +11,7 @@ import { formatDuration, formatInt, formatPercent, formatUsd } from '../units.js
 import type { Chart } from './chart.js';
 import type { ReportDocument, ReportSection } from './html-report.js';
 import { facilityPowerChart } from './charts/facility-power.js';
+import { buildingRows, formatMW } from '../facility/building-rows.js';
 
 /** The facility's charts: its power over a few steps, when a training job gave a swing. */
 export function facilityCharts(f: FacilityReport): Chart[] {
@@ -24,8 +25,7 @@ export interface FacilityReportParts {
   generatedBy: string;
 }
 
-const mw = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} MW`;
-const kva = (x: number): string => `${formatInt(x)} kVA`;
+const mw = formatMW;
 
 const PARTS: Array<[string, keyof PowerByPart]> = [
   ['GPUs', 'gpusMW'],
@@ -52,14 +52,7 @@ export function facilityReportDocument(p: FacilityReportParts): ReportDocument {
     {
       title: 'The building',
       rows: [
-        ['facility power', `${mw(r.facilityPowerMW)} (PUE ${r.pue})`],
-        ['racks', `${formatInt(r.racks.compute)} compute + ${formatInt(r.racks.network)} network`],
-        ['power per rack', `${r.powerPerRackKW.design.toFixed(1)} kW rated, ${r.powerPerRackKW.average.toFixed(1)} kW under training`],
-        ['cooling', r.cooling],
-        ['fabric', `${r.fabricTiers} tiers: ${formatInt(r.switches.leaf)} leaf, ${formatInt(r.switches.spine)} spine, ${formatInt(r.switches.core)} core switches`],
-        ['cables', `${formatInt(r.cables.nodeLeaf)} node-leaf, ${formatInt(r.cables.leafSpine)} leaf-spine, ${formatInt(r.cables.spineCore)} spine-core; ${formatInt(r.transceivers)} transceivers`],
-        ['UPS', `${r.ups.redundancy}: ${r.ups.modules} x ${kva(r.ups.moduleKva)} = ${kva(r.ups.installedKva)} for a ${kva(r.ups.loadKva)} load (pf ${r.ups.powerFactor})`],
-        ['generators', `${r.generators.redundancy}: ${r.generators.units} x ${kva(r.generators.unitKva)} = ${kva(r.generators.installedKva)} for a ${kva(r.generators.loadKva)} load (pf ${r.generators.powerFactor})`],
+        ...buildingRows(r),
         ['node figures', r.nodeSource],
       ],
       charts: [],

@@ -13,6 +13,7 @@ import { facilityReport, type FacilityOptions, type FacilityReport, type Redunda
 import { checkFabricHolds } from '../../topology/fat-tree-geometry.js';
 import { formatDuration } from '../../units.js';
 import { numberFlag } from '../flag-values.js';
+import { buildingRows, formatMW } from '../../facility/building-rows.js';
 import { heading, int, keyValues, pct, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 
@@ -95,8 +96,7 @@ export function facilityFromOptions(opts: Record<string, unknown>): FacilityRepo
   }
 }
 
-const mw = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} MW`;
-const kva = (x: number): string => `${int(x)} kVA`;
+const mw = formatMW;
 
 export function renderFacility(r: FacilityReport): string {
   const d = r.itPower.design;
@@ -117,16 +117,7 @@ export function renderFacility(r: FacilityReport): string {
   out.push(`  GPUs under training at ${pct(r.gpuPowerFractionOfTdp)} of TDP: ${r.gpuPowerSource}`);
   out.push('');
   out.push(
-    keyValues([
-      ['facility power', `${mw(r.facilityPowerMW)} (PUE ${r.pue})`],
-      ['racks', `${int(r.racks.compute)} compute + ${int(r.racks.network)} network`],
-      ['power per rack', `${r.powerPerRackKW.design.toFixed(1)} kW rated, ${r.powerPerRackKW.average.toFixed(1)} kW under training`],
-      ['cooling', r.cooling],
-      ['fabric', `${r.fabricTiers} tiers: ${int(r.switches.leaf)} leaf, ${int(r.switches.spine)} spine, ${int(r.switches.core)} core switches`],
-      ['cables', `${int(r.cables.nodeLeaf)} node-leaf, ${int(r.cables.leafSpine)} leaf-spine, ${int(r.cables.spineCore)} spine-core; ${int(r.transceivers)} transceivers`],
-      ['UPS', `${r.ups.redundancy}: ${r.ups.modules} x ${kva(r.ups.moduleKva)} = ${kva(r.ups.installedKva)} for a ${kva(r.ups.loadKva)} load (pf ${r.ups.powerFactor})`],
-      ['generators', `${r.generators.redundancy}: ${r.generators.units} x ${kva(r.generators.unitKva)} = ${kva(r.generators.installedKva)} for a ${kva(r.generators.loadKva)} load (pf ${r.generators.powerFactor})`],
-    ]),
+    keyValues(buildingRows(r)),
   );
   out.push('');
   out.push(heading('Cost'));
