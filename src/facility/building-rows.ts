@@ -3,7 +3,17 @@
  * `report facility` as a section, from this one list.
  */
 import { formatInt } from '../units.js';
-import type { FacilityReport } from './index.js';
+import type { FacilityReport, PowerByPart } from './index.js';
+
+/** The IT power's parts, labelled, in the order both outputs list them. */
+export const POWER_PARTS: ReadonlyArray<readonly [string, keyof PowerByPart]> = [
+  ['GPUs', 'gpusMW'],
+  ['hosts (CPUs, memory, fans, NVSwitch)', 'hostsMW'],
+  ['NICs', 'nicsMW'],
+  ['switches and optics', 'switchesMW'],
+  ['storage', 'storageMW'],
+  ['total IT', 'totalMW'],
+];
 
 /** Megawatts, two decimals below 10 MW. */
 export const formatMW = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} MW`;

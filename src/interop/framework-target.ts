@@ -29,6 +29,9 @@ export interface FrameworkOption {
   meaning: string;
 }
 
+/** One transcribed option: `opt(name, type, meaning, { min, max, choices })`, as the option tables write them. */
+export const frameworkOption = (name: string, type: FrameworkOption['type'], meaning: string, extra: Partial<FrameworkOption> = {}): FrameworkOption => ({ name, type, meaning, ...extra });
+
 /** A twin setting a target has no option for: named, never invented. */
 export interface UnsupportedSetting {
   /** The scenario field (`overlapInterference`, `cp`). */

@@ -6,12 +6,12 @@
  *
  *   FacilityReport ─► facilityCharts ─► Chart[] ─► sections ─► ReportDocument
  */
-import type { FacilityReport, PowerByPart } from '../facility/index.js';
+import type { FacilityReport } from '../facility/index.js';
 import { formatDuration, formatInt, formatPercent, formatUsd } from '../units.js';
 import type { Chart } from './chart.js';
 import type { ReportDocument, ReportSection } from './html-report.js';
 import { facilityPowerChart } from './charts/facility-power.js';
-import { buildingRows, formatMW } from '../facility/building-rows.js';
+import { buildingRows, formatMW, POWER_PARTS } from '../facility/building-rows.js';
 
 /** The facility's charts: its power over a few steps, when a training job gave a swing. */
 export function facilityCharts(f: FacilityReport): Chart[] {
@@ -27,14 +27,7 @@ export interface FacilityReportParts {
 
 const mw = formatMW;
 
-const PARTS: Array<[string, keyof PowerByPart]> = [
-  ['GPUs', 'gpusMW'],
-  ['hosts (CPUs, memory, fans, NVSwitch)', 'hostsMW'],
-  ['NICs', 'nicsMW'],
-  ['switches and optics', 'switchesMW'],
-  ['storage', 'storageMW'],
-  ['total IT', 'totalMW'],
-];
+const PARTS = POWER_PARTS;
 
 export function facilityReportDocument(p: FacilityReportParts): ReportDocument {
   const r = p.report;

@@ -13,7 +13,7 @@ import { facilityReport, type FacilityOptions, type FacilityReport, type Redunda
 import { checkFabricHolds } from '../../topology/fat-tree-geometry.js';
 import { formatDuration } from '../../units.js';
 import { numberFlag } from '../flag-values.js';
-import { buildingRows, formatMW } from '../../facility/building-rows.js';
+import { buildingRows, formatMW, POWER_PARTS } from '../../facility/building-rows.js';
 import { heading, int, keyValues, pct, table, usd } from '../format.js';
 import { addScenarioOptions, scenarioFromOptions } from '../scenario-options.js';
 
@@ -101,14 +101,7 @@ const mw = formatMW;
 export function renderFacility(r: FacilityReport): string {
   const d = r.itPower.design;
   const a = r.itPower.average;
-  const parts: Array<[string, keyof typeof d]> = [
-    ['GPUs', 'gpusMW'],
-    ['hosts (CPUs, memory, fans, NVSwitch)', 'hostsMW'],
-    ['NICs', 'nicsMW'],
-    ['switches and optics', 'switchesMW'],
-    ['storage', 'storageMW'],
-    ['total IT', 'totalMW'],
-  ];
+  const parts = POWER_PARTS;
   const out: string[] = [];
   out.push(heading(`${r.system}: ${int(r.gpus)} GPUs in ${int(r.nodes)} nodes`));
   out.push('');

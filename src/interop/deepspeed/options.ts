@@ -4,7 +4,7 @@
  * pydantic models in deepspeed/runtime/zero/config.py (where the two disagree the code wins: the docs
  * give stage3_prefetch_bucket_size 5e8, the code 5e7). Meanings are paraphrased.
  */
-import type { FrameworkOption } from '../framework-target.js';
+import { frameworkOption, type FrameworkOption } from '../framework-target.js';
 
 export const DEEPSPEED_VERSION = 'DeepSpeed v0.19.5 (commit cf44300453eb0af79ed84ed8f1cb49d57478bd76)';
 export const DEEPSPEED_SOURCE = 'https://github.com/deepspeedai/DeepSpeed/blob/v0.19.5/docs/_pages/config-json.md';
@@ -17,7 +17,7 @@ export const DEEPSPEED_SOURCE = 'https://github.com/deepspeedai/DeepSpeed/blob/v
 export const DEEPSPEED_SCRIPT = 'train.py';
 export const DEEPSPEED_CONFIG_FLAGS = ['--deepspeed', '--deepspeed_config'] as const;
 
-const opt = (name: string, type: FrameworkOption['type'], meaning: string, extra: Partial<FrameworkOption> = {}): FrameworkOption => ({ name, type, meaning, ...extra });
+const opt = frameworkOption;
 
 /** The keys the twin reads or writes, dotted through nested objects. */
 export const DEEPSPEED_OPTIONS: readonly FrameworkOption[] = [

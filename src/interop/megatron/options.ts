@@ -5,12 +5,12 @@
  * arguments.py spells every option out (from core_v0.16.0 most are generated from dataclasses).
  * `meaning` paraphrases the option's help text; bounds are the checks validate_args makes.
  */
-import type { FrameworkOption } from '../framework-target.js';
+import { frameworkOption, type FrameworkOption } from '../framework-target.js';
 
 export const MEGATRON_VERSION = 'Megatron-LM core_v0.15.0';
 export const MEGATRON_SOURCE = 'NVIDIA/Megatron-LM megatron/training/arguments.py @0d7e02bd26d3eb347ad8d1bef625002babfa6df7 (tag core_v0.15.0)';
 
-const opt = (name: string, type: FrameworkOption['type'], meaning: string, extra: Partial<FrameworkOption> = {}): FrameworkOption => ({ name, type, meaning, ...extra });
+const opt = frameworkOption;
 const int = (name: string, meaning: string, min = 1): FrameworkOption => opt(name, 'int', meaning, { min });
 
 /** Every option the importer maps or the exporter writes. */

@@ -5,7 +5,7 @@
  * and pipeline_parallel.py (how the degrees and stages are checked and derived), and the model
  * flavors in torchtitan/models/{llama3,qwen3}/__init__.py. Meanings are paraphrased.
  */
-import type { FrameworkOption } from '../framework-target.js';
+import { frameworkOption, type FrameworkOption } from '../framework-target.js';
 
 export const TORCHTITAN_VERSION = 'torchtitan v0.2.2 (commit 73a0e6979dd10b6b1904098eb3c8f62c18ab87ce)';
 export const TORCHTITAN_SOURCE = 'https://github.com/pytorch/torchtitan/blob/v0.2.2/torchtitan/config/job_config.py';
@@ -25,7 +25,7 @@ export const PIPELINE_SCHEDULES_MULTI = ['Interleaved1F1B', 'LoopedBFS', 'Interl
 /** Model converters registered at v0.2.2 (register_model_converter in components/quantization/{float8,mx}.py). */
 export const MODEL_CONVERTERS = ['quantize.linear.float8', 'quantize.grouped_mm.float8', 'quantize.linear.mx', 'quantize.grouped_mm.mx'] as const;
 
-const opt = (name: string, type: FrameworkOption['type'], meaning: string, extra: Partial<FrameworkOption> = {}): FrameworkOption => ({ name, type, meaning, ...extra });
+const opt = frameworkOption;
 
 /** The options the twin reads or writes, as `section.key` (a TOML table and its key). */
 export const TORCHTITAN_OPTIONS: readonly FrameworkOption[] = [
