@@ -9,6 +9,7 @@ import { loadValidationData } from '../src/node/validation-data.js';
 import { runValidation } from '../src/validation/run-validation.js';
 import { errorStats } from '../src/validation/stats.js';
 import { biasFigures } from '../src/validation/bias.js';
+import { speedError } from '../src/validation/report.js';
 
 const rep = runValidation(loadValidationData(), catalog);
 const byName = (name: string) => {
@@ -157,9 +158,10 @@ describe('training validation', () => {
     expect(rep.byGpuAndYear.reduce((n, c) => n + c.stats.cases, 0)).toBe(rows.length);
     const h100 = rep.byGpuAndYear.filter((c) => c.gpu === 'h100-sxm-80g');
     expect(h100.map((c) => c.softwareYear)).toEqual([2023, 2024, 2025]);
-    // The signed mean of a cell is the mean of its rows' errors (a cell with one sign cannot hide it).
+    // The signed mean of a cell is the mean of its rows' errors as speed (report.ts speedError: a step-time
+    // row's error flips sign), so a cell with one sign cannot hide it.
     const cell = h100[0];
-    const errs = rows.filter((r) => r.gpu === cell.gpu && r.softwareYear === cell.softwareYear).map((r) => r.error);
+    const errs = rows.filter((r) => r.gpu === cell.gpu && r.softwareYear === cell.softwareYear).map(speedError);
     expect(cell.meanError).toBeCloseTo(errs.reduce((a, b) => a + b, 0) / errs.length, 12);
   });
   it('gives every case a source', () => {

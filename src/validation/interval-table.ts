@@ -3,7 +3,7 @@ import type { IntervalPool } from './interval.js';
 
 export const INTERVALS: readonly IntervalPool[] = [
   {
-    "runs": 151,
+    "runs": 159,
     "lowLogRatio": -0.0355,
     "highLogRatio": 0.2208,
     "groups": [
@@ -26,12 +26,13 @@ export const INTERVALS: readonly IntervalPool[] = [
       "llama3-405b-meta-h100",
       "torchtitan-fsdp2-h200-fp8",
       "nemotron4-340b-pretrain-h100",
-      "nemo-25.02-b200-fp8"
+      "nemo-25.02-b200-fp8",
+      "mlperf-training-v3.1-gpt3-h100"
     ]
   },
   {
     "gpu": "h100-sxm-80g",
-    "runs": 88,
+    "runs": 96,
     "lowLogRatio": -0.042,
     "highLogRatio": 0.268,
     "groups": [
@@ -46,7 +47,8 @@ export const INTERVALS: readonly IntervalPool[] = [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100",
       "llama3-405b-meta-h100",
-      "nemotron4-340b-pretrain-h100"
+      "nemotron4-340b-pretrain-h100",
+      "mlperf-training-v3.1-gpt3-h100"
     ]
   },
   {
