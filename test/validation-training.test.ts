@@ -185,9 +185,12 @@ describe('bias (issue #16): the share predicted fast, the median signed error, t
     expect(Math.abs(a.medianSignedError)).toBeLessThanOrEqual(0.025);
   });
   it("holds today's lean on H100 and GB200, which miss the target (known gap: the twin runs fast)", () => {
-    // Today (Dec 2026): H100 88 rows, 83.0% fast, median +7.6%; GB200 13 rows, 100% fast, median +14.3%.
+    // Today (2 Dec 2026): H100 96 rows, 82.3% fast, median +8.6%; GB200 13 rows, 100% fast, median +14.0%.
+    // The H100 ceiling went from 0.08 to 0.09 when MLPerf Training v3.1's eight GPT-3 175B rows joined the
+    // suite (selected by the rule in their group, all 9-13% fast): new evidence, not a model change; with
+    // the earlier 88 rows the median is still +7.5%.
     expect(gpu('h100-sxm-80g').shareFast).toBeLessThanOrEqual(0.84);
-    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.08);
+    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.09);
     expect(gpu('gb200-186g').medianSignedError).toBeLessThanOrEqual(0.15);
   });
   it('counts the training rows held outside the bound, and the count does not grow', () => {
