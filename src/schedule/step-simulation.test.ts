@@ -6,6 +6,8 @@ import { scenarioCosts } from '../engine.js';
 import { estimateStepSeconds } from './closed-form.js';
 import { simulateStep, STREAMS, sumBreakdown } from './step-simulation.js';
 import { zeroComm, type StepCosts } from './step-costs.js';
+import { stepMix } from './step-mix.js';
+import { sustainedClock } from '../compute/power-clock.js';
 
 function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}): Execution {
   return {
@@ -41,6 +43,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     powerClock: 'off',
     hostOverhead: 'launch-queue',
     rankVariation: 'off',
+    tpAsyncAllreduce: 'on',
     gradBuffer: 'off',
     microbatches: m,
     network: 'analytical',
@@ -213,7 +216,17 @@ describe('step simulation invariants (properties)', () => {
     );
   });
 
-  it('under the power-clock duty curve, a faster HBM costs at most 1% of the step', () => {
+  it('under the power-clock duty curve, a faster HBM costs at most the clock its higher GEMM duty loses', () => {
+    // The duty curve lowers only the tensor-core rate, so a step at clock factor f takes at most 1/f of
+    // its time at the preset's rates (f < 1) and no more than it (f >= 1); with the step never slower
+    // for more HBM at fixed rates (the property above), t1 <= t0 * max(1, f0) / min(1, f1). A fixed 1%
+    // stated at an earlier stop was not derived and failed on a sampled case (Llama 3 70B, TP 1 x PP 4,
+    // 2.5x HBM: +1.0%; 4x: +1.4%).
+    const factor = (s: ReturnType<typeof build>) => {
+      const atPreset = structuredClone(s);
+      atPreset.exec.powerClock = 'off';
+      return sustainedClock(s.system.gpu.sustainedClock, stepMix(s.exec, scenarioCosts(atPreset))).factor;
+    };
     fc.assert(
       fc.property(arb, fc.double({ min: 1, max: 4, noNaN: true }), (x, k) => {
         const s = build(x, { powerClock: 'step-mix' });
@@ -221,7 +234,7 @@ describe('step simulation invariants (properties)', () => {
         faster.system.gpu.hbmBandwidthGBps *= k;
         const t0 = simulateStep(s.exec, scenarioCosts(s)).stepTimeSeconds;
         const t1 = simulateStep(faster.exec, scenarioCosts(faster)).stepTimeSeconds;
-        return t1 <= t0 * 1.01;
+        return t1 <= ((t0 * Math.max(1, factor(s))) / Math.min(1, factor(faster))) * (1 + 1e-9);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 80) },
     );
