@@ -13,7 +13,7 @@ import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
 import { FLAG_OF_KEY, layerScenario } from '../config/scenario-layers.js';
 import { modelOrFile } from './model-file.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RANK_VARIATIONS, RECOMPUTE_MODES, GRAD_BUFFER_MODES } from '../config/execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RANK_VARIATIONS, RECOMPUTE_MODES, GRAD_BUFFER_MODES, TP_ASYNC_ALLREDUCE_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (defined beside the layering rule, which the web page shares). */
 export { FLAG_OF_KEY };
@@ -65,6 +65,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--fp8-recipe <r>', "Transformer Engine's FP8 scaling recipe (default delayed)").choices([...FP8_RECIPES]))
     .addOption(new Option('--power-clock <mode>', "the SM clock under the power cap: step-mix (the step's GEMM duty sets it, from the GPU's measured curve) or off (the preset's rates)").choices([...POWER_CLOCK_MODES]))
     .addOption(new Option('--host-overhead <mode>', 'the host issuing kernels: launch-queue (the GPU waits where kernels are shorter than their issue), cuda-graphs, or off; default launch-queue').choices([...HOST_OVERHEAD_MODES]))
+    .addOption(new Option('--tp-async-allreduce <mode>', 'without sequence parallelism: on (default) hides the backward TP all-reduces under the weight-gradient GEMMs (Megatron-LM since 2021-09); off blocks on them').choices([...TP_ASYNC_ALLREDUCE_MODES]))
     .addOption(new Option('--rank-variation <mode>', "waiting for the slowest rank: expected-max (the GPU preset's per-GPU kernel-time spread, its expected maximum over the job's GPUs) or off (default)").choices([...RANK_VARIATIONS]))
     .addOption(new Option('--grad-buffer <mode>', "passes over the local gradient buffer each step: megatron (Megatron DDP: zeroed, NaN-checked norm, 1/DP scaling) or off (default)").choices([...GRAD_BUFFER_MODES]))
     .addOption(new Option('--autocast-cache <what>', "with fp32 weights: autocast keeps every weight's 16-bit copy until the forward pass ends, or none (FSDP1)").choices([...AUTOCAST_CACHES]))

@@ -94,6 +94,14 @@ export type HostOverheadMode = (typeof HOST_OVERHEAD_MODES)[number];
 export const RANK_VARIATIONS = ['expected-max', 'off'] as const;
 export type RankVariation = (typeof RANK_VARIATIONS)[number];
 /**
+ * Without sequence parallelism, Megatron-LM all-reduces the input gradient of each column-parallel
+ * layer (QKV, FC1) asynchronously while the layer's weight-gradient GEMM runs (schedule/tp-comm.ts
+ * asyncAllReducePlan): `on` (the default; Megatron-LM since 2021-09-02, always on in Megatron-Core),
+ * `off` for code before it, where the backward pass's all-reduces block.
+ */
+export const TP_ASYNC_ALLREDUCE_MODES = ['on', 'off'] as const;
+export type TpAsyncAllreduceMode = (typeof TP_ASYNC_ALLREDUCE_MODES)[number];
+/**
  * The passes a step makes over the local gradient buffer (compute/grad-buffer.ts): `megatron` (Megatron
  * DDP's contiguous buffer: zeroed every step, its norm checked for NaN and scaled by 1/DP before the
  * reduction, as Megatron-LM's training script runs it); `off` (the default) counts none.
@@ -192,6 +200,8 @@ export interface Execution {
   hostOverhead: HostOverheadMode;
   /** Waiting for the slowest rank (see RANK_VARIATIONS). */
   rankVariation: RankVariation;
+  /** The backward pass's TP all-reduces (no SP) under the wgrad GEMMs, or blocking (see TP_ASYNC_ALLREDUCE_MODES). */
+  tpAsyncAllreduce: TpAsyncAllreduceMode;
   /** Passes over the local gradient buffer each step (see GRAD_BUFFER_MODES). */
   gradBuffer: GradBufferMode;
   /** Micro-batches per pipeline per step (gbs / (mbs * dp)). */
@@ -229,6 +239,8 @@ export const ExecutionDefaults = {
   // Off until the per-GPU spread is measured on the SKUs the suite covers: the class-level figure
   // takes korthikanti-2022 out of its bound (docs/sources/variability.md).
   rankVariation: 'off',
+  // On: Megatron-LM's default since 2021-09-02 (docs/sources/tp-overlap.md, "The asynchronous all-reduce").
+  tpAsyncAllreduce: 'on',
   // Off: the twin as it was before the gradient buffer's passes were counted (docs/sources/small-models.md).
   gradBuffer: 'off',
 } as const;

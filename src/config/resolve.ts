@@ -257,6 +257,7 @@ export function resolveExecution(
     powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
     hostOverhead: input.hostOverhead ?? ExecutionDefaults.hostOverhead,
     rankVariation: input.rankVariation ?? ExecutionDefaults.rankVariation,
+    tpAsyncAllreduce: input.tpAsyncAllreduce ?? ExecutionDefaults.tpAsyncAllreduce,
     gradBuffer: input.gradBuffer ?? ExecutionDefaults.gradBuffer,
     microbatches,
     network: input.network ?? ExecutionDefaults.network,

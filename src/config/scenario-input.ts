@@ -8,7 +8,7 @@ import { ClusterTwinError } from '../errors.js';
 import { BOUNDS, boundedNumber, nameSchema as nameField } from './bounds.js';
 import { ModelSpecSchema, FFN_ACTIVATIONS } from './model-schema.js';
 import { SystemSpecSchema } from './system-schema.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, OverlapInputSchema, GRAD_BUFFER_MODES, POWER_CLOCK_MODES, PRECISIONS, RANK_VARIATIONS, RECOMPUTE_MODES } from './execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, OverlapInputSchema, GRAD_BUFFER_MODES, POWER_CLOCK_MODES, PRECISIONS, RANK_VARIATIONS, RECOMPUTE_MODES, TP_ASYNC_ALLREDUCE_MODES } from './execution-schema.js';
 
 /** A count that may be written as `300e9`, `300B`, `16M`, within its stated bound. */
 const countField = boundedNumber;
@@ -59,6 +59,7 @@ export const ScenarioInputSchema = z
     fp8Recipe: z.enum(FP8_RECIPES).optional().describe("Transformer Engine's FP8 scaling recipe: delayed (default; amax history, reduced once per micro-batch), current (an amax pass before each cast; TE 2.2+), mxfp8 (1x32 block scales, Blackwell)"),
     powerClock: z.enum(POWER_CLOCK_MODES).optional().describe("The SM clock under the power cap: step-mix (default; the compute rates follow the step's own GEMM duty through the GPU preset's measured sustainedClock curve) or off (the preset's rates at every mix)"),
     hostOverhead: z.enum(HOST_OVERHEAD_MODES).optional().describe('The host issuing kernels: launch-queue (eager: the GPU waits where kernels are shorter than the CPU takes to issue them), cuda-graphs (each layer replayed as a CUDA graph) or off (the GPU never waits for the host); default launch-queue'),
+    tpAsyncAllreduce: z.enum(TP_ASYNC_ALLREDUCE_MODES).optional().describe("Without sequence parallelism: on (default) all-reduces the QKV and FC1 input gradients while their weight-gradient GEMMs run, as Megatron-LM has since September 2021; off blocks on them, as earlier code did"),
     rankVariation: z.enum(RANK_VARIATIONS).optional().describe("Waiting for the slowest rank: expected-max (each step pays the expected maximum over the job's GPUs of the GPU preset's per-GPU kernel-time spread) or off (default: every GPU times alike)"),
     gradBuffer: z.enum(GRAD_BUFFER_MODES).optional().describe("Passes over the local gradient buffer each step: megatron (Megatron DDP: zeroed, its norm checked for NaN and scaled by 1/DP before the reduction, 4 bytes a parameter each pass with fp32 gradients) or off (default: none counted)"),
     kernels: z.enum(KERNEL_STYLES).optional().describe('Elementwise kernels: fused (default; Megatron-LM, Transformer Engine) or eager PyTorch reference code (each op a kernel; Hugging Face, llm-foundry)'),

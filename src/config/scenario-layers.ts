@@ -48,6 +48,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   powerClock: '--power-clock',
   hostOverhead: '--host-overhead',
   rankVariation: '--rank-variation',
+  tpAsyncAllreduce: '--tp-async-allreduce',
   gradBuffer: '--grad-buffer',
   network: '--network',
   zeroBucketParams: '--zero-bucket-params',

@@ -20,7 +20,7 @@ import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
 import { rankWaitFraction } from './rank-variation.js';
-import { aggregatePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
+import { aggregatePlan, asyncAllReducePlan, planComm, planExposed, spBackwardPlan, spForwardPlan, type TpPassPlan } from './tp-comm.js';
 import { chunkSyncSeconds, countsHbm, countsSms, countsTransferSlowdown, hbmBytesPerLinkByte, hbmSlowdownSeconds, kernelHbmSeconds, tpInterference, transferSlowdownSeconds } from './overlap-interference.js';
 
 /** How data parallelism reduces gradients at the end of the backward pass: all-reduce, or reduce-scatter under ZeRO (each rank keeps its shard). */
@@ -333,7 +333,20 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
       bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount, interference(b)),
       re: fullRecompute ? spForwardPlan(byName(r), c, e.tp, gpu.smCount, interference(r)) : none,
     };
-  } else tpPlans = { fwd: aggregate(f), bwd: aggregate(b), re: fullRecompute ? aggregate(r) : none };
+  } else {
+    // Dense layers without SP: the backward's two all-reduces run under the QKV and FC1 wgrad GEMMs
+    // unless the code predates Megatron-LM's asynchronous all-reduce (tpAsyncAllreduce off).
+    const bwd = aggregate(b);
+    const wgrad = (name: string) => b.gemmByName.get(name)?.seconds ?? 0;
+    const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
+    const c = { allGather: tpOne, reduceScatter: 0, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
+    const asyncBwd = e.tpAsyncAllreduce === 'on' && !m.moe && tpPairs === 2;
+    tpPlans = {
+      fwd: aggregate(f),
+      bwd: asyncBwd ? asyncAllReducePlan(wgrad, tpOne, tpOneSm, bwd.overlapped, tpInterference(gpu, mode, e.tp, (name) => b.gemmByName.get(name)?.kernel), c) : bwd,
+      re: fullRecompute ? aggregate(r) : none,
+    };
+  }
 
   // The ends of the model: embedding on the first stage, logits and loss on the last.
   const emb = embeddingKernels(m, shape);

@@ -82,7 +82,7 @@ const blocking = (comm: number): TpSegment => ({ comm, window: 0, slowdown: 0, f
 const hiddenShare = (comm: number, window: number): number => (comm > 0 ? Math.min(1, window / comm) : 0);
 
 /** A collective under a GEMM with NCCL: it takes NCCL's channels from the GEMM while it runs. */
-function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Interfered, name = '', op: 'allgather' | 'reducescatter' = 'allgather'): TpSegment {
+function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Interfered, name = '', op: 'allgather' | 'reducescatter' | 'allreduce' = 'allgather'): TpSegment {
   const share = hiddenShare(comm, window);
   const seg = { comm, window, slowdown: ncclSlowdown * share, fixed: 0 };
   if (!x || !countsSms(x.i.mode)) return seg;
@@ -181,6 +181,26 @@ export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smC
       bulk(ag, g('qkv.dgrad'), USERBUFFERS.otherBulkSms, smCount, x, 'qkv.dgrad', 'allgather'),
       bulk(rs, g('qkv.wgrad'), USERBUFFERS.qkvWgradBulkSms, smCount, x, 'qkv.wgrad', 'reducescatter'),
     ],
+  };
+}
+
+/**
+ * Backward pass without sequence parallelism, as Megatron-LM runs it since 2021-09-02 (commit
+ * 3f65246911, `--no-async-tensor-model-parallel-allreduce` to turn it off; always on in Megatron-Core,
+ * whose flag is "DEPRECATED. This flag is ignored." at core_v0.15.0): the input gradient of each
+ * column-parallel layer (QKV, FC1) is all-reduced asynchronously while the layer's weight-gradient
+ * GEMM runs (`allReduce`: one such all-reduce). The row-parallel layers' backward needs none, so these
+ * two are the pass's all-reduces. Korthikanti et al. 2022 (sec. 6.2) credit this overlap for part of
+ * their baseline's speed.
+ */
+export function asyncAllReducePlan(g: GemmSeconds, allReduce: number, ncclSlowdown: number, overlapped: TpSegment[], i?: TpInterference, c?: TpCollectives): TpPassPlan {
+  const x = i && c ? { i, c } : undefined;
+  return {
+    plain: [
+      ncclUnder(allReduce, g('fc1.wgrad'), ncclSlowdown, x, 'fc1.wgrad', 'allreduce'),
+      ncclUnder(allReduce, g('qkv.wgrad'), ncclSlowdown, x, 'qkv.wgrad', 'allreduce'),
+    ],
+    overlapped,
   };
 }
 

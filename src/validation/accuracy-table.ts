@@ -50,9 +50,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 24,
-    "medianAbsError": 0.0314,
+    "medianAbsError": 0.0206,
     "worstAbsError": 0.1349,
-    "meanError": -0.0096,
+    "meanError": -0.0036,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",

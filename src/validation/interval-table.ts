@@ -4,7 +4,7 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 159,
-    "lowLogRatio": -0.0355,
+    "lowLogRatio": -0.0302,
     "highLogRatio": 0.2208,
     "groups": [
       "korthikanti-2022",

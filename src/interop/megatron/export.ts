@@ -28,6 +28,7 @@ export function twinModellingSettings(s: Scenario): UnsupportedSetting[] {
     { setting: 'rankVariation', value: e.rankVariation, why: "the twin's model of waiting for the slowest rank" },
     { setting: 'gradBuffer', value: e.gradBuffer, why: 'whether the twin counts the passes over the gradient buffer (Megatron DDP makes them; --grad-buffer megatron counts them)' },
   ];
+  if (e.tpAsyncAllreduce === 'off') out.push({ setting: 'tpAsyncAllreduce', value: e.tpAsyncAllreduce, why: 'Megatron-LM has run the backward TP all-reduces asynchronously since 2021-09; Megatron-Core ignores --no-async-tensor-model-parallel-allreduce' });
   if (e.precision === 'fp8') out.push({ setting: 'fp8Overheads', value: e.fp8Overheads, why: "which of Transformer Engine's FP8 costs the twin counts" });
   return out;
 }

@@ -148,6 +148,6 @@ export const megatronOption = (name: string): FrameworkOption | undefined => MEG
  * flags beside the import); an export names them in `unsupported`.
  */
 export const TWIN_ONLY_FIELDS = [
-  'system', 'overlapInterference', 'network', 'powerClock', 'rankVariation', 'gradBuffer', 'fp8Overheads',
+  'system', 'overlapInterference', 'network', 'powerClock', 'rankVariation', 'tpAsyncAllreduce', 'gradBuffer', 'fp8Overheads',
   'zeroBucketParams', 'kernels', 'lossKernel', 'optimizerKernel', 'weightDtype', 'autocastCache', 'dp', 'gpus',
 ] as const;
