@@ -317,17 +317,19 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   };
   const none: TpPassPlan = { plain: [], overlapped: [] };
   let tpPlans: { fwd: TpPassPlan; bwd: TpPassPlan; re: TpPassPlan };
+  // The TP collectives one GPU makes (an all-gather and a reduce-scatter with SP, an all-reduce in the
+  // all-gather's slot without: tpRs is 0 then) and the NCCL channels they hold.
+  const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
+  const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
+  // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
+  const byName = (p: ReturnType<typeof passOf>) => (name: string, parts = 1) => {
+    const g = p.gemmByName.get(name);
+    if (!g) return 0;
+    return parts <= 1 ? g.seconds : parts * kernelSeconds(gpu, { ...g.kernel, m: Math.ceil(g.kernel.m / parts) });
+  };
+  const interference = (p: ReturnType<typeof passOf>) => tpInterference(gpu, mode, e.tp, (name) => p.gemmByName.get(name)?.kernel);
   if (e.tp <= 1) tpPlans = { fwd: none, bwd: none, re: none };
   else if (e.sp && !m.moe) {
-    const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
-    const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
-    // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
-    const byName = (p: ReturnType<typeof passOf>) => (name: string, parts = 1) => {
-      const g = p.gemmByName.get(name);
-      if (!g) return 0;
-      return parts <= 1 ? g.seconds : parts * kernelSeconds(gpu, { ...g.kernel, m: Math.ceil(g.kernel.m / parts) });
-    };
-    const interference = (p: ReturnType<typeof passOf>) => tpInterference(gpu, mode, e.tp, (name) => p.gemmByName.get(name)?.kernel);
     tpPlans = {
       fwd: spForwardPlan(byName(f), c, e.tp, gpu.smCount, interference(f)),
       bwd: spBackwardPlan(byName(b), c, e.tp, gpu.smCount, interference(b)),
@@ -337,13 +339,9 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
     // Dense layers without SP: the backward's two all-reduces run under the QKV and FC1 wgrad GEMMs
     // unless the code predates Megatron-LM's asynchronous all-reduce (tpAsyncAllreduce off).
     const bwd = aggregate(b);
-    const wgrad = (name: string) => b.gemmByName.get(name)?.seconds ?? 0;
-    const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
-    const c = { allGather: tpOne, reduceScatter: 0, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
-    const asyncBwd = e.tpAsyncAllreduce === 'on' && !m.moe && tpPairs === 2;
     tpPlans = {
       fwd: aggregate(f),
-      bwd: asyncBwd ? asyncAllReducePlan(wgrad, tpOne, tpOneSm, bwd.overlapped, tpInterference(gpu, mode, e.tp, (name) => b.gemmByName.get(name)?.kernel), c) : bwd,
+      bwd: e.tpAsyncAllreduce === 'on' && !m.moe ? asyncAllReducePlan(byName(b), c, bwd.overlapped, interference(b)) : bwd,
       re: fullRecompute ? aggregate(r) : none,
     };
   }

@@ -64,7 +64,7 @@ export const segmentExposed = (s: TpSegment): number => Math.max(0, s.comm + (s.
 export type GemmSeconds = (name: string, parts?: number) => number;
 
 export interface TpCollectives {
-  /** One all-gather of the layer's activations (sequence parallel), seconds. */
+  /** One all-gather of the layer's activations (sequence parallel), seconds; without SP, one all-reduce of them. */
   allGather: number;
   /** One reduce-scatter of the same, seconds. */
   reduceScatter: number;
@@ -189,16 +189,17 @@ export function spBackwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smC
  * 3f65246911, `--no-async-tensor-model-parallel-allreduce` to turn it off; always on in Megatron-Core,
  * whose flag is "DEPRECATED. This flag is ignored." at core_v0.15.0): the input gradient of each
  * column-parallel layer (QKV, FC1) is all-reduced asynchronously while the layer's weight-gradient
- * GEMM runs (`allReduce`: one such all-reduce). The row-parallel layers' backward needs none, so these
- * two are the pass's all-reduces. Korthikanti et al. 2022 (sec. 6.2) credit this overlap for part of
- * their baseline's speed.
+ * GEMM runs (one such all-reduce: `c.allGather`'s slot, as the caller fills it without SP). The
+ * row-parallel layers' backward needs none, so these two are the pass's all-reduces. Korthikanti et al.
+ * 2022 (sec. 6.2) credit this overlap for part of their baseline's speed. `overlapped`: the pass's plan
+ * under TP overlap, kept as it was.
  */
-export function asyncAllReducePlan(g: GemmSeconds, allReduce: number, ncclSlowdown: number, overlapped: TpSegment[], i?: TpInterference, c?: TpCollectives): TpPassPlan {
-  const x = i && c ? { i, c } : undefined;
+export function asyncAllReducePlan(g: GemmSeconds, c: TpCollectives, overlapped: TpSegment[], i?: TpInterference): TpPassPlan {
+  const x = i ? { i, c } : undefined;
   return {
     plain: [
-      ncclUnder(allReduce, g('fc1.wgrad'), ncclSlowdown, x, 'fc1.wgrad', 'allreduce'),
-      ncclUnder(allReduce, g('qkv.wgrad'), ncclSlowdown, x, 'qkv.wgrad', 'allreduce'),
+      ncclUnder(c.allGather, g('fc1.wgrad'), c.ncclSlowdown, x, 'fc1.wgrad', 'allreduce'),
+      ncclUnder(c.allGather, g('qkv.wgrad'), c.ncclSlowdown, x, 'qkv.wgrad', 'allreduce'),
     ],
     overlapped,
   };
