@@ -47,3 +47,10 @@ describe("Megatron-LM's asynchronous TP all-reduce without SP (tpAsyncAllreduce)
     );
   });
 });
+
+describe('tpAsyncAllreduce in a scenario', () => {
+  it('is on unless set, and a bad value is an error naming the field and what is allowed', () => {
+    expect(scenario({ system: 'dgx-h100', model: 'llama3-8b', gpus: 8 }).exec.tpAsyncAllreduce).toBe('on');
+    expect(() => scenario({ system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tpAsyncAllreduce: 'maybe' } as never)).toThrow(/^tpAsyncAllreduce: must be one of "on", "off"$/);
+  });
+});
