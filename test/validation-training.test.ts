@@ -46,7 +46,8 @@ describe('training validation', () => {
     // The 13 rows of issue #16's holes (Llama 3 405B on 8,192 and 16,384 H100, Nemotron-4 340B on 1,536-6,144 H100,
     // torchtitan on 32-64 H200, NeMo 25.02 on 8-512 B200; the twin 7-46% fast on all of them) took it to 6.5%.
     expect(rep.overall.cases).toBeGreaterThanOrEqual(178);
-    expect(rep.overall.medianAbsError).toBeLessThan(0.07);
+    // With the wait for the slowest rank on by default (2026-12-03) it is 4.7% over 198 rows.
+    expect(rep.overall.medianAbsError).toBeLessThan(0.05);
   });
   it('holds today\'s accuracy on the H100 groups, which miss the 15% target (known gap)', () => {
     // Regression guards, not the target: median and worst as of this commit, with a little room.
@@ -189,9 +190,12 @@ describe('bias (issue #16): the share predicted fast, the median signed error, t
     // The H100 ceiling went from 0.08 to 0.09 when MLPerf Training v3.1's eight GPT-3 175B rows joined the
     // suite (selected by the rule in their group, all 9-13% fast): new evidence, not a model change; with
     // the earlier 88 rows the median is still +7.5%.
-    expect(gpu('h100-sxm-80g').shareFast).toBeLessThanOrEqual(0.84);
-    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.09);
-    expect(gpu('gb200-186g').medianSignedError).toBeLessThanOrEqual(0.15);
+    // 3 Dec 2026, the wait for the slowest rank on by default (docs/sources/variability.md 4d): H100 69.8% fast,
+    // +5.2%; GB200 92.3%, +10.4%. The ceilings follow, with a little room.
+    expect(gpu('h100-sxm-80g').shareFast).toBeLessThanOrEqual(0.72);
+    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.06);
+    expect(gpu('gb200-186g').shareFast).toBeLessThanOrEqual(0.93);
+    expect(gpu('gb200-186g').medianSignedError).toBeLessThanOrEqual(0.11);
   });
   it('counts the training rows held outside the bound, and the count does not grow', () => {
     const direct = rep.groups.flatMap((g) => g.rows).filter((r) => r.gpu !== undefined && r.precision !== undefined && r.metric !== 'allocatedMemoryGiB' && !r.bounded);

@@ -54,8 +54,8 @@ describe('waiting for the slowest rank in the step', () => {
   const on = (input: Parameters<typeof scenario>[0]): Scenario => scenario({ ...input, rankVariation: 'expected-max' });
   const base = on({ system: 'dgx-h100', model: 'llama3-8b', gpus: 64, tp: 2, pp: 2, gbs: 256, mbs: 1 });
 
-  it('is off by default', () => {
-    expect(scenario({ system: 'dgx-h100', model: 'llama3-8b', gpus: 64 }).exec.rankVariation).toBe('off');
+  it('is on by default (since 2026-12-03: docs/sources/variability.md, section 4d)', () => {
+    expect(scenario({ system: 'dgx-h100', model: 'llama3-8b', gpus: 64 }).exec.rankVariation).toBe('expected-max');
   });
 
   it('off is the step without the mechanism: no wait, no events, the same step in both engines', () => {

@@ -9,9 +9,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 2,
-    "medianAbsError": 0.0241,
-    "worstAbsError": 0.0311,
-    "meanError": 0.0241,
+    "medianAbsError": 0.0135,
+    "worstAbsError": 0.0203,
+    "meanError": -0.0135,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -23,9 +23,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 15,
-    "medianAbsError": 0.0424,
-    "worstAbsError": 0.1168,
-    "meanError": 0.0418,
+    "medianAbsError": 0.0459,
+    "worstAbsError": 0.0928,
+    "meanError": 0.0133,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node",
@@ -34,13 +34,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     ],
     "reported": {
       "runs": 1,
-      "medianAbsError": 0.2048,
-      "worstAbsError": 0.2048,
-      "meanError": 0.2048,
+      "medianAbsError": 0.1657,
+      "worstAbsError": 0.1657,
+      "meanError": 0.1657,
       "groups": [
         "torchtitan-fsdp2-a100"
       ],
-      "bestAbsError": 0.2048
+      "bestAbsError": 0.1657
     }
   },
   {
@@ -50,9 +50,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 24,
-    "medianAbsError": 0.0206,
-    "worstAbsError": 0.1349,
-    "meanError": -0.0036,
+    "medianAbsError": 0.0326,
+    "worstAbsError": 0.0564,
+    "meanError": -0.005,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -72,13 +72,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 6,
-      "medianAbsError": 0.7291,
-      "worstAbsError": 1.155,
-      "meanError": 0.7416,
+      "medianAbsError": 0.6622,
+      "worstAbsError": 1.0722,
+      "meanError": 0.6855,
       "groups": [
         "narayanan-2021-zero3"
       ],
-      "bestAbsError": 0.4222
+      "bestAbsError": 0.4011
     }
   },
   {
@@ -88,9 +88,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.154,
-    "worstAbsError": 0.3178,
-    "meanError": 0.1257,
+    "medianAbsError": 0.1302,
+    "worstAbsError": 0.275,
+    "meanError": 0.0954,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "nemo-25.02-b200-fp8"
@@ -109,13 +109,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 2.1602,
-      "worstAbsError": 2.1602,
-      "meanError": 2.1602,
+      "medianAbsError": 2.1105,
+      "worstAbsError": 2.1105,
+      "meanError": 2.1105,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 2.1602
+      "bestAbsError": 2.1105
     }
   },
   {
@@ -125,9 +125,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 6,
-    "medianAbsError": 0.1297,
-    "worstAbsError": 0.1406,
-    "meanError": 0.1497,
+    "medianAbsError": 0.101,
+    "worstAbsError": 0.1084,
+    "meanError": 0.1111,
     "groups": [
       "dgxc-nemo-25.04-gb200"
     ]
@@ -139,9 +139,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.1049,
-    "worstAbsError": 0.1982,
-    "meanError": 0.1338,
+    "medianAbsError": 0.0772,
+    "worstAbsError": 0.1686,
+    "meanError": 0.1015,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-25.04-gb200"
@@ -160,13 +160,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 0.3659,
-      "worstAbsError": 0.3659,
-      "meanError": 0.3659,
+      "medianAbsError": 0.3448,
+      "worstAbsError": 0.3448,
+      "meanError": 0.3448,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 0.3659
+      "bestAbsError": 0.3448
     }
   },
   {
@@ -176,9 +176,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 1,
-    "medianAbsError": 0.3073,
-    "worstAbsError": 0.3073,
-    "meanError": 0.3073,
+    "medianAbsError": 0.2516,
+    "worstAbsError": 0.2516,
+    "meanError": 0.2516,
     "groups": [
       "mosaicml-fsdp"
     ]
@@ -190,9 +190,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 11,
-    "medianAbsError": 0.1563,
-    "worstAbsError": 0.3007,
-    "meanError": 0.1568,
+    "medianAbsError": 0.1122,
+    "worstAbsError": 0.2469,
+    "meanError": 0.121,
     "groups": [
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node"
@@ -205,9 +205,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 35,
-    "medianAbsError": 0.0573,
-    "worstAbsError": 0.2317,
-    "meanError": 0.0572,
+    "medianAbsError": 0.0371,
+    "worstAbsError": 0.2506,
+    "meanError": 0.0222,
     "groups": [
       "megatron-core-h100",
       "dgxc-nemo-24.09-h100",
@@ -224,9 +224,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.1473,
-    "worstAbsError": 0.1582,
-    "meanError": 0.1294,
+    "medianAbsError": 0.1183,
+    "worstAbsError": 0.1259,
+    "meanError": 0.0888,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
@@ -239,9 +239,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 42,
-    "medianAbsError": 0.0772,
-    "worstAbsError": 0.2634,
-    "meanError": 0.0728,
+    "medianAbsError": 0.0704,
+    "worstAbsError": 0.2213,
+    "meanError": 0.0398,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -258,9 +258,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 1,
-    "medianAbsError": 0.0827,
-    "worstAbsError": 0.0827,
-    "meanError": -0.0827,
+    "medianAbsError": 0.101,
+    "worstAbsError": 0.101,
+    "meanError": -0.101,
     "groups": [
       "megatron-bridge-25.11-fp8"
     ]
@@ -272,22 +272,22 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.2073,
-    "worstAbsError": 0.2222,
-    "meanError": 0.2588,
+    "medianAbsError": 0.1836,
+    "worstAbsError": 0.196,
+    "meanError": 0.218,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
     ],
     "reported": {
       "runs": 1,
-      "medianAbsError": 1.5218,
-      "worstAbsError": 1.5218,
-      "meanError": 1.5218,
+      "medianAbsError": 1.4732,
+      "worstAbsError": 1.4732,
+      "meanError": 1.4732,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 1.5218
+      "bestAbsError": 1.4732
     }
   },
   {
@@ -297,9 +297,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": true,
     "runs": 2,
-    "medianAbsError": 0.2308,
-    "worstAbsError": 0.2415,
-    "meanError": 0.2308,
+    "medianAbsError": 0.1925,
+    "worstAbsError": 0.2006,
+    "meanError": 0.1925,
     "groups": [
       "torchtitan-fsdp2-h200-fp8"
     ]

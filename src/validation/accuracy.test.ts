@@ -38,11 +38,12 @@ describe('stated accuracy', () => {
     expect(accuracyFor(ACCURACY, 'h100-sxm-80g', 'bf16')).toBe(fused);
   });
   it('keeps the record of runs with sharded weights (ZeRO-3, FSDP) apart, bounded or only reported', () => {
-    // The suite's A100 runs with fused kernels and ZeRO-3 are DeepSpeed's 2021 ones: reported, not bounded, 43-119% off.
+    // The suite's A100 runs with fused kernels and ZeRO-3 are DeepSpeed's 2021 ones: reported, not bounded, 40-107% off
+    // (43-116% before the wait for the slowest rank became the default, 2026-12-03).
     const zero3 = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'fused', false, true);
     expect(zero3).toMatchObject({ runs: 0, shardedWeights: true, reported: { runs: 6, groups: ['narayanan-2021-zero3'] } });
     expect(zero3?.reported?.bestAbsError).toBeGreaterThan(0.4);
-    expect(zero3?.reported?.worstAbsError).toBeGreaterThan(1.1);
+    expect(zero3?.reported?.worstAbsError).toBeGreaterThan(1.0);
     const replicated = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'fused');
     expect(replicated?.groups).not.toContain('narayanan-2021-zero3');
     expect(replicated?.reported).toBeUndefined();

@@ -4,8 +4,8 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 159,
-    "lowLogRatio": -0.0302,
-    "highLogRatio": 0.2208,
+    "lowLogRatio": -0.0445,
+    "highLogRatio": 0.1846,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -33,8 +33,8 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "gpu": "h100-sxm-80g",
     "runs": 96,
-    "lowLogRatio": -0.042,
-    "highLogRatio": 0.268,
+    "lowLogRatio": -0.0681,
+    "highLogRatio": 0.2244,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
@@ -55,8 +55,8 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "runs": 50,
-    "lowLogRatio": 0.0124,
-    "highLogRatio": 0.268,
+    "lowLogRatio": -0.0196,
+    "highLogRatio": 0.2244,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
