@@ -184,7 +184,7 @@ describe('clustertwin simulate', () => {
     // nothing speaks for eager kernels over replicated weights on A100.
     const eager = JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--zero', '3', '--pp', '1', '--json'])).stdout);
     expect(eager.accuracy).toMatchObject({ gpu: 'a100-sxm-80g', kernels: 'eager', shardedWeights: true });
-    expect(eager.accuracy.groups).toContain('mosaicml-fsdp');
+    expect(eager.accuracy.groups).toContain('mosaicml-fsdp-a100');
     expect(JSON.parse((await runCli(['simulate', '--kernels', 'eager', '--json'])).stdout).accuracy).toBeNull();
     // Dense runs do not speak for a mixture of experts: on H100 the bounded Grok-1 runs do; elsewhere MoE is unchecked.
     const moe = JSON.parse((await runCli(['simulate', '--system', 'dgx-h100', '--model', 'mixtral-8x7b', '--gpus', '64', '--seq', '4096', '--gbs', '256', '--json'])).stdout);

@@ -64,9 +64,14 @@ describe('training validation', () => {
     expect(mcore.worstAbsError).toBeLessThan(0.29);
     // (Later the same day: MPT's low-precision LayerNorm, one 16-bit pass instead of an fp32 one and a
     // cast, took about 1.5 points off MosaicML's eager time: the 7B on 512 H100 went +29.5% -> +31.3%.)
+    // (2026-12-03: the group's settings from the commit its rows came from, llm-foundry 5e85bd62d, and Composer
+    // 0.17's DEFAULT mixed precision, bf16 weights gathered and fp32 gradients, where Composer 0.13's fp32 weights
+    // cast by autocast had been assumed; its A100 rows moved to mosaicml-fsdp-a100. The casts and fp32 gathers the
+    // runs never made had hidden a third of the gap: median 12.6% -> 17.3%, worst 30.7% -> 48.5%, the 1B and 7B.)
     const mosaic = byName('mosaicml-fsdp').stats;
-    expect(mosaic.medianAbsError).toBeLessThan(0.14);
-    expect(mosaic.worstAbsError).toBeLessThan(0.33);
+    expect(mosaic.medianAbsError).toBeLessThan(0.18);
+    expect(mosaic.worstAbsError).toBeLessThan(0.5);
+    expect(byName('mosaicml-fsdp-a100').stats.worstAbsError).toBeLessThan(0.08);
     const nemo = byName('nemo-24.07-h100-fp8').stats;
     expect(nemo.medianAbsError).toBeLessThan(0.17); // with the squared-ReLU Nemotron 8B/22B rows (+20%, +16%)
     expect(nemo.worstAbsError).toBeLessThan(0.29);
@@ -101,12 +106,14 @@ describe('training validation', () => {
     const h100 = rows.filter((r) => r.gpu?.startsWith('h100'));
     expect(a100.length).toBeGreaterThanOrEqual(4);
     expect(h100.length).toBeGreaterThanOrEqual(5);
-    for (const r of a100) expect(Math.abs(r.error), r.config).toBeLessThan(0.1);
-    // Regression guard, not the target (2026-11-28, with the measured H100 figures): the H100 side runs
-    // 10-21% fast with no network involved.
+    // Within 10% until 2026-12-03, when the rows took Composer 0.15's DEFAULT (bf16 weights, no autocast casts)
+    // instead of Composer 0.13's: the 13B pair's A100 side went +4.2% -> +13.6%; the group's 15% bound holds.
+    for (const r of a100) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
+    // Regression guard, not the target: the H100 side runs 13-35% fast with no network involved (10-21% with
+    // the fp32 weights assumed until 2026-12-03).
     const h = errorStats(h100.map((r) => r.error));
-    expect(h.medianAbsError).toBeLessThan(0.15);
-    expect(h.worstAbsError).toBeLessThan(0.22);
+    expect(h.medianAbsError).toBeLessThan(0.22);
+    expect(h.worstAbsError).toBeLessThan(0.36);
   });
   it('keeps per-GPU memory within 10% where a bounded source states it, apart from the time rows', () => {
     expect(rep.memory.cases).toBeGreaterThanOrEqual(2);
@@ -118,15 +125,14 @@ describe('training validation', () => {
     expect(rep.overall.cases).toBe(timeRows.length);
   });
   it('agrees that the published runs fit in memory (they ran), but for one known case', () => {
-    // MosaicML's 13B with activation checkpointing at micro-batch 16 on A100 40GB: the twin counts 6 bytes a
-    // logit for a fused loss (Megatron's) where flash-attn's, which llm-foundry ran, keeps 2-4: 41.6 GiB of 39.4.
+    // (MosaicML's 13B with activation checkpointing at micro-batch 16 on A100 40GB was here until 2026-12-03: with the
+    // bf16 weights of its PURE mixed precision, no longer fp32 ones, it fits.)
     const rows = rep.groups.flatMap((g) => g.rows.filter((r) => r.bounded && r.unit !== 'GiB')) as Array<{ fitsInMemory?: boolean; config: string }>;
     const overflowing = rows.filter((r) => r.fitsInMemory === false).map((r) => r.config);
     // Nemotron-4 340B on 128 H100 (TP8 PP8 VP12, DP 2, no recompute stated): the twin counts 82.7 GiB of 79.2, 32 GiB
     // of it the distributed optimizer's fp32 states over only two data-parallel ranks; NVIDIA's recipe ran it, so
     // it holds less by a setting its README does not give (at 2,048 GPUs, DP 32, the twin has it fit).
     expect(overflowing).toEqual([
-      '13B, 128 A100 40GB, FULL_SHARD, act-ckpt, mbs 16 (twin: does not fit)',
       'Nemotron-4 340B BF16, 128 GPUs, TP8 PP8 VP12, gbs 32 (twin: does not fit)',
       'Nemotron-4 340B FP8, 128 GPUs, TP8 PP8 VP12, gbs 32 (twin: does not fit)',
       // Llama 3.1 405B on 128 GB200 (TP4 PP8 CP2 VP8, DP 2): 190 GiB of 173 in the twin, for the same reason.

@@ -54,7 +54,7 @@ describe('stated accuracy', () => {
     );
     // FSDP runs of eager stacks are bounded: they are quoted as such.
     const fsdp = accuracyFor(ACCURACY, 'a100-sxm-80g', 'bf16', 'eager', false, true);
-    expect(fsdp?.groups).toContain('mosaicml-fsdp');
+    expect(fsdp?.groups).toContain('mosaicml-fsdp-a100');
     expect(fsdp?.runs).toBeGreaterThan(10);
   });
   it('builds its key from a scenario', () => {

@@ -5,13 +5,14 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 159,
     "lowLogRatio": -0.0445,
-    "highLogRatio": 0.1846,
+    "highLogRatio": 0.2105,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
       "narayanan-2021-ptd",
       "megatron-core-h100",
       "mosaicml-fsdp",
+      "mosaicml-fsdp-a100",
       "mosaicml-fsdp-1node",
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -34,7 +35,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "runs": 96,
     "lowLogRatio": -0.0681,
-    "highLogRatio": 0.2244,
+    "highLogRatio": 0.3956,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
@@ -56,7 +57,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "precision": "16-bit",
     "runs": 50,
     "lowLogRatio": -0.0196,
-    "highLogRatio": 0.2244,
+    "highLogRatio": 0.3956,
     "groups": [
       "megatron-core-h100",
       "mosaicml-fsdp",
