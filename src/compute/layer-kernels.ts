@@ -181,10 +181,12 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
     // An unfused attention core is not in the save list (batched matmuls, softmax): it runs again too.
     recompute = [...elementwise, ...selectiveOpSplit(m, s).recomputed, ...(isFusedAttention(s.attention) ? [] : core)];
   }
-  // Selective recompute re-runs the attention core (Korthikanti et al.). A
-  // fused attention kernel already recomputes it inside its backward, so it
-  // costs nothing extra there.
-  else if (s.recompute === 'selective' && s.attention === 'unfused') recompute = core;
+  // Selective recompute re-runs the attention core (Korthikanti et al.), whatever its kernel: Megatron-Core
+  // wraps core_attention in a checkpoint, a fused kernel included, so a fused kernel's forward runs a second
+  // time before its backward (megatron/core/transformer/attention.py _checkpointed_attention_forward, May 2024
+  // and core_v0.15: recompute_granularity 'selective' with "core_attn" in recompute_modules, the default).
+  // Until 2026-12-03 the twin charged a fused kernel nothing here.
+  else if (s.recompute === 'selective') recompute = core;
   return { forward: markFp8Gemms(forward, s), backward: markFp8Gemms(backward, s), recompute: markFp8Gemms(recompute, s) };
 }
 

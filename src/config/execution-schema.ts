@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { TokensSource } from './training-tokens.js';
 
 /**
- * Activation recompute: `selective` re-runs the attention core (Korthikanti et al.); `selective-op`
+ * Activation recompute: `selective` re-runs the attention core (Korthikanti et al.; a fused kernel's
+ * forward too: Megatron-Core checkpoints core_attention whatever its kernel); `selective-op`
  * is torchtitan's per-op policy (save every matmul's and attention's output except every second
  * matmul's, recompute the rest); `full` re-runs the whole layer from its input.
  */
