@@ -104,6 +104,33 @@ describe("torchtitan's per-op selective checkpointing (recompute: selective-op)"
   });
 });
 
+describe("Megatron's selective recompute (recompute: selective)", () => {
+  // Megatron-Core checkpoints core_attention whatever its kernel (megatron/core/transformer/attention.py
+  // _checkpointed_attention_forward): a fused kernel's forward runs again before its backward.
+  const kernels = ['flash', 'flash-triton', 'unfused'] as const;
+  it('re-runs exactly the forward attention core, fused or not, and nothing else', () => {
+    for (const attention of kernels) {
+      const sel = layerKernels(te5b, { ...shape(8192, 'bf16'), attention, recompute: 'selective' });
+      const none = layerKernels(te5b, { ...shape(8192, 'bf16'), attention, recompute: 'none' });
+      expect(none.recompute, attention).toEqual([]);
+      expect(sel.forward).toEqual(none.forward);
+      expect(sel.backward).toEqual(none.backward);
+      const core = sel.forward.filter((k) => k.kind === 'attention' || ['scores', 'softmax', 'context', 'attention-dropout'].includes(k.name));
+      expect(sel.recompute, attention).toEqual(core);
+      expect(kernelsSeconds(h200, sel.recompute), attention).toBeGreaterThan(0);
+    }
+  });
+  it('is never faster than no recompute, on every attention kernel and size (event step)', () => {
+    for (const attention of kernels)
+      for (const seq of [2048, 8192]) {
+        const input = { system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tp: 2, pp: 1, seq, gbs: 16, mbs: 1, attention } as const;
+        const sel = simulate({ ...input, recompute: 'selective' }, catalog).stepTimeSeconds;
+        const none = simulate({ ...input, recompute: 'none' }, catalog).stepTimeSeconds;
+        expect(sel, `${attention} ${seq}`).toBeGreaterThan(none);
+      }
+  });
+});
+
 describe('the optimizer step (optimizerKernel)', () => {
   it('moves 30 bytes a parameter fused and 80 with PyTorch\'s multi-tensor AdamW, one pass per op', () => {
     const params = 1e9;
