@@ -3,14 +3,15 @@ import type { IntervalPool } from './interval.js';
 
 export const INTERVALS: readonly IntervalPool[] = [
   {
-    "runs": 159,
-    "lowLogRatio": -0.0445,
+    "runs": 161,
+    "lowLogRatio": -0.0516,
     "highLogRatio": 0.2105,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
       "narayanan-2021-ptd",
       "megatron-core-h100",
+      "megatron-core-h100-strong",
       "mosaicml-fsdp",
       "mosaicml-fsdp-a100",
       "mosaicml-fsdp-1node",
@@ -33,11 +34,12 @@ export const INTERVALS: readonly IntervalPool[] = [
   },
   {
     "gpu": "h100-sxm-80g",
-    "runs": 96,
-    "lowLogRatio": -0.0681,
+    "runs": 98,
+    "lowLogRatio": -0.1005,
     "highLogRatio": 0.3956,
     "groups": [
       "megatron-core-h100",
+      "megatron-core-h100-strong",
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node",
       "nemo-24.07-h100-fp8",
@@ -55,13 +57,53 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
-    "runs": 50,
-    "lowLogRatio": -0.0196,
+    "runs": 52,
+    "lowLogRatio": -0.0593,
     "highLogRatio": 0.3956,
     "groups": [
       "megatron-core-h100",
+      "megatron-core-h100-strong",
       "mosaicml-fsdp",
       "mosaicml-fsdp-1node",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "llama3-405b-meta-h100",
+      "nemotron4-340b-pretrain-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "runs": 40,
+    "lowLogRatio": -0.0593,
+    "highLogRatio": 0.1607,
+    "groups": [
+      "megatron-core-h100",
+      "megatron-core-h100-strong",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "llama3-405b-meta-h100",
+      "nemotron4-340b-pretrain-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "16-bit",
+    "kernels": "fused",
+    "scale": "multi-unit",
+    "runs": 25,
+    "lowLogRatio": -0.1864,
+    "highLogRatio": 0.1345,
+    "groups": [
+      "megatron-core-h100",
+      "megatron-core-h100-strong",
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100",
