@@ -241,8 +241,9 @@ export function stepFlops(s: Scenario): { modelFlops: number; hardwareFlops: num
     recomputeExecuted = layersForward - (fused ? 0.5 * attentionForward : 0);
   } else if (e.recompute === 'selective') {
     recompute = attentionForward;
-    // A fused kernel keeps no scores to recompute: its backward already does (counted below).
-    recomputeExecuted = fused ? 0 : attentionForward;
+    // Megatron-Core checkpoints the attention core whatever its kernel, so a fused kernel's forward runs
+    // again: half the unmasked count for a causal sequence (compute/layer-kernels.ts times it too).
+    recomputeExecuted = fused ? 0.5 * attentionForward : attentionForward;
   } else if (e.recompute === 'selective-op') {
     const one = { ...shardShape(e), mbs: 1, tp: 1, cp: 1, ep: 1, sp: false };
     recompute = m.layers * selectiveOpSplit(m, one).recomputed.reduce((n, g) => n + gemmFlops(g), 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, scenario } from '../../test/support/catalog.js';
-import { simulate } from '../engine.js';
+import { simulate, stepFlops } from '../engine.js';
 import { resolveGpu, resolveModel } from '../config/catalog.js';
 import type { ModelSpec } from '../config/model-schema.js';
 import { layerParams } from '../model/transformer.js';
@@ -119,6 +119,16 @@ describe("Megatron's selective recompute (recompute: selective)", () => {
       expect(sel.recompute, attention).toEqual(core);
       expect(kernelsSeconds(h200, sel.recompute), attention).toBeGreaterThan(0);
     }
+  });
+  it('counts the re-run in the executed FLOPs (HFU): half a causal attention forward with a fused kernel', () => {
+    const input = { system: 'dgx-h100', model: 'llama3-8b', gpus: 8, tp: 2, pp: 1, seq: 8192, gbs: 16, mbs: 1, attention: 'flash' } as const;
+    const sel = stepFlops(scenario({ ...input, recompute: 'selective' }));
+    const none = stepFlops(scenario({ ...input, recompute: 'none' }));
+    const m = resolveModel(catalog, 'llama3-8b');
+    const attentionForward = m.layers * 2 * 2 * 8192 * 8192 * m.heads * (m.hidden / m.heads);
+    expect(sel.executedFlops - none.executedFlops).toBeCloseTo(0.5 * attentionForward * 16, -6);
+    expect(sel.hardwareFlops - none.hardwareFlops).toBeCloseTo(attentionForward * 16, -6);
+    expect(sel.modelFlops).toBe(none.modelFlops);
   });
   it('is never faster than no recompute, on every attention kernel and size (event step)', () => {
     for (const attention of kernels)
