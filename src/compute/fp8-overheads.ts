@@ -85,9 +85,10 @@ const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, by
  * gradient (backward). `fusedAmax`: the tensor comes from a LayerNorm or an activation that takes its
  * amax in the same kernel (QKV, FC1 and FC2 inputs).
  */
-export function fp8QuantizeExtras(g: GemmKernel, pass: 'forward' | 'backward', fusedAmax: boolean, s: Fp8Settings): Kernel[] {
+export function fp8QuantizeExtras(g: GemmKernel, pass: 'forward' | 'backward', fusedAmax: boolean, s: Fp8Settings, share = 1): Kernel[] {
   if (!active(s) || g.precision !== 'fp8') return [];
-  const elements = pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch;
+  // `share`: this GPU's slice of a tensor quantized before its sequence-parallel all-gather (layer-kernels.ts fp8Casts).
+  const elements = (pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch) * share;
   if (s.fp8Recipe === 'current') {
     // A zero-byte kernel costs the launch gap: the scale kernel.
     const amax = fusedAmax ? [] : [mem(`${g.name}.amax-${pass}`, CURRENT_SCALING_AMAX_BYTES * elements)];

@@ -42,6 +42,31 @@ describe('FP8 layer kernels', () => {
   });
 });
 
+describe('FP8 under sequence parallelism: the gathered tensors are quantized before their gather', () => {
+  // Transformer Engine casts the norm output (QKV, FC1 inputs) and the output gradients of the projection and FC2 on
+  // this GPU's 1/TP slice and all-gathers FP8 (docs/sources/fp8.md sec. 5).
+  const casts = (sp: boolean) => {
+    const k = layerKernels(te5b, { ...shape(8192, 'fp8'), tp: 4, sp });
+    const bytes = (name: string) => {
+      const x = [...k.forward, ...k.backward].find((y) => y.name === name);
+      return x?.kind === 'memory' ? x.bytes : NaN;
+    };
+    return Object.fromEntries(['qkv.cast-forward', 'fc1.cast-forward', 'proj.cast-backward', 'fc2.cast-backward', 'proj.cast-forward', 'fc2.cast-forward', 'qkv.cast-backward', 'fc1.cast-backward'].map((n) => [n, bytes(n)]));
+  };
+  it('casts a quarter at TP 4 for the four gathered tensors, and the rest as before', () => {
+    const sp = casts(true);
+    const full = casts(false);
+    for (const n of ['qkv.cast-forward', 'fc1.cast-forward', 'proj.cast-backward', 'fc2.cast-backward']) expect(sp[n], n).toBeCloseTo(full[n] / 4, 0);
+    for (const n of ['proj.cast-forward', 'fc2.cast-forward', 'qkv.cast-backward', 'fc1.cast-backward']) expect(sp[n], n).toBe(full[n]);
+  });
+  it('moves the all-gathers at one byte and the reduce-scatters at two: exposed TP time between half and all of BF16\'s', () => {
+    const input = { system: 'dgx-h100', model: 'llama3-70b', gpus: 64, tp: 8, pp: 1, sp: true, overlap: 'dp', recompute: 'none', seq: 4096, gbs: 64, mbs: 1, zero: 1 } as const;
+    const tp = (precision: 'bf16' | 'fp8') => simulate({ ...input, precision }, catalog).breakdown.tpCommSeconds;
+    expect(tp('fp8')).toBeLessThan(tp('bf16'));
+    expect(tp('fp8')).toBeGreaterThan(0.5 * tp('bf16'));
+  });
+});
+
 describe('fp32 weights under autocast', () => {
   it('casts each GEMM weight once per forward and its gradient once per backward, 6 bytes per element', () => {
     const fp32 = layerKernels(te5b, { ...shape(8192, 'bf16'), weightDtype: 'fp32' });

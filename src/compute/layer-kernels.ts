@@ -41,10 +41,16 @@ function backwardGemms(g: GemmKernel): GemmKernel[] {
  */
 export const FP8_CAST_TRANSPOSE_BYTES = 4;
 
-/** FP8 GEMMs need their activation input (forward) or output gradient (backward) cast and scaled. */
-function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward'): Kernel[] {
+/**
+ * FP8 GEMMs need their activation input (forward) or output gradient (backward) cast and scaled.
+ * `share`: the part of the GEMM's tensor this GPU casts. Under sequence parallelism a tensor that is
+ * all-gathered before its GEMM (the QKV and FC1 inputs forward, the projection's and FC2's output
+ * gradients backward) is cast on this GPU's 1/TP slice before the gather, which then moves FP8
+ * (Transformer Engine; step-costs.ts counts the gather at one byte; docs/sources/fp8.md sec. 5).
+ */
+function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward', share = 1): Kernel[] {
   if (g.precision !== 'fp8') return [];
-  const elements = pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch;
+  const elements = (pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch) * share;
   return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: FP8_CAST_TRANSPOSE_BYTES * elements }];
 }
 
@@ -145,11 +151,13 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const core = attentionCoreForward(m, s);
   const elementwise = s.kernels === 'eager' ? elementwiseForwardEager(m, s) : elementwiseForward(m, s);
   const gemms = [g.qkv, g.proj, g.fc1, g.fc2];
+  // The share of a gathered tensor this GPU quantizes (fp8Casts).
+  const gatheredShare = (gathered: boolean): number => (gathered && s.sp && s.tp > 1 ? 1 / s.tp : 1);
   const forward: Kernel[] = [
     ...elementwise,
-    ...gemms.flatMap((x) => fp8Casts(x, 'forward')),
+    ...gemms.flatMap((x) => fp8Casts(x, 'forward', gatheredShare(x === g.qkv || x === g.fc1))),
     // Under fp8Overheads te: what the recipe adds to each cast (the projection's input has no fused amax).
-    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s)),
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s, gatheredShare(x === g.qkv || x === g.fc1))),
     g.qkv,
     ...core,
     g.proj,
@@ -167,8 +175,8 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   // (reads the saved input and the incoming gradient, writes the gradient).
   const backward: Kernel[] = [
     ...elementwise.map((k) => ({ ...k, name: `${k.name}.bwd`, bytes: 2 * (k as { bytes: number }).bytes })),
-    ...gemms.flatMap((x) => fp8Casts(x, 'backward')),
-    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s)),
+    ...gemms.flatMap((x) => fp8Casts(x, 'backward', gatheredShare(x === g.proj || x === g.fc2))),
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s, gatheredShare(x === g.proj || x === g.fc2))),
     ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
     ...attentionCoreBackward(m, s),
     ...backwardGemms(g.qkv),

@@ -239,14 +239,20 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // TP: two all-reduces per pass (after attention and after the MLP), or with
   // sequence parallelism an all-gather before and a reduce-scatter after each.
   const tpBytes = ACT * tokens * m.hidden;
-  const tpOne = e.sp ? collective(net, 'allgather', tpBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
+  // Under FP8 with SP, Transformer Engine gathers FP8: the norm's output is cast before its all-gather
+  // (fused into the norm under delayed scaling) and each output gradient before its own, one byte an
+  // element, while the reduce-scatters carry 16 bits (TE layernorm_linear.py / layernorm_mlp.py /
+  // linear.py since v0.6; docs/sources/fp8.md sec. 5). Userbuffers' FP8 reduce-scatter (fp8_buf) is
+  // not modelled.
+  const tpGatherBytes = e.sp && e.precision === 'fp8' ? tokens * m.hidden : tpBytes;
+  const tpOne = e.sp ? collective(net, 'allgather', tpGatherBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
   const tpRs = e.sp ? collective(net, 'reducescatter', tpBytes, layout.tp) : 0;
   // With expert TP set (Megatron-Core 0.10+), an MoE layer's MLP has no TP collectives of its own:
   // the router and dispatcher take the sequence-parallel shard as it is and the dispatcher moves the
   // tokens (below), so only the attention's pair remains (docs/sources/moe.md).
   const tpPairs = m.moe && e.etp ? 1 : 2;
   const tpPass = e.sp ? tpPairs * (tpOne + tpRs) : tpPairs * tpOne;
-  const tpOneSm = commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpBytes, e.tp, tpOne);
+  const tpOneSm = commSmSeconds(gpu, e.sp ? 'allgather' : 'allreduce', tpGatherBytes, e.tp, tpOne);
   const tpSm = (2 * tpPairs * tpOneSm) / (e.sp ? 1 : 2);
 
   // CP: ring attention passes K and V blocks around the CP group (cp - 1 hops).

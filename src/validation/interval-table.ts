@@ -4,8 +4,8 @@ import type { IntervalPool } from './interval.js';
 export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 161,
-    "lowLogRatio": -0.0516,
-    "highLogRatio": 0.2105,
+    "lowLogRatio": -0.0439,
+    "highLogRatio": 0.2167,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
