@@ -134,6 +134,7 @@ describe('clustertwin simulate', () => {
     [['--system', 'dgx-h10'], /^error: --system: unknown system preset "dgx-h10"; nearest: dgx-h100/],
     [['--recompute', 'sometimes'], /^error: option '--recompute <mode>' argument 'sometimes' is invalid\. Allowed choices are none, selective, selective-op, full\./],
     [['--tp-async-allreduce', 'maybe'], /^error: option '--tp-async-allreduce <mode>' argument 'maybe' is invalid\. Allowed choices are on, off\./],
+    [['--rank-variation', 'bogus'], /^error: option '--rank-variation <mode>' argument 'bogus' is invalid\. Allowed choices are expected-max, off\./],
     [['--optimizer-kernel', 'apex'], /^error: option '--optimizer-kernel <kind>' argument 'apex' is invalid\. Allowed choices are fused, foreach\./],
     [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
     [['--cp', '3'], /^error: --/],
