@@ -87,8 +87,7 @@ const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, by
  */
 export function fp8QuantizeExtras(g: GemmKernel, pass: 'forward' | 'backward', fusedAmax: boolean, s: Fp8Settings, share = 1): Kernel[] {
   if (!active(s) || g.precision !== 'fp8') return [];
-  // `share`: this GPU's slice of a tensor quantized before its sequence-parallel all-gather (layer-kernels.ts fp8Casts).
-  const elements = (pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch) * share;
+  const elements = fp8QuantizedElements(g, pass, share);
   if (s.fp8Recipe === 'current') {
     // A zero-byte kernel costs the launch gap: the scale kernel.
     const amax = fusedAmax ? [] : [mem(`${g.name}.amax-${pass}`, CURRENT_SCALING_AMAX_BYTES * elements)];
@@ -97,6 +96,14 @@ export function fp8QuantizeExtras(g: GemmKernel, pass: 'forward' | 'backward', f
   if (s.fp8Recipe === 'mxfp8') return [mem(`${g.name}.mx-scales-${pass}`, MXFP8_SCALE_BYTES * elements)];
   return [];
 }
+
+/**
+ * Elements of the tensor an FP8 GEMM quantizes: its activation input (forward) or its output gradient
+ * (backward). `share`: this GPU's slice of it, where the tensor is quantized before a sequence-parallel
+ * all-gather (layer-kernels.ts).
+ */
+export const fp8QuantizedElements = (g: GemmKernel, pass: 'forward' | 'backward', share = 1): number =>
+  (pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch) * share;
 
 /** Once a step: the weights' quantization beyond their cast-transpose (current scaling's amax pass, MXFP8's scales). */
 export function fp8WeightExtras(weightParams: number, s: Fp8Settings): Kernel[] {

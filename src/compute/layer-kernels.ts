@@ -11,7 +11,7 @@ import { isFusedAttention, type OptimizerKernel } from '../config/execution-sche
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { AttentionKernel, GemmKernel, Kernel } from './kernel.js';
 import { elementwiseForwardEager } from './eager-elementwise.js';
-import { fp8QuantizeExtras, fp8WeightExtras, markFp8Gemms, type Fp8Settings } from './fp8-overheads.js';
+import { fp8QuantizedElements, fp8QuantizeExtras, fp8WeightExtras, markFp8Gemms, type Fp8Settings } from './fp8-overheads.js';
 import {
   ACT_BYTES,
   elementwiseTokens,
@@ -50,8 +50,7 @@ export const FP8_CAST_TRANSPOSE_BYTES = 4;
  */
 function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward', share = 1): Kernel[] {
   if (g.precision !== 'fp8') return [];
-  const elements = (pass === 'forward' ? g.m * g.k * g.batch : g.m * g.n * g.batch) * share;
-  return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: FP8_CAST_TRANSPOSE_BYTES * elements }];
+  return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: FP8_CAST_TRANSPOSE_BYTES * fp8QuantizedElements(g, pass, share) }];
 }
 
 /**
@@ -151,13 +150,16 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const core = attentionCoreForward(m, s);
   const elementwise = s.kernels === 'eager' ? elementwiseForwardEager(m, s) : elementwiseForward(m, s);
   const gemms = [g.qkv, g.proj, g.fc1, g.fc2];
-  // The share of a gathered tensor this GPU quantizes (fp8Casts).
-  const gatheredShare = (gathered: boolean): number => (gathered && s.sp && s.tp > 1 ? 1 / s.tp : 1);
+  // The share of each GEMM's quantized tensor this GPU casts (fp8Casts): 1/TP for those all-gathered under
+  // SP, the QKV and FC1 inputs forward and the projection's and FC2's output gradients backward.
+  const slice = s.sp && s.tp > 1 ? 1 / s.tp : 1;
+  const forwardShare = (x: GemmKernel): number => (x === g.qkv || x === g.fc1 ? slice : 1);
+  const backwardShare = (x: GemmKernel): number => (x === g.proj || x === g.fc2 ? slice : 1);
   const forward: Kernel[] = [
     ...elementwise,
-    ...gemms.flatMap((x) => fp8Casts(x, 'forward', gatheredShare(x === g.qkv || x === g.fc1))),
+    ...gemms.flatMap((x) => fp8Casts(x, 'forward', forwardShare(x))),
     // Under fp8Overheads te: what the recipe adds to each cast (the projection's input has no fused amax).
-    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s, gatheredShare(x === g.qkv || x === g.fc1))),
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s, forwardShare(x))),
     g.qkv,
     ...core,
     g.proj,
@@ -175,8 +177,8 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   // (reads the saved input and the incoming gradient, writes the gradient).
   const backward: Kernel[] = [
     ...elementwise.map((k) => ({ ...k, name: `${k.name}.bwd`, bytes: 2 * (k as { bytes: number }).bytes })),
-    ...gemms.flatMap((x) => fp8Casts(x, 'backward', gatheredShare(x === g.proj || x === g.fc2))),
-    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s, gatheredShare(x === g.proj || x === g.fc2))),
+    ...gemms.flatMap((x) => fp8Casts(x, 'backward', backwardShare(x))),
+    ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s, backwardShare(x))),
     ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
     ...attentionCoreBackward(m, s),
     ...backwardGemms(g.qkv),

@@ -112,6 +112,8 @@ export interface CostInput {
 }
 
 const ACT = 2;
+/** Bytes of an FP8 activation or gradient element (e4m3 / e5m2). */
+const FP8_ACT = 1;
 
 export function shardShape(e: Execution): ShardShape {
   return {
@@ -244,7 +246,7 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // element, while the reduce-scatters carry 16 bits (TE layernorm_linear.py / layernorm_mlp.py /
   // linear.py since v0.6; docs/sources/fp8.md sec. 5). Userbuffers' FP8 reduce-scatter (fp8_buf) is
   // not modelled.
-  const tpGatherBytes = e.sp && e.precision === 'fp8' ? tokens * m.hidden : tpBytes;
+  const tpGatherBytes = e.sp && e.precision === 'fp8' ? FP8_ACT * tokens * m.hidden : tpBytes;
   const tpOne = e.sp ? collective(net, 'allgather', tpGatherBytes, layout.tp) : collective(net, 'allreduce', tpBytes, layout.tp);
   const tpRs = e.sp ? collective(net, 'reducescatter', tpBytes, layout.tp) : 0;
   // With expert TP set (Megatron-Core 0.10+), an MoE layer's MLP has no TP collectives of its own:
