@@ -8,6 +8,7 @@ import type { ModelSpec } from '../config/model-schema.js';
 import type { Execution } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import { GIB } from '../units.js';
+import { dataParallelRanks } from '../parallel/layout.js';
 import {
   attentionParams,
   embeddingParams,
@@ -137,9 +138,11 @@ export function stageMemory(x: MemoryInput): StageMemory {
   const { model: m, exec: e } = x;
   const params = stageParamsPerGpu(m, e, x.stage, x.layers);
   const b = stateBytesPerParam(e);
-  const weightsBytes = (params * b.weights) / (e.zero >= 3 ? e.dp : 1);
-  const allGradsBytes = (params * b.grads) / (e.zero >= 2 ? e.dp : 1);
-  const optimizerBytes = (params * b.optimizer) / (e.zero >= 1 ? e.dp : 1);
+  // ZeRO shards over the ranks that hold the same weights: DP x CP (parallel/layout.ts dataParallelRanks).
+  const shards = dataParallelRanks(e);
+  const weightsBytes = (params * b.weights) / (e.zero >= 3 ? shards : 1);
+  const allGradsBytes = (params * b.grads) / (e.zero >= 2 ? shards : 1);
+  const optimizerBytes = (params * b.optimizer) / (e.zero >= 1 ? shards : 1);
 
   let activationsBytes = x.inFlightLayerMicrobatches * layerActivationBytes(m, x.shape);
   if (x.stage === 0) activationsBytes += x.inFlightFirstChunk * embeddingActivationBytes(m, x.shape);

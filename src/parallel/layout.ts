@@ -24,10 +24,24 @@ export interface ParallelLayout {
   /** The expert tensor-parallel group (size 1 without `etp`): consecutive ranks, as TP's. */
   etp: GroupPlacement;
   dp: GroupPlacement;
+  /**
+   * The ranks that hold the same weights, DP x CP, tp ranks apart (CP ranks split the sequence, not the
+   * weights): gradients are reduced and ZeRO / FSDP shards over this group (dataParallelRanks).
+   */
+  dpCp: GroupPlacement;
   pp: GroupPlacement;
   /** Nodes the job occupies. */
   nodes: number;
 }
+
+/**
+ * Ranks that reduce gradients together and over which ZeRO / FSDP shards: DP x CP. Context-parallel ranks
+ * hold the same weights, so their gradients are summed with the data-parallel ones. Megatron-Core builds its
+ * gradient buffers and distributed optimizer on get_data_parallel_group(with_context_parallel=True)
+ * (core_r0.8.0 distributed/distributed_data_parallel.py, optimizer/__init__.py); torchtitan's FSDP shards
+ * over dp_shard_cp, which "includes cp" (torchtitan/distributed/parallel_dims.py). docs/sources/context-parallel-replicas.md
+ */
+export const dataParallelRanks = (d: { dp: number; cp: number }): number => d.dp * d.cp;
 
 /** Members of a group of `size` with consecutive members `stride` ranks apart that fit in a block of `blockGpus`. */
 function membersPerBlock(size: number, stride: number, blockGpus: number): number {
@@ -63,6 +77,7 @@ export function parallelLayout(d: ParallelDims, gpusPerNode: number, domainGpus 
     ep: g(d.ep, d.etp ? d.etp : d.tp * d.cp),
     etp: g(d.etp ?? 1, 1),
     dp: g(d.dp, d.tp * d.cp),
+    dpCp: g(d.dp * d.cp, d.tp),
     pp: g(d.pp, d.tp * d.cp * d.dp),
     nodes: Math.ceil(d.gpus / gpusPerNode),
   };

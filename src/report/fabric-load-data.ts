@@ -17,7 +17,7 @@ import { ClusterTwinError } from '../errors.js';
 import { stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { flowNetwork } from '../network/flow/flow-network.js';
 import type { CollectiveEstimate, CollectiveRequest } from '../network/network-model.js';
-import { parallelLayout } from '../parallel/layout.js';
+import { dataParallelRanks, parallelLayout } from '../parallel/layout.js';
 import { gradientReduceOp } from '../schedule/step-costs.js';
 import type { DeviceKind, Topology } from '../topology/topology.js';
 import { formatBytes } from '../units.js';
@@ -236,19 +236,21 @@ export function fabricLoadData(system: SystemSpec, jobGpus: number, request: Col
 /**
  * A training scenario's data-parallel gradient reduction, the fabric's heaviest traffic in most
  * jobs: the first pipeline stage's gradients (bytes a GPU, in the dtype they are reduced in),
- * all-reduced over its DP group, or reduce-scattered under ZeRO. Undefined without data
- * parallelism (DP 1), where nothing crosses the data-parallel fabric.
+ * all-reduced over its DP x CP group (context-parallel ranks hold the same weights), or
+ * reduce-scattered under ZeRO. Undefined without data or context parallelism (DP x CP 1), where
+ * nothing crosses the data-parallel fabric.
  */
 export function gradientReduction(s: Scenario): { request: CollectiveRequest; words: string } | undefined {
   const e = s.exec;
-  if (e.dp <= 1) return undefined;
+  const ranks = dataParallelRanks(e);
+  if (ranks <= 1) return undefined;
   const n = s.system.node;
   const layout = parallelLayout(e, n.gpusPerNode, n.nvlinkDomainGpus ?? n.gpusPerNode);
   const bytes = stageParamsPerGpu(s.model, e, 0, e.layersPerStage[0]) * stateBytesPerParam(e).reducedGrads;
   const op = gradientReduceOp(e);
   return {
-    request: { op, bytes, group: layout.dp },
-    words: `the data-parallel ${op === 'allreduce' ? 'all-reduce' : 'reduce-scatter'} of stage 0's gradients, ${formatBytes(bytes)} a GPU over ${e.dp} ranks`,
+    request: { op, bytes, group: layout.dpCp },
+    words: `the data-parallel ${op === 'allreduce' ? 'all-reduce' : 'reduce-scatter'} of stage 0's gradients, ${formatBytes(bytes)} a GPU over ${ranks} ranks${e.cp > 1 ? ` (DP ${e.dp} x CP ${e.cp})` : ''}`,
   };
 }
 

@@ -112,7 +112,9 @@ describe('a training step, sms-hbm against both-ways', () => {
   ];
   // Regression guard: these step times under sms-hbm at 2161ee4, before both-ways existed, with that
   // commit's default of no wait for the slowest rank (rankVariation: off, the default until 2026-12-03).
-  const smsHbmAt2161ee4 = [7.873260687218488, 8.402356613356922, 2.100354150257941, 1.7557879470519664, 13.816650892251154];
+  // Case 2 (CP 2 x DP 4) since 2026-12-03: its gradients reduce, and ZeRO-1 shards, over DP x CP = 8 ranks
+  // (parallel/layout.ts dataParallelRanks; at 2161ee4 over DP 4 alone: 2.100354150257941).
+  const smsHbmAt2161ee4 = [7.873260687218488, 8.402356613356922, 2.0968734707347383, 1.7557879470519664, 13.816650892251154];
   it.each(cases.map((c, i) => [i, c] as const))('case %i: sms-hbm as it was, both-ways never faster', (i, input) => {
     // And with recompute none: at 2161ee4 the default selective recompute charged a fused attention kernel nothing,
     // so its step was this one (since 2026-12-03 selective re-runs the kernel's forward, as Megatron-Core does).

@@ -15,7 +15,7 @@ import { headDim } from '../model/transformer.js';
 import { fp8AmaxReductions, fp8ScaleUpdateKernels } from '../compute/fp8-overheads.js';
 import { busBandwidthFactor, type NetworkModel, type CollectiveOp, type GroupPlacement } from '../network/network-model.js';
 import { CHANNEL_BYTES_PER_SECOND } from '../network/nccl-protocols.js';
-import type { ParallelLayout } from '../parallel/layout.js';
+import { dataParallelRanks, type ParallelLayout } from '../parallel/layout.js';
 import { chunkLayers } from '../parallel/stage-split.js';
 import { layerParamsPerGpu, stageParamsPerGpu, stateBytesPerParam } from '../memory/memory-model.js';
 import { hostBoundPassSeconds, type HostSettings } from '../compute/host-overhead.js';
@@ -278,11 +278,11 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // nccl-tests convention: an all-gather's size is the gathered buffer.
   // FSDP gathers the weights in the dtype the GEMMs start from (fp32 without a param_dtype).
   const weightBytes = stateBytesPerParam(e).weights;
-  const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dp) : 0;
+  const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dpCp) : 0;
   const zeroGather = calls * gatherOne;
-  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, e.dp, gatherOne);
+  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, dataParallelRanks(e), gatherOne);
   const gradBytes = layerParams * stateBytesPerParam(e).reducedGrads;
-  const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dp) : 0;
+  const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dpCp) : 0;
 
   const f = passOf(gpu, k.forward);
   const b = passOf(gpu, k.backward);
@@ -375,8 +375,8 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const smCount = gpu.smCount;
   // Bytes one GPU receives for the CP ring and ZeRO-3's gathers and scatters (for their HBM traffic).
   const cpLink = e.cp > 1 ? (e.cp - 1) * kvBytes : 0;
-  const gatherLink = e.zero >= 3 ? layerParams * weightBytes * busBandwidthFactor('allgather', e.dp) : 0;
-  const scatterLink = e.zero >= 3 ? gradBytes * busBandwidthFactor('reducescatter', e.dp) : 0;
+  const gatherLink = e.zero >= 3 ? layerParams * weightBytes * busBandwidthFactor('allgather', dataParallelRanks(e)) : 0;
+  const scatterLink = e.zero >= 3 ? gradBytes * busBandwidthFactor('reducescatter', dataParallelRanks(e)) : 0;
   const link = (cp: number, dp: number): CommSeconds => ({ ...zeroComm(), cp, dp });
   const share = (p: ReturnType<typeof passOf>): number => (p.compute > 0 ? p.hbm / p.compute : 0);
   const hops = e.cp > 1 ? e.cp - 1 : 0;
@@ -428,12 +428,12 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // Both ways: the gathers and scatters wait on the pass's HBM traffic while they run under it.
   const dpSlow =
     e.overlap.dp && countsTransferSlowdown(mode) && p.comm.dp > 0
-      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.comm.dp, p.memoryShare, p.compute)
+      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', dataParallelRanks(e)), p.comm.dp, p.memoryShare, p.compute)
       : 0;
   out.dp = e.overlap.dp ? hidden(p.comm.dp + dpSlow, pass, p.sm.dp) : p.comm.dp;
   // ZeRO-3's gathers and scatters (NCCL) also slow the pass by their HBM traffic.
   if (e.overlap.dp && countsHbm(mode) && p.comm.dp > 0) {
-    out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), p.memoryShare);
+    out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), hbmBytesPerLinkByte('nccl', 'allgather', dataParallelRanks(e)), p.memoryShare);
   }
   return out;
 }
@@ -467,6 +467,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.etp.ranksPerNode, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,
+    l.dpCp.ranksPerNode, l.dpCp.nodes, l.dpCp.concurrentGroupsPerNode,
   ].join('|');
   let hit = byKey.get(key);
   if (!hit) {
@@ -579,27 +580,29 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         ? collective(net, 'allreduce', ((m.vocab * m.hidden) / e.tp) * grad, { ...layout.pp, ranks: 2, ranksPerNode: 1, nodes: 2 })
         : 0;
     const reduceOp = gradientReduceOp(e);
+    // Gradients are reduced, and ZeRO shards, over DP x CP: context-parallel ranks hold the same weights.
+    const shards = dataParallelRanks(e);
     // Each chunk's gradient reduction: its time, and the compute it slows when it runs under the backward pass.
     const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;
       // ZeRO-3 reduce-scatters gradients layer by layer during the backward pass.
       if (e.zero >= 3) return { seconds: extra, smSeconds: 0, hbmSeconds: 0, slower: 0 };
       const bytes = (n * layerParamsPerGpu(m, e) + (c === extraChunk ? extraParams : 0)) * grad;
-      const alone = collective(net, reduceOp, bytes, layout.dp);
-      const smSeconds = commSmSeconds(gpu, reduceOp, bytes, e.dp, alone);
+      const alone = collective(net, reduceOp, bytes, layout.dpCp);
+      const smSeconds = commSmSeconds(gpu, reduceOp, bytes, shards, alone);
       // Its HBM traffic (NCCL) slows the backward passes it runs under.
       const hbmSeconds =
         countsHbm(e.overlapInterference) && alone > 0
-          ? hbmSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), lp.bwd.memoryShare)
+          ? hbmSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, shards), hbmBytesPerLinkByte('nccl', reduceOp, shards), lp.bwd.memoryShare)
           : 0;
       // Both ways: it waits on the HBM traffic of the chunk's last backward pass, which it runs under.
       const slower =
         e.overlap.dp && countsTransferSlowdown(e.overlapInterference) && alone > 0
-          ? transferSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, e.dp), hbmBytesPerLinkByte('nccl', reduceOp, e.dp), alone, lp.bwd.memoryShare, n * lp.bwd.compute)
+          ? transferSlowdownSeconds(gpu, bytes * busBandwidthFactor(reduceOp, shards), hbmBytesPerLinkByte('nccl', reduceOp, shards), alone, lp.bwd.memoryShare, n * lp.bwd.compute)
           : 0;
-      if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dp.ranks > 1) {
+      if (net.concurrent && e.overlap.dp && e.tp > 1 && layout.dpCp.ranks > 1) {
         // The reduction runs under the chunk's last backward pass, whose TP traffic shares links with it.
-        const reduce = { op: reduceOp, bytes, group: layout.dp } as const;
+        const reduce = { op: reduceOp, bytes, group: layout.dpCp } as const;
         const tpTraffic = { op: e.sp ? 'reducescatter' : 'allreduce', bytes: ACT * localTokens(shape) * m.hidden * 2 * n, group: layout.tp } as const;
         return { seconds: net.concurrent([reduce, tpTraffic])[0].seconds + slower + extra, smSeconds, hbmSeconds, slower };
       }
@@ -610,26 +613,26 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
     const dpReduceHbmSeconds = reductions.map((r) => r.hbmSeconds);
     const dpReduceSlowdownSeconds = reductions.map((r) => r.slower);
     const gatherBytes = paramsPerGpu * 2;
-    const gatherAlone = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', gatherBytes, layout.dp) : 0;
+    const gatherAlone = e.zero === 1 || e.zero === 2 ? collective(net, 'allgather', gatherBytes, layout.dpCp) : 0;
     // Both ways: under the next step's first forward pass (overlapped) it waits on that pass's HBM traffic.
     const gatherWindow = forward[0]?.computeSeconds ?? 0;
     const paramGatherSeconds =
       gatherAlone > 0 && e.overlap.dp && countsTransferSlowdown(e.overlapInterference)
-        ? gatherAlone + transferSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), gatherAlone, lp.fwd.memoryShare, gatherWindow)
+        ? gatherAlone + transferSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', shards), hbmBytesPerLinkByte('nccl', 'allgather', shards), gatherAlone, lp.fwd.memoryShare, gatherWindow)
         : gatherAlone;
     // Under the next step's first forward pass the gather holds NCCL's SMs and makes HBM traffic.
     const paramGatherInterferenceSeconds =
       paramGatherSeconds > 0 && countsSms(e.overlapInterference)
-        ? commSmSeconds(gpu, 'allgather', gatherBytes, e.dp, gatherAlone) +
+        ? commSmSeconds(gpu, 'allgather', gatherBytes, shards, gatherAlone) +
           (countsHbm(e.overlapInterference)
-            ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', e.dp), hbmBytesPerLinkByte('nccl', 'allgather', e.dp), lp.fwd.memoryShare)
+            ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', shards), hbmBytesPerLinkByte('nccl', 'allgather', shards), lp.fwd.memoryShare)
             : 0)
         : 0;
     const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
     // The step's passes over the local gradient buffer (zero, NaN-check norm, 1/DP scaling), all on the compute
     // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
-    const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / e.dp : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: e.dp });
-    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? e.dp : 1), e.optimizerKernel), ...fp8Weights, ...gradPasses]);
+    const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / shards : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: shards });
+    const optimizerSeconds = kernelsSeconds(gpu, [...optimizerKernels(paramsPerGpu / (e.zero >= 1 ? shards : 1), e.optimizerKernel), ...fp8Weights, ...gradPasses]);
     const costs: StageCosts = { layers, chunkLayers: chunks, forward, backward, dpReduceSeconds, dpReduceSmSeconds, dpReduceHbmSeconds, dpReduceSlowdownSeconds, smCount: gpu.smCount, paramGatherSeconds, paramGatherInterferenceSeconds, optimizerSeconds, paramsPerGpu };
     byKind.set(kind, costs);
     return costs;

@@ -90,7 +90,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 7,
     "medianAbsError": 0.1302,
     "worstAbsError": 0.275,
-    "meanError": 0.1147,
+    "meanError": 0.1203,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "nemo-25.02-b200-fp8"
@@ -127,7 +127,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 6,
     "medianAbsError": 0.101,
     "worstAbsError": 0.1084,
-    "meanError": 0.1111,
+    "meanError": 0.1112,
     "groups": [
       "dgxc-nemo-25.04-gb200"
     ]
@@ -141,7 +141,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 7,
     "medianAbsError": 0.1534,
     "worstAbsError": 0.1919,
-    "meanError": 0.166,
+    "meanError": 0.1662,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-25.04-gb200"
@@ -207,7 +207,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 37,
     "medianAbsError": 0.0448,
     "worstAbsError": 0.2506,
-    "meanError": 0.0129,
+    "meanError": 0.0133,
     "groups": [
       "megatron-core-h100",
       "megatron-core-h100-strong",
@@ -225,9 +225,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.1183,
-    "worstAbsError": 0.1259,
-    "meanError": 0.0888,
+    "medianAbsError": 0.1198,
+    "worstAbsError": 0.1275,
+    "meanError": 0.0921,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"
@@ -240,9 +240,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 42,
-    "medianAbsError": 0.0863,
+    "medianAbsError": 0.088,
     "worstAbsError": 0.2213,
-    "meanError": 0.0727,
+    "meanError": 0.073,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
@@ -273,9 +273,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": true,
     "shardedWeights": false,
     "runs": 3,
-    "medianAbsError": 0.1948,
-    "worstAbsError": 0.2071,
-    "meanError": 0.2334,
+    "medianAbsError": 0.1968,
+    "worstAbsError": 0.2092,
+    "meanError": 0.2393,
     "groups": [
       "dgxc-nemo-24.12-moe-h100",
       "dgxc-nemo-25.04-moe-h100"

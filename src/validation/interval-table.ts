@@ -5,7 +5,7 @@ export const INTERVALS: readonly IntervalPool[] = [
   {
     "runs": 161,
     "lowLogRatio": -0.0439,
-    "highLogRatio": 0.2167,
+    "highLogRatio": 0.2191,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -58,7 +58,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "precision": "16-bit",
     "runs": 52,
-    "lowLogRatio": -0.0593,
+    "lowLogRatio": -0.0591,
     "highLogRatio": 0.3956,
     "groups": [
       "megatron-core-h100",
@@ -79,7 +79,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "precision": "16-bit",
     "kernels": "fused",
     "runs": 40,
-    "lowLogRatio": -0.0593,
+    "lowLogRatio": -0.0591,
     "highLogRatio": 0.1607,
     "groups": [
       "megatron-core-h100",
@@ -100,7 +100,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "scale": "multi-unit",
     "runs": 25,
     "lowLogRatio": -0.1864,
-    "highLogRatio": 0.1345,
+    "highLogRatio": 0.1364,
     "groups": [
       "megatron-core-h100",
       "megatron-core-h100-strong",
