@@ -125,3 +125,36 @@ describe('fp8Overheads te (properties)', () => {
     expect(overhead(512)).toBeGreaterThan(overhead(8));
   });
 });
+
+describe('per-tensor FP8 on a GPU whose FP8 GEMMs take any layout (Blackwell)', () => {
+  const te5bShape = (recipe: Fp8Recipe, anyLayout: boolean, fp8Overheads: 'te' | 'off' = 'te') => ({
+    mbs: 4, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash' as const, precision: 'fp8' as const, recompute: 'none' as const,
+    weightDtype: 'bf16' as const, kernels: 'fused' as const, fp8Overheads, fp8Recipe: recipe, fp8AnyLayoutGemm: anyLayout,
+  });
+  const model: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
+  const castBytes = (s: ReturnType<typeof te5bShape>) => {
+    const lk = layerKernels(model, s);
+    return [...lk.forward, ...lk.backward].filter((k) => k.kind === 'memory' && /\.cast-/.test(k.name)).reduce((n, k) => n + (k as { bytes: number }).bytes, 0);
+  };
+  it('casts without a transposed copy: 3 of the 4 bytes an element, for delayed and current scaling', () => {
+    for (const recipe of ['delayed', 'current'] as const) expect(castBytes(te5bShape(recipe, true)) / castBytes(te5bShape(recipe, false))).toBeCloseTo(3 / 4, 12);
+    const weights = (anyLayout: boolean) => fp8WeightCastKernels(1e9, { fp8Overheads: 'te', fp8Recipe: 'current', fp8AnyLayoutGemm: anyLayout })[0];
+    expect(weights(true)).toMatchObject({ name: 'fp8-weight-cast', bytes: 3e9 });
+    expect(weights(false)).toMatchObject({ name: 'fp8-weight-cast', bytes: 4e9 });
+  });
+  it('keeps both copies under MXFP8 (rowwise and columnwise scales), and under fp8Overheads off (the model before)', () => {
+    expect(castBytes(te5bShape('mxfp8', true))).toBe(castBytes(te5bShape('mxfp8', false)));
+    expect(castBytes(te5bShape('delayed', true, 'off'))).toBe(castBytes(te5bShape('delayed', false, 'off')));
+  });
+  it('is never slower than the same GPU writing the transpose, step by step', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('delayed', 'current', 'mxfp8'), fc.constantFrom(1, 2, 4), fc.constantFrom(1, 2), (recipe, tp, pp) => {
+        const s = scenario({ system: 'dgx-b200', model: 'llama3-8b', layers: 8, seq: 4096, gpus: 8 * pp, tp, pp, gbs: 32, precision: 'fp8', fp8Recipe: recipe });
+        expect(s.system.gpu.fp8AnyLayoutGemm).toBe(true);
+        const hopperLayouts = { ...s, system: { ...s.system, gpu: { ...s.system.gpu, fp8AnyLayoutGemm: false } } };
+        expect(evaluateScenario(s).stepTimeSeconds).toBeLessThanOrEqual(evaluateScenario(hopperLayouts).stepTimeSeconds);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});

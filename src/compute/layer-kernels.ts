@@ -42,23 +42,36 @@ function backwardGemms(g: GemmKernel): GemmKernel[] {
 export const FP8_CAST_TRANSPOSE_BYTES = 4;
 
 /**
+ * Bytes per element of one FP8 quantization under the shape's recipe and GPU: the cast-transpose, or
+ * under `fp8Overheads: te` on a GPU whose FP8 GEMMs take any layout (Blackwell) a per-tensor cast that
+ * writes no transposed copy, read 2 and write 1 (Transformer Engine's Float8Quantizer and
+ * Float8CurrentScalingQuantizer create the transpose only where nvte_is_non_tn_fp8_gemm_supported() is
+ * false, i.e. before sm_100). MXFP8 keeps both copies: its scales run along the other axis in each.
+ */
+export const fp8CastBytes = (s: Fp8Settings & { fp8AnyLayoutGemm?: boolean }): number =>
+  s.fp8Overheads === 'te' && s.fp8AnyLayoutGemm === true && s.fp8Recipe !== 'mxfp8' ? FP8_CAST_BYTES : FP8_CAST_TRANSPOSE_BYTES;
+
+/** Read the 16-bit tensor (2), write it in FP8 (1): a per-tensor cast with no transposed copy. */
+export const FP8_CAST_BYTES = 3;
+
+/**
  * FP8 GEMMs need their activation input (forward) or output gradient (backward) cast and scaled.
  * `share`: the part of the GEMM's tensor this GPU casts. Under sequence parallelism a tensor that is
  * all-gathered before its GEMM (the QKV and FC1 inputs forward, the projection's and FC2's output
  * gradients backward) is cast on this GPU's 1/TP slice before the gather, which then moves FP8
  * (Transformer Engine; step-costs.ts counts the gather at one byte; docs/sources/fp8.md sec. 5).
  */
-function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward', share = 1): Kernel[] {
+function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward', s: ShardShape, share = 1): Kernel[] {
   if (g.precision !== 'fp8') return [];
-  return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: FP8_CAST_TRANSPOSE_BYTES * fp8QuantizedElements(g, pass, share) }];
+  return [{ kind: 'memory', name: `${g.name}.cast-${pass}`, bytes: fp8CastBytes(s) * fp8QuantizedElements(g, pass, share) }];
 }
 
 /**
  * The FP8 copies of the weights, made once per step: TE casts (and transposes) the updated weights
  * on the first micro-batch and reuses them for the rest (Megatron passes is_first_microbatch).
  */
-export function fp8WeightCastKernels(weightParams: number, fp8: Fp8Settings = {}): Kernel[] {
-  return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: FP8_CAST_TRANSPOSE_BYTES * weightParams }, ...fp8WeightExtras(weightParams, fp8)];
+export function fp8WeightCastKernels(weightParams: number, fp8: Fp8Settings & { fp8AnyLayoutGemm?: boolean } = {}): Kernel[] {
+  return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: fp8CastBytes(fp8) * weightParams }, ...fp8WeightExtras(weightParams, fp8)];
 }
 
 /** The attention core (scores, softmax, context) in the forward pass. */
@@ -157,7 +170,7 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   const backwardShare = (x: GemmKernel): number => (x === g.proj || x === g.fc2 ? slice : 1);
   const forward: Kernel[] = [
     ...elementwise,
-    ...gemms.flatMap((x) => fp8Casts(x, 'forward', forwardShare(x))),
+    ...gemms.flatMap((x) => fp8Casts(x, 'forward', s, forwardShare(x))),
     // Under fp8Overheads te: what the recipe adds to each cast (the projection's input has no fused amax).
     ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'forward', x !== g.proj, s, forwardShare(x))),
     g.qkv,
@@ -177,7 +190,7 @@ export function layerKernels(m: ModelSpec, s: ShardShape): LayerKernels {
   // (reads the saved input and the incoming gradient, writes the gradient).
   const backward: Kernel[] = [
     ...elementwise.map((k) => ({ ...k, name: `${k.name}.bwd`, bytes: 2 * (k as { bytes: number }).bytes })),
-    ...gemms.flatMap((x) => fp8Casts(x, 'backward', backwardShare(x))),
+    ...gemms.flatMap((x) => fp8Casts(x, 'backward', s, backwardShare(x))),
     ...gemms.flatMap((x) => fp8QuantizeExtras(x, 'backward', false, s, backwardShare(x))),
     ...[g.fc2, g.fc1, g.proj].flatMap(backwardGemms),
     ...attentionCoreBackward(m, s),

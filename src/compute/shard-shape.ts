@@ -30,6 +30,8 @@ export interface ShardShape {
   /** FP8's costs beyond the casts, and the recipe (fp8-overheads.ts); absent: off. */
   fp8Overheads?: Fp8Overheads;
   fp8Recipe?: Fp8Recipe;
+  /** The GPU's FP8 GEMMs take any operand layout (GpuSpec.fp8AnyLayoutGemm): per-tensor casts write no transpose. */
+  fp8AnyLayoutGemm?: boolean;
 }
 
 /** Bytes per activation element (bf16/fp16). */

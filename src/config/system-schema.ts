@@ -103,6 +103,11 @@ export const GpuSpecSchema = z.object({
    * GPU); a step waits for the slowest rank (schedule/rank-variation.ts). Absent: no evidence, no wait.
    */
   kernelTimeCv: z.number().nonnegative().max(0.5).optional(),
+  /**
+   * FP8 GEMMs take their operands in any layout (Blackwell, sm_100 and later), so a per-tensor FP8 cast
+   * writes no transposed copy. Absent or false: TN only (Hopper), every FP8 operand cast with its transpose.
+   */
+  fp8AnyLayoutGemm: z.boolean().optional(),
 });
 
 export const NodeSpecSchema = z.object({

@@ -462,7 +462,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
   const l = x.layout;
   const key = [
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.etp, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
-    shape.fp8Overheads, shape.fp8Recipe,
+    shape.fp8Overheads, shape.fp8Recipe, shape.fp8AnyLayoutGemm,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, e.overlapInterference, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
@@ -505,7 +505,8 @@ function fp8AmaxComm(x: CostInput, n: number, passes = 1): CommSeconds {
 
 export function stepCosts(x: CostInput, layersPerStage: readonly number[]): StepCosts {
   const { model: m, exec: e, gpu, network: net, layout } = x;
-  const shape = shardShape(e);
+  // The GPU's FP8 GEMM layouts decide whether a per-tensor FP8 cast writes a transposed copy (layer-kernels.ts fp8CastBytes).
+  const shape: ShardShape = { ...shardShape(e), fp8AnyLayoutGemm: gpu.fp8AnyLayoutGemm };
   const lp = cachedLayerPasses(x, shape);
   const fwdExposed = cachedExposedOf(e, lp.fwd);
   const bwdExposed = cachedExposedOf(e, lp.bwd);
@@ -628,7 +629,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
             ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', shards), hbmBytesPerLinkByte('nccl', 'allgather', shards), lp.fwd.memoryShare)
             : 0)
         : 0;
-    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), e) : [];
+    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), { ...e, fp8AnyLayoutGemm: gpu.fp8AnyLayoutGemm }) : [];
     // The step's passes over the local gradient buffer (zero, NaN-check norm, 1/DP scaling), all on the compute
     // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
     const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / shards : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: shards });

@@ -88,9 +88,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.1302,
-    "worstAbsError": 0.275,
-    "meanError": 0.1203,
+    "medianAbsError": 0.1422,
+    "worstAbsError": 0.2891,
+    "meanError": 0.1273,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "nemo-25.02-b200-fp8"
@@ -139,9 +139,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 7,
-    "medianAbsError": 0.1534,
-    "worstAbsError": 0.1919,
-    "meanError": 0.1662,
+    "medianAbsError": 0.1565,
+    "worstAbsError": 0.1955,
+    "meanError": 0.1704,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "dgxc-nemo-25.04-gb200"
