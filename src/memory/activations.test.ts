@@ -49,3 +49,23 @@ describe('activation memory per layer', () => {
     expect(layerActivationBytes(gpt, { ...shape(8, true, 'none'), attention: 'flash-triton' })).toBe(flash);
   });
 });
+
+describe('FP8 GEMM inputs kept for the backward pass (Transformer Engine)', () => {
+  const llama = resolveModel(catalog, 'llama3-70b');
+  const fp8 = (tp: number, sp: boolean, fp8Overheads: 'te' | 'off'): ShardShape => ({
+    mbs: 1, seq: 8192, tp, cp: 1, ep: 1, sp, attention: 'flash', precision: 'fp8', recompute: 'none', weightDtype: 'bf16', kernels: 'fused', fp8Overheads, fp8Recipe: 'delayed',
+  });
+  it('keeps the QKV, projection, FC1 and FC2 inputs at one byte, not two', () => {
+    for (const [tp, sp] of [[1, false], [4, true], [8, true]] as const) {
+      const t = 8192;
+      const tr = sp ? t / tp : t;
+      const fourInputs = tr * llama.hidden * 2 + (t * llama.heads * (llama.hidden / llama.heads)) / tp + (t * llama.ffnHidden) / tp;
+      expect(layerActivationBytes(llama, fp8(tp, sp, 'off')) - layerActivationBytes(llama, fp8(tp, sp, 'te'))).toBeCloseTo(fourInputs, 0);
+    }
+  });
+  it('never holds more than BF16 for the same shape, and off is the 16-bit size', () => {
+    const bf16 = { ...fp8(4, true, 'te'), precision: 'bf16' as const };
+    expect(layerActivationBytes(llama, fp8(4, true, 'te'))).toBeLessThan(layerActivationBytes(llama, bf16));
+    expect(layerActivationBytes(llama, fp8(4, true, 'off'))).toBe(layerActivationBytes(llama, bf16));
+  });
+});

@@ -13,6 +13,15 @@ import { elementwiseTokens, localTokens, residualStreamBytes, routedTokensPerGpu
 
 const E = 2; // bytes per bf16/fp16 activation element
 
+/**
+ * Bytes per element of an FP8 GEMM input kept for the backward pass under Transformer Engine: the quantized
+ * tensor itself, with the layout the weight gradient reads (TE v2.9 pytorch/module/linear.py: `saved_inputmat =
+ * inputmat`, the QuantizedTensorStorage after `update_usage(rowwise_usage=False, columnwise_usage=True)`; TE 1.8
+ * saves `inputmat_t`, the FP8 transpose, "if fp8 and not ... override_linear_precision.wgrad"). MXFP8's
+ * 1/32-byte scales are left out. docs/sources/fp8.md sec. 9
+ */
+export const FP8_SAVED_INPUT_BYTES = 1;
+
 /** Bytes saved by one layer for one micro-batch, by recompute mode. */
 export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const t = localTokens(s);
@@ -28,15 +37,18 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const fc1Width = (m.ffnAct === 'swiglu' ? 2 : 1) * f;
   // A norm keeps its input; MPT's low-precision LayerNorm keeps the 16-bit copy it casts its input to.
   const normInput = m.norm === 'low-precision-layernorm' ? E : r;
+  // The dense GEMMs' inputs, which their weight gradients need: Transformer Engine keeps the FP8 copy it cast
+  // (one byte; one layout only) instead of the 16-bit tensor (FP8_SAVED_INPUT_BYTES).
+  const g = s.precision === 'fp8' && s.fp8Overheads === 'te' ? FP8_SAVED_INPUT_BYTES : E;
 
   let bytes = 0;
   bytes += normInput * tr * h; // norm1 input
-  bytes += E * tr * h; // QKV GEMM input (norm1 output)
+  bytes += g * tr * h; // QKV GEMM input (norm1 output)
   bytes += (E * t * (m.heads + 2 * m.kvHeads) * d) / s.tp; // Q, K, V
-  bytes += (E * t * m.heads * d) / s.tp; // projection input (attention output)
+  bytes += (g * t * m.heads * d) / s.tp; // projection input (attention output)
   bytes += mask * tr * h; // dropout mask after the projection
   bytes += normInput * tr * h; // norm2 input
-  bytes += E * tr * h; // FC1 input (norm2 output)
+  bytes += g * tr * h; // FC1 input (norm2 output)
   if (m.moe) {
     const r = routedTokensPerGpu(m, s);
     // With expert TP the expert GEMMs take the ETP group's tokens, all-gathered (etp x), at 1/etp the width.
@@ -46,7 +58,7 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
     bytes += E * t * m.moe.experts / s.tp; // router probabilities
   } else {
     bytes += (E * t * fc1Width) / s.tp; // activation input
-    bytes += (E * t * f) / s.tp; // FC2 input
+    bytes += (g * t * f) / s.tp; // FC2 input
   }
   bytes += mask * tr * h; // dropout mask after FC2
 
