@@ -87,12 +87,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": false,
-    "runs": 7,
-    "medianAbsError": 0.1422,
+    "runs": 14,
+    "medianAbsError": 0.1227,
     "worstAbsError": 0.2891,
-    "meanError": 0.1273,
+    "meanError": 0.1073,
     "groups": [
       "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
       "nemo-25.02-b200-fp8"
     ]
   },
@@ -138,12 +139,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": false,
-    "runs": 7,
-    "medianAbsError": 0.1565,
-    "worstAbsError": 0.1955,
-    "meanError": 0.1704,
+    "runs": 13,
+    "medianAbsError": 0.1461,
+    "worstAbsError": 0.4134,
+    "meanError": 0.1456,
     "groups": [
       "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
       "dgxc-nemo-25.04-gb200"
     ]
   },
@@ -239,13 +241,14 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": false,
-    "runs": 42,
-    "medianAbsError": 0.088,
+    "runs": 44,
+    "medianAbsError": 0.0829,
     "worstAbsError": 0.2213,
-    "meanError": 0.073,
+    "meanError": 0.0707,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100",
@@ -258,12 +261,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "kernels": "fused",
     "moe": false,
     "shardedWeights": true,
-    "runs": 1,
-    "medianAbsError": 0.101,
+    "runs": 2,
+    "medianAbsError": 0.0818,
     "worstAbsError": 0.101,
-    "meanError": -0.101,
+    "meanError": -0.0818,
     "groups": [
-      "megatron-bridge-25.11-fp8"
+      "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8"
     ]
   },
   {

@@ -3,9 +3,9 @@ import type { IntervalPool } from './interval.js';
 
 export const INTERVALS: readonly IntervalPool[] = [
   {
-    "runs": 161,
+    "runs": 177,
     "lowLogRatio": -0.0439,
-    "highLogRatio": 0.2191,
+    "highLogRatio": 0.2347,
     "groups": [
       "korthikanti-2022",
       "narayanan-2021-weak-scaling",
@@ -17,6 +17,7 @@ export const INTERVALS: readonly IntervalPool[] = [
       "mosaicml-fsdp-1node",
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100",
@@ -34,7 +35,7 @@ export const INTERVALS: readonly IntervalPool[] = [
   },
   {
     "gpu": "h100-sxm-80g",
-    "runs": 98,
+    "runs": 101,
     "lowLogRatio": -0.1005,
     "highLogRatio": 0.3956,
     "groups": [
@@ -44,6 +45,7 @@ export const INTERVALS: readonly IntervalPool[] = [
       "mosaicml-fsdp-1node",
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
       "dgxc-nemo-24.09-h100",
       "dgxc-nemo-25.02-h100",
       "dgxc-nemo-25.04-h100",
@@ -111,6 +113,63 @@ export const INTERVALS: readonly IntervalPool[] = [
       "dgxc-nemo-25.04-moe-h100",
       "llama3-405b-meta-h100",
       "nemotron4-340b-pretrain-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "fp8",
+    "runs": 49,
+    "lowLogRatio": -0.0407,
+    "highLogRatio": 0.2347,
+    "groups": [
+      "nemo-24.07-h100-fp8",
+      "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "mlperf-training-v3.1-gpt3-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "runs": 49,
+    "lowLogRatio": -0.0407,
+    "highLogRatio": 0.2347,
+    "groups": [
+      "nemo-24.07-h100-fp8",
+      "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "mlperf-training-v3.1-gpt3-h100"
+    ]
+  },
+  {
+    "gpu": "h100-sxm-80g",
+    "precision": "fp8",
+    "kernels": "fused",
+    "scale": "multi-unit",
+    "runs": 24,
+    "lowLogRatio": 0.0286,
+    "highLogRatio": 0.2347,
+    "groups": [
+      "nemo-24.07-h100-fp8",
+      "megatron-bridge-25.11-fp8",
+      "megatron-bridge-25.09-fp8",
+      "dgxc-nemo-24.09-h100",
+      "dgxc-nemo-25.02-h100",
+      "dgxc-nemo-25.04-h100",
+      "dgxc-nemo-24.12-moe-h100",
+      "dgxc-nemo-25.04-moe-h100",
+      "mlperf-training-v3.1-gpt3-h100"
     ]
   }
 ];
