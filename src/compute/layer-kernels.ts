@@ -41,6 +41,12 @@ function backwardGemms(g: GemmKernel): GemmKernel[] {
  */
 export const FP8_CAST_TRANSPOSE_BYTES = 4;
 
+/** Read the 16-bit tensor (2), write it in FP8 (1): a per-tensor cast with no transposed copy. */
+export const FP8_CAST_BYTES = 3;
+
+/** The FP8 settings a cast needs: the recipe and whether the GPU's FP8 GEMMs take any layout (GpuSpec.fp8AnyLayoutGemm). */
+export type Fp8CastSettings = Fp8Settings & { fp8AnyLayoutGemm?: boolean };
+
 /**
  * Bytes per element of one FP8 quantization under the shape's recipe and GPU: the cast-transpose, or
  * under `fp8Overheads: te` on a GPU whose FP8 GEMMs take any layout (Blackwell) a per-tensor cast that
@@ -48,11 +54,8 @@ export const FP8_CAST_TRANSPOSE_BYTES = 4;
  * Float8CurrentScalingQuantizer create the transpose only where nvte_is_non_tn_fp8_gemm_supported() is
  * false, i.e. before sm_100). MXFP8 keeps both copies: its scales run along the other axis in each.
  */
-export const fp8CastBytes = (s: Fp8Settings & { fp8AnyLayoutGemm?: boolean }): number =>
+export const fp8CastBytes = (s: Fp8CastSettings): number =>
   s.fp8Overheads === 'te' && s.fp8AnyLayoutGemm === true && s.fp8Recipe !== 'mxfp8' ? FP8_CAST_BYTES : FP8_CAST_TRANSPOSE_BYTES;
-
-/** Read the 16-bit tensor (2), write it in FP8 (1): a per-tensor cast with no transposed copy. */
-export const FP8_CAST_BYTES = 3;
 
 /**
  * FP8 GEMMs need their activation input (forward) or output gradient (backward) cast and scaled.
@@ -70,7 +73,7 @@ function fp8Casts(g: GemmKernel, pass: 'forward' | 'backward', s: ShardShape, sh
  * The FP8 copies of the weights, made once per step: TE casts (and transposes) the updated weights
  * on the first micro-batch and reuses them for the rest (Megatron passes is_first_microbatch).
  */
-export function fp8WeightCastKernels(weightParams: number, fp8: Fp8Settings & { fp8AnyLayoutGemm?: boolean } = {}): Kernel[] {
+export function fp8WeightCastKernels(weightParams: number, fp8: Fp8CastSettings = {}): Kernel[] {
   return [{ kind: 'memory', name: 'fp8-weight-cast', bytes: fp8CastBytes(fp8) * weightParams }, ...fp8WeightExtras(weightParams, fp8)];
 }
 
