@@ -172,7 +172,8 @@ describe('disaggregated prefill and decode', () => {
         const slow = run(1);
         const fast = run(speedup);
         for (let i = 0; i < 20; i++) expect(fast.records.finishSeconds[i]).toBeLessThanOrEqual(slow.records.finishSeconds[i] + 1e-12);
-        expect(fast.kvTransferSeconds.mean).toBeLessThanOrEqual(slow.kvTransferSeconds.mean);
+        // Relative slack for rounding: a speedup a hair above 1 can sum the same transfers to one ulp more.
+        expect(fast.kvTransferSeconds.mean).toBeLessThanOrEqual(slow.kvTransferSeconds.mean * (1 + 1e-12));
       }),
       { numRuns: RUNS },
     );
