@@ -39,8 +39,8 @@ describe('training validation', () => {
     for (const r of g.rows.filter((x) => x.bounded)) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
   });
   it.each([
-    ['megatron-bridge-25.11-fp8', 10, 0.22],
-    ['megatron-bridge-25.09-fp8', 11, 0.45],
+    ['megatron-bridge-25.11-fp8', 10, 0.18],
+    ['megatron-bridge-25.09-fp8', 11, 0.4],
   ] as const)('keeps %s within its 15% bound on H100 and for Llama 3 8B, and records its Blackwell 70B and 405B rows', (name, rows, worstLarge) => {
     const g = byName(name);
     expect(g.stats.cases).toBeGreaterThanOrEqual(rows);
@@ -48,8 +48,9 @@ describe('training validation', () => {
     const large = bounded.filter((r) => r.gpu !== 'h100-sxm-80g' && /70b|405b/.test(r.id));
     for (const r of bounded.filter((x) => !large.includes(x))) expect(Math.abs(r.error), r.config).toBeLessThan(0.15);
     // Regression guard, not the target (3 Dec 2026, when these rows joined by the rule in their groups): the twin is fast
-    // on every Blackwell 70B and 405B run of these tables, 7-20% (25.11) and 12-41% (25.09, where GB200 ran the 405B
-    // slower than B200 did), most under MXFP8 (docs/sources/fp8.md sec. 8) - the optimism dgxc-nemo-25.04-gb200 shows.
+    // on every Blackwell 70B and 405B run of these tables, 7-16% (25.11) and 9-37% (25.09, where GB200 ran the 405B
+    // slower than B200 did), most under MXFP8 even with its block-scaled GEMMs' rate (docs/sources/fp8.md sec. 8, 10):
+    // the optimism dgxc-nemo-25.04-gb200 shows.
     expect(large.length).toBeGreaterThanOrEqual(3);
     for (const r of large) expect(r.error, r.config).toBeGreaterThan(0);
     expect(Math.max(...large.map((r) => Math.abs(r.error)))).toBeLessThan(worstLarge);

@@ -5,7 +5,7 @@
  */
 import type { GpuSpec } from '../config/system-schema.js';
 import type { Precision } from '../config/execution-schema.js';
-import { fp8TileFactor } from './fp8-overheads.js';
+import { fp8TileFactor, MXFP8_GEMM_RATE } from './fp8-overheads.js';
 
 /** The tensor-core format a GEMM runs in (fp4: NVFP4 on Blackwell, activations and weights both 4-bit). */
 export type GemmPrecision = 'bf16' | 'fp16' | 'fp8' | 'fp4';
@@ -26,6 +26,8 @@ export interface GemmKernel {
   weightBytesPerElement?: number;
   /** An FP8 GEMM whose longer fixed cost per tile is counted (fp8-overheads.ts, execution fp8Overheads te). */
   fp8TileOverhead?: boolean;
+  /** An MXFP8 GEMM (an E8M0 scale per 32 elements of each operand): it runs at MXFP8_GEMM_RATE of a per-tensor FP8 one. */
+  blockScaled?: boolean;
 }
 
 /** Bytes per element of a GEMM's inputs in its precision. */
@@ -140,7 +142,8 @@ export function kernelSeconds(gpu: GpuSpec, kernel: Kernel): number {
         peakFlopsPerSecond(gpu, kernel.precision) *
         fraction *
         gemmShapeEfficiency(gpu, kernel.m, kernel.n, kernel.k, kernel.batch) *
-        (kernel.fp8TileOverhead ? fp8TileFactor(gpu, kernel.k) : 1);
+        (kernel.fp8TileOverhead ? fp8TileFactor(gpu, kernel.k) : 1) *
+        (kernel.blockScaled ? MXFP8_GEMM_RATE : 1);
       const elementBytes = gemmElementBytes(kernel.precision);
       const weightBytes = kernel.weightBytesPerElement ?? elementBytes;
       const bytes =

@@ -90,7 +90,7 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "runs": 14,
     "medianAbsError": 0.1227,
     "worstAbsError": 0.2891,
-    "meanError": 0.1073,
+    "meanError": 0.0985,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "megatron-bridge-25.09-fp8",
@@ -110,13 +110,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 2.1105,
-      "worstAbsError": 2.1105,
-      "meanError": 2.1105,
+      "medianAbsError": 2.0777,
+      "worstAbsError": 2.0777,
+      "meanError": 2.0777,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 2.1105
+      "bestAbsError": 2.0777
     }
   },
   {
@@ -141,8 +141,8 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "shardedWeights": false,
     "runs": 13,
     "medianAbsError": 0.1461,
-    "worstAbsError": 0.4134,
-    "meanError": 0.1456,
+    "worstAbsError": 0.3658,
+    "meanError": 0.1358,
     "groups": [
       "megatron-bridge-25.11-fp8",
       "megatron-bridge-25.09-fp8",
@@ -162,13 +162,13 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "groups": [],
     "reported": {
       "runs": 1,
-      "medianAbsError": 0.3448,
-      "worstAbsError": 0.3448,
-      "meanError": 0.3448,
+      "medianAbsError": 0.3308,
+      "worstAbsError": 0.3308,
+      "meanError": 0.3308,
       "groups": [
         "megatron-bridge-25.11-moe"
       ],
-      "bestAbsError": 0.3448
+      "bestAbsError": 0.3308
     }
   },
   {
