@@ -61,7 +61,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--kernels <style>', 'elementwise kernels: fused (Megatron-LM, TE) or eager PyTorch reference code').choices([...KERNEL_STYLES]))
     .addOption(new Option('--loss-kernel <kind>', 'the loss over the vocabulary, for its memory: fused or eager (fp32 logits); default: --kernels').choices([...LOSS_KERNELS]))
     .addOption(new Option('--optimizer-kernel <kind>', 'the optimizer step: fused (one pass) or foreach (PyTorch\'s default AdamW, ~80 B a parameter); default: fused with --kernels fused, foreach with eager').choices([...OPTIMIZER_KERNELS]))
-    .addOption(new Option('--fp8-overheads <what>', "FP8's costs beyond the casts: te (amax passes and reductions, scale updates, FP8 GEMMs' fixed cost per tile) or off").choices([...FP8_OVERHEADS]))
+    .addOption(new Option('--fp8-overheads <what>', "FP8 beyond the casts: te (Transformer Engine's amax passes and reductions, scale updates, FP8 GEMMs' fixed cost per tile, MXFP8's GEMM rate, no transpose on Blackwell, FP8 inputs saved for backward) or off").choices([...FP8_OVERHEADS]))
     .addOption(new Option('--fp8-recipe <r>', "Transformer Engine's FP8 scaling recipe (default delayed)").choices([...FP8_RECIPES]))
     .addOption(new Option('--power-clock <mode>', "the SM clock under the power cap: step-mix (the step's GEMM duty sets it, from the GPU's measured curve) or off (the preset's rates)").choices([...POWER_CLOCK_MODES]))
     .addOption(new Option('--host-overhead <mode>', 'the host issuing kernels: launch-queue (the GPU waits where kernels are shorter than their issue), cuda-graphs, or off; default launch-queue').choices([...HOST_OVERHEAD_MODES]))

@@ -63,7 +63,7 @@ export const OPTIMIZER_KERNELS = ['fused', 'foreach'] as const;
 /**
  * FP8 beyond today's casts (compute/fp8-overheads.ts): `te` counts what a Transformer Engine FP8 Linear
  * does besides its GEMM under the recipe (amax passes and reductions, scale updates, FP8 GEMMs' longer
- * fixed cost per tile; no transposed copy where the GPU's FP8 GEMMs take any layout; the GEMM inputs kept
+ * fixed cost per tile, MXFP8's block-scaled GEMM rate; no transposed copy where the GPU's FP8 GEMMs take any layout; the GEMM inputs kept
  * for the backward pass in FP8, memory/activations.ts); `off` counts only the cast-transposes and the
  * per-step weight cast, with 16-bit saved inputs (the model before).
  */
