@@ -115,7 +115,9 @@ const ACT = 2;
 /** Bytes of an FP8 activation or gradient element (e4m3 / e5m2). */
 const FP8_ACT = 1;
 
-export function shardShape(e: Execution): ShardShape {
+/** `gpu`: the GPU's FP8 GEMM layouts (a per-tensor FP8 cast writes a transpose only where they are TN only; layer-kernels.ts fp8CastBytes). */
+export function shardShape(e: Execution, gpu?: Pick<GpuSpec, 'fp8AnyLayoutGemm'>): ShardShape {
+  // Every shape carries the same fields in the same order, so the hot paths see one object layout.
   return {
     mbs: e.mbs,
     seq: e.seq,
@@ -131,6 +133,7 @@ export function shardShape(e: Execution): ShardShape {
     kernels: e.kernels,
     fp8Overheads: e.fp8Overheads,
     fp8Recipe: e.fp8Recipe,
+    fp8AnyLayoutGemm: gpu?.fp8AnyLayoutGemm === true,
   };
 }
 
@@ -505,8 +508,7 @@ function fp8AmaxComm(x: CostInput, n: number, passes = 1): CommSeconds {
 
 export function stepCosts(x: CostInput, layersPerStage: readonly number[]): StepCosts {
   const { model: m, exec: e, gpu, network: net, layout } = x;
-  // The GPU's FP8 GEMM layouts decide whether a per-tensor FP8 cast writes a transposed copy (layer-kernels.ts fp8CastBytes).
-  const shape: ShardShape = { ...shardShape(e), fp8AnyLayoutGemm: gpu.fp8AnyLayoutGemm };
+  const shape = shardShape(e, gpu);
   const lp = cachedLayerPasses(x, shape);
   const fwdExposed = cachedExposedOf(e, lp.fwd);
   const bwdExposed = cachedExposedOf(e, lp.bwd);
