@@ -127,13 +127,10 @@ describe('fp8Overheads te (properties)', () => {
 });
 
 describe('per-tensor FP8 on a GPU whose FP8 GEMMs take any layout (Blackwell)', () => {
-  const te5bShape = (recipe: Fp8Recipe, anyLayout: boolean, fp8Overheads: 'te' | 'off' = 'te') => ({
-    mbs: 4, seq: 2048, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash' as const, precision: 'fp8' as const, recompute: 'none' as const,
-    weightDtype: 'bf16' as const, kernels: 'fused' as const, fp8Overheads, fp8Recipe: recipe, fp8AnyLayoutGemm: anyLayout,
-  });
-  const model: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
-  const castBytes = (s: ReturnType<typeof te5bShape>) => {
-    const lk = layerKernels(model, s);
+  const te5bShape = (recipe: Fp8Recipe, anyLayout: boolean, fp8Overheads: 'te' | 'off' = 'te') =>
+    shape(8192, { fp8Overheads, fp8Recipe: recipe, fp8AnyLayoutGemm: anyLayout });
+  const castBytes = (s: ShardShape) => {
+    const lk = layerKernels(te5b, s);
     return [...lk.forward, ...lk.backward].filter((k) => k.kind === 'memory' && /\.cast-/.test(k.name)).reduce((n, k) => n + (k as { bytes: number }).bytes, 0);
   };
   it('casts without a transposed copy: 3 of the 4 bytes an element, for delayed and current scaling', () => {
@@ -161,9 +158,9 @@ describe('per-tensor FP8 on a GPU whose FP8 GEMMs take any layout (Blackwell)', 
 
 describe('MXFP8 GEMMs (block-scaled) against per-tensor FP8 GEMMs', () => {
   const b200 = resolveGpu(catalog, 'b200-sxm-180g');
-  const model: ModelSpec = { ...resolveModel(catalog, 'gpt3-175b'), hidden: 4096, heads: 32, kvHeads: 32, ffnHidden: 16384, layers: 24, dropout: false };
   const gemms = (recipe: Fp8Recipe, fp8Overheads: 'te' | 'off' = 'te') => {
-    const lk = layerKernels(model, { mbs: 31, seq: 512, tp: 1, cp: 1, ep: 1, sp: false, attention: 'flash', precision: 'fp8', recompute: 'none', weightDtype: 'bf16', kernels: 'fused', fp8Overheads, fp8Recipe: recipe, fp8AnyLayoutGemm: true });
+    // TE's benchmark shape: 31 sequences of 512 tokens.
+    const lk = layerKernels(te5b, shape(31 * 512, { mbs: 31, seq: 512, fp8Overheads, fp8Recipe: recipe, fp8AnyLayoutGemm: true }));
     return [...lk.forward, ...lk.backward].filter((k) => k.kind === 'gemm' && k.precision === 'fp8');
   };
   it("time the 5B layer's twelve GEMMs 7.161 / 6.812 longer, as TE's pre-quantized benchmark on B300 measured", () => {

@@ -39,7 +39,34 @@ export interface Fp8Settings {
   fp8Recipe?: Fp8Recipe;
 }
 
-const active = (s: Fp8Settings): boolean => s.fp8Overheads === 'te';
+/** Whether Transformer Engine's FP8 is counted beyond the cast-transposes (execution fp8Overheads te). */
+export const countsTe = (s: Fp8Settings): boolean => s.fp8Overheads === 'te';
+
+/**
+ * Bytes per element of Transformer Engine's FP8 cast-transpose: read the 16-bit tensor (2), write it
+ * in FP8 (1) and, for the GEMM that needs the other layout (wgrad or dgrad on Hopper), transposed (1);
+ * the amax for the scale is taken in the same pass. With these bytes, quantizing inputs, gradients
+ * and weights adds 10-18% to the raw FP8 GEMM time of TE's 5B-model benchmark layer on H200 (2,048 to
+ * 16,384 tokens); TE measures 14% (1.92x raw, 1.69x with quantization, over BF16;
+ * docs/sources/gpu-efficiency.md sec. 9; test in layer-kernels.test.ts).
+ */
+export const FP8_CAST_TRANSPOSE_BYTES = 4;
+
+/** Read the 16-bit tensor (2), write it in FP8 (1): a per-tensor cast with no transposed copy. */
+export const FP8_CAST_BYTES = 3;
+
+/** The FP8 settings a cast needs: the recipe and whether the GPU's FP8 GEMMs take any layout (GpuSpec.fp8AnyLayoutGemm). */
+export type Fp8CastSettings = Fp8Settings & { fp8AnyLayoutGemm?: boolean };
+
+/**
+ * Bytes per element of one FP8 quantization under the shape's recipe and GPU: the cast-transpose, or
+ * under `fp8Overheads: te` on a GPU whose FP8 GEMMs take any layout (Blackwell) a per-tensor cast that
+ * writes no transposed copy, read 2 and write 1 (Transformer Engine's Float8Quantizer and
+ * Float8CurrentScalingQuantizer create the transpose only where nvte_is_non_tn_fp8_gemm_supported() is
+ * false, i.e. before sm_100). MXFP8 keeps both copies: its scales run along the other axis in each.
+ */
+export const fp8CastBytes = (s: Fp8CastSettings): number =>
+  countsTe(s) && s.fp8AnyLayoutGemm === true && s.fp8Recipe !== 'mxfp8' ? FP8_CAST_BYTES : FP8_CAST_TRANSPOSE_BYTES;
 
 /** Bytes per element of current scaling's amax pass: one more read of the 16-bit tensor. */
 export const CURRENT_SCALING_AMAX_BYTES = 2;
@@ -74,9 +101,9 @@ export function fp8TileFactor(gpu: GpuSpec, k: number): number {
 
 /** The layer's FP8 GEMMs marked to pay FP8's fixed cost per tile (kernel.ts reads the mark). */
 export function markFp8Gemms(kernels: Kernel[], s: Fp8Settings): Kernel[] {
-  if (!active(s)) return kernels;
+  if (!countsTe(s)) return kernels;
   const blockScaled = s.fp8Recipe === 'mxfp8';
-  return kernels.map((k) => (k.kind === 'gemm' && k.precision === 'fp8' ? { ...k, fp8TileOverhead: true, ...(blockScaled ? { blockScaled } : {}) } : k));
+  return kernels.map((k) => (k.kind === 'gemm' && k.precision === 'fp8' ? { ...k, fp8TileOverhead: true, blockScaled } : k));
 }
 
 /**
@@ -97,7 +124,7 @@ const mem = (name: string, bytes: number): Kernel => ({ kind: 'memory', name, by
  * amax in the same kernel (QKV, FC1 and FC2 inputs).
  */
 export function fp8QuantizeExtras(g: GemmKernel, pass: 'forward' | 'backward', fusedAmax: boolean, s: Fp8Settings, share = 1): Kernel[] {
-  if (!active(s) || g.precision !== 'fp8') return [];
+  if (!countsTe(s) || g.precision !== 'fp8') return [];
   const elements = fp8QuantizedElements(g, pass, share);
   if (s.fp8Recipe === 'current') {
     // A zero-byte kernel costs the launch gap: the scale kernel.
@@ -118,7 +145,7 @@ export const fp8QuantizedElements = (g: GemmKernel, pass: 'forward' | 'backward'
 
 /** Once a step: the weights' quantization beyond their cast-transpose (current scaling's amax pass, MXFP8's scales). */
 export function fp8WeightExtras(weightParams: number, s: Fp8Settings): Kernel[] {
-  if (!active(s)) return [];
+  if (!countsTe(s)) return [];
   if (s.fp8Recipe === 'current') return [mem('fp8-weight-amax', CURRENT_SCALING_AMAX_BYTES * weightParams)];
   if (s.fp8Recipe === 'mxfp8') return [mem('fp8-weight-mx-scales', MXFP8_SCALE_BYTES * weightParams)];
   return [];

@@ -11,7 +11,7 @@ import { isFusedAttention, type OptimizerKernel } from '../config/execution-sche
 import { expertFfnHidden, headDim } from '../model/transformer.js';
 import type { AttentionKernel, GemmKernel, Kernel } from './kernel.js';
 import { elementwiseForwardEager } from './eager-elementwise.js';
-import { fp8QuantizedElements, fp8QuantizeExtras, fp8WeightExtras, markFp8Gemms, type Fp8Settings } from './fp8-overheads.js';
+import { fp8CastBytes, fp8QuantizedElements, fp8QuantizeExtras, fp8WeightExtras, markFp8Gemms, type Fp8CastSettings } from './fp8-overheads.js';
 import {
   ACT_BYTES,
   elementwiseTokens,
@@ -30,32 +30,6 @@ function backwardGemms(g: GemmKernel): GemmKernel[] {
     gemm(`${g.name}.wgrad`, g.k, g.n, g.m, g.precision, g.batch),
   ];
 }
-
-/**
- * Bytes per element of Transformer Engine's FP8 cast-transpose: read the 16-bit tensor (2), write it
- * in FP8 (1) and, for the GEMM that needs the other layout (wgrad or dgrad on Hopper), transposed (1);
- * the amax for the scale is taken in the same pass. With these bytes, quantizing inputs, gradients
- * and weights adds 10-18% to the raw FP8 GEMM time of TE's 5B-model benchmark layer on H200 (2,048 to
- * 16,384 tokens); TE measures 14% (1.92x raw, 1.69x with quantization, over BF16;
- * docs/sources/gpu-efficiency.md sec. 9; test in layer-kernels.test.ts).
- */
-export const FP8_CAST_TRANSPOSE_BYTES = 4;
-
-/** Read the 16-bit tensor (2), write it in FP8 (1): a per-tensor cast with no transposed copy. */
-export const FP8_CAST_BYTES = 3;
-
-/** The FP8 settings a cast needs: the recipe and whether the GPU's FP8 GEMMs take any layout (GpuSpec.fp8AnyLayoutGemm). */
-export type Fp8CastSettings = Fp8Settings & { fp8AnyLayoutGemm?: boolean };
-
-/**
- * Bytes per element of one FP8 quantization under the shape's recipe and GPU: the cast-transpose, or
- * under `fp8Overheads: te` on a GPU whose FP8 GEMMs take any layout (Blackwell) a per-tensor cast that
- * writes no transposed copy, read 2 and write 1 (Transformer Engine's Float8Quantizer and
- * Float8CurrentScalingQuantizer create the transpose only where nvte_is_non_tn_fp8_gemm_supported() is
- * false, i.e. before sm_100). MXFP8 keeps both copies: its scales run along the other axis in each.
- */
-export const fp8CastBytes = (s: Fp8CastSettings): number =>
-  s.fp8Overheads === 'te' && s.fp8AnyLayoutGemm === true && s.fp8Recipe !== 'mxfp8' ? FP8_CAST_BYTES : FP8_CAST_TRANSPOSE_BYTES;
 
 /**
  * FP8 GEMMs need their activation input (forward) or output gradient (backward) cast and scaled.

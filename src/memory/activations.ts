@@ -9,6 +9,7 @@
 import type { ModelSpec } from '../config/model-schema.js';
 import { isFusedAttention, type LossKernel } from '../config/execution-schema.js';
 import { expertFfnHidden, headDim } from '../model/transformer.js';
+import { countsTe } from '../compute/fp8-overheads.js';
 import { elementwiseTokens, localTokens, residualStreamBytes, routedTokensPerGpu, selectiveOpSplit, type ShardShape } from '../compute/shard-shape.js';
 
 const E = 2; // bytes per bf16/fp16 activation element
@@ -39,7 +40,7 @@ export function layerActivationBytes(m: ModelSpec, s: ShardShape): number {
   const normInput = m.norm === 'low-precision-layernorm' ? E : r;
   // The dense GEMMs' inputs, which their weight gradients need: Transformer Engine keeps the FP8 copy it cast
   // (one byte; one layout only) instead of the 16-bit tensor (FP8_SAVED_INPUT_BYTES).
-  const g = s.precision === 'fp8' && s.fp8Overheads === 'te' ? FP8_SAVED_INPUT_BYTES : E;
+  const g = s.precision === 'fp8' && countsTe(s) ? FP8_SAVED_INPUT_BYTES : E;
 
   let bytes = 0;
   bytes += normInput * tr * h; // norm1 input

@@ -77,7 +77,7 @@ export function parallelLayout(d: ParallelDims, gpusPerNode: number, domainGpus 
     ep: g(d.ep, d.etp ? d.etp : d.tp * d.cp),
     etp: g(d.etp ?? 1, 1),
     dp: g(d.dp, d.tp * d.cp),
-    dpCp: g(d.dp * d.cp, d.tp),
+    dpCp: g(dataParallelRanks(d), d.tp),
     pp: g(d.pp, d.tp * d.cp * d.dp),
     nodes: Math.ceil(d.gpus / gpusPerNode),
   };

@@ -115,7 +115,7 @@ const ACT = 2;
 /** Bytes of an FP8 activation or gradient element (e4m3 / e5m2). */
 const FP8_ACT = 1;
 
-/** `gpu`: the GPU's FP8 GEMM layouts (a per-tensor FP8 cast writes a transpose only where they are TN only; layer-kernels.ts fp8CastBytes). */
+/** `gpu`: the GPU's FP8 GEMM layouts (a per-tensor FP8 cast writes a transpose only where they are TN only; compute/fp8-overheads.ts fp8CastBytes). */
 export function shardShape(e: Execution, gpu?: Pick<GpuSpec, 'fp8AnyLayoutGemm'>): ShardShape {
   // Every shape carries the same fields in the same order, so the hot paths see one object layout.
   return {
@@ -281,9 +281,11 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // nccl-tests convention: an all-gather's size is the gathered buffer.
   // FSDP gathers the weights in the dtype the GEMMs start from (fp32 without a param_dtype).
   const weightBytes = stateBytesPerParam(e).weights;
+  // ZeRO-3 gathers and scatters over the ranks that hold the same weights, DP x CP (parallel/layout.ts).
+  const replicas = layout.dpCp.ranks;
   const gatherOne = e.zero >= 3 ? collective(net, 'allgather', (layerParams * weightBytes) / calls, layout.dpCp) : 0;
   const zeroGather = calls * gatherOne;
-  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, dataParallelRanks(e), gatherOne);
+  const dpSm = calls * commSmSeconds(gpu, 'allgather', (layerParams * weightBytes) / calls, replicas, gatherOne);
   const gradBytes = layerParams * stateBytesPerParam(e).reducedGrads;
   const zeroScatter = e.zero >= 3 ? calls * collective(net, 'reducescatter', gradBytes / calls, layout.dpCp) : 0;
 
@@ -378,8 +380,8 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   const smCount = gpu.smCount;
   // Bytes one GPU receives for the CP ring and ZeRO-3's gathers and scatters (for their HBM traffic).
   const cpLink = e.cp > 1 ? (e.cp - 1) * kvBytes : 0;
-  const gatherLink = e.zero >= 3 ? layerParams * weightBytes * busBandwidthFactor('allgather', dataParallelRanks(e)) : 0;
-  const scatterLink = e.zero >= 3 ? gradBytes * busBandwidthFactor('reducescatter', dataParallelRanks(e)) : 0;
+  const gatherLink = e.zero >= 3 ? layerParams * weightBytes * busBandwidthFactor('allgather', replicas) : 0;
+  const scatterLink = e.zero >= 3 ? gradBytes * busBandwidthFactor('reducescatter', replicas) : 0;
   const link = (cp: number, dp: number): CommSeconds => ({ ...zeroComm(), cp, dp });
   const share = (p: ReturnType<typeof passOf>): number => (p.compute > 0 ? p.hbm / p.compute : 0);
   const hops = e.cp > 1 ? e.cp - 1 : 0;
@@ -428,15 +430,17 @@ function exposedOf(e: Execution, p: LayerPass): CommSeconds {
   // (Timing it against the compute alone counted the lost compute twice when compute got faster,
   // and a property test found a faster GPU taking longer.)
   const pass = p.compute + out.tp + out.cp + out.ep;
+  // The gathers' HBM bytes per link byte, over the DP x CP ranks they run across.
+  const dpHbmPerLinkByte = hbmBytesPerLinkByte('nccl', 'allgather', dataParallelRanks(e));
   // Both ways: the gathers and scatters wait on the pass's HBM traffic while they run under it.
   const dpSlow =
     e.overlap.dp && countsTransferSlowdown(mode) && p.comm.dp > 0
-      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, hbmBytesPerLinkByte('nccl', 'allgather', dataParallelRanks(e)), p.comm.dp, p.memoryShare, p.compute)
+      ? transferSlowdownSeconds(p.gpu, p.linkBytes.dp, dpHbmPerLinkByte, p.comm.dp, p.memoryShare, p.compute)
       : 0;
   out.dp = e.overlap.dp ? hidden(p.comm.dp + dpSlow, pass, p.sm.dp) : p.comm.dp;
   // ZeRO-3's gathers and scatters (NCCL) also slow the pass by their HBM traffic.
   if (e.overlap.dp && countsHbm(mode) && p.comm.dp > 0) {
-    out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), hbmBytesPerLinkByte('nccl', 'allgather', dataParallelRanks(e)), p.memoryShare);
+    out.dp += hbmSlowdownSeconds(p.gpu, p.linkBytes.dp * Math.min(1, pass / p.comm.dp), dpHbmPerLinkByte, p.memoryShare);
   }
   return out;
 }
@@ -584,7 +588,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         : 0;
     const reduceOp = gradientReduceOp(e);
     // Gradients are reduced, and ZeRO shards, over DP x CP: context-parallel ranks hold the same weights.
-    const shards = dataParallelRanks(e);
+    const shards = layout.dpCp.ranks;
     // Each chunk's gradient reduction: its time, and the compute it slows when it runs under the backward pass.
     const reductions = chunks.map((n, c) => {
       const extra = c === extraChunk ? tiedSync : 0;
