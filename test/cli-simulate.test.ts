@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { runCli, spawnCli } from './support/cli.js';
 import { testDir } from './support/temp-dir.js';
 
@@ -99,6 +100,19 @@ describe('clustertwin simulate', () => {
     const j = JSON.parse(r.stdout);
     expect(j.config.execution).toMatchObject({ tp: 8, pp: 2, dp: 16, seq: 4096 });
     expect(j.config.model.name).toBe('llama3-70b');
+  });
+
+  it('refuses a GPU file whose fp8AnyLayoutGemm is not a boolean: one line naming the field, exit 2', async () => {
+    const dir = testDir('ct-');
+    const file = join(dir, 'bad-gpu.yaml');
+    const preset = (kind: string, name: string) => YAML.parse(readFileSync(new URL(`../presets/${kind}/${name}.yaml`, import.meta.url), 'utf8'));
+    const system = { ...preset('systems', 'dgx-b200'), gpu: { ...preset('gpus', 'b200-sxm-180g'), fp8AnyLayoutGemm: 'yes' } };
+    writeFileSync(file, YAML.stringify({ system, model: 'llama3-8b', gpus: 8, tp: 1, pp: 1, gbs: 8 }));
+    const r = await runCli(['simulate', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/system\.gpu\.fp8AnyLayoutGemm: expected boolean/);
+    expect(r.stdout).toBe('');
   });
 
   it('accepts model overrides and counts like 300B and 16M', async () => {
