@@ -115,6 +115,29 @@ describe('clustertwin simulate', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('refuses a scenario file whose fp8AmaxReduction is not one of its values: one line naming the field, exit 2', async () => {
+    const dir = testDir('ct-');
+    const file = join(dir, 'bad-amax.yaml');
+    writeFileSync(file, 'system: dgx-h100\nmodel: llama3-8b\ngpus: 8\ntp: 1\npp: 1\ngbs: 8\nprecision: fp8\nfp8AmaxReduction: dp-only\n');
+    const r = await runCli(['simulate', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/fp8AmaxReduction/);
+    expect(r.stderr).toMatch(/tp-dp-cp/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('takes the amax reduction group (--fp8-amax-reduction) and reports it in --json; TP x CP alone is never slower', async () => {
+    const args = ['simulate', '--system', 'dgx-h100', '--model', 'llama3-70b', '--gpus', '256', '--tp', '4', '--pp', '4', '--vp', '5', '--gbs', '256', '--precision', 'fp8', '--json'];
+    const all = JSON.parse((await runCli(args)).stdout);
+    expect(all.config.execution.fp8AmaxReduction).toBe('tp-dp-cp');
+    const tpCp = JSON.parse((await runCli([...args, '--fp8-amax-reduction', 'tp-cp'])).stdout);
+    expect(tpCp.config.execution.fp8AmaxReduction).toBe('tp-cp');
+    expect(tpCp.stepTimeSeconds).toBeLessThan(all.stepTimeSeconds);
+    // The reduction over TP x DP x CP is timed as DP communication; over TP x CP as TP communication.
+    expect(tpCp.breakdown.dpCommSeconds).toBeLessThan(all.breakdown.dpCommSeconds);
+  });
+
   it('accepts model overrides and counts like 300B and 16M', async () => {
     const r = await runCli(['simulate', '--model', 'gpt3-175b', '--layers', '48', '--hidden', '6144', '--heads', '64', '--gpus', '8', '--tp', '8', '--pp', '1', '--gbs', '4', '--mbs', '4', '--tokens', '16M', '--json']);
     expect(r.code).toBe(0);
@@ -150,6 +173,7 @@ describe('clustertwin simulate', () => {
     [['--tp-async-allreduce', 'maybe'], /^error: option '--tp-async-allreduce <mode>' argument 'maybe' is invalid\. Allowed choices are on, off\./],
     [['--rank-variation', 'bogus'], /^error: option '--rank-variation <mode>' argument 'bogus' is invalid\. Allowed choices are expected-max, off\./],
     [['--optimizer-kernel', 'apex'], /^error: option '--optimizer-kernel <kind>' argument 'apex' is invalid\. Allowed choices are fused, foreach\./],
+    [['--fp8-amax-reduction', 'dp'], /^error: option '--fp8-amax-reduction <group>' argument 'dp' is invalid\. Allowed choices are tp-dp-cp, tp-cp, tp-cp-async\./],
     [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
     [['--cp', '3'], /^error: --/],
     [['--config', '/nonexistent/x.yaml'], /^error: --config: cannot read \/nonexistent\/x.yaml \(ENOENT\)/],

@@ -117,6 +117,35 @@ describe('fp8Overheads te (properties)', () => {
       { numRuns: 20 },
     );
   });
+  it('reduces delayed scaling\'s amaxes over the group the stack used, and waits only where it did', () => {
+    const e = { precision: 'fp8', fp8Overheads: 'te', fp8Recipe: 'delayed', sp: true, tp: 8 } as const;
+    const one = { bytes: 4 * 12 * 16, perLayer: 0, perChunk: 1 };
+    expect(fp8AmaxReductions({ ...e, fp8AmaxReduction: 'tp-dp-cp' }, 16, 'backward')).toEqual([{ ...one, group: 'amax' }]);
+    expect(fp8AmaxReductions({ ...e, fp8AmaxReduction: 'tp-cp' }, 16, 'backward')).toEqual([{ ...one, group: 'tp-cp' }]);
+    // TE <= 1.5's asynchronous reduction: the forward one is waited for right after it is issued, the backward one is not.
+    expect(fp8AmaxReductions({ ...e, fp8AmaxReduction: 'tp-cp-async' }, 16, 'forward')).toEqual([{ ...one, group: 'tp-cp' }]);
+    expect(fp8AmaxReductions({ ...e, fp8AmaxReduction: 'tp-cp-async' }, 16, 'backward')).toEqual([]);
+    // Current scaling's reductions do not depend on it.
+    const current = { ...e, fp8Recipe: 'current' } as const;
+    for (const mode of ['tp-dp-cp', 'tp-cp', 'tp-cp-async'] as const) {
+      expect(fp8AmaxReductions({ ...current, fp8AmaxReduction: mode }, 16, 'backward')).toEqual(fp8AmaxReductions(current, 16, 'backward'));
+    }
+  });
+  it('never makes a step slower by reducing over fewer ranks or waiting less, and leaves BF16 steps as they were', () => {
+    fc.assert(
+      fc.property(configs, fc.constantFrom(1, 2), (c, cp) => {
+        const input = base({ ...c, gpus: c.gpus * cp, cp, seq: 4096 * cp, precision: 'fp8', fp8Recipe: 'delayed', gbs: 16 * c.gpus });
+        const all = step({ ...input, fp8AmaxReduction: 'tp-dp-cp' });
+        const tpCp = step({ ...input, fp8AmaxReduction: 'tp-cp' });
+        const async = step({ ...input, fp8AmaxReduction: 'tp-cp-async' });
+        expect(tpCp).toBeLessThanOrEqual(all * (1 + 1e-12));
+        expect(async).toBeLessThanOrEqual(tpCp * (1 + 1e-12));
+        const bf16 = { ...input, precision: 'bf16' as const };
+        expect(step({ ...bf16, fp8AmaxReduction: 'tp-cp-async' })).toBe(step({ ...bf16, fp8AmaxReduction: 'tp-dp-cp' }));
+      }),
+      { numRuns: 20 },
+    );
+  });
   it('adds delayed scaling\'s amax all-reduce once per chunk pass, over more ranks at more GPUs', () => {
     const reductions = fp8AmaxReductions({ precision: 'fp8', fp8Overheads: 'te', fp8Recipe: 'delayed', sp: true, tp: 8 }, 16);
     expect(reductions).toEqual([{ bytes: 4 * 12 * 16, group: 'amax', perLayer: 0, perChunk: 1 }]);

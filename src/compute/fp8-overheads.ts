@@ -15,7 +15,11 @@
  *      over TP x DP x CP once when its forward pass ends and once in its backward pass, for every
  *      micro-batch, blocking (TE quantization.py reduce_and_update_fp8_tensors, async_op=False;
  *      Megatron-Core get_amax_reduction_group and the block-wide fp8 context), then updates the amax
- *      histories and scales in one fused kernel. Current scaling all-reduces one amax over TP for each
+ *      histories and scales in one fused kernel. The group and the wait depend on the stack
+ *      (`fp8AmaxReduction`): Megatron-Core 0.8 reduced over TP x CP only, as `tp_only_amax_red` does
+ *      from 0.9; TE 0.8-1.5 could drop DP (NVTE_DP_AMAX_REDUCE_INTERVAL=0) and leave the backward
+ *      pass's reduction running until the next backward pass (NVTE_ASYNC_AMAX_REDUCTION=1: the forward
+ *      one is waited for by the next region's first module right after it is issued). Current scaling all-reduces one amax over TP for each
  *      tensor that sequence parallelism gathers (QKV and FC1 inputs forward; projection and FC2 output
  *      gradients backward: linear.py set_quantizer_amax_reduction_group) and waits for it.
  *   4. FP8 GEMMs' fixed cost per output tile (prologue, epilogue, the 16-bit output) does not halve
@@ -29,7 +33,7 @@
  * 3 B an element of the QKV and FC1 inputs less than the norm plus cast counted here (0.5% of a Llama 3
  * 8B layer's time); and FP8 all-gathers under sequence parallelism. Both would make FP8 faster.
  */
-import type { Execution, Fp8Overheads, Fp8Recipe } from '../config/execution-schema.js';
+import type { Execution, Fp8AmaxReduction, Fp8Overheads, Fp8Recipe } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';
 import type { GemmKernel, Kernel } from './kernel.js';
 
@@ -156,19 +160,32 @@ const DELAYED_TENSORS_PER_LAYER = 4 * 3;
 /** Amax history length: TE DelayedScaling's default, 1024 (common/recipe/__init__.py). */
 export const AMAX_HISTORY_LENGTH = 1024;
 
-/** An amax all-reduce: its bytes and the group it runs over (`tp`, or `amax`: TP x DP x CP). */
+/** An amax all-reduce: its bytes and the group it runs over (`tp`; `tp-cp`: TP x CP; `amax`: TP x DP x CP). */
 export interface AmaxReduction {
   bytes: number;
-  group: 'tp' | 'amax';
+  group: 'tp' | 'tp-cp' | 'amax';
   /** How many per forward (or backward) pass of one layer, or of one model chunk. */
   perLayer: number;
   perChunk: number;
 }
 
-/** The amax reductions of one forward (or backward) pass, for the recipe; none when overheads are off or the run is not FP8. */
-export function fp8AmaxReductions(e: Pick<Execution, 'precision' | 'fp8Overheads' | 'fp8Recipe' | 'sp' | 'tp'>, chunkLayers: number): AmaxReduction[] {
+/**
+ * The amax reductions of one forward (or backward) pass that the step waits for, for the recipe; none when
+ * overheads are off or the run is not FP8. Delayed scaling's `fp8AmaxReduction` defaults to `tp-dp-cp`.
+ */
+export function fp8AmaxReductions(
+  e: Pick<Execution, 'precision' | 'fp8Overheads' | 'fp8Recipe' | 'sp' | 'tp'> & { fp8AmaxReduction?: Fp8AmaxReduction },
+  chunkLayers: number,
+  pass: 'forward' | 'backward' = 'forward',
+): AmaxReduction[] {
   if (e.precision !== 'fp8' || e.fp8Overheads !== 'te') return [];
-  if (e.fp8Recipe === 'delayed') return [{ bytes: 4 * DELAYED_TENSORS_PER_LAYER * chunkLayers, group: 'amax', perLayer: 0, perChunk: 1 }];
+  if (e.fp8Recipe === 'delayed') {
+    const mode = e.fp8AmaxReduction ?? 'tp-dp-cp';
+    // TE <= 1.5's asynchronous reduction: the backward one is waited for at the next backward pass, behind that
+    // micro-batch's forward work (module/base.py _prepare_backward); the forward one right after it is issued.
+    if (mode === 'tp-cp-async' && pass === 'backward') return [];
+    return [{ bytes: 4 * DELAYED_TENSORS_PER_LAYER * chunkLayers, group: mode === 'tp-dp-cp' ? 'amax' : 'tp-cp', perLayer: 0, perChunk: 1 }];
+  }
   // Two gathered tensors a pass per layer (QKV and FC1 inputs forward, projection and FC2 gradients backward).
   if (e.fp8Recipe === 'current' && e.sp && e.tp > 1) return [{ bytes: 4, group: 'tp', perLayer: 2, perChunk: 0 }];
   return [];

@@ -72,6 +72,15 @@ export type Fp8Overheads = (typeof FP8_OVERHEADS)[number];
 /** Transformer Engine's FP8 scaling recipe: delayed (amax history), current (per-tensor amax each cast), mxfp8 (1x32 blocks, Blackwell). */
 export const FP8_RECIPES = ['delayed', 'current', 'mxfp8'] as const;
 export type Fp8Recipe = (typeof FP8_RECIPES)[number];
+/**
+ * Where delayed scaling's amax all-reduce runs (compute/fp8-overheads.ts, docs/sources/fp8.md sec. 11):
+ * `tp-dp-cp` over TP x DP x CP, blocking (Megatron-Core 0.3-0.7 and, by default, 0.9 onwards);
+ * `tp-cp` over TP x CP only, blocking (Megatron-Core 0.8, and `tp_only_amax_red` from 0.9);
+ * `tp-cp-async` over TP only (CP 1), the backward pass's left running until the next backward pass
+ * (Transformer Engine 0.8-1.5 with NVTE_DP_AMAX_REDUCE_INTERVAL=0 and NVTE_ASYNC_AMAX_REDUCTION=1).
+ */
+export const FP8_AMAX_REDUCTIONS = ['tp-dp-cp', 'tp-cp', 'tp-cp-async'] as const;
+export type Fp8AmaxReduction = (typeof FP8_AMAX_REDUCTIONS)[number];
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
 /**
  * The SM clock under the power cap: `step-mix` sets the compute rates from the step's own GEMM duty
@@ -197,6 +206,8 @@ export interface Execution {
   fp8Overheads: Fp8Overheads;
   /** FP8 scaling recipe (see FP8_RECIPES); default delayed, TE's default on Hopper. */
   fp8Recipe: Fp8Recipe;
+  /** Delayed scaling's amax all-reduce: its group and whether the step waits for it (see FP8_AMAX_REDUCTIONS); default tp-dp-cp. */
+  fp8AmaxReduction: Fp8AmaxReduction;
   /** The sustained clock under the power cap from the step's mix, or the preset's rates (see POWER_CLOCK_MODES). */
   powerClock: PowerClockMode;
   /** How the host issues kernels (see HOST_OVERHEAD_MODES); defaults to `launch-queue`. */
@@ -235,6 +246,7 @@ export const ExecutionDefaults = {
   kernels: 'fused',
   fp8Overheads: 'te',
   fp8Recipe: 'delayed',
+  fp8AmaxReduction: 'tp-dp-cp',
   network: 'analytical',
   zeroBucketParams: 0,
   powerClock: 'step-mix',

@@ -254,6 +254,7 @@ export function resolveExecution(
     optimizerKernel: input.optimizerKernel ?? (kernels === 'eager' ? 'foreach' : 'fused'),
     fp8Overheads: input.fp8Overheads ?? ExecutionDefaults.fp8Overheads,
     fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
+    fp8AmaxReduction: input.fp8AmaxReduction ?? ExecutionDefaults.fp8AmaxReduction,
     powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
     hostOverhead: input.hostOverhead ?? ExecutionDefaults.hostOverhead,
     rankVariation: input.rankVariation ?? ExecutionDefaults.rankVariation,

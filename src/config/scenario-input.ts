@@ -8,7 +8,7 @@ import { ClusterTwinError } from '../errors.js';
 import { BOUNDS, boundedNumber, nameSchema as nameField } from './bounds.js';
 import { ModelSpecSchema, FFN_ACTIVATIONS } from './model-schema.js';
 import { SystemSpecSchema } from './system-schema.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, OverlapInputSchema, GRAD_BUFFER_MODES, POWER_CLOCK_MODES, PRECISIONS, RANK_VARIATIONS, RECOMPUTE_MODES, TP_ASYNC_ALLREDUCE_MODES } from './execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_AMAX_REDUCTIONS, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, OverlapInputSchema, GRAD_BUFFER_MODES, POWER_CLOCK_MODES, PRECISIONS, RANK_VARIATIONS, RECOMPUTE_MODES, TP_ASYNC_ALLREDUCE_MODES } from './execution-schema.js';
 
 /** A count that may be written as `300e9`, `300B`, `16M`, within its stated bound. */
 const countField = boundedNumber;
@@ -57,6 +57,7 @@ export const ScenarioInputSchema = z
     optimizerKernel: z.enum(OPTIMIZER_KERNELS).optional().describe("The optimizer step: fused (one pass over the states: Apex/TE FusedAdam, Megatron-LM) or foreach (PyTorch's default multi-tensor AdamW, about 80 bytes of HBM traffic a parameter); default: fused with fused kernels, foreach with eager"),
     fp8Overheads: z.enum(FP8_OVERHEADS).optional().describe("FP8's costs beyond the casts: te (amax passes and reductions, scale updates, FP8 GEMMs' fixed cost per tile, MXFP8's block-scaled GEMM rate, no transpose where FP8 GEMMs take any layout, FP8 inputs kept for backward, as Transformer Engine does; default) or off (the cast-transposes and the per-step weight cast only)"),
     fp8Recipe: z.enum(FP8_RECIPES).optional().describe("Transformer Engine's FP8 scaling recipe: delayed (default; amax history, reduced once per micro-batch), current (an amax pass before each cast; TE 2.2+), mxfp8 (1x32 block scales, Blackwell)"),
+    fp8AmaxReduction: z.enum(FP8_AMAX_REDUCTIONS).optional().describe("Delayed scaling's amax all-reduce: tp-dp-cp (default; over TP x DP x CP, waited for: Megatron-Core 0.9+ and before 0.8), tp-cp (over TP x CP only: Megatron-Core 0.8, tp_only_amax_red) or tp-cp-async (TP only, the backward pass's not waited for: TE <= 1.5 with NVTE_DP_AMAX_REDUCE_INTERVAL=0 and NVTE_ASYNC_AMAX_REDUCTION=1)"),
     powerClock: z.enum(POWER_CLOCK_MODES).optional().describe("The SM clock under the power cap: step-mix (default; the compute rates follow the step's own GEMM duty through the GPU preset's measured sustainedClock curve) or off (the preset's rates at every mix)"),
     hostOverhead: z.enum(HOST_OVERHEAD_MODES).optional().describe('The host issuing kernels: launch-queue (eager: the GPU waits where kernels are shorter than the CPU takes to issue them), cuda-graphs (each layer replayed as a CUDA graph) or off (the GPU never waits for the host); default launch-queue'),
     tpAsyncAllreduce: z.enum(TP_ASYNC_ALLREDUCE_MODES).optional().describe("Without sequence parallelism: on (default) all-reduces the QKV and FC1 input gradients while their weight-gradient GEMMs run, as Megatron-LM has since September 2021; off blocks on them, as earlier code did"),

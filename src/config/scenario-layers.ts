@@ -45,6 +45,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   optimizerKernel: '--optimizer-kernel',
   fp8Overheads: '--fp8-overheads',
   fp8Recipe: '--fp8-recipe',
+  fp8AmaxReduction: '--fp8-amax-reduction',
   powerClock: '--power-clock',
   hostOverhead: '--host-overhead',
   rankVariation: '--rank-variation',

@@ -486,26 +486,28 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
 }
 
 /** The group FP8 delayed scaling reduces its amaxes over: TP x CP x DP, consecutive ranks (Megatron-Core's amax reduction group). */
-function amaxGroup(l: ParallelLayout, e: Execution): GroupPlacement {
-  const ranks = e.tp * e.cp * e.dp;
-  const ranksPerNode = Math.min(ranks, l.tp.ranksPerNode * l.cp.ranksPerNode * l.dp.ranksPerNode);
+function amaxGroup(l: ParallelLayout, e: Execution, withDp = true): GroupPlacement {
+  const dp = withDp ? e.dp : 1;
+  const ranks = e.tp * e.cp * dp;
+  const ranksPerNode = Math.min(ranks, l.tp.ranksPerNode * l.cp.ranksPerNode * (withDp ? l.dp.ranksPerNode : 1));
   const perDomain = (g: GroupPlacement) => g.ranksPerDomain ?? g.ranksPerNode;
-  const ranksPerDomain = Math.min(ranks, perDomain(l.tp) * perDomain(l.cp) * perDomain(l.dp));
+  const ranksPerDomain = Math.min(ranks, perDomain(l.tp) * perDomain(l.cp) * (withDp ? perDomain(l.dp) : 1));
   return { ranks, ranksPerNode, nodes: Math.ceil(ranks / ranksPerNode), concurrentGroupsPerNode: 1, domains: Math.ceil(ranks / ranksPerDomain), ranksPerDomain, stride: 1, jobGpus: l.dp.jobGpus };
 }
 
 /**
- * FP8's amax reductions in one pass of a chunk of `n` layers (compute/fp8-overheads.ts): blocking, so
- * exposed; TP's under TP, delayed scaling's (over TP x DP x CP) under DP. `passes` repeats the per-layer
- * ones (a backward pass under full recompute quantizes the forward's tensors again).
+ * FP8's amax reductions in one pass of a chunk of `n` layers (compute/fp8-overheads.ts) that the step
+ * waits for, so exposed: TP's and TP x CP's under TP (the model-parallel group), delayed scaling's over
+ * TP x DP x CP under DP. `passes` repeats the per-layer ones (a backward pass under full recompute
+ * quantizes the forward's tensors again).
  */
-function fp8AmaxComm(x: CostInput, n: number, passes = 1): CommSeconds {
+function fp8AmaxComm(x: CostInput, n: number, pass: 'forward' | 'backward', passes = 1): CommSeconds {
   const out = zeroComm();
-  for (const r of fp8AmaxReductions(x.exec, n)) {
-    const group = r.group === 'tp' ? x.layout.tp : amaxGroup(x.layout, x.exec);
+  for (const r of fp8AmaxReductions(x.exec, n, pass)) {
+    const group = r.group === 'tp' ? x.layout.tp : amaxGroup(x.layout, x.exec, r.group === 'amax');
     const t = (r.perLayer * n * passes + r.perChunk) * collective(x.network, 'allreduce', r.bytes, group);
-    if (r.group === 'tp') out.tp += t;
-    else out.dp += t;
+    if (r.group === 'amax') out.dp += t;
+    else out.tp += t;
   }
   return out;
 }
@@ -542,8 +544,8 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
         return;
       }
       // FP8 amax reductions and scale updates (none unless fp8 with fp8Overheads te).
-      const fAmax = fp8AmaxComm(x, n);
-      const bAmax = fp8AmaxComm(x, n, e.recompute === 'full' ? 2 : 1);
+      const fAmax = fp8AmaxComm(x, n, 'forward');
+      const bAmax = fp8AmaxComm(x, n, 'backward', e.recompute === 'full' ? 2 : 1);
       const scaleUpdate = kernelsSeconds(gpu, fp8ScaleUpdateKernels(e, n));
       let fCompute = n * lp.fwd.compute + scaleUpdate;
       let fTensor = n * lp.fwd.tensor;

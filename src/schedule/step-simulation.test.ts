@@ -40,6 +40,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     optimizerKernel: 'fused',
     fp8Overheads: 'te',
     fp8Recipe: 'delayed',
+    fp8AmaxReduction: 'tp-dp-cp',
     powerClock: 'off',
     hostOverhead: 'launch-queue',
     rankVariation: 'off',

@@ -100,6 +100,8 @@ export function megatronArgs(s: Scenario): MegatronArgsOut {
   if (e.precision === 'fp16') add('--fp16');
   else add('--bf16');
   if (e.precision === 'fp8') add('--fp8-format', 'hybrid', '--fp8-recipe', ({ delayed: 'delayed', current: 'tensorwise', mxfp8: 'mxfp8' } as const)[e.fp8Recipe]);
+  // tp_only_amax_red is a TransformerConfig field without a pretrain_gpt.py option (arguments.py sets it from the config only).
+  if (e.precision === 'fp8' && e.fp8Recipe === 'delayed' && e.fp8AmaxReduction !== 'tp-dp-cp') no('fp8AmaxReduction', e.fp8AmaxReduction, 'Megatron-LM has no command-line option for tp_only_amax_red (a TransformerConfig field); set it in the model config');
   const base = e.precision === 'fp16' ? 'fp16' : 'bf16';
   if (base === 'fp16' && e.gradReduceDtype === 'fp32') add('--accumulate-allreduce-grads-in-fp32');
   else if (base === 'bf16' && e.gradReduceDtype === 'bf16') add('--grad-reduce-in-bf16');

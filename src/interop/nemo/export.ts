@@ -42,6 +42,8 @@ export function nemoConfig(s: Scenario, gpusPerNode: number): { config: Record<s
     transformer_engine: e.attention !== 'unfused',
     fp8: e.precision === 'fp8',
     ...(e.precision === 'fp8' ? { fp8_hybrid: true } : {}),
+    // megatron_base_model.py reads cfg.tp_only_amax_red (NeMo v2.3.1): the amax reduction over TP x CP only.
+    ...(e.precision === 'fp8' && e.fp8AmaxReduction === 'tp-cp' ? { tp_only_amax_red: true } : {}),
     ub_tp_comm_overlap: e.overlap.tp && e.sp && e.tp > 1,
     activations_checkpoint_granularity: e.recompute === 'selective' || e.recompute === 'full' ? e.recompute : null,
     activations_checkpoint_method: e.recompute === 'full' ? 'uniform' : null,
@@ -67,6 +69,7 @@ export function nemoConfig(s: Scenario, gpusPerNode: number): { config: Record<s
   if (e.overlap.tp && !(e.sp && e.tp > 1)) no('overlap.tp', 'on', 'userbuffers overlap needs sequence parallelism and TP > 1');
   if (e.pp > 1 && e.vp === 1 && e.overlap.pp) no('overlap.pp', 'on', 'p2p overlap is only in the interleaved schedule');
   if (e.fp8Recipe !== 'delayed' && e.precision === 'fp8') no('fp8Recipe', e.fp8Recipe, 'the v2.3.0 YAML has delayed scaling keys only');
+  if (e.fp8AmaxReduction === 'tp-cp-async' && e.precision === 'fp8') no('fp8AmaxReduction', e.fp8AmaxReduction, "Transformer Engine 1.6+ has no asynchronous amax reduction (TE <= 1.5's NVTE_ASYNC_AMAX_REDUCTION); tp_only_amax_red is the nearest");
   if (e.recompute === 'selective-op') no('recompute', 'selective-op', "torchtitan's per-op policy");
   if (e.attention === 'flash-triton') no('attention', 'flash-triton', 'no Triton attention');
   if (e.hostOverhead !== 'launch-queue') no('hostOverhead', e.hostOverhead, 'no CUDA-graph key transcribed');
