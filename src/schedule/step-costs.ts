@@ -333,7 +333,11 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // The TP collectives one GPU makes (an all-gather and a reduce-scatter with SP, an all-reduce in the
   // all-gather's slot without: tpRs is 0 then) and the NCCL channels they hold.
   const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
-  const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels };
+  // Under FP8 userbuffers reduce-scatters the projection and FC2 outputs by ring exchange (tp-comm.ts), then adds the
+  // TP partials of this rank's slice in one kernel: read all of them (the whole 16-bit output), write the slice.
+  const rsMethod = e.precision === 'fp8' ? ('ring-exchange' as const) : ('pipeline' as const);
+  const rsReduceSeconds = rsMethod === 'ring-exchange' ? kernelSeconds(gpu, { kind: 'memory', name: 'ub-rs-reduce', bytes: tpBytes * (1 + 1 / e.tp) }) : 0;
+  const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels, rsMethod, rsReduceSeconds };
   // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
   const byName = (p: ReturnType<typeof passOf>) => (name: string, parts = 1) => {
     const g = p.gemmByName.get(name);

@@ -65,3 +65,34 @@ describe('TP overlap runs GEMMs in chunks', () => {
     expect(planExposed(spForwardPlan(g, c, 8, SMS).plain)).toBe(0);
   });
 });
+
+describe('FP8: the projection and FC2 reduce-scatters by ring exchange (userbuffers_fp8_* configurations)', () => {
+  const fp8 = (rs: number, reduce: number) => ({ ...coll(1, rs), rsMethod: 'ring-exchange' as const, rsReduceSeconds: reduce });
+  it('hides the sends behind the chunks after the first, takes no SMs, and leaves the sum of the partials exposed', () => {
+    // GEMMs of 8 s on TP 8: the sends of 7 chunks hide behind 7 s; a 0.5 s reduce-scatter is hidden, the 0.25 s sum is not.
+    const plan = spForwardPlan(gemms(8), fp8(0.5, 0.25), 8, SMS);
+    expect(planExposed([plan.overlapped[1], plan.overlapped[3]])).toBeCloseTo(2 * 0.25, 12);
+    // A 10 s reduce-scatter leaves 3 s of each exposed besides the sum.
+    const long = spForwardPlan(gemms(8), fp8(10, 0.25), 8, SMS);
+    expect(planExposed([long.overlapped[1], long.overlapped[3]])).toBeCloseTo(2 * (3 + 0.25), 12);
+    // The same bytes move as without overlap; the sum is the method's own cost.
+    expect(planComm(long.overlapped)).toBeCloseTo(2 * 1 + 2 * 10 + 2 * 0.25, 12);
+    // Without TP overlap nothing changes: the reduce-scatters block as NCCL's.
+    expect(planExposed(long.plain)).toBeCloseTo(planExposed(spForwardPlan(gemms(8), coll(1, 10), 8, SMS).plain), 12);
+  });
+  it('charges the chunks\' extra time, as the all-gather ring exchange does', () => {
+    const g: GemmSeconds = (_name, parts = 1) => (parts > 1 ? 1.2 : 1);
+    const free: GemmSeconds = () => 1;
+    const c = { allGather: 0, reduceScatter: 0, ncclSlowdown: 0, rsMethod: 'ring-exchange' as const, rsReduceSeconds: 0 };
+    expect(planExposed(spForwardPlan(g, c, 8, SMS).overlapped) - planExposed(spForwardPlan(free, c, 8, SMS).overlapped)).toBeCloseTo(4 * 0.2, 9);
+  });
+  it('never exposes more when the reduce-scatter gets faster', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 2, max: 8 }), (t, c, f, tp) => {
+        const slow = planExposed(spForwardPlan(gemms(t), fp8(c, 0.1), tp, SMS).overlapped);
+        const fast = planExposed(spForwardPlan(gemms(t), fp8(c * f, 0.1), tp, SMS).overlapped);
+        return fast <= slow + 1e-9;
+      }),
+    );
+  });
+});

@@ -19,6 +19,14 @@
  * splits are the ones Megatron-Bridge ships for H100 (comm_overlap.py,
  * userbuffers_*_h100_*: proj_fprop pipeline on 24 SMs, fc2_fprop on 8 to 16,
  * 4 splits; qkv_wgrad bulk on 24 SMs, the other bulk overlaps on 2 to 4).
+ * Under FP8 those configurations reduce-scatter the projection and FC2
+ * outputs by ring exchange instead (RingExchangeOverlapCfg(num_sm=1) in every
+ * userbuffers_fp8_* but the TP 2 hidden-6144 one; NeMo tp_overlap_configs/
+ * userbuffers.py @v2.3.0, Megatron-Bridge comm_overlap.py @v0.2.0): the GEMM
+ * runs in TP chunks, each chunk's partial sums sent to the rank that owns them
+ * while the next is computed, the local chunk last, then one kernel adds the TP
+ * partials (Transformer Engine CommOverlapP2PBase::split_overlap_rs,
+ * reduce_bf16; comm_gemm_overlap.cpp @v2.1).
  */
 import { countsSms, smSlowdownSeconds, type TpInterference } from './overlap-interference.js';
 
@@ -74,6 +82,10 @@ export interface TpCollectives {
   linkBytes?: number;
   /** SMs NCCL's channels hold while one runs. */
   ncclChannels?: number;
+  /** How userbuffers reduce-scatters the projection and FC2 outputs (absent: pipeline, the BF16 configurations). */
+  rsMethod?: 'pipeline' | 'ring-exchange';
+  /** Seconds of the ring-exchange reduce-scatter's final kernel: read the TP partials of this rank's slice, write the sum. */
+  rsReduceSeconds?: number;
 }
 
 const blocking = (comm: number): TpSegment => ({ comm, window: 0, slowdown: 0, fixed: 0 });
@@ -129,6 +141,30 @@ function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCo
   return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
+/**
+ * Ring-exchange reduce-scatter after a row-parallel GEMM: the GEMM runs in TP chunks of rows, each
+ * chunk's partial sums leave for the rank that owns them while the next chunk is computed; the local
+ * chunk is computed last, so every send has a chunk to hide behind. The chunks cost more than the whole
+ * GEMM, and the sum of the TP partials is one memory-bound kernel after them, on the main stream:
+ * exposed. The sends go by copy engine (`use_ce`); userbuffers keeps one SM for its flags
+ * (num_sm 1 with set_sm_margin), which the GEMM chunks lose.
+ */
+function ringExchangeRs(comm: number, g: GemmSeconds, name: string, tp: number, reduce: number, x?: Interfered): TpSegment {
+  const chunks = g(name, tp);
+  const seg = { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) + reduce };
+  if (!x || !countsSms(x.i.mode)) return seg;
+  const onFewer = Math.max(0, x.i.gemmOnFewerSms(name, tp, 1) - chunks);
+  const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'reducescatter');
+  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', 'reducescatter');
+  return { ...seg, window, slowdown: onFewer + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
+}
+
+/** The reduce-scatter after the projection or FC2 by the method the configuration sets. */
+function reduceScatterAfter(rs: number, g: GemmSeconds, name: 'proj' | 'fc2', sms: number, c: TpCollectives, tp: number, smCount: number, x?: Interfered): TpSegment {
+  return c.rsMethod === 'ring-exchange' ? ringExchangeRs(rs, g, name, tp, c.rsReduceSeconds ?? 0, x) : pipelined(rs, g, name, sms, smCount, x);
+}
+
 /** Bulk overlap: the collective runs on a few SMs beside the GEMM. */
 function bulk(comm: number, gemm: number, sms: number, smCount: number, x?: Interfered, name = '', op: 'allgather' | 'reducescatter' = 'allgather'): TpSegment {
   const seg = { comm, window: gemm, slowdown: (Math.min(comm, gemm) * sms) / smCount, fixed: 0 };
@@ -153,9 +189,9 @@ export function spForwardPlan(g: GemmSeconds, c: TpCollectives, tp: number, smCo
     plain: [blocking(ag), blocking(rs), blocking(ag), blocking(rs)],
     overlapped: [
       ringExchange(ag, g, 'qkv', tp, x),
-      pipelined(rs, g, 'proj', USERBUFFERS.projFpropSms, smCount, x),
+      reduceScatterAfter(rs, g, 'proj', USERBUFFERS.projFpropSms, c, tp, smCount, x),
       ringExchange(ag, g, 'fc1', tp, x),
-      pipelined(rs, g, 'fc2', USERBUFFERS.fc2FpropSms, smCount, x),
+      reduceScatterAfter(rs, g, 'fc2', USERBUFFERS.fc2FpropSms, c, tp, smCount, x),
     ],
   };
 }

@@ -119,7 +119,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "precision": "fp8",
     "runs": 49,
-    "lowLogRatio": -0.0407,
+    "lowLogRatio": -0.0379,
     "highLogRatio": 0.2347,
     "groups": [
       "nemo-24.07-h100-fp8",
@@ -138,7 +138,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "precision": "fp8",
     "kernels": "fused",
     "runs": 49,
-    "lowLogRatio": -0.0407,
+    "lowLogRatio": -0.0379,
     "highLogRatio": 0.2347,
     "groups": [
       "nemo-24.07-h100-fp8",
@@ -158,7 +158,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "kernels": "fused",
     "scale": "multi-unit",
     "runs": 24,
-    "lowLogRatio": 0.0286,
+    "lowLogRatio": 0.0413,
     "highLogRatio": 0.2347,
     "groups": [
       "nemo-24.07-h100-fp8",
