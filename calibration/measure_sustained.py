@@ -230,6 +230,9 @@ WORKLOADS = [
     ("layerGemms.gpt3-5b.bf16", lambda: layer_gemms_sustained(4096, 8192, "bf16", 15)),
     ("layerGemms.gpt3-5b.fp8", lambda: layer_gemms_sustained(4096, 8192, "fp8", 15)),
     ("dutySweep.bf16", duty_sweep),
+    # Added 2026-12-03 (not yet run): the knee between GEMM shares 0.89 and 1, where the first sweep has no point
+    # (docs/sources/power-clock.md sec. 1). 16-128 MiB copies put the GEMM's share at about 0.92-0.98.
+    ("dutySweep.knee", lambda: duty_sweep(copy_mib=(128, 64, 32, 16))),
 ]
 
 
