@@ -18,10 +18,11 @@
  *      histories and scales in one fused kernel. The group and the wait depend on the stack
  *      (`fp8AmaxReduction`): Megatron-Core 0.8 reduced over TP x CP only, as `tp_only_amax_red` does
  *      from 0.9; TE 0.8-1.5 could drop DP (NVTE_DP_AMAX_REDUCE_INTERVAL=0) and leave the backward
- *      pass's reduction running until the next backward pass (NVTE_ASYNC_AMAX_REDUCTION=1: the forward
- *      one is waited for by the next region's first module right after it is issued). Current scaling all-reduces one amax over TP for each
- *      tensor that sequence parallelism gathers (QKV and FC1 inputs forward; projection and FC2 output
- *      gradients backward: linear.py set_quantizer_amax_reduction_group) and waits for it.
+ *      pass's reduction running until the next backward pass (NVTE_ASYNC_AMAX_REDUCTION=1: the
+ *      forward one is waited for by the next region's first module right after it is issued).
+ *      Current scaling all-reduces one amax over TP for each tensor that sequence parallelism gathers
+ *      (QKV and FC1 inputs forward; projection and FC2 output gradients backward: linear.py
+ *      set_quantizer_amax_reduction_group) and waits for it.
  *   4. FP8 GEMMs' fixed cost per output tile (prologue, epilogue, the 16-bit output) does not halve
  *      with the main loop, so a short reduction dimension costs FP8 more: see fp8TileFactor.
  *
@@ -31,7 +32,8 @@
  *
  * Not counted: TE's delayed-scaling LayerNorm writes FP8 directly (normalization.cpp FULLY_FUSED), about
  * 3 B an element of the QKV and FC1 inputs less than the norm plus cast counted here (0.5% of a Llama 3
- * 8B layer's time); and FP8 all-gathers under sequence parallelism. Both would make FP8 faster.
+ * 8B layer's time), which would make FP8 faster. (FP8 all-gathers under sequence parallelism are
+ * counted since 2026-12-03: step-costs.ts, docs/sources/fp8.md sec. 7.)
  */
 import type { Execution, Fp8AmaxReduction, Fp8Overheads, Fp8Recipe } from '../config/execution-schema.js';
 import type { GpuSpec } from '../config/system-schema.js';

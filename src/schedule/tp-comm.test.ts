@@ -68,7 +68,7 @@ describe('TP overlap runs GEMMs in chunks', () => {
 
 describe('FP8: the projection and FC2 reduce-scatters by ring exchange (userbuffers_fp8_* configurations)', () => {
   const fp8 = (rs: number, reduce: number) => ({ ...coll(1, rs), rsMethod: 'ring-exchange' as const, rsReduceSeconds: reduce });
-  it('hides the sends behind the chunks after the first, takes no SMs, and leaves the sum of the partials exposed', () => {
+  it('hides the sends (copy engines) behind the chunks after the first and leaves the sum of the partials exposed', () => {
     // GEMMs of 8 s on TP 8: the sends of 7 chunks hide behind 7 s; a 0.5 s reduce-scatter is hidden, the 0.25 s sum is not.
     const plan = spForwardPlan(gemms(8), fp8(0.5, 0.25), 8, SMS);
     expect(planExposed([plan.overlapped[1], plan.overlapped[3]])).toBeCloseTo(2 * 0.25, 12);
