@@ -138,6 +138,17 @@ describe('clustertwin simulate', () => {
     expect(tpCp.breakdown.dpCommSeconds).toBeLessThan(all.breakdown.dpCommSeconds);
   });
 
+  it('reduce-scatters under TP overlap as the recipes configure it: ring exchange under FP8, the pipeline in BF16, either when set', async () => {
+    const args = ['simulate', '--system', 'dgx-h100', '--model', 'llama3-70b', '--gpus', '64', '--tp', '4', '--pp', '4', '--vp', '5', '--gbs', '128', '--overlap', 'tp,dp,pp', '--json'];
+    const fp8 = JSON.parse((await runCli([...args, '--precision', 'fp8'])).stdout);
+    expect(fp8.config.execution.tpOverlapReduceScatter).toBe('ring-exchange');
+    const bf16 = JSON.parse((await runCli(args)).stdout);
+    expect(bf16.config.execution.tpOverlapReduceScatter).toBe('pipeline');
+    const fp8Pipeline = JSON.parse((await runCli([...args, '--precision', 'fp8', '--tp-overlap-reduce-scatter', 'pipeline'])).stdout);
+    expect(fp8Pipeline.config.execution.tpOverlapReduceScatter).toBe('pipeline');
+    expect(fp8Pipeline.breakdown.tpCommSeconds).not.toBe(fp8.breakdown.tpCommSeconds);
+  });
+
   it('accepts model overrides and counts like 300B and 16M', async () => {
     const r = await runCli(['simulate', '--model', 'gpt3-175b', '--layers', '48', '--hidden', '6144', '--heads', '64', '--gpus', '8', '--tp', '8', '--pp', '1', '--gbs', '4', '--mbs', '4', '--tokens', '16M', '--json']);
     expect(r.code).toBe(0);
@@ -173,6 +184,7 @@ describe('clustertwin simulate', () => {
     [['--tp-async-allreduce', 'maybe'], /^error: option '--tp-async-allreduce <mode>' argument 'maybe' is invalid\. Allowed choices are on, off\./],
     [['--rank-variation', 'bogus'], /^error: option '--rank-variation <mode>' argument 'bogus' is invalid\. Allowed choices are expected-max, off\./],
     [['--optimizer-kernel', 'apex'], /^error: option '--optimizer-kernel <kind>' argument 'apex' is invalid\. Allowed choices are fused, foreach\./],
+    [['--tp-overlap-reduce-scatter', 'atomic'], /^error: option '--tp-overlap-reduce-scatter <method>' argument 'atomic' is invalid\. Allowed choices are pipeline, ring-exchange\./],
     [['--fp8-amax-reduction', 'dp'], /^error: option '--fp8-amax-reduction <group>' argument 'dp' is invalid\. Allowed choices are tp-dp-cp, tp-cp, tp-cp-async\./],
     [['--overlap', 'tp,xx'], /^error: --overlap: unknown overlap "xx"; allowed: a comma list of tp, dp, pp, or none/],
     [['--cp', '3'], /^error: --/],

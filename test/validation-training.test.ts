@@ -215,12 +215,11 @@ describe('bias (issue #16): the share predicted fast, the median signed error, t
     // them (docs/sources/fp8.md sec. 5), the same day: H100 98 rows 69.4% -> 73.5%, +5.1% -> +6.9%; GB200 +10.4% ->
     // +12.2%. A mechanism that is right and makes the twin faster shows more of what is still missing (the
     // leads: TP overlap hiding more than measured, docs/sources/suite-settings.md sec. 6). Ceilings with a little room.
-    // 3 Dec 2026 (stop 27): FP8's projection and FC2 reduce-scatters by ring exchange, as every FP8 userbuffers
-    // configuration of NeMo and Megatron-Bridge but one sets them (docs/sources/tp-overlap.md, "FP8: the
-    // reduce-scatters by ring exchange"), take 1-2% off the FP8 TP rows: H100 +6.9% -> +7.7% at 72.3% fast. The
-    // median ceiling goes from 0.075 to 0.08 for that, as it did for the FP8 all-gathers.
+    // 3 Dec 2026 (stop 27): FP8's projection and FC2 reduce-scatters by ring exchange where the stack configured it
+    // (Megatron-Bridge, NeMo 2.3+; docs/sources/tp-overlap.md, "FP8: the reduce-scatters by ring exchange") take up to
+    // 1.5% off those FP8 TP rows: H100 +6.91% -> +6.93% at 72.3% fast.
     expect(gpu('h100-sxm-80g').shareFast).toBeLessThanOrEqual(0.76);
-    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.08);
+    expect(gpu('h100-sxm-80g').medianSignedError).toBeLessThanOrEqual(0.075);
     expect(gpu('gb200-186g').shareFast).toBeLessThanOrEqual(0.93);
     expect(gpu('gb200-186g').medianSignedError).toBeLessThanOrEqual(0.13);
   });

@@ -13,7 +13,7 @@ import type { PresetCatalog } from '../config/catalog.js';
 import { parseScenarioInput, type ScenarioInputParsed } from '../config/scenario-input.js';
 import { FLAG_OF_KEY, layerScenario } from '../config/scenario-layers.js';
 import { modelOrFile } from './model-file.js';
-import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_AMAX_REDUCTIONS, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RANK_VARIATIONS, RECOMPUTE_MODES, GRAD_BUFFER_MODES, TP_ASYNC_ALLREDUCE_MODES } from '../config/execution-schema.js';
+import { ATTENTION_KERNELS, AUTOCAST_CACHES, FP8_AMAX_REDUCTIONS, TP_OVERLAP_RS_METHODS, FP8_OVERHEADS, FP8_RECIPES, HOST_OVERHEAD_MODES, KERNEL_STYLES, LOSS_KERNELS, OPTIMIZER_KERNELS, OVERLAP_INTERFERENCE_MODES, POWER_CLOCK_MODES, RANK_VARIATIONS, RECOMPUTE_MODES, GRAD_BUFFER_MODES, TP_ASYNC_ALLREDUCE_MODES } from '../config/execution-schema.js';
 
 /** Scenario key -> the flag that sets it (defined beside the layering rule, which the web page shares). */
 export { FLAG_OF_KEY };
@@ -63,6 +63,7 @@ export function addScenarioOptions<C extends Command<any, any>>(cmd: C): C {
     .addOption(new Option('--optimizer-kernel <kind>', 'the optimizer step: fused (one pass) or foreach (PyTorch\'s default AdamW, ~80 B a parameter); default: fused with --kernels fused, foreach with eager').choices([...OPTIMIZER_KERNELS]))
     .addOption(new Option('--fp8-overheads <what>', "FP8 beyond the casts: te (Transformer Engine's amax passes and reductions, scale updates, FP8 GEMMs' fixed cost per tile, MXFP8's GEMM rate, no transpose on Blackwell, FP8 inputs saved for backward) or off").choices([...FP8_OVERHEADS]))
     .addOption(new Option('--fp8-recipe <r>', "Transformer Engine's FP8 scaling recipe (default delayed)").choices([...FP8_RECIPES]))
+    .addOption(new Option('--tp-overlap-reduce-scatter <method>', "with --overlap tp: how the projection and FC2 outputs are reduce-scattered, pipeline (4 splits on SMs taken from the GEMM) or ring-exchange (chunks by copy engine, then a sum); default ring-exchange under FP8, pipeline otherwise (Megatron-Bridge, NeMo 2.3+)").choices([...TP_OVERLAP_RS_METHODS]))
     .addOption(new Option('--fp8-amax-reduction <group>', "delayed scaling's amax all-reduce: tp-dp-cp (default; Megatron-Core 0.9+), tp-cp (Megatron-Core 0.8, tp_only_amax_red) or tp-cp-async (TE <= 1.5 with NVTE_DP_AMAX_REDUCE_INTERVAL=0, NVTE_ASYNC_AMAX_REDUCTION=1, as MLPerf v3.1)").choices([...FP8_AMAX_REDUCTIONS]))
     .addOption(new Option('--power-clock <mode>', "the SM clock under the power cap: step-mix (the step's GEMM duty sets it, from the GPU's measured curve) or off (the preset's rates)").choices([...POWER_CLOCK_MODES]))
     .addOption(new Option('--host-overhead <mode>', 'the host issuing kernels: launch-queue (the GPU waits where kernels are shorter than their issue), cuda-graphs, or off; default launch-queue').choices([...HOST_OVERHEAD_MODES]))

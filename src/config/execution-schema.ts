@@ -81,6 +81,15 @@ export type Fp8Recipe = (typeof FP8_RECIPES)[number];
  */
 export const FP8_AMAX_REDUCTIONS = ['tp-dp-cp', 'tp-cp', 'tp-cp-async'] as const;
 export type Fp8AmaxReduction = (typeof FP8_AMAX_REDUCTIONS)[number];
+/**
+ * How TP overlap (userbuffers) reduce-scatters the projection and FC2 outputs (schedule/tp-comm.ts,
+ * docs/sources/tp-overlap.md): `pipeline` (4 splits on SMs taken from the GEMM) or `ring-exchange` (TP
+ * chunks sent by copy engine, then one sum of the partials). Defaults to ring-exchange under FP8 and
+ * pipeline otherwise, as Megatron-Bridge and NeMo from v2.3 configure H100 and B200; NeMo's configurations
+ * before v2.3 (and NeMo 1.0's, MLPerf v3.1's) pipelined FP8 too.
+ */
+export const TP_OVERLAP_RS_METHODS = ['pipeline', 'ring-exchange'] as const;
+export type TpOverlapRsMethod = (typeof TP_OVERLAP_RS_METHODS)[number];
 export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
 /**
  * The SM clock under the power cap: `step-mix` sets the compute rates from the step's own GEMM duty
@@ -208,6 +217,8 @@ export interface Execution {
   fp8Recipe: Fp8Recipe;
   /** Delayed scaling's amax all-reduce: its group and whether the step waits for it (see FP8_AMAX_REDUCTIONS); default tp-dp-cp. */
   fp8AmaxReduction: Fp8AmaxReduction;
+  /** TP overlap's reduce-scatter after the projection and FC2 (see TP_OVERLAP_RS_METHODS); defaults by precision. */
+  tpOverlapReduceScatter: TpOverlapRsMethod;
   /** The sustained clock under the power cap from the step's mix, or the preset's rates (see POWER_CLOCK_MODES). */
   powerClock: PowerClockMode;
   /** How the host issues kernels (see HOST_OVERHEAD_MODES); defaults to `launch-queue`. */

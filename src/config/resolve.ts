@@ -255,6 +255,8 @@ export function resolveExecution(
     fp8Overheads: input.fp8Overheads ?? ExecutionDefaults.fp8Overheads,
     fp8Recipe: input.fp8Recipe ?? ExecutionDefaults.fp8Recipe,
     fp8AmaxReduction: input.fp8AmaxReduction ?? ExecutionDefaults.fp8AmaxReduction,
+    // Megatron-Bridge's and NeMo 2.3's userbuffers configurations: ring exchange for FP8, the pipeline for 16 bits.
+    tpOverlapReduceScatter: input.tpOverlapReduceScatter ?? (precision === 'fp8' ? 'ring-exchange' : 'pipeline'),
     powerClock: input.powerClock ?? ExecutionDefaults.powerClock,
     hostOverhead: input.hostOverhead ?? ExecutionDefaults.hostOverhead,
     rankVariation: input.rankVariation ?? ExecutionDefaults.rankVariation,

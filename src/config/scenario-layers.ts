@@ -46,6 +46,7 @@ export const FLAG_OF_KEY: Record<string, string> = {
   fp8Overheads: '--fp8-overheads',
   fp8Recipe: '--fp8-recipe',
   fp8AmaxReduction: '--fp8-amax-reduction',
+  tpOverlapReduceScatter: '--tp-overlap-reduce-scatter',
   powerClock: '--power-clock',
   hostOverhead: '--host-overhead',
   rankVariation: '--rank-variation',

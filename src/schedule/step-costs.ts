@@ -333,9 +333,9 @@ function layerPasses(x: CostInput, shape: ShardShape): { fwd: LayerPass; bwd: La
   // The TP collectives one GPU makes (an all-gather and a reduce-scatter with SP, an all-reduce in the
   // all-gather's slot without: tpRs is 0 then) and the NCCL channels they hold.
   const channels = tpOne > 0 ? (tpOneSm * gpu.smCount) / tpOne : 0;
-  // Under FP8 userbuffers reduce-scatters the projection and FC2 outputs by ring exchange (tp-comm.ts), then adds the
+  // How userbuffers reduce-scatters the projection and FC2 outputs (tp-comm.ts); by ring exchange it then adds the
   // TP partials of this rank's slice in one kernel: read all of them (the whole 16-bit output), write the slice.
-  const rsMethod = e.precision === 'fp8' ? ('ring-exchange' as const) : ('pipeline' as const);
+  const rsMethod = e.tpOverlapReduceScatter;
   const rsReduceSeconds = rsMethod === 'ring-exchange' ? kernelSeconds(gpu, { kind: 'memory', name: 'ub-rs-reduce', bytes: tpBytes * (1 + 1 / e.tp) }) : 0;
   const c = { allGather: tpOne, reduceScatter: tpRs, ncclSlowdown: tpOneSm, linkBytes: tpLinkBytes, ncclChannels: channels, rsMethod, rsReduceSeconds };
   // A GEMM run as `parts` chunks of rows (tokens) by an overlap method.
@@ -475,6 +475,7 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
     shape.mbs, shape.seq, shape.tp, shape.cp, shape.ep, shape.etp, shape.sp, shape.attention, shape.precision, shape.recompute, shape.weightDtype, shape.kernels,
     shape.fp8Overheads, shape.fp8Recipe, shape.fp8AnyLayoutGemm,
     e.dp, e.zero, e.gradReduceDtype, e.zeroBucketParams, e.overlapInterference, x.gpu.name, e.hostOverhead, x.hostCpuSlowdown ?? 1,
+    e.tpOverlapReduceScatter, e.tpAsyncAllreduce,
     // The tensor-core rates, which the sustained clock scales (compute/power-clock.ts) under the same GPU name.
     x.gpu.efficiency.gemmPeakFraction, x.gpu.efficiency.gemmPeakFractionFp8, x.gpu.efficiency.flashAttentionForwardFraction, x.gpu.efficiency.flashAttentionBackwardFraction,
     l.tp.ranksPerNode, l.tp.nodes, l.cp.ranksPerNode, l.cp.nodes, l.ep.ranksPerNode, l.ep.nodes, l.etp.ranksPerNode, l.dp.ranksPerNode, l.dp.nodes, l.dp.concurrentGroupsPerNode,

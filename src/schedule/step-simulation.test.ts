@@ -41,6 +41,7 @@ function exec(pp: number, vp: number, m: number, over: Partial<Execution> = {}):
     fp8Overheads: 'te',
     fp8Recipe: 'delayed',
     fp8AmaxReduction: 'tp-dp-cp',
+    tpOverlapReduceScatter: 'pipeline',
     powerClock: 'off',
     hostOverhead: 'launch-queue',
     rankVariation: 'off',

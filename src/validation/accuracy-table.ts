@@ -242,9 +242,9 @@ export const ACCURACY: readonly AccuracyEntry[] = [
     "moe": false,
     "shardedWeights": false,
     "runs": 44,
-    "medianAbsError": 0.0953,
-    "worstAbsError": 0.225,
-    "meanError": 0.0838,
+    "medianAbsError": 0.091,
+    "worstAbsError": 0.2047,
+    "meanError": 0.0745,
     "groups": [
       "nemo-24.07-h100-fp8",
       "megatron-bridge-25.11-fp8",

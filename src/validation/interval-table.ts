@@ -119,7 +119,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "gpu": "h100-sxm-80g",
     "precision": "fp8",
     "runs": 49,
-    "lowLogRatio": -0.0379,
+    "lowLogRatio": -0.0407,
     "highLogRatio": 0.2347,
     "groups": [
       "nemo-24.07-h100-fp8",
@@ -138,7 +138,7 @@ export const INTERVALS: readonly IntervalPool[] = [
     "precision": "fp8",
     "kernels": "fused",
     "runs": 49,
-    "lowLogRatio": -0.0379,
+    "lowLogRatio": -0.0407,
     "highLogRatio": 0.2347,
     "groups": [
       "nemo-24.07-h100-fp8",

@@ -115,8 +115,11 @@ export function megatronArgs(s: Scenario): MegatronArgsOut {
 
   // Overlaps.
   if (e.overlap.tp) {
-    if (e.sp && e.tp > 1) add('--tp-comm-overlap');
-    else no('overlap.tp', 'on', 'Megatron-LM overlaps TP communication only with sequence parallelism and TP > 1');
+    if (e.sp && e.tp > 1) {
+      add('--tp-comm-overlap');
+      // Transformer Engine's default method for these two is the pipeline (initialize_ub); ring exchange takes a config file.
+      if (e.tpOverlapReduceScatter === 'ring-exchange') no('tpOverlapReduceScatter', 'ring-exchange', 'give --tp-comm-overlap-cfg a YAML with proj_fprop and fc2_fprop set to method ring_exchange, num_sm 1, set_sm_margin 1 (Transformer Engine\'s default is the pipeline)');
+    } else no('overlap.tp', 'on', 'Megatron-LM overlaps TP communication only with sequence parallelism and TP > 1');
   }
   if (e.overlap.dp) {
     add('--overlap-grad-reduce');

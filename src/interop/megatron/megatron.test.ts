@@ -233,3 +233,35 @@ describe('a Megatron-LM command line of a published run in the validation suite'
     expect(parseMegatronArgv(ROWS[2].argv).launcherGpus).toBe(384);
   });
 });
+
+describe('NeMo keys Megatron-LM has no option for: the reduce-scatter method and the amax group', () => {
+  const model = (over: Record<string, unknown>) => ({
+    trainer: { devices: 8, num_nodes: 8, precision: 'bf16' },
+    model: {
+      micro_batch_size: 1, global_batch_size: 128, tensor_model_parallel_size: 4, pipeline_model_parallel_size: 4, virtual_pipeline_model_parallel_size: 5,
+      encoder_seq_length: 4096, max_position_embeddings: 4096, num_layers: 80, hidden_size: 8192, ffn_hidden_size: 28672, num_attention_heads: 64, num_query_groups: 8,
+      normalization: 'rmsnorm', bias: false, activation: 'swiglu', position_embedding_type: 'rope', share_embeddings_and_output_weights: false,
+      sequence_parallel: true, transformer_engine: true, fp8: true, fp8_hybrid: true, ub_tp_comm_overlap: true,
+      tokenizer: { library: 'huggingface', type: 'meta-llama/Llama-3.1-70B' },
+      ...over,
+    },
+  });
+  const ring = { method: 'ring_exchange', num_sm: 1, set_sm_margin: 1 };
+  it('reads a ring-exchange configuration for both layers as ring-exchange, and no configuration as the pipeline TE defaults to', () => {
+    const re = importNemo(model({ ub_tp_comm_overlap_cfg: { proj_fprop: ring, fc2_fprop: ring } }), catalog, { vocab: 128256 });
+    expect(re.unknown).toEqual([]);
+    expect(re.scenario.tpOverlapReduceScatter).toBe('ring-exchange');
+    // FP8 without a configuration: Transformer Engine's initialize_ub pipelines them, whatever the twin's FP8 default.
+    expect(importNemo(model({}), catalog, { vocab: 128256 }).scenario.tpOverlapReduceScatter).toBe('pipeline');
+    const mixed = importNemo(model({ ub_tp_comm_overlap_cfg: { proj_fprop: { method: 'pipeline' }, fc2_fprop: ring } }), catalog, { vocab: 128256 });
+    expect(mixed.scenario.tpOverlapReduceScatter).toBe('pipeline');
+    expect(mixed.ignored.some((i) => i.option === 'model.ub_tp_comm_overlap_cfg')).toBe(true);
+  });
+  it('reads tp_only_amax_red as the TP x CP group, and writes it back', () => {
+    const imp = importNemo(model({ tp_only_amax_red: true }), catalog, { vocab: 128256 });
+    expect(imp.scenario.fp8AmaxReduction).toBe('tp-cp');
+    const s = resolveScenario({ ...imp.scenario, system: 'dgx-h100' } as never, catalog);
+    expect(parse(exportNemo(s).files[0].text).model.tp_only_amax_red).toBe(true);
+    expect(importNemo(model({}), catalog, { vocab: 128256 }).scenario.fp8AmaxReduction).toBeUndefined();
+  });
+});

@@ -145,11 +145,12 @@ export const megatronOption = (name: string): FrameworkOption | undefined => MEG
 /**
  * Scenario fields Megatron-LM has no option for: the twin's own modelling choices (how it times a
  * step), settings Megatron-LM fixes, or configuration fields pretrain_gpt.py does not take on its command
- * line (fp8AmaxReduction: TransformerConfig's tp_only_amax_red, or the Megatron-Core release). An import
+ * line (fp8AmaxReduction: TransformerConfig's tp_only_amax_red, or the Megatron-Core release;
+ * tpOverlapReduceScatter: a method in the --tp-comm-overlap-cfg YAML file). An import
  * leaves them at the twin's defaults (give them as flags beside the import); an export names them in
  * `unsupported`.
  */
 export const TWIN_ONLY_FIELDS = [
   'system', 'overlapInterference', 'network', 'powerClock', 'rankVariation', 'tpAsyncAllreduce', 'gradBuffer', 'fp8Overheads',
-  'fp8AmaxReduction', 'zeroBucketParams', 'kernels', 'lossKernel', 'optimizerKernel', 'weightDtype', 'autocastCache', 'dp', 'gpus',
+  'fp8AmaxReduction', 'tpOverlapReduceScatter', 'zeroBucketParams', 'kernels', 'lossKernel', 'optimizerKernel', 'weightDtype', 'autocastCache', 'dp', 'gpus',
 ] as const;

@@ -45,6 +45,10 @@ export function nemoConfig(s: Scenario, gpusPerNode: number): { config: Record<s
     // megatron_base_model.py reads cfg.tp_only_amax_red (NeMo v2.3.1): the amax reduction over TP x CP only.
     ...(e.precision === 'fp8' && e.fp8AmaxReduction === 'tp-cp' ? { tp_only_amax_red: true } : {}),
     ub_tp_comm_overlap: e.overlap.tp && e.sp && e.tp > 1,
+    // Transformer Engine's initialize_ub takes per-layer overrides and defaults the rest (the pipeline for these two).
+    ...(e.overlap.tp && e.sp && e.tp > 1 && e.tpOverlapReduceScatter === 'ring-exchange'
+      ? { ub_tp_comm_overlap_cfg: Object.fromEntries(['proj_fprop', 'fc2_fprop'].map((k) => [k, { method: 'ring_exchange', num_sm: 1, set_sm_margin: 1 }])) }
+      : {}),
     activations_checkpoint_granularity: e.recompute === 'selective' || e.recompute === 'full' ? e.recompute : null,
     activations_checkpoint_method: e.recompute === 'full' ? 'uniform' : null,
     activations_checkpoint_num_layers: e.recompute === 'full' ? 1 : null,

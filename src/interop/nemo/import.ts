@@ -119,6 +119,9 @@ export function importNemo(config: unknown, catalog: PresetCatalog, opts: Megatr
         break;
       case 'model.transformer_engine':
       case 'model.use_flash_attention':
+      case 'model.ub_tp_comm_overlap_cfg.proj_fprop.method':
+      case 'model.ub_tp_comm_overlap_cfg.fc2_fprop.method':
+      case 'model.tp_only_amax_red':
         break; // read together below
       case 'model.fsdp':
         if (isTrue(value)) {
@@ -147,5 +150,22 @@ export function importNemo(config: unknown, catalog: PresetCatalog, opts: Megatr
   for (const k of ['trainer.devices', 'trainer.num_nodes']) if (k in keys && opts.gpus === undefined) out.mapped.push({ option: k, field: 'gpus' });
   // Megatron-only options the NeMo mapping set for defaults are not NeMo keys: drop them from `mapped`.
   out.mapped = out.mapped.filter((m) => !m.option.startsWith('--'));
+  // Settings Megatron-LM takes from no option (TWIN_ONLY_FIELDS), read straight into the scenario.
+  if (out.scenario.precision === 'fp8' && isTrue(keys['model.tp_only_amax_red'])) {
+    out.scenario.fp8AmaxReduction = 'tp-cp';
+    out.mapped.push({ option: 'model.tp_only_amax_red', field: 'fp8AmaxReduction' });
+  }
+  if (isTrue(keys['model.ub_tp_comm_overlap'])) {
+    // Without a method for them Transformer Engine pipelines both (initialize_ub's defaults); the twin has one method for the two.
+    const proj = keys['model.ub_tp_comm_overlap_cfg.proj_fprop.method'];
+    const fc2 = keys['model.ub_tp_comm_overlap_cfg.fc2_fprop.method'];
+    out.scenario.tpOverlapReduceScatter = proj === 'ring_exchange' && fc2 === 'ring_exchange' ? 'ring-exchange' : 'pipeline';
+    for (const [k, v] of [['model.ub_tp_comm_overlap_cfg.proj_fprop.method', proj], ['model.ub_tp_comm_overlap_cfg.fc2_fprop.method', fc2]] as const) {
+      if (v !== undefined) out.mapped.push({ option: k, field: 'tpOverlapReduceScatter' });
+    }
+    if ((proj === 'ring_exchange') !== (fc2 === 'ring_exchange')) {
+      out.ignored.push({ option: 'model.ub_tp_comm_overlap_cfg', why: 'the projection and FC2 reduce-scatters by different methods: the twin runs both as the pipeline' });
+    }
+  }
   return out;
 }

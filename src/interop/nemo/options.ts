@@ -54,6 +54,15 @@ export const NEMO_OPTIONS: readonly FrameworkOption[] = [
   bool('model.fp8', 'FP8 GEMMs (Transformer Engine).'),
   bool('model.fp8_hybrid', 'FP8 format HYBRID (E4M3 forward, E5M2 backward); else E4M3.'),
   bool('model.ub_tp_comm_overlap', 'TP communication overlapped with GEMMs (userbuffers).'),
+  o('model.ub_tp_comm_overlap_cfg.proj_fprop.method', 'choice', "Userbuffers' reduce-scatter after the attention projection (Transformer Engine's default: pipeline).", { choices: ['pipeline', 'ring_exchange'] }),
+  o('model.ub_tp_comm_overlap_cfg.fc2_fprop.method', 'choice', "Userbuffers' reduce-scatter after FC2 (Transformer Engine's default: pipeline).", { choices: ['pipeline', 'ring_exchange'] }),
+  // TE's initialize_ub updates its per-layer defaults with these (module/base.py), so a method given alone keeps the
+  // pipeline's 16 SMs and margin: the ring exchange's num_sm 1 and set_sm_margin travel with it.
+  ...(['proj_fprop', 'fc2_fprop'] as const).flatMap((l) => [
+    int(`model.ub_tp_comm_overlap_cfg.${l}.num_sm`, `SMs userbuffers' ${l} communication takes (the twin: Megatron-Bridge's H100 counts).`),
+    o(`model.ub_tp_comm_overlap_cfg.${l}.set_sm_margin`, 'choice', `Whether the ${l} GEMM leaves those SMs to the communication.`, { choices: ['0', '1', 'true', 'false'] }),
+  ]),
+  bool('model.tp_only_amax_red', "FP8 delayed scaling's amax reduction over TP x CP only (megatron_base_model.py; default false: TP x DP x CP)."),
   int('model.num_moe_experts', 'Experts per MoE layer.'),
   int('model.moe_router_topk', 'Experts a token is routed to (default 2).'),
   o('model.optim.name', 'string', 'Optimizer; distributed_fused_adam shards its state over DP.'),
@@ -71,6 +80,7 @@ export const NEMO_IGNORED_PREFIXES: ReadonlyArray<[string, string]> = [
   ['model.optim.sched.', 'learning-rate schedule'],
   ['model.optim.lr', 'learning rate'], ['model.optim.weight_decay', 'optimizer hyperparameter'], ['model.optim.betas', 'optimizer hyperparameter'],
   ['model.tokenizer.', 'tokenizer files'],
+  ['model.ub_tp_comm_overlap_cfg.', "userbuffers' SM counts, splits, and the methods of the other layers: the twin takes Megatron-Bridge's H100 counts and ring exchange or bulk for them"],
   ['model.nsys_profile.', 'profiling'],
   ['trainer.log_every_n_steps', 'logging'], ['trainer.val_check_interval', 'evaluation cadence'], ['trainer.limit_val_batches', 'evaluation'],
   ['trainer.limit_test_batches', 'evaluation'], ['trainer.accelerator', 'gpu'], ['trainer.logger', 'logging'], ['trainer.enable_checkpointing', 'checkpoints'],
