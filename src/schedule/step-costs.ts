@@ -491,12 +491,12 @@ function cachedLayerPasses(x: CostInput, shape: ShardShape): ReturnType<typeof l
 }
 
 /** The group FP8 delayed scaling reduces its amaxes over: TP x CP x DP, consecutive ranks (Megatron-Core's amax reduction group). */
-function amaxGroup(l: ParallelLayout, e: Execution, withDp = true): GroupPlacement {
-  const dp = withDp ? e.dp : 1;
-  const ranks = e.tp * e.cp * dp;
-  const ranksPerNode = Math.min(ranks, l.tp.ranksPerNode * l.cp.ranksPerNode * (withDp ? l.dp.ranksPerNode : 1));
-  const perDomain = (g: GroupPlacement) => g.ranksPerDomain ?? g.ranksPerNode;
-  const ranksPerDomain = Math.min(ranks, perDomain(l.tp) * perDomain(l.cp) * (withDp ? perDomain(l.dp) : 1));
+function amaxGroup(l: ParallelLayout, withDp = true): GroupPlacement {
+  const parts = withDp ? [l.tp, l.cp, l.dp] : [l.tp, l.cp];
+  const product = (f: (g: GroupPlacement) => number) => parts.reduce((n, g) => n * f(g), 1);
+  const ranks = product((g) => g.ranks);
+  const ranksPerNode = Math.min(ranks, product((g) => g.ranksPerNode));
+  const ranksPerDomain = Math.min(ranks, product((g) => g.ranksPerDomain ?? g.ranksPerNode));
   return { ranks, ranksPerNode, nodes: Math.ceil(ranks / ranksPerNode), concurrentGroupsPerNode: 1, domains: Math.ceil(ranks / ranksPerDomain), ranksPerDomain, stride: 1, jobGpus: l.dp.jobGpus };
 }
 
@@ -509,7 +509,7 @@ function amaxGroup(l: ParallelLayout, e: Execution, withDp = true): GroupPlaceme
 function fp8AmaxComm(x: CostInput, n: number, pass: 'forward' | 'backward', passes = 1): CommSeconds {
   const out = zeroComm();
   for (const r of fp8AmaxReductions(x.exec, n, pass)) {
-    const group = r.group === 'tp' ? x.layout.tp : amaxGroup(x.layout, x.exec, r.group === 'amax');
+    const group = r.group === 'tp' ? x.layout.tp : amaxGroup(x.layout, r.group === 'amax');
     const t = (r.perLayer * n * passes + r.perChunk) * collective(x.network, 'allreduce', r.bytes, group);
     if (r.group === 'amax') out.dp += t;
     else out.tp += t;
@@ -642,7 +642,7 @@ export function stepCosts(x: CostInput, layersPerStage: readonly number[]): Step
             ? hbmSlowdownSeconds(gpu, gatherBytes * busBandwidthFactor('allgather', shards), hbmBytesPerLinkByte('nccl', 'allgather', shards), lp.fwd.memoryShare)
             : 0)
         : 0;
-    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), { ...e, fp8AnyLayoutGemm: gpu.fp8AnyLayoutGemm }) : [];
+    const fp8Weights = e.precision === 'fp8' ? fp8WeightCastKernels(layers * layerParamsPerGpu(m, e), shape) : [];
     // The step's passes over the local gradient buffer (zero, NaN-check norm, 1/DP scaling), all on the compute
     // stream: counted with the optimizer (compute/grad-buffer.ts; none with gradBuffer off). ZeRO-3 holds 1/DP of them.
     const gradPasses = gradBufferKernels(e.gradBuffer, { params: e.zero >= 3 ? paramsPerGpu / shards : paramsPerGpu, gradBytes: stateBytesPerParam(e).grads, dp: shards });

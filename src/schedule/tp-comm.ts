@@ -109,16 +109,24 @@ function ncclUnder(comm: number, window: number, ncclSlowdown: number, x?: Inter
  * Ring exchange: the GEMM runs in TP chunks as the other ranks' chunks arrive (the first is local);
  * the chunks cost more than the whole GEMM would. The copies run on copy engines (no SMs taken);
  * each of the tp - 1 hand-overs costs a gap on the communication path, so the window hides that less.
+ *
+ * `rs`: the reduce-scatter after a row-parallel GEMM by the same method. Each chunk's partial sums leave
+ * for the rank that owns them while the next chunk is computed, the local chunk last, so every send has
+ * a chunk to hide behind; the sum of the TP partials is one memory-bound kernel after them, on the main
+ * stream: exposed. Userbuffers keeps one SM for its flags (num_sm 1 with set_sm_margin), which the GEMM
+ * chunks lose.
  */
-function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number, x?: Interfered): TpSegment {
+function ringExchange(comm: number, g: GemmSeconds, name: string, tp: number, x?: Interfered, rs?: { reduceSeconds: number }): TpSegment {
+  const op = rs ? 'reducescatter' : 'allgather';
   const chunks = g(name, tp);
-  const seg = { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) };
+  const seg = { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) + (rs?.reduceSeconds ?? 0) };
   if (!x || !countsSms(x.i.mode)) return seg;
+  const onFewer = rs ? Math.max(0, x.i.gemmOnFewerSms(name, tp, 1) - chunks) : 0;
   const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
-  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'allgather');
+  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', op);
   // The copy engines' reads and writes wait on the chunks' HBM traffic (the chunks on every SM).
-  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', 'allgather');
-  return { ...seg, window, slowdown: hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
+  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', op);
+  return { ...seg, window, slowdown: onFewer + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
 /**
@@ -141,28 +149,9 @@ function pipelined(comm: number, g: GemmSeconds, name: string, sms: number, smCo
   return { comm: seg.comm, window, slowdown: onFewer + hbm, fixed: seg.fixed + x.i.syncSeconds, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
 }
 
-/**
- * Ring-exchange reduce-scatter after a row-parallel GEMM: the GEMM runs in TP chunks of rows, each
- * chunk's partial sums leave for the rank that owns them while the next chunk is computed; the local
- * chunk is computed last, so every send has a chunk to hide behind. The chunks cost more than the whole
- * GEMM, and the sum of the TP partials is one memory-bound kernel after them, on the main stream:
- * exposed. The sends go by copy engine (`use_ce`); userbuffers keeps one SM for its flags
- * (num_sm 1 with set_sm_margin), which the GEMM chunks lose.
- */
-function ringExchangeRs(comm: number, g: GemmSeconds, name: string, tp: number, reduce: number, x?: Interfered): TpSegment {
-  const chunks = g(name, tp);
-  const seg = { comm, window: (chunks * (tp - 1)) / tp, slowdown: 0, fixed: chunks - g(name) + reduce };
-  if (!x || !countsSms(x.i.mode)) return seg;
-  const onFewer = Math.max(0, x.i.gemmOnFewerSms(name, tp, 1) - chunks);
-  const window = Math.max(0, seg.window - (tp - 1) * x.i.syncSeconds);
-  const hbm = x.i.hbmSlowdown(name, (x.c.linkBytes ?? 0) * hiddenShare(comm, window), 'copy-engine', 'reducescatter');
-  const commSlowdown = x.i.transferSlowdown(name, tp, 0, x.c.linkBytes ?? 0, comm, window, 'copy-engine', 'reducescatter');
-  return { ...seg, window, slowdown: onFewer + hbm, ...(commSlowdown > 0 ? { commSlowdown } : {}) };
-}
-
 /** The reduce-scatter after the projection or FC2 by the method the configuration sets. */
 function reduceScatterAfter(rs: number, g: GemmSeconds, name: 'proj' | 'fc2', sms: number, c: TpCollectives, tp: number, smCount: number, x?: Interfered): TpSegment {
-  return c.rsMethod === 'ring-exchange' ? ringExchangeRs(rs, g, name, tp, c.rsReduceSeconds ?? 0, x) : pipelined(rs, g, name, sms, smCount, x);
+  return c.rsMethod === 'ring-exchange' ? ringExchange(rs, g, name, tp, x, { reduceSeconds: c.rsReduceSeconds ?? 0 }) : pipelined(rs, g, name, sms, smCount, x);
 }
 
 /** Bulk overlap: the collective runs on a few SMs beside the GEMM. */
