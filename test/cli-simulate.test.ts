@@ -149,6 +149,16 @@ describe('clustertwin simulate', () => {
     expect(fp8Pipeline.breakdown.tpCommSeconds).not.toBe(fp8.breakdown.tpCommSeconds);
   });
 
+  it("runs --help's FP8-settings example as written", async () => {
+    const help = (await runCli(['simulate', '--help'])).stdout;
+    const example = /clustertwin simulate (--system dgx-h100 --model gpt3-175b[^\n]*)\\\n\s+(--overlap[^#\n]*)#/.exec(help);
+    expect(example).not.toBeNull();
+    const args = `${example![1]} ${example![2]}`.trim().split(/\s+/);
+    const r = await runCli(['simulate', ...args, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).config.execution).toMatchObject({ fp8AmaxReduction: 'tp-cp-async', tpOverlapReduceScatter: 'pipeline', precision: 'fp8' });
+  });
+
   it('accepts model overrides and counts like 300B and 16M', async () => {
     const r = await runCli(['simulate', '--model', 'gpt3-175b', '--layers', '48', '--hidden', '6144', '--heads', '64', '--gpus', '8', '--tp', '8', '--pp', '1', '--gbs', '4', '--mbs', '4', '--tokens', '16M', '--json']);
     expect(r.code).toBe(0);

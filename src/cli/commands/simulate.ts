@@ -41,7 +41,9 @@ Examples:
   clustertwin simulate
   clustertwin simulate --system dgx-h100 --model llama3-405b --gpus 16384 --tp 8 --pp 16 --seq 8192 --gbs 2048 --recompute full
   clustertwin simulate --model llama3-70b --gpus 512 --json
-  clustertwin simulate --model ./Meta-Llama-3.1-8B/config.json --gpus 64 --json   # a Hugging Face config.json`,
+  clustertwin simulate --model ./Meta-Llama-3.1-8B/config.json --gpus 64 --json   # a Hugging Face config.json
+  clustertwin simulate --system dgx-h100 --model gpt3-175b --gpus 512 --tp 4 --pp 8 --vp 12 --gbs 2048 --precision fp8 \\
+    --overlap tp,dp,pp --fp8-amax-reduction tp-cp-async --tp-overlap-reduce-scatter pipeline   # MLPerf v3.1's FP8 settings`,
     );
   addScenarioOptions(cmd)
     .option('--json', 'print one JSON object instead of tables')
